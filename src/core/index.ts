@@ -1,0 +1,3 @@
+// The public core API of LLM Lens (../shared/docs/architecture.md). Pure TypeScript: never imports 'vscode'.
+// Stable: extend it, never change what is here.
+export { packageRoot, dataDir, embeddedModelDir } from './paths';
