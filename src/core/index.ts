@@ -3,3 +3,5 @@
 export { packageRoot, dataDir, embeddedModelDir } from './paths';
 export { encodeSafetensors, writeSafetensorsFile } from './attention/safetensorsWriter';
 export type { TensorToWrite, WritableDtype } from './attention/safetensorsWriter';
+export { trainBpe, applyBpe, preTokenize, bytesToUnicode, byteLevelString, bpeToTokenizerJson, BpeEncoder, BpeError, PRE_TOKENIZE_PATTERN } from './bpe/trainer';
+export type { BpeMerge, BpeTrainResult, BpeTrainOptions, HfTokenizerJson } from './bpe/trainer';

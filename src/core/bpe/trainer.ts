@@ -211,7 +211,7 @@ export class BpeEncoder {
   }
 
   private encodeWord(w: string): number[] {
-    let word = Int32Array.from(encoder.encode(w));
+    let word: Int32Array = Int32Array.from(encoder.encode(w));
     // Lowest-rank pair first, as GPT-2 and Hugging Face apply merges; equals replaying training order.
     for (;;) {
       let bestRank = Infinity;
