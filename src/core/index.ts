@@ -5,3 +5,18 @@ export { encodeSafetensors, writeSafetensorsFile } from './attention/safetensors
 export type { TensorToWrite, WritableDtype } from './attention/safetensorsWriter';
 export { trainBpe, applyBpe, preTokenize, bytesToUnicode, byteLevelString, bpeToTokenizerJson, BpeEncoder, BpeError, PRE_TOKENIZE_PATTERN } from './bpe/trainer';
 export type { BpeMerge, BpeTrainResult, BpeTrainOptions, HfTokenizerJson } from './bpe/trainer';
+export { loadModel } from './attention/model';
+export type { Model, ModelWeights, LayerWeights } from './attention/model';
+export { runAttention, kvHeadMap, topPredictions } from './attention/forward';
+export type { AttentionResult, AttentionRun, RunOptions, LayerQkv, TokenPrediction } from './attention/forward';
+export { attentionStep, combineHeads } from './attention/step';
+export type { AttentionStep, StepOptions } from './attention/step';
+export { parseModelConfig, architectureFamilyOf, SUPPORTED_ARCHITECTURES } from './attention/config';
+export type { ModelConfig, ArchitectureFamily, RopeScaling } from './attention/config';
+export { ModelLoadError, AttentionCancelledError, AttentionInputError } from './attention/errors';
+export type { ModelLoadErrorCode } from './attention/errors';
+export { parseSafetensors, openSafetensorsFile, MAX_HEADER_BYTES } from './attention/safetensors';
+export type { SafetensorsHeader, SafetensorsFile, SafetensorsBuffer, TensorInfo } from './attention/safetensors';
+export { findCachedModels, hfCacheRoot } from './attention/discovery';
+export type { CachedModel } from './attention/discovery';
+export type { ModelTokenizer } from './attention/modelTokenizer';
