@@ -214,3 +214,33 @@ test('unsupported architectures and inconsistent weights get typed errors naming
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a model directory with tokenizer.json encodes text and labels predictions', async () => {
+  const { dir } = makeLlama({ layers: 1, hidden: 8, heads: 2, kvHeads: 2, intermediate: 8, vocab: 6, ropeTheta: 10000, tied: true, qkvBias: false, dtype: 'F32', seed: 4 });
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  try {
+    // A hand-written byte-less BPE: vocab a, b, c, ab, abc, <s>; merges a+b, ab+c.
+    const tokenizer = {
+      version: '1.0', truncation: null, padding: null,
+      added_tokens: [{ id: 5, content: '<s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+      normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null,
+      model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false,
+        vocab: { a: 0, b: 1, c: 2, ab: 3, abc: 4, '<s>': 5 }, merges: ['a b', 'ab c'] },
+    };
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
+    const model = await loadModel(dir);
+    assert.ok(model.tokenizer);
+    const ids = model.tokenizer.encode('abcab');
+    assert.deepEqual(ids, [4, 3]);
+    assert.equal(model.tokenizer.label(4), 'abc');
+    const run = await runAttention(model, ids, { topK: 6 });
+    assert.equal(run.predictions.length, 6);
+    assert.deepEqual(new Set(run.predictions.map((p) => p.label)), new Set(['a', 'b', 'c', 'ab', 'abc', '<s>']));
+    assert.ok(Math.abs(run.predictions.reduce((s, p) => s + p.probability, 0) - 1) < 1e-6, 'all 6 tokens: probabilities sum to 1');
+    writeFileSync(join(dir, 'tokenizer.json'), '{"model": 3');
+    await assert.rejects(loadModel(dir), (e: unknown) => e instanceof ModelLoadError && e.code === 'tokenizer');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -133,8 +133,8 @@ function parseEntry(name: string, entry: unknown, dataBytes: number, source: str
       throw new ModelLoadError('shape', `${source}: tensor "${name}" has shape entry ${JSON.stringify(d)}, not a non-negative integer`);
     }
     count *= d;
-    // Any real tensor is smaller than the data section; stop before the product overflows.
-    if (count > dataBytes) throw new ModelLoadError('shape', `${source}: tensor "${name}" shape [${shape.join(', ')}] is larger than the file`);
+    // Stop before the product loses integer precision; the byte-length check below bounds it by the file.
+    if (count > 2 ** 48) throw new ModelLoadError('shape', `${source}: tensor "${name}" shape [${shape.join(', ')}] is impossibly large`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2) throw new ModelLoadError('offsets', `${source}: tensor "${name}" needs data_offsets [begin, end]`);
   const [begin, end] = offsets as unknown[];
