@@ -20,3 +20,18 @@ export type { SafetensorsHeader, SafetensorsFile, SafetensorsBuffer, TensorInfo 
 export { findCachedModels, hfCacheRoot } from './attention/discovery';
 export type { CachedModel } from './attention/discovery';
 export type { ModelTokenizer } from './attention/modelTokenizer';
+// KV cache (issue 4).
+export { KvCacheError } from './kvcache/shape';
+export type { AttentionShape } from './kvcache/shape';
+export { kvCacheBytes, kvCacheBreakdown, kvBytesPerToken, weightBytes } from './kvcache/bytes';
+export type { KvCacheOptions, KvCacheBreakdown } from './kvcache/bytes';
+export { shapeFromHfConfig } from './kvcache/hfConfig';
+export { modelPresets } from './kvcache/presets';
+export type { ModelPreset } from './kvcache/presets';
+export { attentionKind, attentionVariants, defaultGqaKvHeads, gqaKvHeadChoices, kvHeadOf } from './kvcache/variants';
+export type { AttentionKind, AttentionVariant } from './kvcache/variants';
+export { maxContextForBudget, gpuSizes, elementTypes } from './kvcache/budget';
+export type { BudgetOptions, ContextFit, ElementType, GpuSize } from './kvcache/budget';
+export { kvCacheReport, chartTokenAxis } from './kvcache/report';
+export type { KvCacheReport, KvCacheReportInput, KvCacheVariantReport } from './kvcache/report';
+export { formatBinaryBytes, markdownTable } from './kvcache/format';
