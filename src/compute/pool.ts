@@ -1,0 +1,155 @@
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { JobReply, JobTable } from './workerHost';
+
+/** Something that can say it was cancelled (vscode.CancellationToken fits). */
+export interface CancelSignal {
+  readonly isCancellationRequested: boolean;
+  onCancellationRequested(listener: () => void): { dispose(): void };
+}
+
+/** Options of one job run. */
+export interface RunOptions {
+  /** Progress from the worker. */
+  onProgress?: (fraction: number, message?: string) => void;
+  /** Cancels the job: its worker is terminated (JS cannot interrupt a busy thread otherwise). */
+  cancel?: CancelSignal;
+  /**
+   * Jobs with the same key run on the same worker, so caches there (a loaded model, a vocabulary)
+   * are reused. Without a key the least busy worker is used.
+   */
+  affinity?: string;
+}
+
+/** The error a cancelled job rejects with. */
+export class JobCancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'JobCancelledError';
+  }
+}
+
+/** The error a job that threw in its worker rejects with (same name and message). */
+export class JobFailedError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onProgress?: (fraction: number, message?: string) => void;
+}
+
+interface Slot {
+  worker?: Worker;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * A small worker_threads pool: heavy core jobs run off the extension host's event loop. Workers are
+ * started on first use (nothing at activation) and a crashed or cancelled worker is replaced.
+ */
+export class ComputePool<T extends JobTable> {
+  private readonly slots: Slot[];
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(
+    private readonly workerScript: string,
+    size = Math.max(1, Math.min(2, availableParallelism())),
+  ) {
+    this.slots = Array.from({ length: size }, () => ({ pending: new Map<number, Pending>() }));
+  }
+
+  /** Number of worker slots. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Runs job `job` with `input` in a worker; resolves with its output. */
+  run<N extends keyof T & string>(job: N, input: Parameters<T[N]>[0], options: RunOptions = {}): Promise<Awaited<ReturnType<T[N]>>> {
+    type O = Awaited<ReturnType<T[N]>>;
+    if (this.disposed) return Promise.reject(new Error('the compute pool is disposed'));
+    if (options.cancel?.isCancellationRequested) return Promise.reject(new JobCancelledError());
+    const slotIndex = this.pickSlot(options.affinity);
+    const slot = this.slots[slotIndex];
+    const worker = this.workerOf(slotIndex);
+    const id = this.nextId++;
+    return new Promise<O>((resolve, reject) => {
+      const subscription = options.cancel?.onCancellationRequested(() => {
+        // Terminating rejects every job queued on that worker: they were behind the cancelled one.
+        this.restart(slotIndex, new JobCancelledError());
+      });
+      slot.pending.set(id, {
+        resolve: (value) => {
+          subscription?.dispose();
+          resolve(value as O);
+        },
+        reject: (error) => {
+          subscription?.dispose();
+          reject(error);
+        },
+        onProgress: options.onProgress,
+      });
+      // Keep the process alive while jobs are pending, not when the pool is idle.
+      worker.ref();
+      worker.postMessage({ id, job, input });
+    });
+  }
+
+  private pickSlot(affinity: string | undefined): number {
+    if (affinity !== undefined) {
+      let hash = 0;
+      for (let i = 0; i < affinity.length; i++) hash = (hash * 31 + affinity.charCodeAt(i)) >>> 0;
+      return hash % this.slots.length;
+    }
+    let best = 0;
+    for (let i = 1; i < this.slots.length; i++) if (this.slots[i].pending.size < this.slots[best].pending.size) best = i;
+    return best;
+  }
+
+  private workerOf(index: number): Worker {
+    const slot = this.slots[index];
+    if (slot.worker) return slot.worker;
+    const worker = new Worker(this.workerScript);
+    worker.on('message', (reply: JobReply) => {
+      const pending = slot.pending.get(reply.id);
+      if (!pending) return;
+      if (reply.kind === 'progress') {
+        pending.onProgress?.(reply.fraction, reply.message);
+        return;
+      }
+      slot.pending.delete(reply.id);
+      if (slot.pending.size === 0) worker.unref();
+      if (reply.kind === 'result') pending.resolve(reply.output);
+      else pending.reject(new JobFailedError(reply.name, reply.message));
+    });
+    worker.on('error', (error) => this.restart(index, error));
+    worker.on('exit', (code) => {
+      if (slot.worker === worker) this.restart(index, new Error(`the compute worker stopped (exit code ${code})`));
+    });
+    // An idle pool must not keep a process (a test, a script) alive on its own.
+    worker.unref();
+    slot.worker = worker;
+    return worker;
+  }
+
+  private restart(index: number, reason: Error): void {
+    const slot = this.slots[index];
+    const worker = slot.worker;
+    slot.worker = undefined;
+    const pending = [...slot.pending.values()];
+    slot.pending.clear();
+    for (const p of pending) p.reject(reason);
+    if (worker) void worker.terminate();
+  }
+
+  /** Stops every worker; pending jobs reject. */
+  dispose(): void {
+    this.disposed = true;
+    for (let i = 0; i < this.slots.length; i++) this.restart(i, new Error('the compute pool is disposed'));
+  }
+}

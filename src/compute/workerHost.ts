@@ -1,0 +1,51 @@
+import { parentPort } from 'node:worker_threads';
+
+/** Reports progress of the running job: a fraction in [0, 1] and an optional message. */
+export type ReportProgress = (fraction: number, message?: string) => void;
+
+/** A job handler: runs in a worker thread, may be synchronous and CPU-heavy. */
+export type JobHandler<I, O> = (input: I, progress: ReportProgress) => O | Promise<O>;
+
+/** A map of job names to handlers. */
+export type JobTable = Record<string, JobHandler<never, unknown>>;
+
+/** A message the pool sends a worker. */
+export interface JobRequest {
+  /** Unique id of the job within the pool. */
+  id: number;
+  /** The job's name in the worker's table. */
+  job: string;
+  /** The job's input (structured-cloned). */
+  input: unknown;
+}
+
+/** A message a worker sends the pool. */
+export type JobReply =
+  | { id: number; kind: 'progress'; fraction: number; message?: string }
+  | { id: number; kind: 'result'; output: unknown }
+  | { id: number; kind: 'error'; name: string; message: string };
+
+/** Serves `jobs` in this worker thread: one job at a time, results or errors posted back. */
+export function serveJobs(jobs: JobTable): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveJobs must run in a worker thread');
+  port.on('message', async (request: JobRequest) => {
+    const handler = jobs[request.job] as JobHandler<unknown, unknown> | undefined;
+    try {
+      if (!handler) throw new Error(`unknown job "${request.job}"`);
+      let lastPost = 0;
+      const progress: ReportProgress = (fraction, message) => {
+        const now = Date.now();
+        // Throttled: progress is for people, 20 updates a second is plenty.
+        if (now - lastPost < 50 && fraction < 1) return;
+        lastPost = now;
+        port.postMessage({ id: request.id, kind: 'progress', fraction, message } satisfies JobReply);
+      };
+      const output = await handler(request.input, progress);
+      port.postMessage({ id: request.id, kind: 'result', output } satisfies JobReply);
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      port.postMessage({ id: request.id, kind: 'error', name: e.name, message: e.message } satisfies JobReply);
+    }
+  });
+}

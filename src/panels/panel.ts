@@ -1,0 +1,295 @@
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { parseRequest, type PanelKind, type PersistedState, type PanelMessages, type SnapshotOf, type ToWebview } from '../shared/protocol';
+import { webviewStrings } from '../shared/strings';
+import type { Jobs } from '../compute/jobs';
+import type { ComputePool } from '../compute/pool';
+
+/** What panels and commands share: the extension context, the compute pool and the panel manager. */
+export interface Services {
+  context: vscode.ExtensionContext;
+  pool: ComputePool<Jobs>;
+  panels: PanelManager;
+}
+
+/** How one panel kind is made: registered once in extension.ts. */
+export interface PanelDefinition<K extends PanelKind> {
+  /** The panel kind (bundle name dist/webview/<kind>.js). */
+  kind: K;
+  /** Localized tab title. */
+  title(): string;
+  /**
+   * Creates the panel object around a webview panel: new (restore undefined), or restored after a
+   * window reload with the `restore` data its webview saved (untrusted: validate it).
+   */
+  create(webviewPanel: vscode.WebviewPanel, services: Services, restore: unknown): Panel<K>;
+}
+
+/** Options of a panel's webview: scripts on, resources only from dist/webview and media. */
+export function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+  };
+}
+
+/** The view type of a panel kind, e.g. `llmLens.welcome`. */
+export function viewTypeOf(kind: PanelKind): string {
+  return `llmLens.${kind}`;
+}
+
+/** Localized strings of panel `kind`, for injection into its page. */
+function localizedStrings(kind: PanelKind): Record<string, string> {
+  const english = webviewStrings[kind] as Record<string, string>;
+  return Object.fromEntries(Object.entries(english).map(([key, text]) => [key, vscode.l10n.t(text)]));
+}
+
+/** JSON that is safe inside an HTML <script> element (no `</script>`, no HTML comments). */
+function jsonForHtml(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+/**
+ * The one panel base: strict CSP with a nonce, local resources only, a ready handshake (nothing is
+ * posted before the webview says it listens), the complete snapshot re-sent whenever the webview
+ * (re)loads, untrusted requests validated, cancellable jobs, disposal.
+ */
+export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
+  private ready = false;
+  private snapshot: SnapshotOf<K> | undefined;
+  private progress: ToWebview<K> | undefined;
+  private jobCancel: vscode.CancellationTokenSource | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
+  private readonly onDidDisposeEmitter = new vscode.EventEmitter<void>();
+  /** Fires once when the panel closes. */
+  readonly onDidDispose = this.onDidDisposeEmitter.event;
+
+  protected readonly context: vscode.ExtensionContext;
+
+  protected constructor(
+    readonly kind: K,
+    readonly webviewPanel: vscode.WebviewPanel,
+    protected readonly services: Services,
+  ) {
+    const context = services.context;
+    this.context = context;
+    webviewPanel.webview.options = webviewOptions(context);
+    webviewPanel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.png');
+    webviewPanel.webview.html = this.html();
+    this.disposables.push(
+      webviewPanel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      webviewPanel.onDidChangeViewState(() => {
+        // A hidden webview is torn down (retainContextWhenHidden is off); it says 'ready' again when shown.
+        if (!webviewPanel.visible) this.ready = false;
+      }),
+      webviewPanel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** The latest complete snapshot posted (or queued until the webview is ready). */
+  get currentSnapshot(): SnapshotOf<K> | undefined {
+    return this.snapshot;
+  }
+
+  /** True once the webview has said it is ready and while it stays loaded. */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Brings the panel to the front. */
+  reveal(): void {
+    this.webviewPanel.reveal(undefined, false);
+  }
+
+  /** Handles one validated request specific to this panel kind. */
+  protected abstract handleRequest(request: PanelMessages[K]['request']): void | Promise<void>;
+
+  /** Sets and posts the complete state; a webview that is not ready gets it when it says 'ready'. */
+  protected setSnapshot(snapshot: SnapshotOf<K>): void {
+    this.snapshot = snapshot;
+    this.post({ type: 'snapshot', snapshot });
+  }
+
+  /** Shows an error in the panel (and keeps the last good snapshot). */
+  protected showError(message: string): void {
+    this.post({ type: 'error', message });
+  }
+
+  /**
+   * Runs a slow job with progress in the panel and a Cancel button. A newer job cancels the older one.
+   * Returns undefined when cancelled; errors are shown in the panel and returned as undefined too.
+   */
+  protected async runJob<T>(
+    message: string,
+    job: (token: vscode.CancellationToken, report: (fraction: number, message?: string) => void) => Promise<T>,
+  ): Promise<T | undefined> {
+    this.jobCancel?.cancel();
+    const source = new vscode.CancellationTokenSource();
+    this.jobCancel = source;
+    const report = (fraction: number, text?: string) => {
+      if (this.jobCancel !== source) return;
+      this.progress = { type: 'progress', message: text ?? message, fraction, cancellable: true };
+      this.post(this.progress);
+    };
+    this.progress = { type: 'progress', message, cancellable: true };
+    this.post(this.progress);
+    try {
+      const result = await job(source.token, report);
+      return source.token.isCancellationRequested ? undefined : result;
+    } catch (error) {
+      if (!source.token.isCancellationRequested) this.showError(errorMessage(error));
+      return undefined;
+    } finally {
+      if (this.jobCancel === source) {
+        this.jobCancel = undefined;
+        this.progress = undefined;
+        this.post({ type: 'idle' });
+      }
+      source.dispose();
+    }
+  }
+
+  /** Cancels the running job, if any. */
+  cancelJob(): void {
+    this.jobCancel?.cancel();
+  }
+
+  /** Registers something to dispose with the panel. */
+  protected track(disposable: vscode.Disposable): void {
+    this.disposables.push(disposable);
+  }
+
+  private post(message: ToWebview<K>): void {
+    if (!this.ready || this.disposed) return;
+    void this.webviewPanel.webview.postMessage(message);
+  }
+
+  private receive(raw: unknown): void {
+    const request = parseRequest(this.kind, raw);
+    if (!request) {
+      console.warn(`[LLM Lens] ignored an invalid message from the ${this.kind} webview`);
+      return;
+    }
+    if (request.type === 'ready') {
+      this.ready = true;
+      if (this.snapshot !== undefined) this.post({ type: 'snapshot', snapshot: this.snapshot });
+      if (this.progress) this.post(this.progress);
+      return;
+    }
+    if (request.type === 'cancel') {
+      this.cancelJob();
+      return;
+    }
+    const own = request as PanelMessages[K]['request'];
+    Promise.resolve()
+      .then(() => this.handleRequest(own))
+      .catch((error: unknown) => this.showError(errorMessage(error)));
+  }
+
+  private html(): string {
+    const webview = this.webviewPanel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const asset = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...parts)).toString();
+    const csp = [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}'`,
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+    ].join('; ');
+    const init = { kind: this.kind, strings: localizedStrings(this.kind), language: vscode.env.language, mediaUri: asset('media') };
+    return `<!DOCTYPE html>
+<html lang="${vscode.env.language.startsWith('ko') ? 'ko' : 'en'}">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta property="csp-nonce" content="${nonce}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('media', 'common.css')}">
+<link rel="stylesheet" href="${asset('dist', 'webview', `${this.kind}.css`)}">
+<title>LLM Lens</title>
+</head>
+<body>
+<div id="llm-lens-live" class="visually-hidden" aria-live="polite"></div>
+<main id="app" data-kind="${this.kind}"></main>
+<script type="application/json" id="llm-lens-init">${jsonForHtml(init)}</script>
+<script nonce="${nonce}" src="${asset('dist', 'webview', `${this.kind}.js`)}"></script>
+</body>
+</html>`;
+  }
+
+  /** Closes the panel and releases everything it holds. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.jobCancel?.cancel();
+    this.webviewPanel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.onDidDisposeEmitter.fire();
+    this.onDidDisposeEmitter.dispose();
+  }
+}
+
+/** A readable message from anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** One live panel per kind: shows the existing one or creates it; restores panels after a window reload. */
+export class PanelManager implements vscode.Disposable {
+  private readonly live = new Map<PanelKind, Panel<PanelKind>>();
+  private readonly registrations: vscode.Disposable[] = [];
+  private readonly services: Services;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    pool: ComputePool<Jobs>,
+  ) {
+    this.services = { context, pool, panels: this };
+  }
+
+  /** Registers a panel kind and its serializer (so its panels come back after a reload). */
+  register<K extends PanelKind>(definition: PanelDefinition<K>): void {
+    this.registrations.push(
+      vscode.window.registerWebviewPanelSerializer(viewTypeOf(definition.kind), {
+        deserializeWebviewPanel: async (webviewPanel, state: unknown) => {
+          const restore = (state as PersistedState | undefined)?.restore;
+          this.adopt(definition.kind, definition.create(webviewPanel, this.services, restore));
+        },
+      }),
+    );
+  }
+
+  /** The live panel of `kind`, created with `definition` when there is none. */
+  show<K extends PanelKind>(definition: PanelDefinition<K>, column = vscode.ViewColumn.Beside): Panel<K> {
+    const existing = this.live.get(definition.kind) as Panel<K> | undefined;
+    if (existing) {
+      existing.webviewPanel.reveal(existing.webviewPanel.viewColumn ?? column, true);
+      return existing;
+    }
+    const webviewPanel = vscode.window.createWebviewPanel(viewTypeOf(definition.kind), definition.title(), { viewColumn: column, preserveFocus: true }, webviewOptions(this.context));
+    const panel = definition.create(webviewPanel, this.services, undefined);
+    this.adopt(definition.kind, panel);
+    return panel;
+  }
+
+  /** The live panel of `kind`, if one is open (tests use it to read what was posted). */
+  get<K extends PanelKind>(kind: K): Panel<K> | undefined {
+    return this.live.get(kind) as Panel<K> | undefined;
+  }
+
+  private adopt<K extends PanelKind>(kind: K, panel: Panel<K>): void {
+    this.live.set(kind, panel as unknown as Panel<PanelKind>);
+    panel.onDidDispose(() => {
+      if (this.live.get(kind) === (panel as unknown as Panel<PanelKind>)) this.live.delete(kind);
+    });
+  }
+
+  /** Closes every panel and unregisters the serializers. */
+  dispose(): void {
+    for (const panel of [...this.live.values()]) panel.dispose();
+    for (const r of this.registrations.splice(0)) r.dispose();
+  }
+}

@@ -1,0 +1,43 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { closeAll, llmLens, waitFor } from './helpers';
+
+describe('LLM Lens: Show Welcome', () => {
+  afterEach(closeAll);
+
+  it('is contributed with the LLM Lens category and registered', async () => {
+    await llmLens();
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes('llmLens.showWelcome'));
+    const manifest = vscode.extensions.getExtension('llm-lens.llm-lens')?.packageJSON as {
+      contributes: { commands: { command: string; category: string }[] };
+    };
+    for (const command of manifest.contributes.commands) {
+      assert.ok(command.category, `${command.command} has a category`);
+      assert.ok(commands.includes(command.command), `${command.command} is registered`);
+    }
+  });
+
+  it('opens a panel that completes the ready handshake and offers only registered commands', async () => {
+    const api = await llmLens();
+    await vscode.commands.executeCommand('llmLens.showWelcome');
+    await waitFor('the welcome webview to say ready', () => api.isPanelReady('welcome'));
+    const snapshot = await waitFor('a welcome snapshot', () => api.snapshotOf('welcome'));
+    const manifest = vscode.extensions.getExtension('llm-lens.llm-lens')?.packageJSON as { version: string };
+    assert.equal(snapshot.version, manifest.version);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const feature of snapshot.features) {
+      assert.ok(registered.has(feature.command), `${feature.command} is registered`);
+      assert.ok(feature.title.length > 0 && feature.description.length > 0 && feature.action.length > 0);
+    }
+  });
+
+  it('reuses the open panel instead of opening a second one', async () => {
+    const api = await llmLens();
+    await vscode.commands.executeCommand('llmLens.showWelcome');
+    await waitFor('ready', () => api.isPanelReady('welcome'));
+    await vscode.commands.executeCommand('llmLens.showWelcome');
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview);
+    assert.equal(tabs.length, 1);
+  });
+});

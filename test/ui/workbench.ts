@@ -1,0 +1,101 @@
+// Shared helpers of the UI tests: a real workbench (code-server) in headless Chromium.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { launchBrowser, newPage } from '../support/browser';
+import { extensionRoot, selectedVersion, startCodeServer, workbenchUrl, type CodeServer, type CodeServerOptions } from '../support/codeServer';
+
+/** A workbench open in Chromium. */
+export interface Workbench {
+  server: CodeServer;
+  browser: Browser;
+  page: Page;
+  /** Console messages of the page and its frames (webview CSP reports land here). */
+  consoleMessages: string[];
+  close(): Promise<void>;
+}
+
+/** Options of `openWorkbench`. */
+export interface WorkbenchOptions extends Partial<CodeServerOptions> {
+  /** Load the development build of LLM Lens (default true); false for an installed .vsix. */
+  development?: boolean;
+  /** Files to create in the workspace before the workbench opens (path -> content). */
+  files?: Record<string, string>;
+}
+
+/** Starts code-server on the selected VS Code version and opens its workbench with LLM Lens loaded. */
+export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Workbench> {
+  const server = await startCodeServer({ version: options.version ?? selectedVersion(), ...options });
+  for (const [path, content] of Object.entries(options.files ?? {})) {
+    const full = join(server.workspace, path);
+    mkdirSync(join(full, '..'), { recursive: true });
+    (await import('node:fs')).writeFileSync(full, content);
+  }
+  const browser = await launchBrowser(server.home, options.locale);
+  const page = await newPage(browser, options.locale);
+  const consoleMessages: string[] = [];
+  page.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
+  const development = options.development ?? true;
+  await page.goto(workbenchUrl(server, development ? { extensionDevelopmentPath: extensionRoot } : undefined));
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  // The explorer shows the workspace once the workbench has connected to the server.
+  await page.locator('.explorer-folders-view, .monaco-workbench .part.sidebar').first().waitFor({ timeout: 60_000 });
+  return {
+    server,
+    browser,
+    page,
+    consoleMessages,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      await server.stop();
+    },
+  };
+}
+
+/** Runs a command from the Command Palette by its title, e.g. 'LLM Lens: Show Welcome'. */
+export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // The development extension registers its commands a little after the workbench shows, and an
+  // open palette does not refresh its list: reopen it until the command is listed.
+  for (;;) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ timeout: 3_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (error) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw error;
+      await page.waitForTimeout(1_000);
+    }
+  }
+}
+
+/** The content frame of the active webview panel. */
+export function activeWebview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+}
+
+/** Saves a PNG screenshot as test-results/ui/<name>-<version>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const dir = join(extensionRoot, 'test-results', 'ui');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}-${selectedVersion()}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Opens a workspace file in the editor through Quick Open. */
+export async function openFile(page: Page, relativePath: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(relativePath);
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+}
