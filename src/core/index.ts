@@ -35,3 +35,5 @@ export type { BudgetOptions, ContextFit, ElementType, GpuSize } from './kvcache/
 export { kvCacheReport, chartTokenAxis } from './kvcache/report';
 export type { KvCacheReport, KvCacheReportInput, KvCacheVariantReport } from './kvcache/report';
 export { formatBinaryBytes, markdownTable } from './kvcache/format';
+export { parseCount, parseCustomModel, customModelText, parseLayerList, formatLayerList, KV_INPUT_LIMITS } from './kvcache/inputs';
+export type { KvFieldError, CustomModelText, CustomModelResult, SlidingLayerPattern } from './kvcache/inputs';
