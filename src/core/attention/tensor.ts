@@ -1,17 +1,26 @@
 // Float32Array kernels of the forward pass. Matrices are row-major; a weight W of a linear layer is
 // [out, in] (the Hugging Face / PyTorch layout), so y = x Wᵀ is a dot product of two contiguous rows.
+import { linearWasm } from './wasmMatmul';
 
 /** Floating-point operations done by `linear` so far (for the benchmark's GFLOP/s figure). */
 export const flopCounter = { value: 0 };
+
+/** Which matmul kernel `linear` uses; tests switch it to check both against a reference. */
+export const kernelChoice = { wasm: true };
+
+/** y[r, o] = Σ_i x[r, i] · w[o, i] (+ bias[o]): the WebAssembly SIMD kernel when available, else plain JS. */
+export function linear(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
+  flopCounter.value += 2 * rows * inDim * outDim;
+  return (kernelChoice.wasm ? linearWasm(x, rows, inDim, w, outDim, bias) : undefined) ?? linearJs(x, rows, inDim, w, outDim, bias);
+}
 
 /**
  * y[r, o] = Σ_i x[r, i] · w[o, i] (+ bias[o]). x: rows × inDim, w: outDim × inDim.
  * Register-blocked: 4 rows × 2 outputs per inner loop keeps 8 sums in registers and reads each
  * loaded value twice or four times, about 2x faster than the naive triple loop in V8.
  */
-export function linear(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
+export function linearJs(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
   const y = new Float32Array(rows * outDim);
-  flopCounter.value += 2 * rows * inDim * outDim;
   // Block over the input dimension so the 4 x rows and 2 w rows stay in L1/L2 across the o loop.
   const kc = 256;
   for (let i0 = 0; i0 < inDim; i0 += kc) {

@@ -1,0 +1,117 @@
+// Benchmarks the attention forward pass (issue 5):
+//   1. a generated model with SmolLM2-135M's shape (random BF16 weights in a temp dir) on 128 tokens: target ≤ 3 s;
+//   2. the embedded model (data/embedded-model/) on 256 tokens: target ≤ 100 ms (skipped until it exists).
+// Prints `name: value unit` lines. Run after `node scripts/build.mjs`.
+import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const core = require('../../dist/core/index.js');
+
+const mib = (bytes) => (bytes / 2 ** 20).toFixed(0);
+
+/** FLOPs of one forward pass over T tokens (matmuls + attention + the last position's logits). */
+function forwardFlops(c, T) {
+  const d = c.headDim;
+  const perLayer = 2 * T * c.hidden * (c.heads * d + 2 * c.kvHeads * d) + 2 * T * c.heads * d * c.hidden
+    + 2 * T * c.hidden * c.intermediate * (c.family === 'llama' ? 3 : 2)
+    + 2 * c.heads * d * T * (T + 1); // Q·Kᵀ and P·V over the causal half, both
+  return c.layers * perLayer + 2 * c.hidden * c.vocab;
+}
+
+/** Writes a random model with the given Llama shape as BF16 safetensors; returns its directory. */
+function writeRandomLlama(shape) {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-lens-bench-'));
+  const { layers, hidden, heads, kvHeads, intermediate, vocab } = shape;
+  const d = hidden / heads;
+  let seed = 0x9e3779b9;
+  const random = (n, scale) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+      a[i] = ((seed >>> 0) / 4294967296 - 0.5) * 2 * scale;
+    }
+    return a;
+  };
+  const ones = (n) => new Float32Array(n).fill(1);
+  const tensors = [{ name: 'model.embed_tokens.weight', shape: [vocab, hidden], data: random(vocab * hidden, 0.05), dtype: 'BF16' }];
+  for (let l = 0; l < layers; l++) {
+    const p = `model.layers.${l}.`;
+    const s = 1 / Math.sqrt(hidden);
+    tensors.push(
+      { name: p + 'input_layernorm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' },
+      { name: p + 'post_attention_layernorm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' },
+      { name: p + 'self_attn.q_proj.weight', shape: [heads * d, hidden], data: random(heads * d * hidden, 2 * s), dtype: 'BF16' },
+      { name: p + 'self_attn.k_proj.weight', shape: [kvHeads * d, hidden], data: random(kvHeads * d * hidden, 2 * s), dtype: 'BF16' },
+      { name: p + 'self_attn.v_proj.weight', shape: [kvHeads * d, hidden], data: random(kvHeads * d * hidden, s), dtype: 'BF16' },
+      { name: p + 'self_attn.o_proj.weight', shape: [hidden, heads * d], data: random(hidden * heads * d, s), dtype: 'BF16' },
+      { name: p + 'mlp.gate_proj.weight', shape: [intermediate, hidden], data: random(intermediate * hidden, s), dtype: 'BF16' },
+      { name: p + 'mlp.up_proj.weight', shape: [intermediate, hidden], data: random(intermediate * hidden, s), dtype: 'BF16' },
+      { name: p + 'mlp.down_proj.weight', shape: [hidden, intermediate], data: random(hidden * intermediate, 1 / Math.sqrt(intermediate)), dtype: 'BF16' },
+    );
+  }
+  tensors.push({ name: 'model.norm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' });
+  writeFileSync(join(dir, 'model.safetensors'), core.encodeSafetensors(tensors));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({
+    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: hidden, intermediate_size: intermediate,
+    num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, vocab_size: vocab,
+    rms_norm_eps: 1e-5, rope_theta: 100000, tie_word_embeddings: true, max_position_embeddings: 8192,
+  }));
+  return dir;
+}
+
+async function timeRun(model, T, repeats) {
+  const ids = Array.from({ length: T }, (_, i) => (i * 7919 + 13) % model.config.vocab);
+  await core.runAttention(model, ids.slice(0, 8)); // warm the JIT on a short input
+  let best = Infinity;
+  let bestCpu = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await core.runAttention(model, ids);
+    best = Math.min(best, performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000);
+  }
+  // CPU time is printed too: on a shared machine the wall clock also counts other processes' turns.
+  return { ms: best, cpuMs: bestCpu };
+}
+
+// 1. SmolLM2-135M shape (HuggingFaceTB/SmolLM2-135M config.json: 30 layers, hidden 576, 9 heads, 3 KV heads,
+//    intermediate 1536, vocab 49152, tied embeddings).
+{
+  const dir = writeRandomLlama({ layers: 30, hidden: 576, heads: 9, kvHeads: 3, intermediate: 1536, vocab: 49152 });
+  try {
+    const t0 = performance.now();
+    const model = await core.loadModel(dir);
+    console.log(`attention smollm2-135m-shape load: ${(performance.now() - t0).toFixed(0)} ms`);
+    console.log(`attention smollm2-135m-shape parameters: ${(model.parameters / 1e6).toFixed(1)} M`);
+    const T = 128;
+    const { ms, cpuMs } = await timeRun(model, T, 2);
+    const mem = process.memoryUsage();
+    console.log(`attention smollm2-135m-shape 128 tokens: ${ms.toFixed(0)} ms (target 3000)`);
+    console.log(`attention smollm2-135m-shape 128 tokens cpu: ${cpuMs.toFixed(0)} ms`);
+    console.log(`attention smollm2-135m-shape effective: ${(forwardFlops(model.config, T) / ms / 1e6).toFixed(2)} GFLOP/s`);
+    console.log(`attention smollm2-135m-shape weights: ${mib(model.weightBytes)} MiB`);
+    console.log(`attention smollm2-135m-shape rss: ${mib(mem.rss)} MiB`);
+    console.log(`attention smollm2-135m-shape array buffers: ${mib(mem.arrayBuffers)} MiB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// 2. The embedded model on 256 tokens.
+{
+  const dir = core.embeddedModelDir();
+  if (!existsSync(join(dir, 'model.safetensors'))) {
+    console.log(`# attention embedded model: skipped (no ${join(dir, 'model.safetensors')} yet)`);
+  } else {
+    const model = await core.loadModel(dir);
+    const { ms, cpuMs } = await timeRun(model, 256, 5);
+    console.log(`attention embedded 256 tokens: ${ms.toFixed(1)} ms (target 100)`);
+    console.log(`attention embedded 256 tokens cpu: ${cpuMs.toFixed(1)} ms`);
+    console.log(`attention embedded effective: ${(forwardFlops(model.config, 256) / ms / 1e6).toFixed(2)} GFLOP/s`);
+  }
+}
