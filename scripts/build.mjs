@@ -3,7 +3,7 @@
 //   node scripts/build.mjs --watch      rebuild on change
 //   node scripts/build.mjs --production minified, no source maps (for the .vsix)
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -100,7 +100,6 @@ async function buildData() {
   });
 }
 
-if (production) rmSync(join(root, 'dist'), { recursive: true, force: true });
 await buildData();
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -1,0 +1,49 @@
+// `npm run bench`: prints the numbers behind LLM Lens's performance targets.
+//   - the extension's activation time in the real extension host (VS Code 1.139.1 via code-server)
+//   - the size of dist/extension.js and of the .vsix
+//   - every scripts/bench/*.mjs (each feature's own benchmarks)
+// LLM_LENS_BENCH=tokenize,kvcache runs only those feature benchmarks.
+import { runTests } from '@vscode/test-electron';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const only = (process.env.LLM_LENS_BENCH ?? '').split(',').filter(Boolean);
+const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+if (only.length === 0 || only.includes('extension')) {
+  console.log('== extension ==');
+  console.log(`dist/extension.js size: ${kib(statSync(join(root, 'dist', 'extension.js')).size)}`);
+  execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: 'ignore' });
+  console.log(`llm-lens.vsix size: ${(statSync(join(root, 'llm-lens.vsix')).size / 1024 / 1024).toFixed(2)} MiB`);
+  execFileSync('node', ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+  const version = process.env.LLM_LENS_VSCODE ?? '1.139.1';
+  const results = join(root, 'test-results', 'bench-activation.json');
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    rmSync(results, { force: true });
+    await runTests({
+      vscodeExecutablePath: join(root, 'scripts', 'vscode-launcher.sh'),
+      extensionDevelopmentPath: root,
+      extensionTestsPath: join(root, 'dist-test', 'support', 'activationBench.js'),
+      launchArgs: [join(root, 'test', 'fixtures', 'workspace')],
+      extensionTestsEnv: { LLM_LENS_VSCODE: version, LLM_LENS_RESULTS: results },
+    });
+    runs.push(JSON.parse(readFileSync(results, 'utf8')));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`activation time, bundle load + activate() (VS Code ${version}, median of ${runs.length}): ${median(runs.map((r) => r.activationMs)).toFixed(1)} ms (target < 50 ms)`);
+  console.log(`extension.activate() as awaited by a caller, incl. the host's own work: ${median(runs.map((r) => r.activateCallMs)).toFixed(1)} ms`);
+  console.log(`welcome panel open to ready (median): ${median(runs.map((r) => r.welcomeReadyMs)).toFixed(1)} ms`);
+}
+
+const benchDir = join(root, 'scripts', 'bench');
+for (const file of existsSync(benchDir) ? readdirSync(benchDir).filter((f) => f.endsWith('.mjs')).sort() : []) {
+  const name = file.replace(/\.mjs$/, '');
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.log(`\n== ${name} ==`);
+  const result = spawnSync('node', [join(benchDir, file)], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) console.log(`${name}: benchmark failed (exit ${result.status})`);
+}
