@@ -37,3 +37,11 @@ export type { KvCacheReport, KvCacheReportInput, KvCacheVariantReport } from './
 export { formatBinaryBytes, markdownTable } from './kvcache/format';
 export { parseCount, parseCustomModel, customModelText, parseLayerList, formatLayerList, KV_INPUT_LIMITS } from './kvcache/inputs';
 export type { KvFieldError, CustomModelText, CustomModelResult, SlidingLayerPattern } from './kvcache/inputs';
+// Glossary (issue 7): bilingual entries, lookup by name or alias, the line matcher and the comment/string
+// region scanner used by the hover.
+export { lookupTerm, findTerms, findTermAt, glossaryEntries, glossaryEntry, glossaryChapters } from './glossary/glossary';
+export { createTermMatcher, isCaseSensitiveForm, formsOf } from './glossary/matcher';
+export type { GlossaryMatch, TermMatcher } from './glossary/matcher';
+export type { GlossaryEntry, GlossaryChapter, GlossaryChapterInfo, GlossaryPanel, GlossaryLanguage, LocalizedText } from './glossary/types';
+export { DocumentRegions, languageSyntax, isProseLanguage } from './glossary/textRegions';
+export type { TextRegion, LanguageSyntax, StringDelimiter } from './glossary/textRegions';
