@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import { showWelcome } from './commands/showWelcome';
+import { showKvCache } from './commands/showKvCache';
 import type { Jobs } from './compute/jobs';
 import { ComputePool } from './compute/pool';
 import { PanelManager } from './panels/panel';
 import { WelcomePanel } from './panels/welcomePanel';
+import { KvCachePanel } from './panels/kvCachePanel';
 import { CommandId, type PanelKind, type SnapshotOf } from './shared/protocol';
 
 /** What activate() returns: lets integration tests read what a panel was sent, through the real host. */
@@ -23,9 +25,11 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
 
   // Panels: one registration per kind (the serializer brings them back after a reload).
   panels.register(WelcomePanel.definition);
+  panels.register(KvCachePanel.definition);
 
   // Commands.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.showKvCache, (uri?: unknown) => showKvCache(panels, uri)));
 
   return {
     snapshotOf: (kind) => panels.get(kind)?.currentSnapshot,

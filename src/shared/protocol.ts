@@ -54,9 +54,280 @@ export type WelcomeRequest =
   /** Run one of LLM Lens's commands (the host checks it is one). */
   { type: 'runCommand'; command: CommandId };
 
+// KV-cache panel (issue 4) ------------------------------------------------------------------
+
+/** Where the KV-cache panel's model comes from: a built-in preset, typed fields, or an opened config.json. */
+export type KvModelSource = 'preset' | 'custom' | 'config';
+
+/** Which layers a custom model's sliding window applies to. */
+export type KvSlidingLayers = 'all' | 'even' | 'odd' | 'list';
+
+/** The custom-model fields as typed (the same fields as the core's CustomModelText). */
+export interface KvCustomFields {
+  layers: string;
+  queryHeads: string;
+  kvHeads: string;
+  headDim: string;
+  /** Empty = no sliding window. */
+  slidingWindow: string;
+  slidingLayers: KvSlidingLayers;
+  /** With slidingLayers 'list': layer indices and ranges such as "0, 2, 20-27". */
+  slidingLayerList: string;
+  /** Empty = no MLA latent. */
+  kvLoraRank: string;
+  ropeHeadDim: string;
+  /** Empty = unknown (weights not counted). */
+  parameters: string;
+}
+
+/** The KV-cache panel's inputs as the user set them; text stays text so a bad field can be shown and explained. */
+export interface KvCacheInputs {
+  source: KvModelSource;
+  presetId: string;
+  custom: KvCustomFields;
+  /** Parameter count typed for an opened config.json (empty = unknown). */
+  configParameters: string;
+  seqLen: string;
+  batch: string;
+  /** Element type ids (see KvCacheSnapshot.dtypes). */
+  kvDtype: string;
+  weightsDtype: string;
+  /** KV heads of the GQA variant; null = the model's own (or a typical ratio). */
+  gqaKvHeads: number | null;
+  /** The GPU whose longest context is listed per variant. */
+  gpuId: string;
+}
+
+/** An input field of the KV-cache panel that can carry a validation message. */
+export type KvInputField = keyof KvCustomFields | 'configParameters' | 'seqLen' | 'batch' | 'config';
+
+/** The attention shape as the panel shows it (the core's AttentionShape). */
+export interface KvShape {
+  layers: number;
+  queryHeads: number;
+  kvHeads: number;
+  headDim: number;
+  slidingWindow?: number;
+  slidingWindowLayers?: number[];
+  mla?: { kvLoraRank: number; ropeHeadDim: number };
+}
+
+/** The formula of one variant, term by term (the core's KvCacheBreakdown). */
+export interface KvBreakdown {
+  kind: 'standard' | 'mla';
+  factor: 1 | 2;
+  layers: number;
+  kvHeads: number;
+  headDim: number;
+  kvLoraRank: number;
+  ropeHeadDim: number;
+  elementsPerTokenPerLayer: number;
+  bytesPerElement: number;
+  fullLayers: number;
+  slidingLayers: number;
+  window: number | null;
+  seqLen: number;
+  slidingTokens: number;
+  layerTokens: number;
+  batch: number;
+  elements: number;
+  bytes: number;
+}
+
+/** One attention variant of the model, fully worked out by the host. */
+export interface KvVariant {
+  kind: 'MHA' | 'GQA' | 'MQA' | 'MLA';
+  /** True for the variant the model really uses. */
+  isModel: boolean;
+  shape: KvShape;
+  kvBytes: number;
+  totalBytes: number;
+  bytesPerToken: number;
+  breakdown: KvBreakdown;
+  /** Longest context per GPU, in the order of KvCacheSnapshot.gpus ('bounded' ⇒ maxTokens). */
+  fits: { kind: 'none' | 'bounded' | 'unbounded'; maxTokens: number }[];
+  /** KV bytes at each of KvCacheSnapshot.chartTokens (weights not included). */
+  series: number[];
+  /** Query head -> KV head (empty for MLA). */
+  kvHeadOf: number[];
+}
+
+/** Everything the KV-cache panel shows. */
+export interface KvCacheSnapshot {
+  /** The inputs as the user left them (possibly invalid: see fieldErrors). */
+  inputs: KvCacheInputs;
+  presets: { id: string; label: string }[];
+  dtypes: { id: string; label: string; bytesPerElement: number }[];
+  gpus: { id: string; label: string; bytes: number; examples: string }[];
+  /** The opened config.json: its label and URI, and either its shape or a clear error. */
+  config: { label: string; uri: string; error?: string; shape?: KvShape } | null;
+  /** Localized message per bad field. While any is set, the numbers below are those of the last valid inputs. */
+  fieldErrors: Partial<Record<KvInputField, string>>;
+  /** The model the numbers describe. */
+  model: { label: string; source: string; parameters: number; contextLength: number | null; shape: KvShape };
+  /** The values the numbers were computed with. */
+  used: { seqLen: number; batch: number; kvDtype: string; weightsDtype: string; gqaKvHeads: number | null };
+  weightsBytes: number;
+  /** The KV-head counts the GQA slider offers. */
+  gqaChoices: number[];
+  chartTokens: number[];
+  variants: KvVariant[];
+}
+
+/** KV-cache panel requests. */
+export type KvCacheRequest =
+  /** The inputs changed (the complete set; the host validates every field). */
+  | { type: 'setInputs'; inputs: KvCacheInputs }
+  /** Pick a config.json with a file dialog and use it. */
+  | { type: 'pickConfig' }
+  /** Copy the variant comparison to the clipboard as a Markdown table. */
+  | { type: 'copyMarkdown' };
+
+// Attention panel (issue 5) ------------------------------------------------------------------
+
+/** Which head the attention views show: one head, or the mean / max over all heads of the layer. */
+export type AttentionHeadChoice = number | 'mean' | 'max';
+
+/** The model an attention run used. */
+export interface AttentionModelInfo {
+  /** Display name: the embedded model, a Hugging Face id, or the folder name. */
+  label: string;
+  /** Where it came from. */
+  source: 'embedded' | 'setting' | 'cache' | 'folder';
+  /** The model directory. */
+  dir: string;
+  /** config.json's model_type (llama, qwen2, mistral, gpt2). */
+  modelType: string;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  parameters: number;
+  /** Float32 weight memory held by the worker. */
+  weightBytes: number;
+  /** True when MODEL_CARD.md (and loss.svg) can be opened (the embedded model). */
+  hasModelCard: boolean;
+}
+
+/** One token of the run, as the model's tokenizer split the text. */
+export interface AttentionToken {
+  id: number;
+  /** The token's decoded text (U+FFFD where it is part of a character). */
+  text: string;
+}
+
+/** Every intermediate value of attention for the selected layer, head and query (the step view). */
+export interface AttentionStepView {
+  layer: number;
+  head: number;
+  query: number;
+  kvHead: number;
+  headDim: number;
+  /** Whether scores were multiplied by `scale` (the √d_k toggle). */
+  scaled: boolean;
+  /** 1/√d_k (or 1 when scaling is dropped). */
+  scale: number;
+  temperature: number;
+  /** The query vector (after RoPE for Llama-family models). */
+  q: Float32Array;
+  /** q·k_j per key j. */
+  rawScores: Float32Array;
+  /** rawScores · scale / temperature. */
+  scaledScores: Float32Array;
+  /** 0 for visible keys, -Infinity for masked ones. */
+  mask: Float32Array;
+  /** Softmax of scaledScores + mask. */
+  probs: Float32Array;
+  /** The model's own weights for this row (scaled, temperature 1), for comparison. */
+  modelProbs: Float32Array;
+  /** Σ_j probs_j · v_j, the head's output for the query. */
+  output: Float32Array;
+}
+
+/** Everything the Attention panel shows (complete; matrices as typed arrays). */
+export interface AttentionSnapshot {
+  model: AttentionModelInfo;
+  /** The text the tokens came from (bounded), kept so the panel can be restored after a reload. */
+  text: string;
+  tokens: AttentionToken[];
+  /** Set when the selection had more tokens than the cap: how many there were and the cap. */
+  cap?: { total: number; limit: number };
+  layers: number;
+  heads: number;
+  seqLen: number;
+  /** Query head -> the KV head it reads (GQA groups). */
+  kvHeadOf: number[];
+  /** Per layer: heads × seqLen × seqLen, row = query. */
+  probs: Float32Array[];
+  /** Per layer: mean over heads, seqLen × seqLen. */
+  meanProbs: Float32Array[];
+  /** Per layer: max over heads, seqLen × seqLen. */
+  maxProbs: Float32Array[];
+  /** Top next-token predictions after the last token. */
+  predictions: { id: number; text: string; probability: number }[];
+  /** The layer, head and query the heatmap, lines and step views show. */
+  selection: { layer: number; head: AttentionHeadChoice; query: number };
+  /** The step view for the selection (absent for mean/max). */
+  step?: AttentionStepView;
+  /** Wall-clock time of the forward pass in the worker. */
+  elapsedMs: number;
+}
+
+/** Attention panel requests. */
+export type AttentionRequest =
+  /** Show another layer / head (or mean/max) / query position. */
+  | { type: 'select'; layer: number; head: AttentionHeadChoice; query: number }
+  /** Recompute the step view with or without 1/√d_k and with a softmax temperature. */
+  | { type: 'stepOptions'; scaled: boolean; temperature: number }
+  /** Save the selected matrix as CSV (the host asks where). */
+  | { type: 'exportCsv' }
+  /** Save the heatmap the webview drew as PNG (a data: URL; the host checks and asks where). */
+  | { type: 'exportPng'; dataUrl: string }
+  /** Open "LLM Lens: Choose Model". */
+  | { type: 'chooseModel' }
+  /** Open the embedded model's card or its training-loss curve. */
+  | { type: 'openModelDoc'; doc: 'card' | 'loss' };
+
+/** The temperatures the step view's slider allows. */
+export const attentionTemperatureRange = { min: 0.05, max: 20 } as const;
+
+/** Largest PNG data URL accepted from the webview (characters). */
+export const maxPngDataUrlLength = 40_000_000;
+
+/** Validates an Attention panel request (structure only; the host checks ranges against the run). */
+export function parseAttentionRequest(m: Record<string, unknown>): AttentionRequest | undefined {
+  switch (m.type) {
+    case 'select': {
+      const layer = intIn(m.layer, 0, 10_000);
+      const head = m.head === 'mean' || m.head === 'max' ? m.head : intIn(m.head, 0, 10_000);
+      const query = intIn(m.query, 0, 1_000_000);
+      return layer === undefined || head === undefined || query === undefined ? undefined : { type: 'select', layer, head, query };
+    }
+    case 'stepOptions': {
+      const temperature = numberIn(m.temperature, attentionTemperatureRange.min, attentionTemperatureRange.max);
+      return typeof m.scaled === 'boolean' && temperature !== undefined ? { type: 'stepOptions', scaled: m.scaled, temperature } : undefined;
+    }
+    case 'exportCsv':
+      return { type: 'exportCsv' };
+    case 'exportPng': {
+      const dataUrl = stringUpTo(m.dataUrl, maxPngDataUrlLength);
+      return dataUrl?.startsWith('data:image/png;base64,') ? { type: 'exportPng', dataUrl } : undefined;
+    }
+    case 'chooseModel':
+      return { type: 'chooseModel' };
+    case 'openModelDoc': {
+      const doc = oneOf(m.doc, ['card', 'loss'] as const);
+      return doc ? { type: 'openModelDoc', doc } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** The snapshot and request types of each panel kind. New panels add one line here. */
 export interface PanelMessages {
   welcome: { snapshot: WelcomeSnapshot; request: WelcomeRequest };
+  kvcache: { snapshot: KvCacheSnapshot; request: KvCacheRequest };
 }
 
 /** A panel kind: also the webview bundle name (dist/webview/<kind>.js) and the view type suffix. */
@@ -126,6 +397,7 @@ type RequestValidator<K extends PanelKind> = (message: Record<string, unknown>) 
 
 const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   welcome: (m) => (m.type === 'runCommand' && isCommandId(m.command) ? { type: 'runCommand', command: m.command } : undefined),
+  kvcache: (m) => parseKvCacheRequest(m),
 };
 
 /** Checks a raw message from panel `kind`'s webview; undefined when it is not a valid request. */
@@ -135,4 +407,54 @@ export function parseRequest<K extends PanelKind>(kind: K, raw: unknown): Reques
   if (message.type === 'ready' || message.type === 'cancel') return { type: message.type };
   const validate = requestValidators[kind] as RequestValidator<K>;
   return validate(message);
+}
+
+const KV_TEXT_MAX = 64;
+
+/** Validates the KV-cache panel's inputs field by field (texts are checked for content later, by the host). */
+export function parseKvCacheInputs(raw: unknown): KvCacheInputs | undefined {
+  const m = asRecord(raw);
+  const c = asRecord(m?.custom);
+  if (!m || !c) return undefined;
+  const text = (value: unknown) => stringUpTo(value, KV_TEXT_MAX);
+  const custom = {
+    layers: text(c.layers),
+    queryHeads: text(c.queryHeads),
+    kvHeads: text(c.kvHeads),
+    headDim: text(c.headDim),
+    slidingWindow: text(c.slidingWindow),
+    slidingLayers: oneOf(c.slidingLayers, ['all', 'even', 'odd', 'list'] as const),
+    slidingLayerList: stringUpTo(c.slidingLayerList, 1000),
+    kvLoraRank: text(c.kvLoraRank),
+    ropeHeadDim: text(c.ropeHeadDim),
+    parameters: text(c.parameters),
+  };
+  if (Object.values(custom).some((v) => v === undefined)) return undefined;
+  const gqa = m.gqaKvHeads === null ? null : intIn(m.gqaKvHeads, 1, 65_536);
+  const inputs = {
+    source: oneOf(m.source, ['preset', 'custom', 'config'] as const),
+    presetId: text(m.presetId),
+    configParameters: text(m.configParameters),
+    seqLen: text(m.seqLen),
+    batch: text(m.batch),
+    kvDtype: text(m.kvDtype),
+    weightsDtype: text(m.weightsDtype),
+    gpuId: text(m.gpuId),
+  };
+  if (Object.values(inputs).some((v) => v === undefined) || gqa === undefined) return undefined;
+  return { ...(inputs as Omit<KvCacheInputs, 'custom' | 'gqaKvHeads'>), custom: custom as KvCustomFields, gqaKvHeads: gqa };
+}
+
+function parseKvCacheRequest(m: Record<string, unknown>): KvCacheRequest | undefined {
+  switch (m.type) {
+    case 'setInputs': {
+      const inputs = parseKvCacheInputs(m.inputs);
+      return inputs ? { type: 'setInputs', inputs } : undefined;
+    }
+    case 'pickConfig':
+    case 'copyMarkdown':
+      return { type: m.type };
+    default:
+      return undefined;
+  }
 }

@@ -171,3 +171,17 @@ export function dataGrid(columns: readonly { key: string; title: string }[], row
   grid.rowsData = rows.map((r) => ({ ...r }));
   return grid;
 }
+
+/** A native range slider (the toolkit has none) with an accessible name; `onInput` fires while dragging. */
+export function slider(min: number, max: number, step: number, value: number, onInput: (value: number) => void, ariaLabel: string): HTMLInputElement {
+  const element = document.createElement('input');
+  element.type = 'range';
+  element.className = 'llm-lens-slider';
+  element.min = String(min);
+  element.max = String(max);
+  element.step = String(step);
+  element.value = String(value);
+  element.setAttribute('aria-label', ariaLabel);
+  element.addEventListener('input', () => onInput(Number(element.value)));
+  return element;
+}
