@@ -45,3 +45,11 @@ export type { GlossaryMatch, TermMatcher } from './glossary/matcher';
 export type { GlossaryEntry, GlossaryChapter, GlossaryChapterInfo, GlossaryPanel, GlossaryLanguage, LocalizedText } from './glossary/types';
 export { DocumentRegions, languageSyntax, isProseLanguage } from './glossary/textRegions';
 export type { TextRegion, LanguageSyntax, StringDelimiter } from './glossary/textRegions';
+// Tokenization: real tokenizers with byte/UTF-16 spans, token pieces, pre-tokenized words, merge replay.
+export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile } from './tokenizers/registry';
+export { tokenize, tokenizeInChunks, countTokens, tokenBytes, tokenPiece, vocabularySize, wordSpans, chunkBoundaries } from './tokenizers/tokenize';
+export type { TokenPiece, ChunkedTokenizeOptions } from './tokenizers/tokenize';
+export { TokenizerError } from './tokenizers/types';
+export type { TokenSpan, TokenizerInfo, WordSpan, TokenizerErrorCode } from './tokenizers/types';
+export { replayMerges, piecesAfter, MAX_REPLAY_BYTES } from './bpe/replay';
+export type { MergeReplay, MergeStep, ReplayPiece, ReplayFinish } from './bpe/replay';
