@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
 import { showWelcome } from './commands/showWelcome';
+import { showAttention } from './commands/showAttention';
+import { chooseModel } from './commands/chooseModel';
+import { AttentionPanel } from './panels/attentionPanel';
 import { showKvCache } from './commands/showKvCache';
 import type { Jobs } from './compute/jobs';
 import { ComputePool } from './compute/pool';
@@ -25,10 +28,20 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
 
   // Panels: one registration per kind (the serializer brings them back after a reload).
   panels.register(WelcomePanel.definition);
+  panels.register(AttentionPanel.definition);
   panels.register(KvCachePanel.definition);
 
   // Commands.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
+  context.subscriptions.push(
+    vscode.commands.registerCommand(CommandId.showAttention, () => showAttention(panels)),
+    vscode.commands.registerCommand(CommandId.chooseModel, async () => {
+      // A new model re-runs the open Attention panel on its text.
+      if (!(await chooseModel(context))) return;
+      const panel = panels.get('attention');
+      if (panel instanceof AttentionPanel) await panel.rerun();
+    }),
+  );
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showKvCache, (uri?: unknown) => showKvCache(panels, uri)));
 
   return {

@@ -53,3 +53,4 @@ export { TokenizerError } from './tokenizers/types';
 export type { TokenSpan, TokenizerInfo, WordSpan, TokenizerErrorCode } from './tokenizers/types';
 export { replayMerges, piecesAfter, MAX_REPLAY_BYTES } from './bpe/replay';
 export type { MergeReplay, MergeStep, ReplayPiece, ReplayFinish } from './bpe/replay';
+export { attentionCsv } from './attention/export';

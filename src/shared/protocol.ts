@@ -327,6 +327,7 @@ export function parseAttentionRequest(m: Record<string, unknown>): AttentionRequ
 /** The snapshot and request types of each panel kind. New panels add one line here. */
 export interface PanelMessages {
   welcome: { snapshot: WelcomeSnapshot; request: WelcomeRequest };
+  attention: { snapshot: AttentionSnapshot; request: AttentionRequest };
   kvcache: { snapshot: KvCacheSnapshot; request: KvCacheRequest };
 }
 
@@ -397,6 +398,7 @@ type RequestValidator<K extends PanelKind> = (message: Record<string, unknown>) 
 
 const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   welcome: (m) => (m.type === 'runCommand' && isCommandId(m.command) ? { type: 'runCommand', command: m.command } : undefined),
+  attention: (m) => parseAttentionRequest(m),
   kvcache: (m) => parseKvCacheRequest(m),
 };
 

@@ -244,3 +244,15 @@ test('a model directory with tokenizer.json encodes text and labels predictions'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('CSV export: header of keys, a row per query, quoting and formula defusing', async () => {
+  const { attentionCsv } = await import('../../src/core/attention/export');
+  const csv = attentionCsv(['a', ' b', '=SUM(1)', 'x,"y"'], Float32Array.from([1, 0, 0, 0, 0.5, 0.5, 0, 0, 0.25, 0.25, 0.5, 0, 0.125, 0.125, 0.25, 0.5]));
+  const lines = csv.trimEnd().split('\r\n');
+  assert.equal(lines.length, 5);
+  assert.equal(lines[0], 'query \\ key,0:a,1: b,2:=SUM(1),"3:x,""y"""');
+  assert.equal(lines[2], '1: b,0.5,0.5,0,0');
+  assert.equal(lines[4], '"3:x,""y""",0.125,0.125,0.25,0.5');
+  assert.equal(attentionCsv(['=1'], Float32Array.from([1])).split('\r\n')[0], "query \\ key,0:=1");
+  assert.throws(() => attentionCsv(['a'], new Float32Array(2)));
+});

@@ -1,0 +1,60 @@
+// The Attention panel's worker job: load a model (cached per worker), tokenize the text with the
+// model's own tokenizer, cap the length, run the forward pass with per-layer progress.
+import { ModelLoadError } from '../core/attention/errors';
+import { runAttention, type AttentionRun } from '../core/attention/forward';
+import { loadModel, type Model } from '../core/attention/model';
+import type { ReportProgress } from './workerHost';
+
+/** What the host asks for. */
+export interface AttentionJobInput {
+  /** A model directory (Hugging Face layout). */
+  dir: string;
+  text: string;
+  /** Token cap (the llmLens.attention.maxTokens setting). */
+  maxTokens: number;
+  topK: number;
+}
+
+/** What the worker sends back: the run (with q/k/v for the step view), tokens and model facts. */
+export interface AttentionJobOutput {
+  model: { modelType: string; layers: number; heads: number; kvHeads: number; headDim: number; parameters: number; weightBytes: number };
+  tokens: { id: number; text: string }[];
+  /** Tokens in the whole text before the cap. */
+  total: number;
+  /** The cap actually applied (GPT-2 is also limited by its learned positions). */
+  limit: number;
+  run: AttentionRun;
+  elapsedMs: number;
+}
+
+// One model per worker: loading is the slow part, and the same model serves every run until another is chosen.
+let cached: { dir: string; model: Promise<Model> } | undefined;
+
+/** Loads the model (or reuses it), tokenizes and runs the forward pass. */
+export async function attentionJob(input: AttentionJobInput, progress: ReportProgress): Promise<AttentionJobOutput> {
+  if (cached?.dir !== input.dir) cached = { dir: input.dir, model: loadModel(input.dir) };
+  progress(0);
+  let model: Model;
+  try {
+    model = await cached.model;
+  } catch (error) {
+    cached = undefined;
+    throw error;
+  }
+  if (!model.tokenizer) throw new ModelLoadError('tokenizer', `${input.dir}: the model has no tokenizer.json, so text cannot be turned into its token ids`);
+  const tokenizer = model.tokenizer;
+  const all = tokenizer.encode(input.text, { addSpecialTokens: true });
+  const c = model.config;
+  const limit = Math.max(1, Math.min(input.maxTokens, c.family === 'gpt2' ? c.maxPositions : Number.MAX_SAFE_INTEGER));
+  const ids = all.slice(0, limit);
+  const started = Date.now();
+  const run = await runAttention(model, ids, { topK: input.topK, onProgress: (done, total) => progress(done / total) });
+  return {
+    model: { modelType: c.modelType, layers: c.layers, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, parameters: model.parameters, weightBytes: model.weightBytes },
+    tokens: ids.map((id) => ({ id, text: tokenizer.label(id) })),
+    total: all.length,
+    limit,
+    run,
+    elapsedMs: Date.now() - started,
+  };
+}
