@@ -1,7 +1,7 @@
 // Trains LLM Lens's embedded model: corpus -> BPE tokenizer -> Llama-style model (two data-parallel workers)
 // -> Hugging Face layout in data/embedded-model/. Run with `npm run train:model`.
-// Flags: --steps N  --batch N (sequences/step)  --ctx N  --seed N  --lr X  --max-minutes M  --resume  --smoke
-//        --eval-every N  --ckpt-every N  --out DIR
+// Flags: --steps N  --batch N (sequences/step)  --ctx N  --seed N  --lr X  --warmup N  --vocab N  --max-minutes M
+//        --resume  --stop-at N (checkpoint and stop at step N)  --smoke  --eval-every N  --ckpt-every N  --out DIR
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,10 +33,12 @@ const resume = has('resume');
 const seed = num('seed', 1234);
 const ctx = num('ctx', 128);
 const batch = num('batch', 8);
-const totalSteps = num('steps', smoke ? 12 : 560);
-const maxMinutes = num('max-minutes', 75);
+const totalSteps = num('steps', smoke ? 12 : 850);
+const maxMinutes = num('max-minutes', 88);
 const maxLr = num('lr', 5e-3);
 const evalEvery = num('eval-every', 40);
+const stopAt = num('stop-at', Infinity);
+const warmupSteps = num('warmup', 56);
 const ckptEvery = num('ckpt-every', 40);
 const outDir = flag('out') ?? join(root, 'data', 'embedded-model');
 const trainDir = join(root, '.train');
@@ -57,6 +59,15 @@ interface CheckpointMeta {
   elapsedSeconds: number;
   tokensSeen: number;
   args: { seed: number; ctx: number; batch: number; totalSteps: number; maxLr: number };
+  /** Schedules in force from each start step (a resumed run may extend the schedule). */
+  phases?: SchedulePhase[];
+}
+
+/** The learning-rate schedule used from `startStep` on. */
+interface SchedulePhase {
+  startStep: number;
+  totalSteps: number;
+  warmupSteps: number;
 }
 
 /** One line of the loss log. */
@@ -134,6 +145,7 @@ async function main(): Promise<void> {
   let logRows: LogRow[] = [];
   let elapsedBefore = 0;
   let tokensSeen = 0;
+  let phases: SchedulePhase[] = [{ startStep: 0, totalSteps, warmupSteps }];
   const ckptBin = join(trainDir, 'checkpoint.bin');
   const ckptJson = join(trainDir, 'checkpoint.json');
   if (resume && existsSync(ckptJson)) {
@@ -150,6 +162,10 @@ async function main(): Promise<void> {
     logRows = meta.log;
     elapsedBefore = meta.elapsedSeconds;
     tokensSeen = meta.tokensSeen;
+    phases = meta.phases ?? [{ startStep: 0, totalSteps: meta.args.totalSteps, warmupSteps: 56 }];
+    const last = phases[phases.length - 1];
+    // Extending a run changes the schedule from here on; record it so the run can be reproduced exactly.
+    if (last.totalSteps !== totalSteps || last.warmupSteps !== warmupSteps) phases.push({ startStep: step, totalSteps, warmupSteps });
     log(`resumed at step ${step}`);
   } else {
     initParams(cfg, layout, seed, params);
@@ -193,11 +209,11 @@ async function main(): Promise<void> {
     bin.set(opt.m, layout.total);
     bin.set(opt.v, 2 * layout.total);
     writeFileSync(ckptBin, bin);
-    const meta: CheckpointMeta = { step, rng: rng.getState(), corpusSha: corpus.sha256, log: logRows, elapsedSeconds: elapsed, tokensSeen, args: { seed, ctx, batch, totalSteps, maxLr } };
+    const meta: CheckpointMeta = { step, rng: rng.getState(), corpusSha: corpus.sha256, log: logRows, elapsedSeconds: elapsed, tokensSeen, args: { seed, ctx, batch, totalSteps, maxLr }, phases };
     writeFileSync(ckptJson, JSON.stringify(meta));
   };
 
-  const schedule = { maxLr, minLr: maxLr / 10, warmupSteps: Math.min(60, Math.ceil(totalSteps / 10)), totalSteps };
+  const schedule = { maxLr, minLr: maxLr / 10, warmupSteps, totalSteps };
   const runStart = Date.now();
   const elapsed = (): number => elapsedBefore + (Date.now() - runStart) / 1000;
   const tokensPerStep = batch * ctx;
@@ -206,6 +222,7 @@ async function main(): Promise<void> {
   let windowStart = Date.now();
   log(`model: ${layout.total} parameters; ${totalSteps} steps of ${batch}x${ctx} tokens; lr ${maxLr}`);
   while (step < totalSteps) {
+    if (step >= stopAt) break;
     if (elapsed() > maxMinutes * 60) {
       log(`time budget of ${maxMinutes} min reached at step ${step}`);
       break;
@@ -247,6 +264,11 @@ async function main(): Promise<void> {
     return;
   }
   saveCheckpoint(trainSeconds);
+  if (step >= stopAt && step < totalSteps) {
+    log(`stopped at step ${step} (--stop-at); continue with --resume`);
+    await Promise.all(workers.map((w) => w.terminate()));
+    return;
+  }
 
   log(`evaluating on all ${evalStarts.length} held-out windows…`);
   const finalHeldOut = await heldOutLoss(evalStarts);
@@ -279,7 +301,7 @@ async function main(): Promise<void> {
   const summary = {
     corpus: { sha256: corpus.sha256, bytes: corpus.totalBytes, docs: corpus.docs.length, trainDocs: train.length, heldOutDocs: heldOut.length, trainTokens: trainTokens.length, heldOutTokens: evalTokens.length, bytesPerToken: trainBytes / trainTokens.length, projectSources: corpus.projectSources, packages: corpus.packages },
     model: { parameters: layout.total, weightBytes: layout.total * 4, ...cfg },
-    training: { steps: step, plannedSteps: totalSteps, batch, ctx, tokensSeen, seconds: Math.round(trainSeconds), tokensPerSecond: Math.round(tokensSeen / trainSeconds), seed, maxLr, minLr: schedule.minLr, warmupSteps: schedule.warmupSteps, weightDecay: 0.1, betas: [0.9, 0.95], gradClip: 1.0, workers: 2, hardware: `${cpus().length}-core ${cpus()[0]?.model ?? 'CPU'}` },
+    training: { steps: step, plannedSteps: totalSteps, batch, ctx, tokensSeen, seconds: Math.round(trainSeconds), tokensPerSecond: Math.round(tokensSeen / trainSeconds), seed, maxLr, minLr: schedule.minLr, warmupSteps: schedule.warmupSteps, weightDecay: 0.1, betas: [0.9, 0.95], gradClip: 1.0, workers: 2, phases, hardware: `${cpus().length}-core ${cpus()[0]?.model ?? 'CPU'}` },
     results: { finalTrainLoss: finalTrain, heldOutLoss: finalHeldOut, heldOutWindows: evalStarts.length, bigramLoss: bigram.loss, bigramK: bigram.k, unigramLoss: bigram.unigramLoss },
     sha256: { model: createHash('sha256').update(readFileSync(join(outDir, 'model.safetensors'))).digest('hex') },
   };

@@ -10,7 +10,7 @@ import type { CorpusPackage } from './buildCorpus';
 interface Summary {
   corpus: { sha256: string; bytes: number; docs: number; trainDocs: number; heldOutDocs: number; trainTokens: number; heldOutTokens: number; bytesPerToken: number; projectSources: string[]; packages: CorpusPackage[] };
   model: { parameters: number; weightBytes: number; vocabSize: number; hiddenSize: number; layers: number; qHeads: number; kvHeads: number; headDim: number; intermediateSize: number; ropeTheta: number; rmsNormEps: number; maxPositions: number };
-  training: { steps: number; plannedSteps: number; batch: number; ctx: number; tokensSeen: number; seconds: number; tokensPerSecond: number; seed: number; maxLr: number; minLr: number; warmupSteps: number; weightDecay: number; betas: number[]; gradClip: number; workers: number; hardware?: string };
+  training: { steps: number; plannedSteps: number; batch: number; ctx: number; tokensSeen: number; seconds: number; tokensPerSecond: number; seed: number; maxLr: number; minLr: number; warmupSteps: number; weightDecay: number; betas: number[]; gradClip: number; workers: number; hardware?: string; phases?: { startStep: number; totalSteps: number; warmupSteps: number }[] };
   results: { finalTrainLoss: number; heldOutLoss: number; heldOutWindows: number; bigramLoss: number; bigramK: number; unigramLoss: number };
   sha256: { model: string };
 }
@@ -100,10 +100,18 @@ export function renderModelCard(s: Summary, heads: { windows: number; reports: H
   L.push(`- Context is ${m.maxPositions} tokens; longer inputs are outside what it was trained on.`);
   L.push('- Not for generating code or text for anyone to use.', '');
   L.push('## How to reproduce', '');
+  const phases = t.phases ?? [{ startStep: 0, totalSteps: t.plannedSteps, warmupSteps: t.warmupSteps }];
+  if (phases.length > 1) {
+    L.push('This model was trained in ' + phases.length + ' phases: the run was stopped and resumed from a checkpoint with a longer');
+    L.push('schedule (the cosine decay re-targeted to the new total; the learning rate changes smoothly at the switch). To');
+    L.push('reproduce it exactly, run the same phases:', '');
+  }
   L.push('```sh');
-  L.push(`npm run train:model -- --steps ${t.plannedSteps} --batch ${t.batch} --seed ${t.seed}`);
-  L.push('# resume after an interruption (checkpoints in .train/):');
-  L.push(`npm run train:model -- --steps ${t.plannedSteps} --batch ${t.batch} --seed ${t.seed} --resume`);
+  phases.forEach((p, i) => {
+    const stop = i + 1 < phases.length ? ` --stop-at ${phases[i + 1].startStep}` : '';
+    L.push(`npm run train:model -- --steps ${p.totalSteps} --warmup ${p.warmupSteps} --batch ${t.batch} --seed ${t.seed}${i > 0 ? ' --resume' : ''}${stop}`);
+  });
+  L.push('# after an interruption, run the last command again with --resume (checkpoints every 40 steps in .train/)');
   L.push('node dist-scripts/analyzeHeads.js   # per-head table');
   L.push('```');
   L.push('The run is deterministic for a seed (same corpus, same two-worker split); wall time depends on the machine.', '');
