@@ -54,3 +54,6 @@ export type { TokenSpan, TokenizerInfo, WordSpan, TokenizerErrorCode } from './t
 export { replayMerges, piecesAfter, MAX_REPLAY_BYTES } from './bpe/replay';
 export type { MergeReplay, MergeStep, ReplayPiece, ReplayFinish } from './bpe/replay';
 export { attentionCsv } from './attention/export';
+export { matmulABt } from './train/ops';
+export { paramLayout, initParams, sequenceForwardBackward, parameterCount } from './train/model';
+export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from './train/model';
