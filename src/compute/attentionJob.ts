@@ -2,8 +2,9 @@
 // model's own tokenizer, cap the length, run the forward pass with per-layer progress.
 import { ModelLoadError } from '../core/attention/errors';
 import { runAttention, type AttentionRun } from '../core/attention/forward';
+import { combineHeads } from '../core/attention/step';
 import { loadModel, type Model } from '../core/attention/model';
-import type { ReportProgress } from './workerHost';
+import { transferWith, type ReportProgress } from './workerHost';
 
 /** What the host asks for. */
 export interface AttentionJobInput {
@@ -23,7 +24,13 @@ export interface AttentionJobOutput {
   total: number;
   /** The cap actually applied (GPT-2 is also limited by its learned positions). */
   limit: number;
+  /** The run; probs[layer][head] are views into `layerProbs` (cloned once, not twice). */
   run: AttentionRun;
+  /** Per layer: heads × seqLen × seqLen, the arrays the panel sends to its webview. */
+  layerProbs: Float32Array[];
+  /** Per layer: mean and max over heads (seqLen × seqLen), computed here to keep the host's event loop free. */
+  meanProbs: Float32Array[];
+  maxProbs: Float32Array[];
   elapsedMs: number;
 }
 
@@ -49,12 +56,27 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   const ids = all.slice(0, limit);
   const started = Date.now();
   const run = await runAttention(model, ids, { topK: input.topK, onProgress: (done, total) => progress(done / total) });
-  return {
+  const T = run.seqLen;
+  const layerProbs = run.probs.map((heads) => {
+    const flat = new Float32Array(heads.length * T * T);
+    heads.forEach((p, h) => flat.set(p, h * T * T));
+    return flat;
+  });
+  const meanProbs = run.probs.map((heads) => combineHeads(heads, 'mean'));
+  const maxProbs = run.probs.map((heads) => combineHeads(heads, 'max'));
+  run.probs = layerProbs.map((flat) => Array.from({ length: run.heads }, (_, h) => flat.subarray(h * T * T, (h + 1) * T * T)));
+  const output: AttentionJobOutput = {
     model: { modelType: c.modelType, layers: c.layers, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, parameters: model.parameters, weightBytes: model.weightBytes },
     tokens: ids.map((id) => ({ id, text: tokenizer.label(id) })),
     total: all.length,
     limit,
     run,
+    layerProbs,
+    meanProbs,
+    maxProbs,
     elapsedMs: Date.now() - started,
   };
+  // Everything here was made for this run: move it to the host rather than copy it.
+  const buffers = [...layerProbs, ...meanProbs, ...maxProbs, ...(run.qkv ?? []).flatMap((l) => [l.q, l.k, l.v])].map((a) => a.buffer as ArrayBuffer);
+  return transferWith(output, buffers);
 }

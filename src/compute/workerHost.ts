@@ -25,6 +25,18 @@ export type JobReply =
   | { id: number; kind: 'result'; output: unknown }
   | { id: number; kind: 'error'; name: string; message: string };
 
+const transferLists = new WeakMap<object, ArrayBuffer[]>();
+
+/**
+ * Marks buffers of a job's output to be moved to the pool instead of copied: receiving a copy of tens of
+ * megabytes stalls the extension host's event loop for 100+ ms, a move costs ~1 ms. The worker must not
+ * use those buffers afterwards (never pass cached data such as model weights).
+ */
+export function transferWith<T extends object>(output: T, buffers: ArrayBuffer[]): T {
+  transferLists.set(output, [...new Set(buffers)]);
+  return output;
+}
+
 /** Serves `jobs` in this worker thread: one job at a time, results or errors posted back. */
 export function serveJobs(jobs: JobTable): void {
   const port = parentPort;
@@ -42,7 +54,8 @@ export function serveJobs(jobs: JobTable): void {
         port.postMessage({ id: request.id, kind: 'progress', fraction, message } satisfies JobReply);
       };
       const output = await handler(request.input, progress);
-      port.postMessage({ id: request.id, kind: 'result', output } satisfies JobReply);
+      const transfer = typeof output === 'object' && output !== null ? transferLists.get(output) : undefined;
+      port.postMessage({ id: request.id, kind: 'result', output } satisfies JobReply, transfer ?? []);
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       port.postMessage({ id: request.id, kind: 'error', name: e.name, message: e.message } satisfies JobReply);

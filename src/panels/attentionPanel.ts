@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AttentionJobOutput } from '../compute/attentionJob';
 import { JobCancelledError } from '../compute/pool';
 import { attentionCsv } from '../core/attention/export';
-import { attentionStep, combineHeads } from '../core/attention/step';
+import { attentionStep } from '../core/attention/step';
 import { currentModelSource, type ModelSource } from '../commands/chooseModel';
 import type { AttentionHeadChoice, AttentionRequest, AttentionSnapshot, AttentionStepView } from '../shared/protocol';
 import { Panel, type PanelDefinition, type Services } from './panel';
@@ -77,18 +77,8 @@ export class AttentionPanel extends Panel<'attention'> {
     if (!output) return;
     const { run } = output;
     const T = run.seqLen;
-    this.state = {
-      source,
-      output,
-      // One array per layer (heads × T × T): fewer, larger transfers to the webview.
-      probs: run.probs.map((layer) => {
-        const flat = new Float32Array(run.heads * T * T);
-        layer.forEach((p, h) => flat.set(p, h * T * T));
-        return flat;
-      }),
-      meanProbs: run.probs.map((layer) => combineHeads(layer, 'mean')),
-      maxProbs: run.probs.map((layer) => combineHeads(layer, 'max')),
-    };
+    // The worker already flattened and combined the matrices: the host only keeps references.
+    this.state = { source, output, probs: output.layerProbs, meanProbs: output.meanProbs, maxProbs: output.maxProbs };
     this.selection = { layer: 0, head: 0, query: T - 1 };
     this.publish();
   }

@@ -32,6 +32,14 @@ interface OpenedConfig {
   error?: string;
   /** The parameter count of a preset whose published config this file matches, if any. */
   matchedParameters?: number;
+  /** max_position_embeddings (n_positions for GPT-2), when the file gives one. */
+  contextLength?: number;
+}
+
+/** The trained context a config.json states, if it states one as a positive integer. */
+function configContextLength(config: Record<string, unknown>): number | undefined {
+  const value = config.max_position_embeddings ?? config.n_positions;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
 /** The model and numbers of the last inputs that were all valid (shown while a field is being fixed). */
@@ -107,7 +115,7 @@ export async function readConfig(uri: vscode.Uri): Promise<OpenedConfig> {
     const config = json as Record<string, unknown>;
     const shape = shapeFromHfConfig(config);
     const match = modelPresets().find((p) => matchesPreset(config, p));
-    return { uri, label, shape, matchedParameters: match?.parameters };
+    return { uri, label, shape, matchedParameters: match?.parameters, contextLength: configContextLength(config) };
   } catch (error) {
     // KvCacheError messages name the config.json field at fault.
     const detail = error instanceof KvCacheError || error instanceof Error ? error.message : String(error);
@@ -233,7 +241,7 @@ export class KvCachePanel extends Panel<'kvcache'> {
     } else if (this.config?.shape) {
       const typed = inputs.configParameters.trim() === '' ? 0 : parseCount(inputs.configParameters, 1, KV_INPUT_LIMITS.parameters);
       if (typeof typed === 'number') {
-        model = { label: this.config.label, source: this.config.uri.fsPath, parameters: typed, contextLength: null, shape: this.config.shape };
+        model = { label: this.config.label, source: this.config.uri.fsPath, parameters: typed, contextLength: this.config.contextLength ?? null, shape: this.config.shape };
       } else errors.configParameters = fieldMessage(typed);
     } else {
       errors.config = this.config?.error ?? vscode.l10n.t('No config.json opened yet.');

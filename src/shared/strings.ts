@@ -69,7 +69,7 @@ export const webviewStrings = {
     colScaled: "× scale ÷ T",
     colMask: "mask",
     colSoftmax: "softmax",
-    colModel: "model (scaled, T = 1)",
+    colModel: "model (T = 1)",
     qVector: "q (first {0} of {1} values)",
     outputVector: "Output Σ weight · v (first {0} of {1} values)",
     entropy: "Entropy of the weights: {0} nats (model: {1})",

@@ -76,6 +76,7 @@ describe('LLM Lens: Show KV Cache Memory', () => {
     assert.equal(s.config?.label, 'llama-3.1-8b-instruct/config.json');
     assert.deepEqual(s.model.shape, { layers: 32, queryHeads: 32, kvHeads: 8, headDim: 128 });
     assert.equal(s.model.parameters, 8_030_261_248, 'an unmodified Llama-3.1-8B config gets the preset parameter count');
+    assert.equal(s.model.contextLength, 131072, 'max_position_embeddings');
     assert.equal(variant(s, 'GQA').bytesPerToken, 131072);
     assert.equal(variant(s, 'MHA').bytesPerToken, 4 * 131072);
     const after = await vscode.workspace.fs.readFile(uri);

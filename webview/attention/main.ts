@@ -297,7 +297,8 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
     return;
   }
   const available = Math.max(240, Math.min(window.innerWidth - 60, 1100));
-  const cell = Math.max(2, Math.min(28, Math.floor((available - 100) / T)));
+  // Up to ~96 tokens the cells stay big enough for token labels (the canvas scrolls in a narrow panel).
+  const cell = Math.max(T <= 96 ? 11 : 3, Math.min(28, Math.floor((available - 100) / T)));
   const labels = cell >= 9;
   const margin = labels ? 100 : 8;
   const size = margin + cell * T + 4;
@@ -396,7 +397,7 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
     container,
     el('p', { className: 'muted', text: strings.heatmapHelp }),
     toolbar,
-    el('div', { className: 'heatmap-wrap', children: [canvas, tooltip] }),
+    el('div', { className: 'heatmap-scroll', children: [el('div', { className: 'heatmap-wrap', children: [canvas, tooltip] })] }),
     legend(),
   );
 }
@@ -532,6 +533,7 @@ function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
   const shown = Math.min(8, step.headDim);
   replaceChildren(
     container,
+    el('h3', { text: `${fmt(strings.layerN, step.layer)} · ${headName(step.head, s)} · ${strings.query} ${step.query} “${tokenLabel(s.tokens[step.query].text, 30)}”` }),
     el('p', { className: 'formula mono', text: fmt(strings.formula, step.scaled ? step.scale.toFixed(4) : '1', step.temperature.toFixed(2)) }),
     el('p', { className: 'muted', text: fmt(strings.dkLine, step.headDim, (1 / Math.sqrt(step.headDim)).toFixed(4), step.head, step.kvHead) }),
     el('p', { className: 'mono', text: `${fmt(strings.qVector, shown, step.headDim)}: ${vectorLine(step.q, shown)}` }),

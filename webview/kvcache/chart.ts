@@ -13,6 +13,7 @@ export interface ChartStrings {
   chartContextMarker: string;
   chartCurrent: string;
   chartReadout: string;
+  tokensValue: string;
 }
 
 const PAD = { left: 64, right: 64, top: 12, bottom: 34 };
@@ -268,7 +269,7 @@ export class MemoryChart {
       ctx.moveTo(px, PAD.top);
       ctx.lineTo(px, PAD.top + plotH);
       ctx.stroke();
-      const lines = [`${this.number(s.chartTokens[i])}`, ...s.variants.map((v) => `${v.kind}: ${formatBinaryBytes(v.series[i] + s.weightsBytes)}`)];
+      const lines = [this.format(this.strings.tokensValue, this.number(s.chartTokens[i])), ...s.variants.map((v) => `${v.kind}: ${formatBinaryBytes(v.series[i] + s.weightsBytes)}`)];
       const boxW = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 12;
       const boxH = lines.length * 15 + 8;
       const bx = px + boxW + 8 > PAD.left + plotW ? px - boxW - 8 : px + 8;

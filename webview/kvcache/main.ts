@@ -29,6 +29,7 @@ const saved = loadState<UiState>();
 let inputs: KvCacheInputs | undefined;
 let snapshot: KvCacheSnapshot | undefined;
 let formulaKind = saved?.formulaKind;
+let formulaModel: string | undefined;
 
 /** A size in binary units, with the exact byte count on hover and for screen readers. */
 function bytes(value: number): HTMLElement {
@@ -463,6 +464,10 @@ function term(value: number | string, title?: string): HTMLElement {
 function renderFormula(s: KvCacheSnapshot): void {
   const kinds = s.variants.map((v) => v.kind);
   const model = s.variants.find((v) => v.isModel) ?? s.variants[0];
+  // A different model starts on its own variant; the same model keeps the user's choice.
+  const modelKey = `${s.model.label}|${JSON.stringify(s.model.shape)}`;
+  if (formulaModel !== undefined && formulaModel !== modelKey) formulaKind = undefined;
+  formulaModel = modelKey;
   if (!formulaKind || !kinds.includes(formulaKind as KvVariant['kind'])) formulaKind = model.kind;
   const key = JSON.stringify([kinds, formulaKind]);
   if (formulaSlot.dataset.key !== key) {

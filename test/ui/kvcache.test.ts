@@ -1,0 +1,94 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { activeWebview, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+
+// Gemma-2-9B's published config.json (the fields that matter plus some that must be ignored).
+const GEMMA_CONFIG = JSON.stringify(
+  {
+    architectures: ['Gemma2ForCausalLM'],
+    head_dim: 256,
+    hidden_size: 3584,
+    intermediate_size: 14336,
+    max_position_embeddings: 8192,
+    model_type: 'gemma2',
+    num_attention_heads: 16,
+    num_hidden_layers: 42,
+    num_key_value_heads: 8,
+    query_pre_attn_scalar: 256,
+    sliding_window: 4096,
+    vocab_size: 256000,
+  },
+  null,
+  2,
+);
+
+let workbench: Workbench;
+
+before(async () => {
+  workbench = await openWorkbench({ files: { 'config.json': GEMMA_CONFIG } });
+  await workbench.page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+});
+after(async () => {
+  await workbench?.close();
+});
+
+test('LLM Lens: Show KV Cache Memory — variants, validation, GQA slider, copy, and a config.json from the explorer', async () => {
+  const { page } = workbench;
+  await runCommand(page, 'LLM Lens: Show KV Cache Memory');
+  const view = activeWebview(page);
+  await view.locator('h1', { hasText: 'KV cache memory' }).waitFor({ timeout: 30_000 });
+  const card = (kind: string) => view.locator(`.card[data-variant="${kind}"]`);
+  await card('GQA').waitFor();
+  assert.equal(await view.locator('.card.variant').count(), 3, 'Llama-3.1-8B: MHA, GQA, MQA');
+  // Llama-3.1-8B at 32,768 tokens in bf16: 4 GiB (GQA, the model), 16 GiB (MHA), 512 MiB (MQA).
+  assert.match((await card('GQA').textContent()) ?? '', /4 GiB/);
+  assert.match((await card('MHA').textContent()) ?? '', /16 GiB/);
+  assert.match((await card('MQA').textContent()) ?? '', /512 MiB/);
+  // Exact bytes on hover.
+  const title = await card('GQA').locator('.bytes').nth(1).getAttribute('title');
+  assert.equal(title, '4,294,967,296 bytes');
+  await view.locator('canvas.memory-chart').waitFor();
+  await screenshot(page, 'kvcache-preset');
+
+  // A bad context length: a message next to the field, the old numbers kept, never NaN.
+  const seqLen = view.locator('vscode-text-field[data-field="seqLen"] input');
+  await seqLen.fill('12x');
+  await view.locator('#error-seqLen', { hasText: 'whole number' }).waitFor();
+  assert.equal(await view.locator('.stale-note').isVisible(), true);
+  assert.doesNotMatch((await view.locator('body').textContent()) ?? '', /NaN|undefined|Infinity/);
+  assert.match((await card('GQA').textContent()) ?? '', /4 GiB/);
+  // Fixed: 131,072 tokens -> 16 GiB for the model's GQA.
+  await seqLen.fill('131,072');
+  await view.locator('.card[data-variant="GQA"] dd', { hasText: /^16 GiB$/ }).first().waitFor();
+  assert.equal(await view.locator('#error-seqLen').textContent(), '');
+
+  // The GQA slider: one step left = 4 KV heads, each shared by 8 query heads, half the cache.
+  const gqa = view.locator('input[data-field="gqaKvHeads"]');
+  await gqa.focus();
+  await page.keyboard.press('ArrowLeft');
+  await view.locator('.gqa-info', { hasText: '4 KV heads, each shared by 8 query heads' }).waitFor();
+  await view.locator('.card[data-variant="GQA"] dd', { hasText: /^8 GiB$/ }).first().waitFor();
+
+  // Copy as Markdown table.
+  await view.locator('vscode-button[data-action="copyMarkdown"]').click();
+  let markdown = '';
+  for (let i = 0; i < 40 && !markdown.includes('| MHA |'); i++) {
+    await page.waitForTimeout(250);
+    markdown = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
+  }
+  assert.match(markdown, /^Llama-3\.1-8B: 131,072 tokens × batch 1/);
+  assert.match(markdown, /\| Variant \| KV heads \| KV per token \|/);
+  assert.match(markdown, /\| MHA \| 32 \| 512 KiB \(524,288 B\) \| 64 GiB \(68,719,476,736 B\) \|/);
+
+  // The explorer context menu of config.json opens that model (Gemma 2: even layers slide).
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'config.json' }).first().click({ button: 'right' });
+  await page.locator('.context-view .action-label', { hasText: 'Show KV Cache Memory' }).first().click();
+  const summary = view.locator('[data-testid="model-summary"]');
+  await summary.filter({ hasText: 'sliding window 4,096 on 21 of 42 layers' }).waitFor({ timeout: 30_000 });
+  assert.match((await summary.textContent()) ?? '', /\/config\.json/);
+  assert.match((await view.locator('[data-testid="formula"]').textContent()) ?? '', /21 full layers × 131,072 \+ 21 sliding layers × min\(131,072, 4,096\)/);
+  await screenshot(page, 'kvcache-config');
+  await view.locator('[data-testid="formula"]').scrollIntoViewIfNeeded();
+  await view.locator('canvas.memory-chart').hover({ position: { x: 500, y: 150 } });
+  await screenshot(page, 'kvcache-chart');
+});
