@@ -3,7 +3,7 @@
 //   node scripts/run-integration.mjs [1.100.3|1.139.1 ...]      (default: both)
 // LLM_LENS_TEST_FILES=welcome,tokenize runs only the files whose names start with those prefixes.
 import { runTests } from '@vscode/test-electron';
-import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,9 +15,9 @@ const workspace = join(root, 'test', 'fixtures', 'workspace');
 
 let failedRuns = 0;
 for (const version of versions) {
-  const results = join(resultsDir, `integration-${version}.json`);
-  rmSync(results, { force: true });
-  rmSync(`${results}.log`, { force: true });
+  // Per-process result files, so two runs at once (several developers on one machine) cannot mix.
+  const results = join(resultsDir, `integration-${version}.${process.pid}.json`);
+  rmSync(join(resultsDir, `integration-${version}.json`), { force: true });
   console.log(`\n=== integration tests on VS Code ${version} ===`);
   try {
     await runTests({
@@ -31,12 +31,17 @@ for (const version of versions) {
     failedRuns++;
     console.error(`integration run on VS Code ${version} failed: ${error}`);
   }
-  if (existsSync(`${results}.log`)) process.stdout.write(readFileSync(`${results}.log`, 'utf8'));
+  if (existsSync(`${results}.log`)) {
+    process.stdout.write(readFileSync(`${results}.log`, 'utf8'));
+    rmSync(`${results}.log`, { force: true });
+  }
   if (!existsSync(results)) {
     // The run never reached the end: count it as one failure so the summary cannot look green.
     console.error(`no results from VS Code ${version}`);
   } else {
     console.log(`[integration ${version}] ${readFileSync(results, 'utf8')}`);
+    copyFileSync(results, join(resultsDir, `integration-${version}.json`));
+    rmSync(results, { force: true });
   }
 }
 process.exit(failedRuns > 0 ? 1 : 0);

@@ -64,10 +64,9 @@ for v in "${versions[@]}"; do
   fi
   if [[ "$skip" != *" ui "* ]]; then
     step "UI tests on the real workbench, VS Code $v"
-    mapfile -t ui_files < <(find dist-test/ui -name '*.test.js' | sort)
-    [[ "$skip" == *" vsix "* ]] && mapfile -t ui_files < <(printf '%s\n' "${ui_files[@]}" | grep -v installedVsix)
-    LLM_LENS_VSCODE="$v" node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
-      --test-reporter=tap --test-reporter-destination="$results/ui-$v.tap" "${ui_files[@]}"
+    # One process for every UI file (test/ui/suite.ts), sharing workbenches between them.
+    LLM_LENS_VSCODE="$v" node --test --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$results/ui-$v.tap" dist-test/ui/suite.js
     add_tap "$results/ui-$v.tap"
   fi
 done

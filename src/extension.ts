@@ -1,4 +1,7 @@
+// First import: marks when the bundle began to load, for the activation benchmark.
+import { bundleStartedAt } from './activationClock';
 import * as vscode from 'vscode';
+import { performance } from 'node:perf_hooks';
 import { showWelcome } from './commands/showWelcome';
 import { showAttention } from './commands/showAttention';
 import { chooseModel } from './commands/chooseModel';
@@ -17,6 +20,10 @@ export interface LlmLensApi {
   snapshotOf<K extends PanelKind>(kind: K): SnapshotOf<K> | undefined;
   /** True when the open panel of `kind` has completed the ready handshake. */
   isPanelReady(kind: PanelKind): boolean;
+  /** The kinds of the panels open now. */
+  openPanels(): PanelKind[];
+  /** Milliseconds from the bundle starting to load to the end of activate() (for `npm run bench`). */
+  activationMs: number;
 }
 
 /** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
@@ -44,9 +51,12 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   );
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showKvCache, (uri?: unknown) => showKvCache(panels, uri)));
 
+  const activationMs = performance.now() - bundleStartedAt;
   return {
+    activationMs,
     snapshotOf: (kind) => panels.get(kind)?.currentSnapshot,
     isPanelReady: (kind) => panels.get(kind)?.isReady ?? false,
+    openPanels: () => panels.openKinds(),
   };
 }
 

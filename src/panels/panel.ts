@@ -280,6 +280,11 @@ export class PanelManager implements vscode.Disposable {
     return this.live.get(kind) as Panel<K> | undefined;
   }
 
+  /** The kinds of the panels open now. */
+  openKinds(): PanelKind[] {
+    return [...this.live.keys()];
+  }
+
   private adopt<K extends PanelKind>(kind: K, panel: Panel<K>): void {
     this.live.set(kind, panel as unknown as Panel<PanelKind>);
     panel.onDidDispose(() => {

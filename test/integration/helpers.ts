@@ -10,7 +10,7 @@ export async function llmLens(): Promise<LlmLensApi> {
 }
 
 /** Polls `check` until it returns a defined value (or throws after `timeoutMs`). */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -28,7 +28,10 @@ export async function openText(content: string, language = 'plaintext', selectio
   return editor;
 }
 
-/** Closes every editor and panel. */
+/** Closes every editor and panel, and waits until LLM Lens has seen its panels go. */
 export async function closeAll(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  const api = await llmLens();
+  // The host hears of a closed webview a little after the command resolves.
+  await waitFor('every LLM Lens panel to be disposed', () => api.openPanels().length === 0 || undefined);
 }

@@ -40,4 +40,19 @@ describe('LLM Lens: Show Welcome', () => {
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview);
     assert.equal(tabs.length, 1);
   });
+
+  it('re-sends the complete snapshot when a hidden panel becomes visible again', async () => {
+    const api = await llmLens();
+    await vscode.commands.executeCommand('llmLens.showWelcome');
+    await waitFor('ready', () => api.isPanelReady('welcome'));
+    const before = api.snapshotOf('welcome');
+    // Another editor in the same column hides the webview; with retainContextWhenHidden off it is torn down.
+    const document = await vscode.workspace.openTextDocument({ content: 'hide the panel' });
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preview: false });
+    await waitFor('the hidden webview to stop being ready', () => !api.isPanelReady('welcome') || undefined);
+    // Showing it again reloads the page, which says ready again and gets the same snapshot.
+    await vscode.commands.executeCommand('llmLens.showWelcome');
+    await waitFor('the webview to be ready again', () => api.isPanelReady('welcome'));
+    assert.deepEqual(api.snapshotOf('welcome'), before);
+  });
 });

@@ -1,9 +1,9 @@
 // Shared helpers of the UI tests: a real workbench (code-server) in headless Chromium.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { launchBrowser, newPage } from '../support/browser';
-import { extensionRoot, selectedVersion, startCodeServer, workbenchUrl, type CodeServer, type CodeServerOptions } from '../support/codeServer';
+import { extensionRoot, quietSettings, selectedVersion, startCodeServer, workbenchUrl, type CodeServer, type CodeServerOptions } from '../support/codeServer';
 
 /** A workbench open in Chromium. */
 export interface Workbench {
@@ -24,13 +24,9 @@ export interface WorkbenchOptions extends Partial<CodeServerOptions> {
 }
 
 /** Starts code-server on the selected VS Code version and opens its workbench with LLM Lens loaded. */
-export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Workbench> {
+async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
   const server = await startCodeServer({ version: options.version ?? selectedVersion(), ...options });
-  for (const [path, content] of Object.entries(options.files ?? {})) {
-    const full = join(server.workspace, path);
-    mkdirSync(join(full, '..'), { recursive: true });
-    (await import('node:fs')).writeFileSync(full, content);
-  }
+  writeFiles(server, options.files);
   const browser = await launchBrowser(server.home, options.locale);
   const page = await newPage(browser, options.locale);
   const consoleMessages: string[] = [];
@@ -48,6 +44,61 @@ export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Wor
     close: async () => {
       await browser.close().catch(() => undefined);
       await server.stop();
+    },
+  };
+}
+
+function writeFiles(server: CodeServer, files: Record<string, string> | undefined): void {
+  for (const [path, content] of Object.entries(files ?? {})) {
+    const full = join(server.workspace, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+}
+
+interface SharedEntry {
+  workbench: Promise<Workbench>;
+  refs: number;
+}
+
+// Bundled copies of this module (one per test file) share one registry through globalThis.
+const registryHolder = globalThis as typeof globalThis & { llmLensWorkbenches?: Map<string, SharedEntry> };
+const registry = (registryHolder.llmLensWorkbenches ??= new Map<string, SharedEntry>());
+
+/**
+ * A workbench with LLM Lens loaded. Standalone (one UI test file run alone) it is started for the
+ * caller. Under test/ui/suite.ts (LLM_LENS_UI_SHARED=1, as `npm test` runs them) files share one
+ * workbench per (development, extensions folder, locale): each file's settings are written to the
+ * live user settings (VS Code applies them), its files to the workspace, and every editor is closed,
+ * so files start alike without paying for a new server and browser each.
+ */
+export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Workbench> {
+  if (process.env.LLM_LENS_UI_SHARED !== '1') return startWorkbench(options);
+  const key = JSON.stringify([options.development ?? true, options.extensionsDir ?? '', options.locale ?? '', options.version ?? '']);
+  let entry = registry.get(key);
+  const reused = entry !== undefined;
+  if (!entry) {
+    entry = { workbench: startWorkbench(options), refs: 0 };
+    registry.set(key, entry);
+  }
+  entry.refs++;
+  const shared = await entry.workbench;
+  if (reused) {
+    writeFiles(shared.server, options.files);
+    writeFileSync(join(shared.server.home, 'u', 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...options.settings }, null, 2));
+    await runCommand(shared.page, 'View: Close All Editors');
+    // VS Code watches the settings file; give it a moment to apply the new values.
+    await shared.page.waitForTimeout(1_500);
+  }
+  const owner = entry;
+  return {
+    ...shared,
+    close: async () => {
+      owner.refs--;
+      if (owner.refs === 0) {
+        registry.delete(key);
+        await shared.close();
+      }
     },
   };
 }
