@@ -80,6 +80,22 @@ test('LLM Lens: Show KV Cache Memory — variants, validation, GQA slider, copy,
   assert.match(markdown, /\| Variant \| KV heads \| KV per token \|/);
   assert.match(markdown, /\| MHA \| 32 \| 512 KiB \(524,288 B\) \| 64 GiB \(68,719,476,736 B\) \|/);
 
+  // Custom: every field editable, each checked on its own; KV heads must divide the query heads.
+  await view.locator('vscode-dropdown[data-field="source"]').click();
+  await view.locator('vscode-dropdown[data-field="source"] vscode-option', { hasText: 'Custom' }).click();
+  const kvHeads = view.locator('vscode-text-field[data-field="kvHeads"] input');
+  await kvHeads.waitFor();
+  assert.equal(await kvHeads.inputValue(), '8', 'the custom form starts from the model shown');
+  await kvHeads.fill('5');
+  await view.locator('#error-kvHeads', { hasText: 'Must divide the 32 query heads evenly: 1, 2, 4, 8, 16, 32.' }).waitFor();
+  await view.locator('vscode-text-field[data-field="headDim"] input').fill('-1');
+  await view.locator('#error-headDim', { hasText: 'at least 1' }).waitFor();
+  assert.doesNotMatch((await view.locator('body').textContent()) ?? '', /NaN|undefined|Infinity/);
+  await view.locator('vscode-text-field[data-field="headDim"] input').fill('128');
+  await kvHeads.fill('1');
+  // One KV head: the custom model is MQA, 131,072 tokens · 2 · 32 · 128 · 2 B = 2 GiB.
+  await view.locator('.card.is-model[data-variant="MQA"] dd', { hasText: /^2 GiB$/ }).first().waitFor();
+
   // The explorer context menu of config.json opens that model (Gemma 2: even layers slide).
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'config.json' }).first().click({ button: 'right' });
   await page.locator('.context-view .action-label', { hasText: 'Show KV Cache Memory' }).first().click();
