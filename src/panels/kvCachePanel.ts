@@ -139,8 +139,9 @@ export class KvCachePanel extends Panel<'kvcache'> {
     const restored = asRestore(restore);
     if (restored) {
       this.inputs = restored.inputs;
-      if (restored.configUri) {
-        void this.openConfig(vscode.Uri.parse(restored.configUri, true), false);
+      const configUri = restored.configUri ? parseUri(restored.configUri) : undefined;
+      if (configUri) {
+        void this.openConfig(configUri, false);
         return;
       }
     }
@@ -331,6 +332,15 @@ export class KvCachePanel extends Panel<'kvcache'> {
       ];
     });
     return `${caption}\n\n${markdownTable(headers, rows, [false, true, true, true, true, true])}\n`;
+  }
+}
+
+/** A URI from saved state, or undefined when it does not parse. */
+function parseUri(text: string): vscode.Uri | undefined {
+  try {
+    return vscode.Uri.parse(text, true);
+  } catch {
+    return undefined;
   }
 }
 
