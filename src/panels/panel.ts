@@ -59,6 +59,8 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
   private ready = false;
   private snapshot: SnapshotOf<K> | undefined;
   private progress: ToWebview<K> | undefined;
+  /** The last error, re-sent on 'ready': a job can fail before a slow webview has loaded. */
+  private lastError: string | undefined;
   private jobCancel: vscode.CancellationTokenSource | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
@@ -114,6 +116,7 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
 
   /** Shows an error in the panel (and keeps the last good snapshot). */
   protected showError(message: string): void {
+    this.lastError = message;
     this.post({ type: 'error', message });
   }
 
@@ -134,6 +137,7 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
       this.post(this.progress);
     };
     this.progress = { type: 'progress', message, cancellable: true };
+    this.lastError = undefined;
     this.post(this.progress);
     try {
       const result = await job(source.token, report);
@@ -176,6 +180,7 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
       this.ready = true;
       if (this.snapshot !== undefined) this.post({ type: 'snapshot', snapshot: this.snapshot });
       if (this.progress) this.post(this.progress);
+      else if (this.lastError !== undefined) this.post({ type: 'error', message: this.lastError });
       return;
     }
     if (request.type === 'cancel') {

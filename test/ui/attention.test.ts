@@ -29,7 +29,11 @@ test('Show Attention for Selection: grid of layers × heads, heatmap with hover 
   const view = activeWebview(page);
 
   // The grid: one thumbnail per layer × (heads + mean + max), heads framed by KV group.
-  await view.locator('.thumb').first().waitFor({ timeout: 90_000 });
+  await view.locator('.thumb').first().waitFor({ timeout: 90_000 }).catch(async (error: unknown) => {
+    await screenshot(page, 'attention-failure');
+    console.log(workbench.consoleMessages.slice(-30).join('\n'));
+    throw error;
+  });
   const facts = (await view.locator('.model-header p.muted').first().textContent()) ?? '';
   const [, layers, heads] = /(\d+) layers × (\d+) heads/.exec(facts) ?? [];
   assert.ok(layers && heads, `model facts shown: ${facts}`);
