@@ -1,7 +1,7 @@
 // Trains LLM Lens's embedded model: corpus -> BPE tokenizer -> Llama-style model (two data-parallel workers)
 // -> Hugging Face layout in data/embedded-model/. Run with `npm run train:model`.
 // Flags: --steps N  --batch N (sequences/step)  --ctx N  --seed N  --lr X  --warmup N  --vocab N  --max-minutes M
-//        --resume  --stop-at N (checkpoint and stop at step N)  --smoke  --eval-every N  --ckpt-every N  --out DIR
+//        --kernel wasm|js  --resume  --stop-at N (checkpoint and stop at step N)  --smoke  --eval-every N  --ckpt-every N  --out DIR
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,12 +33,13 @@ const resume = has('resume');
 const seed = num('seed', 1234);
 const ctx = num('ctx', 128);
 const batch = num('batch', 8);
-const totalSteps = num('steps', smoke ? 12 : 850);
-const maxMinutes = num('max-minutes', 88);
+const totalSteps = num('steps', smoke ? 12 : 1200);
+const maxMinutes = num('max-minutes', 90);
 const maxLr = num('lr', 5e-3);
 const evalEvery = num('eval-every', 40);
 const stopAt = num('stop-at', Infinity);
 const warmupSteps = num('warmup', 56);
+const kernel: 'wasm' | 'js' = flag('kernel') === 'js' ? 'js' : 'wasm';
 const ckptEvery = num('ckpt-every', 40);
 const outDir = flag('out') ?? join(root, 'data', 'embedded-model');
 const trainDir = join(root, '.train');
@@ -68,6 +69,8 @@ interface SchedulePhase {
   startStep: number;
   totalSteps: number;
   warmupSteps: number;
+  /** Matrix kernel of this phase (rounding differs between them, so exact reproduction needs the same one). */
+  kernel?: 'wasm' | 'js';
 }
 
 /** One line of the loss log. */
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
   let logRows: LogRow[] = [];
   let elapsedBefore = 0;
   let tokensSeen = 0;
-  let phases: SchedulePhase[] = [{ startStep: 0, totalSteps, warmupSteps }];
+  let phases: SchedulePhase[] = [{ startStep: 0, totalSteps, warmupSteps, kernel }];
   const ckptBin = join(trainDir, 'checkpoint.bin');
   const ckptJson = join(trainDir, 'checkpoint.json');
   if (resume && existsSync(ckptJson)) {
@@ -162,10 +165,10 @@ async function main(): Promise<void> {
     logRows = meta.log;
     elapsedBefore = meta.elapsedSeconds;
     tokensSeen = meta.tokensSeen;
-    phases = meta.phases ?? [{ startStep: 0, totalSteps: meta.args.totalSteps, warmupSteps: 56 }];
+    phases = (meta.phases ?? [{ startStep: 0, totalSteps: meta.args.totalSteps, warmupSteps: 56 }]).map((p) => ({ ...p, kernel: p.kernel ?? 'js' }));
     const last = phases[phases.length - 1];
     // Extending a run changes the schedule from here on; record it so the run can be reproduced exactly.
-    if (last.totalSteps !== totalSteps || last.warmupSteps !== warmupSteps) phases.push({ startStep: step, totalSteps, warmupSteps });
+    if (last.totalSteps !== totalSteps || last.warmupSteps !== warmupSteps || last.kernel !== kernel) phases.push({ startStep: step, totalSteps, warmupSteps, kernel });
     log(`resumed at step ${step}`);
   } else {
     initParams(cfg, layout, seed, params);
@@ -173,7 +176,7 @@ async function main(): Promise<void> {
 
   const gradBufs = [0, 1].map(() => new SharedArrayBuffer(layout.total * 4));
   const workers = gradBufs.map((g) => {
-    const wd: TrainWorkerData = { cfg, ctx, params: params.buffer as SharedArrayBuffer, grads: g, trainTokens: trainTokens.buffer as SharedArrayBuffer, evalTokens: evalTokens.buffer as SharedArrayBuffer };
+    const wd: TrainWorkerData = { cfg, ctx, params: params.buffer as SharedArrayBuffer, grads: g, trainTokens: trainTokens.buffer as SharedArrayBuffer, evalTokens: evalTokens.buffer as SharedArrayBuffer, kernel };
     return new Worker(join(__dirname, 'trainWorker.js'), { workerData: wd });
   });
   const run = (w: Worker, job: TrainWorkerJob): Promise<number> =>

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { paramLayout, sequenceForwardBackward, type TrainModelConfig } from '../src/core/train/model';
 import { shardGradients } from '../src/core/train/batch';
+import { useWasmMatmul } from '../src/core/train/ops';
 
 /** What the main thread hands each worker once. */
 export interface TrainWorkerData {
@@ -12,6 +13,8 @@ export interface TrainWorkerData {
   grads: SharedArrayBuffer;
   trainTokens: SharedArrayBuffer;
   evalTokens: SharedArrayBuffer;
+  /** Matrix kernel: 'wasm' (SIMD) or 'js'. */
+  kernel: 'wasm' | 'js';
 }
 
 /** A job: training windows (forward + backward) or held-out windows (forward only). */
@@ -19,6 +22,7 @@ export type TrainWorkerJob = { kind: 'train'; starts: number[]; gradScale: numbe
 
 if (parentPort) {
   const data = workerData as TrainWorkerData;
+  if (!useWasmMatmul(data.kernel === 'wasm') && data.kernel === 'wasm') throw new Error('WebAssembly SIMD is not available');
   const layout = paramLayout(data.cfg);
   const params = new Float32Array(data.params);
   const grads = new Float32Array(data.grads);

@@ -10,7 +10,7 @@ import type { CorpusPackage } from './buildCorpus';
 interface Summary {
   corpus: { sha256: string; bytes: number; docs: number; trainDocs: number; heldOutDocs: number; trainTokens: number; heldOutTokens: number; bytesPerToken: number; projectSources: string[]; packages: CorpusPackage[] };
   model: { parameters: number; weightBytes: number; vocabSize: number; hiddenSize: number; layers: number; qHeads: number; kvHeads: number; headDim: number; intermediateSize: number; ropeTheta: number; rmsNormEps: number; maxPositions: number };
-  training: { steps: number; plannedSteps: number; batch: number; ctx: number; tokensSeen: number; seconds: number; tokensPerSecond: number; seed: number; maxLr: number; minLr: number; warmupSteps: number; weightDecay: number; betas: number[]; gradClip: number; workers: number; hardware?: string; phases?: { startStep: number; totalSteps: number; warmupSteps: number }[] };
+  training: { steps: number; plannedSteps: number; batch: number; ctx: number; tokensSeen: number; seconds: number; tokensPerSecond: number; seed: number; maxLr: number; minLr: number; warmupSteps: number; weightDecay: number; betas: number[]; gradClip: number; workers: number; hardware?: string; phases?: { startStep: number; totalSteps: number; warmupSteps: number; kernel?: string }[] };
   results: { finalTrainLoss: number; heldOutLoss: number; heldOutWindows: number; bigramLoss: number; bigramK: number; unigramLoss: number };
   sha256: { model: string };
 }
@@ -102,14 +102,15 @@ export function renderModelCard(s: Summary, heads: { windows: number; reports: H
   L.push('## How to reproduce', '');
   const phases = t.phases ?? [{ startStep: 0, totalSteps: t.plannedSteps, warmupSteps: t.warmupSteps }];
   if (phases.length > 1) {
-    L.push('This model was trained in ' + phases.length + ' phases: the run was stopped and resumed from a checkpoint with a longer');
-    L.push('schedule (the cosine decay re-targeted to the new total; the learning rate changes smoothly at the switch). To');
-    L.push('reproduce it exactly, run the same phases:', '');
+    L.push(`This model was trained in ${phases.length} phases: the run was stopped at a checkpoint and resumed with a changed setting`);
+    L.push('(a longer schedule — the cosine decay re-targeted to the new total — or the WebAssembly SIMD matrix kernel, whose');
+    L.push('float rounding differs from the JavaScript one). Running the same phases reproduces the committed weights bit for');
+    L.push('bit; `npm run train:model` alone trains the same recipe in one phase (a statistically equivalent model).', '');
   }
   L.push('```sh');
   phases.forEach((p, i) => {
     const stop = i + 1 < phases.length ? ` --stop-at ${phases[i + 1].startStep}` : '';
-    L.push(`npm run train:model -- --steps ${p.totalSteps} --warmup ${p.warmupSteps} --batch ${t.batch} --seed ${t.seed}${i > 0 ? ' --resume' : ''}${stop}`);
+    L.push(`npm run train:model -- --steps ${p.totalSteps} --warmup ${p.warmupSteps} --kernel ${p.kernel ?? 'wasm'} --batch ${t.batch} --seed ${t.seed}${i > 0 ? ' --resume' : ''}${stop}`);
   });
   L.push('# after an interruption, run the last command again with --resume (checkpoints every 40 steps in .train/)');
   L.push('node dist-scripts/analyzeHeads.js   # per-head table');

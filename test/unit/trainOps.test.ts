@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   attentionBackward, attentionForward, crossEntropy, embeddingBackward, embeddingForward, linearBackward, linearForward,
-  matmulABt, rmsNormBackward, rmsNormForward, ropeApply, ropeTables, swigluBackward, swigluForward, type Vec,
+  matmulABt, rmsNormBackward, rmsNormForward, ropeApply, ropeTables, swigluBackward, swigluForward, useWasmMatmul, type Vec,
 } from '../../src/core/train/ops';
 import { Prng } from '../../src/core/train/prng';
 import { initParams, paramLayout, sequenceForwardBackward, type TrainModelConfig } from '../../src/core/train/model';
@@ -188,5 +188,50 @@ test('gradient check: the whole model (tied embeddings, every tensor) in float64
       const num = (up - down) / 2e-6;
       assert.ok(Math.abs(grads[idx] - num) <= 1e-5 * (1 + Math.abs(num)), `${slot.name}[${i}]: ${grads[idx]} vs ${num}`);
     }
+  }
+});
+
+test('the WebAssembly SIMD matmul kernel agrees with the JavaScript kernel (and accumulates)', () => {
+  assert.ok(useWasmMatmul(true), 'WebAssembly SIMD is available in Node 20');
+  try {
+    for (const [m, k, n] of [[4, 4, 4], [8, 12, 16], [64, 128, 32]]) {
+      const a = Float32Array.from(rand(m * k));
+      const b = Float32Array.from(rand(n * k));
+      const viaWasm = matmulABt(a, b, m, k, n, new Float32Array(m * n));
+      const twice = matmulABt(a, b, m, k, n, Float32Array.from(viaWasm), true);
+      const ref = matmulABt(Float64Array.from(a), Float64Array.from(b), m, k, n, new Float64Array(m * n));
+      for (let i = 0; i < m * n; i++) {
+        assert.ok(Math.abs(viaWasm[i] - ref[i]) < 1e-4 * (1 + Math.abs(ref[i])), `[${i}] ${viaWasm[i]} vs ${ref[i]}`);
+        assert.ok(Math.abs(twice[i] - 2 * ref[i]) < 2e-4 * (1 + Math.abs(ref[i])));
+      }
+    }
+  } finally {
+    useWasmMatmul(false);
+  }
+});
+
+test('attention through the SIMD kernel (matrix-product form) matches the loop form in float64', () => {
+  const dims = { t: 8, qHeads: 4, kvHeads: 2, headDim: 4 };
+  const q = rand(dims.t * dims.qHeads * dims.headDim);
+  const k = rand(dims.t * dims.kvHeads * dims.headDim);
+  const v = rand(dims.t * dims.kvHeads * dims.headDim);
+  const dOut = rand(q.length);
+  const ref = attentionForward(q, k, v, dims);
+  const refGrads = attentionBackward(dOut, q, k, v, ref.probs, dims);
+  assert.ok(useWasmMatmul(true));
+  try {
+    const f = (x: Float64Array): Float32Array => Float32Array.from(x);
+    const fast = attentionForward(f(q), f(k), f(v), dims);
+    const fastGrads = attentionBackward(f(dOut), f(q), f(k), f(v), fast.probs, dims);
+    const close = (a: Vec, b: Vec, what: string): void => {
+      for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-4 * (1 + Math.abs(b[i])), `${what}[${i}] ${a[i]} vs ${b[i]}`);
+    };
+    close(fast.out, ref.out, 'out');
+    close(fast.probs, ref.probs, 'probs');
+    close(fastGrads.dq, refGrads.dq, 'dq');
+    close(fastGrads.dk, refGrads.dk, 'dk');
+    close(fastGrads.dv, refGrads.dv, 'dv');
+  } finally {
+    useWasmMatmul(false);
   }
 });

@@ -1,6 +1,8 @@
 // Forward and hand-written backward passes for every op of the embedded Llama-style model.
 // Each op works on Float32Array (training) or Float64Array (gradient checks in tests); shapes are row-major.
 
+import { createWasmMatmul, type WasmMatmul } from './wasmMatmul';
+
 /** A dense buffer: Float32Array for training, Float64Array for precise gradient checks. */
 export type Vec = Float32Array | Float64Array;
 
@@ -23,6 +25,13 @@ export function transpose(a: Vec, rows: number, cols: number, out: Vec = like(a,
  * 4 rows of B so each loaded value feeds four accumulators (about 1.5x the speed of a 1x1 loop in V8).
  */
 export function matmulABt(a: Vec, b: Vec, m: number, k: number, n: number, out: Vec, accumulate = false): Vec {
+  if (
+    wasmKernel && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array
+    && m % 4 === 0 && k % 4 === 0 && n % 4 === 0 && m * n * k >= 4096
+  ) {
+    wasmKernel.matmulABt(a, b, m, k, n, out, accumulate);
+    return out;
+  }
   const m4 = m - (m % 4);
   const n4 = n - (n % 4);
   for (let i = 0; i < m4; i += 4) {
@@ -56,6 +65,17 @@ export function matmulABt(a: Vec, b: Vec, m: number, k: number, n: number, out: 
   }
   for (let i = m4; i < m; i++) for (let j = 0; j < n; j++) dotRows(a, b, k, n, i, 1, j, out, accumulate);
   return out;
+}
+
+let wasmKernel: WasmMatmul | undefined;
+
+/**
+ * Routes float32 products with sizes in multiples of 4 through the WebAssembly SIMD kernel (about 5x the
+ * JavaScript loop per CPU second) when `on`; returns whether the kernel is in use. Per thread.
+ */
+export function useWasmMatmul(on: boolean): boolean {
+  wasmKernel = on ? (wasmKernel ?? createWasmMatmul()) : undefined;
+  return wasmKernel !== undefined;
 }
 
 /** The remainder path of matmulABt: rows i..i+rows-1 of A against row j of B. */
@@ -187,6 +207,7 @@ export interface AttentionDims {
  * Query head h reads KV head floor(h / (Hq/Hkv)). Returns the probabilities probs[h][i·T + j] for backward.
  */
 export function attentionForward(q: Vec, k: Vec, v: Vec, dims: AttentionDims): { out: Vec; probs: Vec } {
+  if (useBlockedAttention(q, dims)) return attentionForwardBlocked(q as Float32Array, k as Float32Array, v as Float32Array, dims);
   const { t, qHeads, kvHeads, headDim } = dims;
   const group = qHeads / kvHeads;
   const scale = 1 / Math.sqrt(headDim);
@@ -232,6 +253,9 @@ export function attentionForward(q: Vec, k: Vec, v: Vec, dims: AttentionDims): {
 export function attentionBackward(
   dOut: Vec, q: Vec, k: Vec, v: Vec, probs: Vec, dims: AttentionDims,
 ): { dq: Vec; dk: Vec; dv: Vec } {
+  if (useBlockedAttention(q, dims)) {
+    return attentionBackwardBlocked(dOut as Float32Array, q as Float32Array, k as Float32Array, v as Float32Array, probs as Float32Array, dims);
+  }
   const { t, qHeads, kvHeads, headDim } = dims;
   const group = qHeads / kvHeads;
   const scale = 1 / Math.sqrt(headDim);
@@ -270,6 +294,99 @@ export function attentionBackward(
         }
       }
     }
+  }
+  return { dq, dk, dv };
+}
+
+/** The matrix-product form of attention pays off only with the SIMD kernel (it computes the masked half too). */
+function useBlockedAttention(q: Vec, dims: AttentionDims): boolean {
+  return wasmKernel !== undefined && q instanceof Float32Array && dims.t % 4 === 0 && dims.headDim % 4 === 0;
+}
+
+/** Copies head h's columns out of x[T, heads·hd] into a contiguous [T, hd] block. */
+function gatherHead(x: Float32Array, t: number, heads: number, hd: number, h: number): Float32Array {
+  const out = new Float32Array(t * hd);
+  for (let i = 0; i < t; i++) out.set(x.subarray((i * heads + h) * hd, (i * heads + h + 1) * hd), i * hd);
+  return out;
+}
+
+/** Adds a contiguous [T, hd] block into head h's columns of x[T, heads·hd], times `scale`. */
+function scatterAddHead(x: Float32Array, block: Float32Array, t: number, heads: number, hd: number, h: number, scale = 1): void {
+  for (let i = 0; i < t; i++) {
+    const o = (i * heads + h) * hd;
+    for (let p = 0; p < hd; p++) x[o + p] += block[i * hd + p] * scale;
+  }
+}
+
+/** attentionForward through matrix products per head: S = Q·Kᵀ, masked softmax, O = P·V. */
+function attentionForwardBlocked(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims): { out: Vec; probs: Vec } {
+  const { t, qHeads, kvHeads, headDim: hd } = dims;
+  const group = qHeads / kvHeads;
+  const scale = 1 / Math.sqrt(hd);
+  const out = new Float32Array(t * qHeads * hd);
+  const probs = new Float32Array(qHeads * t * t);
+  const kBlocks = Array.from({ length: kvHeads }, (_, g) => gatherHead(k, t, kvHeads, hd, g));
+  const vT = Array.from({ length: kvHeads }, (_, g) => transpose(gatherHead(v, t, kvHeads, hd, g), t, hd) as Float32Array);
+  const oh = new Float32Array(t * hd);
+  for (let h = 0; h < qHeads; h++) {
+    const g = Math.floor(h / group);
+    const p = probs.subarray(h * t * t, (h + 1) * t * t);
+    matmulABt(gatherHead(q, t, qHeads, hd, h), kBlocks[g], t, hd, t, p);
+    for (let i = 0; i < t; i++) {
+      const r = i * t;
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) if (p[r + j] * scale > max) max = p[r + j] * scale;
+      let sum = 0;
+      for (let j = 0; j <= i; j++) {
+        const e = Math.exp(p[r + j] * scale - max);
+        p[r + j] = e;
+        sum += e;
+      }
+      for (let j = 0; j <= i; j++) p[r + j] /= sum;
+      for (let j = i + 1; j < t; j++) p[r + j] = 0;
+    }
+    matmulABt(p, vT[g], t, t, hd, oh);
+    scatterAddHead(out, oh, t, qHeads, hd, h);
+  }
+  return { out, probs };
+}
+
+/** attentionBackward through matrix products per head (same maths as the loop version). */
+function attentionBackwardBlocked(
+  dOut: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, dims: AttentionDims,
+): { dq: Vec; dk: Vec; dv: Vec } {
+  const { t, qHeads, kvHeads, headDim: hd } = dims;
+  const group = qHeads / kvHeads;
+  const scale = 1 / Math.sqrt(hd);
+  const dq = new Float32Array(q.length);
+  const dk = new Float32Array(k.length);
+  const dv = new Float32Array(v.length);
+  const kBlocks = Array.from({ length: kvHeads }, (_, g) => gatherHead(k, t, kvHeads, hd, g));
+  const kT = kBlocks.map((b) => transpose(b, t, hd) as Float32Array);
+  const vBlocks = Array.from({ length: kvHeads }, (_, g) => gatherHead(v, t, kvHeads, hd, g));
+  const dp = new Float32Array(t * t);
+  const block = new Float32Array(t * hd);
+  for (let h = 0; h < qHeads; h++) {
+    const g = Math.floor(h / group);
+    const p = probs.subarray(h * t * t, (h + 1) * t * t);
+    const doh = gatherHead(dOut, t, qHeads, hd, h);
+    // dV_g += Pᵀ·dO ; dP = dO·Vᵀ
+    matmulABt(transpose(p, t, t), transpose(doh, t, hd), t, t, hd, block);
+    scatterAddHead(dv, block, t, kvHeads, hd, g);
+    matmulABt(doh, vBlocks[g], t, hd, t, dp);
+    // dS = P ⊙ (dP − rowsum(P ⊙ dP)); the masked entries have P = 0 and stay 0.
+    for (let i = 0; i < t; i++) {
+      const r = i * t;
+      let dot = 0;
+      for (let j = 0; j <= i; j++) dot += p[r + j] * dp[r + j];
+      for (let j = 0; j <= i; j++) dp[r + j] = p[r + j] * (dp[r + j] - dot);
+      for (let j = i + 1; j < t; j++) dp[r + j] = 0;
+    }
+    // dQ_h = dS·K · scale ; dK_g += dSᵀ·Q_h · scale
+    matmulABt(dp, kT[g], t, t, hd, block);
+    scatterAddHead(dq, block, t, qHeads, hd, h, scale);
+    matmulABt(transpose(dp, t, t), transpose(gatherHead(q, t, qHeads, hd, h), t, hd), t, t, hd, block);
+    scatterAddHead(dk, block, t, kvHeads, hd, g, scale);
   }
   return { dq, dk, dv };
 }
