@@ -18,12 +18,15 @@ function timeFor(ms, fn) {
 }
 
 // The kernel behind every linear layer: C = A·Bᵀ, shapes of the embedded model's MLP and output layer.
-for (const [m, k, n] of [[128, 128, 344], [128, 128, 1024]]) {
-  const a = Float32Array.from({ length: m * k }, () => Math.random() - 0.5);
-  const b = Float32Array.from({ length: n * k }, () => Math.random() - 0.5);
-  const c = new Float32Array(m * n);
-  const s = timeFor(700, () => core.matmulABt(a, b, m, k, n, c));
-  console.log(`train_matmulABt_${m}x${k}x${n}: ${((2 * m * k * n) / s / 1e9).toFixed(2)} GFLOP/s`);
+for (const kernel of ['js', 'wasm']) {
+  core.useWasmMatmul(kernel === 'wasm');
+  for (const [m, k, n] of [[128, 128, 344], [128, 128, 1024]]) {
+    const a = Float32Array.from({ length: m * k }, () => Math.random() - 0.5);
+    const b = Float32Array.from({ length: n * k }, () => Math.random() - 0.5);
+    const c = new Float32Array(m * n);
+    const s = timeFor(700, () => core.matmulABt(a, b, m, k, n, c));
+    console.log(`train_matmulABt_${kernel}_${m}x${k}x${n}: ${((2 * m * k * n) / s / 1e9).toFixed(2)} GFLOP/s`);
+  }
 }
 
 // One 128-token sequence, forward + backward, with the embedded model's shape (single core).
@@ -33,8 +36,12 @@ const params = new Float32Array(layout.total);
 core.initParams(cfg, layout, 1, params);
 const grads = new Float32Array(layout.total);
 const ids = Array.from({ length: 129 }, (_, i) => (i * 37) % 1024);
-const s = timeFor(1500, () => core.sequenceForwardBackward(cfg, layout, params, ids.slice(0, 128), ids.slice(1), grads, 1 / 128));
-console.log(`train_fwd_bwd_tokens_per_s_one_core: ${(128 / s).toFixed(0)} tokens/s`);
+for (const kernel of ['js', 'wasm']) {
+  core.useWasmMatmul(kernel === 'wasm');
+  const s = timeFor(1500, () => core.sequenceForwardBackward(cfg, layout, params, ids.slice(0, 128), ids.slice(1), grads, 1 / 128));
+  console.log(`train_fwd_bwd_${kernel}_one_core: ${(128 / s).toFixed(0)} tokens/s`);
+}
+core.useWasmMatmul(false);
 
 // BPE training on ~1 MB of code-like text to 1024 tokens.
 const words = ['function', 'return', 'const', 'let', 'value', 'index', 'length', 'push', 'map', 'filter', '=>', '{', '}', '(', ')', ';', '\n  ', 'if', 'else', 'this'];

@@ -35,8 +35,17 @@ export type { BudgetOptions, ContextFit, ElementType, GpuSize } from './kvcache/
 export { kvCacheReport, chartTokenAxis } from './kvcache/report';
 export type { KvCacheReport, KvCacheReportInput, KvCacheVariantReport } from './kvcache/report';
 export { formatBinaryBytes, markdownTable } from './kvcache/format';
-export { parseCount, parseCustomModel, customModelText, parseLayerList, formatLayerList, KV_INPUT_LIMITS } from './kvcache/inputs';
-export type { KvFieldError, CustomModelText, CustomModelResult, SlidingLayerPattern } from './kvcache/inputs';
+// Tokenization: real tokenizers with byte/UTF-16 spans, token pieces, pre-tokenized words, merge replay.
+export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile } from './tokenizers/registry';
+export { tokenize, tokenizeInChunks, countTokens, tokenBytes, tokenPiece, vocabularySize, wordSpans } from './tokenizers/tokenize';
+export { chunkBoundaries, spansFromTokenBytes } from './tokenizers/spans';
+export { decomposedHangulSyllables } from './tokenizers/korean';
+export { mergeStepTokenCounts } from './bpe/stepper';
+export type { TokenPiece, ChunkedTokenizeOptions } from './tokenizers/tokenize';
+export { TokenizerError } from './tokenizers/types';
+export type { TokenSpan, TokenizerInfo, WordSpan, TokenizerErrorCode } from './tokenizers/types';
+export { replayMerges, piecesAfter, MAX_REPLAY_BYTES } from './bpe/replay';
+export type { MergeReplay, MergeStep, ReplayPiece, ReplayFinish } from './bpe/replay';
 // Glossary (issue 7): bilingual entries, lookup by name or alias, the line matcher and the comment/string
 // region scanner used by the hover.
 export { lookupTerm, findTerms, findTermAt, glossaryEntries, glossaryEntry, glossaryChapters } from './glossary/glossary';
@@ -45,15 +54,9 @@ export type { GlossaryMatch, TermMatcher } from './glossary/matcher';
 export type { GlossaryEntry, GlossaryChapter, GlossaryChapterInfo, GlossaryPanel, GlossaryLanguage, LocalizedText } from './glossary/types';
 export { DocumentRegions, languageSyntax, isProseLanguage } from './glossary/textRegions';
 export type { TextRegion, LanguageSyntax, StringDelimiter } from './glossary/textRegions';
-// Tokenization: real tokenizers with byte/UTF-16 spans, token pieces, pre-tokenized words, merge replay.
-export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile } from './tokenizers/registry';
-export { tokenize, tokenizeInChunks, countTokens, tokenBytes, tokenPiece, vocabularySize, wordSpans, chunkBoundaries } from './tokenizers/tokenize';
-export type { TokenPiece, ChunkedTokenizeOptions } from './tokenizers/tokenize';
-export { TokenizerError } from './tokenizers/types';
-export type { TokenSpan, TokenizerInfo, WordSpan, TokenizerErrorCode } from './tokenizers/types';
-export { replayMerges, piecesAfter, MAX_REPLAY_BYTES } from './bpe/replay';
-export type { MergeReplay, MergeStep, ReplayPiece, ReplayFinish } from './bpe/replay';
+export { parseCount, parseCustomModel, customModelText, parseLayerList, formatLayerList, KV_INPUT_LIMITS } from './kvcache/inputs';
+export type { KvFieldError, CustomModelText, CustomModelResult, SlidingLayerPattern } from './kvcache/inputs';
 export { attentionCsv } from './attention/export';
-export { matmulABt } from './train/ops';
+export { matmulABt, useWasmMatmul } from './train/ops';
 export { paramLayout, initParams, sequenceForwardBackward, parameterCount } from './train/model';
 export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from './train/model';
