@@ -12,6 +12,10 @@ import { ComputePool } from './compute/pool';
 import { PanelManager } from './panels/panel';
 import { WelcomePanel } from './panels/welcomePanel';
 import { KvCachePanel } from './panels/kvCachePanel';
+import { GlossaryPanel } from './panels/glossaryPanel';
+import { openGlossary } from './commands/openGlossary';
+import { learnChapter } from './commands/learnChapter';
+import { registerGlossaryHover } from './hover/glossaryHover';
 import { CommandId, type PanelKind, type SnapshotOf } from './shared/protocol';
 
 /** What activate() returns: lets integration tests read what a panel was sent, through the real host. */
@@ -37,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   panels.register(WelcomePanel.definition);
   panels.register(AttentionPanel.definition);
   panels.register(KvCachePanel.definition);
+  panels.register(GlossaryPanel.definition);
 
   // Commands.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
@@ -50,6 +55,13 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     }),
   );
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showKvCache, (uri?: unknown) => showKvCache(panels, uri)));
+  context.subscriptions.push(
+    vscode.commands.registerCommand(CommandId.openGlossary, (arg?: unknown) => openGlossary(panels, arg)),
+    vscode.commands.registerCommand(CommandId.learnChapter, (arg?: unknown) => learnChapter(context, panels, arg)),
+  );
+
+  // Hovers: glossary terms in every file type (the matcher is built on the first hover).
+  context.subscriptions.push(registerGlossaryHover());
 
   const activationMs = performance.now() - bundleStartedAt;
   return {

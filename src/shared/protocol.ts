@@ -1,6 +1,7 @@
 // The one message protocol between the extension host and the webviews (house style: vscode-hexeditor).
 // Both sides import it; it imports neither 'vscode' nor the DOM. Every message from a webview is
 // untrusted input: the host only acts on what `parseRequest` returns.
+import type { GlossaryChapterInfo, GlossaryEntry } from '../core/glossary/types';
 
 /** Every command id LLM Lens contributes (one documented list; package.json declares the same ids). */
 export const CommandId = {
@@ -16,6 +17,8 @@ export const CommandId = {
   chooseModel: 'llmLens.chooseModel',
   /** Opens the glossary. */
   openGlossary: 'llmLens.openGlossary',
+  /** Opens a chapter of the "Learn LLM basics" walkthrough: its panel on a sample file, or the glossary. */
+  learnChapter: 'llmLens.learnChapter',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -324,11 +327,61 @@ export function parseAttentionRequest(m: Record<string, unknown>): AttentionRequ
   }
 }
 
+// Glossary panel (issue 7) -------------------------------------------------------------------
+
+/** A panel the glossary links to (the core's GlossaryPanel). */
+export type GlossaryPanelKind = 'tokenize' | 'attention' | 'kvcache';
+
+/** The panels a glossary entry can link to. */
+export const glossaryPanelKinds: readonly GlossaryPanelKind[] = ['tokenize', 'attention', 'kvcache'];
+
+/** The command that opens each panel a glossary entry links to. */
+export const glossaryPanelCommand: Record<GlossaryPanelKind, CommandId> = {
+  tokenize: CommandId.tokenizeSelection,
+  attention: CommandId.showAttention,
+  kvcache: CommandId.showKvCache,
+};
+
+/** What the Glossary panel scrolls to and highlights: a term or a chapter. `seq` differs per request. */
+export interface GlossaryFocus {
+  term?: string;
+  chapter?: string;
+  seq: number;
+}
+
+/** Everything the Glossary panel shows. */
+export interface GlossarySnapshot {
+  /** The language shown first: llmLens.glossaryLanguage, with "auto" resolved against VS Code's language. */
+  language: 'en' | 'ko' | 'both';
+  /** The study note's chapters, in order. */
+  chapters: GlossaryChapterInfo[];
+  /** Every entry (both languages), in chapter order. */
+  entries: GlossaryEntry[];
+  /** The panels whose commands are registered in this window (links to the others are hidden). */
+  panels: GlossaryPanelKind[];
+  /** Set when opened from a hover link or the walkthrough. */
+  focus: GlossaryFocus | null;
+}
+
+/** Glossary panel requests. */
+export type GlossaryRequest =
+  /** Open the panel that shows `term` (on a sample file shipped with LLM Lens). */
+  { type: 'openPanel'; panel: GlossaryPanelKind; term: string };
+
+/** Validates a Glossary panel request. */
+export function parseGlossaryRequest(m: Record<string, unknown>): GlossaryRequest | undefined {
+  if (m.type !== 'openPanel') return undefined;
+  const panel = oneOf(m.panel, glossaryPanelKinds);
+  const term = stringUpTo(m.term, 64);
+  return panel && term !== undefined ? { type: 'openPanel', panel, term } : undefined;
+}
+
 /** The snapshot and request types of each panel kind. New panels add one line here. */
 export interface PanelMessages {
   welcome: { snapshot: WelcomeSnapshot; request: WelcomeRequest };
   attention: { snapshot: AttentionSnapshot; request: AttentionRequest };
   kvcache: { snapshot: KvCacheSnapshot; request: KvCacheRequest };
+  glossary: { snapshot: GlossarySnapshot; request: GlossaryRequest };
 }
 
 /** A panel kind: also the webview bundle name (dist/webview/<kind>.js) and the view type suffix. */
@@ -400,6 +453,7 @@ const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   welcome: (m) => (m.type === 'runCommand' && isCommandId(m.command) ? { type: 'runCommand', command: m.command } : undefined),
   attention: (m) => parseAttentionRequest(m),
   kvcache: (m) => parseKvCacheRequest(m),
+  glossary: (m) => parseGlossaryRequest(m),
 };
 
 /** Checks a raw message from panel `kind`'s webview; undefined when it is not a valid request. */

@@ -1,0 +1,56 @@
+import * as vscode from 'vscode';
+import { glossaryChapters, glossaryEntries, glossaryEntry } from '../core/glossary/glossary';
+import { resolveGlossaryLanguage } from '../core/glossary/markdown';
+import { CommandId, glossaryPanelCommand, glossaryPanelKinds, type GlossaryFocus, type GlossaryRequest } from '../shared/protocol';
+import { Panel, type PanelDefinition, type Services } from './panel';
+
+/** The Glossary panel: every term by chapter, searchable, in English and/or Korean, with links to the panels. */
+export class GlossaryPanel extends Panel<'glossary'> {
+  private focus: GlossaryFocus | null = null;
+  private seq = 0;
+
+  private constructor(webviewPanel: vscode.WebviewPanel, services: Services) {
+    super('glossary', webviewPanel, services);
+    this.track(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('llmLens.glossaryLanguage')) void this.refresh();
+      }),
+    );
+    void this.refresh();
+  }
+
+  /** How Glossary panels are made and restored (the snapshot is rebuilt from the core, nothing to restore). */
+  static readonly definition: PanelDefinition<'glossary'> = {
+    kind: 'glossary',
+    title: () => vscode.l10n.t('LLM Lens: Glossary'),
+    create: (webviewPanel, services) => new GlossaryPanel(webviewPanel, services),
+  };
+
+  /** Scrolls the panel to a term or a chapter and highlights it. */
+  focusOn(target: { term?: string; chapter?: string }): void {
+    this.focus = target.term || target.chapter ? { ...target, seq: ++this.seq } : null;
+    void this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    const registered = new Set(await vscode.commands.getCommands(true));
+    this.setSnapshot({
+      language: resolveGlossaryLanguage(vscode.workspace.getConfiguration('llmLens').get('glossaryLanguage'), vscode.env.language),
+      chapters: [...glossaryChapters()],
+      entries: [...glossaryEntries()],
+      panels: glossaryPanelKinds.filter((p) => registered.has(glossaryPanelCommand[p])),
+      focus: this.focus,
+    });
+  }
+
+  protected async handleRequest(request: GlossaryRequest): Promise<void> {
+    switch (request.type) {
+      case 'openPanel': {
+        // The walkthrough's chapter command opens the panel on a sample file shipped with LLM Lens.
+        const entry = glossaryEntry(request.term);
+        if (entry && entry.panel === request.panel) await vscode.commands.executeCommand(CommandId.learnChapter, entry.chapter);
+        break;
+      }
+    }
+  }
+}
