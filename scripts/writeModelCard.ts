@@ -17,8 +17,15 @@ interface Summary {
 
 const pct = (m: { mean: number }): string => (100 * m.mean).toFixed(0) + '%';
 
-/** Renders the model card markdown. */
-export function renderModelCard(s: Summary, heads: { windows: number; reports: HeadReport[] } | undefined): string {
+/** One row of loss.csv that the card needs. */
+export interface LossRow {
+  step: number;
+  tokens: number;
+  seconds: number;
+}
+
+/** Renders the model card markdown (`loss` rows give per-phase speed). */
+export function renderModelCard(s: Summary, heads: { windows: number; reports: HeadReport[] } | undefined, loss: LossRow[] = []): string {
   const m = s.model;
   const t = s.training;
   const r = s.results;
@@ -63,6 +70,17 @@ export function renderModelCard(s: Summary, heads: { windows: number; reports: H
   L.push(`  then cosine decay to ${t.minLr}, gradient clipping at norm ${t.gradClip}; seed ${t.seed}.`);
   L.push(`- ${t.steps} steps of ${t.batch} × ${t.ctx} tokens = ${t.tokensSeen.toLocaleString('en-US')} tokens (${(t.tokensSeen / s.corpus.trainTokens).toFixed(2)} epochs).`);
   L.push(`- Wall time ${(t.seconds / 60).toFixed(1)} min at ${t.tokensPerSecond} tokens/s on ${t.hardware ?? 'a 2-core CPU'} (shared with other jobs).`);
+  const phaseList = t.phases ?? [];
+  if (phaseList.length > 1 && loss.length > 0) {
+    L.push('- Phases of this run (speed from the loss log):');
+    phaseList.forEach((p, i) => {
+      const end = i + 1 < phaseList.length ? phaseList[i + 1].startStep : t.steps;
+      const rows = loss.filter((r) => r.step > p.startStep && r.step <= end);
+      if (rows.length < 2) return;
+      const tps = (rows[rows.length - 1].tokens - rows[0].tokens) / Math.max(1, rows[rows.length - 1].seconds - rows[0].seconds);
+      L.push(`  - steps ${p.startStep + 1}–${end}: ${p.kernel === 'js' ? 'JavaScript' : 'WebAssembly SIMD'} matrix kernel, cosine schedule to step ${p.totalSteps}, ~${tps.toFixed(0)} tokens/s`);
+    });
+  }
   L.push('- Loss log: `loss.csv`; curve: `loss.svg`.', '');
   L.push('![training loss](loss.svg)', '');
   L.push('## Results (held-out set)', '');
@@ -124,7 +142,15 @@ export function writeModelCard(dir: string): void {
   const summary = JSON.parse(readFileSync(join(dir, 'training-summary.json'), 'utf8')) as Summary;
   const headsFile = join(dir, 'heads.json');
   const heads = existsSync(headsFile) ? (JSON.parse(readFileSync(headsFile, 'utf8')) as { windows: number; reports: HeadReport[] }) : undefined;
-  writeFileSync(join(dir, 'MODEL_CARD.md'), renderModelCard(summary, heads));
+  const loss: LossRow[] = [];
+  const csvFile = join(dir, 'loss.csv');
+  if (existsSync(csvFile)) {
+    for (const line of readFileSync(csvFile, 'utf8').trim().split('\n').slice(1)) {
+      const f = line.split(',');
+      loss.push({ step: Number(f[0]), tokens: Number(f[5]), seconds: Number(f[6]) });
+    }
+  }
+  writeFileSync(join(dir, 'MODEL_CARD.md'), renderModelCard(summary, heads, loss));
 }
 
 if (/writeModelCard\.js$/.test(process.argv[1] ?? '')) {
