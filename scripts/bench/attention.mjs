@@ -27,7 +27,7 @@ function forwardFlops(c, T) {
 function writeRandomLlama(shape) {
   const dir = mkdtempSync(join(tmpdir(), 'llm-lens-bench-'));
   const { layers, hidden, heads, kvHeads, intermediate, vocab } = shape;
-  const d = hidden / heads;
+  const d = shape.headDim ?? hidden / heads;
   let seed = 0x9e3779b9;
   const random = (n, scale) => {
     const a = new Float32Array(n);
@@ -49,6 +49,13 @@ function writeRandomLlama(shape) {
       { name: p + 'self_attn.k_proj.weight', shape: [kvHeads * d, hidden], data: random(kvHeads * d * hidden, 2 * s), dtype: 'BF16' },
       { name: p + 'self_attn.v_proj.weight', shape: [kvHeads * d, hidden], data: random(kvHeads * d * hidden, s), dtype: 'BF16' },
       { name: p + 'self_attn.o_proj.weight', shape: [hidden, heads * d], data: random(hidden * heads * d, s), dtype: 'BF16' },
+      ...(shape.qkvBias
+        ? [
+            { name: p + 'self_attn.q_proj.bias', shape: [heads * d], data: random(heads * d, 0.1), dtype: 'BF16' },
+            { name: p + 'self_attn.k_proj.bias', shape: [kvHeads * d], data: random(kvHeads * d, 0.1), dtype: 'BF16' },
+            { name: p + 'self_attn.v_proj.bias', shape: [kvHeads * d], data: random(kvHeads * d, 0.1), dtype: 'BF16' },
+          ]
+        : []),
       { name: p + 'mlp.gate_proj.weight', shape: [intermediate, hidden], data: random(intermediate * hidden, s), dtype: 'BF16' },
       { name: p + 'mlp.up_proj.weight', shape: [intermediate, hidden], data: random(intermediate * hidden, s), dtype: 'BF16' },
       { name: p + 'mlp.down_proj.weight', shape: [hidden, intermediate], data: random(hidden * intermediate, 1 / Math.sqrt(intermediate)), dtype: 'BF16' },
@@ -57,7 +64,7 @@ function writeRandomLlama(shape) {
   tensors.push({ name: 'model.norm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' });
   writeFileSync(join(dir, 'model.safetensors'), core.encodeSafetensors(tensors));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: hidden, intermediate_size: intermediate,
+    architectures: [shape.qkvBias ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'], model_type: shape.qkvBias ? 'qwen2' : 'llama', head_dim: d, hidden_size: hidden, intermediate_size: intermediate,
     num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, vocab_size: vocab,
     rms_norm_eps: 1e-5, rope_theta: 100000, tie_word_embeddings: true, max_position_embeddings: 8192,
   }));
@@ -167,7 +174,27 @@ async function eventLoopDuringWorkerRun(dir, T) {
   }
 }
 
-// 2. The embedded model on 256 tokens.
+// 2. Optional (BENCH_ATTENTION_LARGE=1): a ~500M-parameter model with Qwen2.5-0.5B's shape (Qwen/Qwen2.5-0.5B
+//    config.json: 24 layers, hidden 896, 14 heads, 2 KV heads, intermediate 4864, vocab 151936, q/k/v biases) —
+//    the issue's upper size; prints load time, run time and memory.
+if (process.env.BENCH_ATTENTION_LARGE) {
+  const dir = writeRandomLlama({ layers: 24, hidden: 896, heads: 14, kvHeads: 2, headDim: 64, intermediate: 4864, vocab: 151936, qkvBias: true });
+  try {
+    const t0 = performance.now();
+    const model = await core.loadModel(dir);
+    console.log(`attention qwen2.5-0.5b-shape load: ${(performance.now() - t0).toFixed(0)} ms`);
+    console.log(`attention qwen2.5-0.5b-shape parameters: ${(model.parameters / 1e6).toFixed(1)} M`);
+    const { ms, cpuMs } = await timeRun(model, 128, 1);
+    const mem = process.memoryUsage();
+    console.log(`attention qwen2.5-0.5b-shape 128 tokens: ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)`);
+    console.log(`attention qwen2.5-0.5b-shape weights: ${mib(model.weightBytes)} MiB`);
+    console.log(`attention qwen2.5-0.5b-shape rss: ${mib(mem.rss)} MiB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// 3. The embedded model on 256 tokens.
 {
   const dir = core.embeddedModelDir();
   if (!existsSync(join(dir, 'model.safetensors'))) {

@@ -76,6 +76,18 @@ test('Show Attention for Selection: grid of layers × heads, heatmap with hover 
   await view.locator('p.formula', { hasText: '× 1 ÷' }).waitFor({ timeout: 10_000 });
   await screenshot(page, 'attention-step');
 
+  // Token lines: the last query's lines; the up arrow moves to the previous query (read out).
+  await view.locator('#tab-lines').click();
+  const lines = view.locator('canvas.lines');
+  await lines.waitFor({ timeout: 30_000 });
+  const label = (await lines.getAttribute('aria-label')) ?? '';
+  const [, query] = /query (\d+)/.exec(label) ?? [];
+  assert.ok(query, label);
+  await lines.focus();
+  await page.keyboard.press('ArrowUp');
+  await view.locator('#llm-lens-live').filter({ hasText: `query ${Number(query) - 1} ` }).waitFor({ timeout: 10_000 });
+  await screenshot(page, 'attention-lines');
+
   await view.locator('#tab-predictions').click();
   await view.locator('table.predictions tbody tr').first().waitFor();
   assert.equal(await view.locator('table.predictions tbody tr').count(), 10);

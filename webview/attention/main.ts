@@ -437,10 +437,10 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
   const T = s.seqLen;
   const m = matrixOf(s, layer, head);
   const rowH = 20;
-  const width = 560;
+  const width = Math.max(360, Math.min(640, window.innerWidth - 48));
   const height = T * rowH + 10;
-  const leftX = 170;
-  const rightX = width - 170;
+  const leftX = 150;
+  const rightX = width - 190;
   const canvas = el('canvas', { className: 'lines', attrs: { tabindex: '0', role: 'img', 'aria-label': fmt(strings.linesLabel, query, tokenLabel(s.tokens[query].text, 30)) } });
   const ctx = hiDpiCanvas(canvas, width, height);
   if (ctx) {
@@ -459,7 +459,7 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
       ctx.lineTo(rightX - 6, y(j));
       ctx.stroke();
       ctx.fillStyle = accent;
-      ctx.fillRect(rightX, y(j) - rowH / 2 + 2, 160, rowH - 4);
+      ctx.fillRect(rightX, y(j) - rowH / 2 + 2, 186, rowH - 4);
     }
     ctx.globalAlpha = 1;
     for (let i = 0; i < T; i++) {
@@ -470,7 +470,12 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
       ctx.textAlign = 'left';
       ctx.font = `12px ${cssVar('--vscode-editor-font-family', 'monospace')}`;
       ctx.fillStyle = i > query ? cssVar('--vscode-disabledForeground', '#888') : fg;
-      ctx.fillText(tokenLabel(s.tokens[i].text, 18), rightX + 4, y(i));
+      ctx.fillText(tokenLabel(s.tokens[i].text, 14), rightX + 4, y(i));
+      // The weight itself next to each visible key: faint lines still have a number.
+      if (i <= query) {
+        ctx.textAlign = 'right';
+        ctx.fillText(percent(m[query * T + i]), width - 4, y(i));
+      }
     }
   }
   canvas.addEventListener('click', (event) => {

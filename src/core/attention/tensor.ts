@@ -11,7 +11,10 @@ export const kernelChoice = { wasm: true };
 /** y[r, o] = Σ_i x[r, i] · w[o, i] (+ bias[o]): the WebAssembly SIMD kernel when available, else plain JS. */
 export function linear(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
   flopCounter.value += 2 * rows * inDim * outDim;
-  return (kernelChoice.wasm ? linearWasm(x, rows, inDim, w, outDim, bias) : undefined) ?? linearJs(x, rows, inDim, w, outDim, bias);
+  // A single row (the last position's logits) would be padded to 4 and would copy the whole vocabulary matrix
+  // into the kernel's memory; plain JS is as fast there and keeps that memory small.
+  const useWasm = kernelChoice.wasm && rows > 1;
+  return (useWasm ? linearWasm(x, rows, inDim, w, outDim, bias) : undefined) ?? linearJs(x, rows, inDim, w, outDim, bias);
 }
 
 /**
