@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildAlignment } from '../../src/core/tokenizers/alignment';
+import { decomposedHangulSyllables } from '../../src/core/tokenizers/korean';
 import { chunkBoundaries } from '../../src/core/tokenizers/tokenize';
 import { ByteAlignment, decodeWholeUtf8, utf8Length, walkRanges } from '../../src/core/tokenizers/utf8';
 import { CORPUS, referenceRanges } from './tokenizersCorpus';
@@ -109,4 +110,13 @@ test('chunkBoundaries cuts only after a newline and before an ASCII letter or di
     assert.match(text[c], /[A-Za-z0-9]/);
   }
   assert.deepEqual(chunkBoundaries('short', 500), []);
+});
+
+test('decomposedHangulSyllables counts NFD syllables only', () => {
+  const word = '한국어';
+  assert.equal(decomposedHangulSyllables(word), 0);
+  assert.equal(decomposedHangulSyllables(word.normalize('NFD')), 3);
+  assert.equal(decomposedHangulSyllables(`abc ${word.normalize('NFD')} ${word}`), 3);
+  // A lone jamo is not a syllable.
+  assert.equal(decomposedHangulSyllables('\u1100 \u1161'), 0);
 });

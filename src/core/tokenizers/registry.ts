@@ -7,6 +7,7 @@ import { dataDir, embeddedModelDir } from '../paths';
 import type { TokenizerBackend } from './backend';
 import { loadHfBackend } from './hfBackend';
 import { loadTiktokenBackend } from './tiktokenBackend';
+import { TOKENIZER_CATALOG } from './catalog';
 import { TokenizerError, type TokenizerInfo } from './types';
 
 interface Entry {
@@ -21,34 +22,25 @@ export function embeddedTokenizerFile(): string {
   return join(embeddedModelDir(), 'tokenizer.json');
 }
 
-const ENTRIES: readonly Entry[] = [
-  {
-    info: { id: 'o200k_base', label: 'o200k_base (GPT-4o, GPT-4.1, o-series)' },
-    load: async () => loadTiktokenBackend('o200k_base'),
+/** How each catalog entry is loaded. */
+const LOADERS: Record<string, () => Promise<TokenizerBackend>> = {
+  o200k_base: async () => loadTiktokenBackend('o200k_base'),
+  cl100k_base: async () => loadTiktokenBackend('cl100k_base'),
+  llama3: () => loadHfBackend(hfFile('llama3'), 'Llama 3'),
+  qwen3: () => loadHfBackend(hfFile('qwen3'), 'Qwen3'),
+  deepseek_v3: () => loadHfBackend(hfFile('deepseek_v3'), 'DeepSeek-V3'),
+  embedded: async () => {
+    const file = embeddedTokenizerFile();
+    if (!existsSync(file)) {
+      throw new TokenizerError('embeddedNotBuilt', `embedded model not built yet (no ${file}); run npm run train:model`);
+    }
+    return loadHfBackend(file, 'embedded model');
   },
-  {
-    info: { id: 'cl100k_base', label: 'cl100k_base (GPT-4, GPT-3.5)' },
-    load: async () => loadTiktokenBackend('cl100k_base'),
-  },
-  { info: { id: 'llama3', label: 'Llama 3' }, load: () => loadHfBackend(hfFile('llama3'), 'Llama 3') },
-  { info: { id: 'qwen3', label: 'Qwen3' }, load: () => loadHfBackend(hfFile('qwen3'), 'Qwen3') },
-  { info: { id: 'deepseek_v3', label: 'DeepSeek-V3' }, load: () => loadHfBackend(hfFile('deepseek_v3'), 'DeepSeek-V3') },
-  {
-    info: { id: 'embedded', label: 'LLM Lens embedded model' },
-    load: async () => {
-      const file = embeddedTokenizerFile();
-      if (!existsSync(file)) {
-        throw new TokenizerError('embeddedNotBuilt', `embedded model not built yet (no ${file}); run npm run train:model`);
-      }
-      return loadHfBackend(file, 'embedded model');
-    },
-  },
-];
+};
 
-/** Every tokenizer LLM Lens offers, in display order (listing loads nothing). */
-export function listTokenizers(): TokenizerInfo[] {
-  return ENTRIES.map((e) => ({ ...e.info }));
-}
+const ENTRIES: readonly Entry[] = TOKENIZER_CATALOG.map((info) => ({ info, load: LOADERS[info.id] }));
+
+export { listTokenizers } from './catalog';
 
 const loaded = new Map<string, Promise<TokenizerBackend>>();
 const ready = new Set<string>();

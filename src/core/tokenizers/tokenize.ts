@@ -4,7 +4,10 @@
 import type { TokenizerBackend } from './backend';
 import { loadBackend } from './registry';
 import { TokenizerError, type TokenSpan, type WordSpan } from './types';
+import { chunkBoundaries } from './spans';
 import { decodeWholeUtf8, utf8Bytes, utf8Length, walkRanges } from './utf8';
+
+export { chunkBoundaries, spansFromTokenBytes } from './spans';
 
 function checkText(text: unknown): asserts text is string {
   if (typeof text !== 'string') throw new TokenizerError('badInput', `text must be a string, got ${typeof text}`);
@@ -212,26 +215,6 @@ export interface ChunkedTokenizeOptions {
   isCancelled?: () => boolean;
 }
 
-// A newline followed by an ASCII letter or digit: no pre-tokenizer pattern here lets a word run across
-// that point (newline runs end before a letter; letter/number words never start with a newline), and no
-// normalizer composes across it, so tokenizing the parts separately gives exactly the same tokens.
-const SAFE_CUT = /\n(?=[A-Za-z0-9])/g;
-
-/** Where `text` can be cut into chunks of about `chunkChars` without changing the tokens. */
-export function chunkBoundaries(text: string, chunkChars: number): number[] {
-  const cuts: number[] = [];
-  let from = 0;
-  for (;;) {
-    if (text.length - from <= chunkChars) break;
-    SAFE_CUT.lastIndex = from + chunkChars;
-    const m = SAFE_CUT.exec(text);
-    if (!m) break;
-    from = m.index + 1;
-    cuts.push(from);
-  }
-  return cuts;
-}
-
 /**
  * tokenize() for large texts: cuts the text at points that cannot change the result, tokenizes chunk by
  * chunk and yields to the event loop between chunks so progress can be reported and a cancel can arrive.
@@ -267,3 +250,4 @@ export async function tokenizeInChunks(
   }
   return out;
 }
+
