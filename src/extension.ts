@@ -16,6 +16,9 @@ import { GlossaryPanel } from './panels/glossaryPanel';
 import { openGlossary } from './commands/openGlossary';
 import { learnChapter } from './commands/learnChapter';
 import { registerGlossaryHover } from './hover/glossaryHover';
+import { tokenizeSelection } from './commands/tokenizeSelection';
+import { TokenizerPanel, type TokenizerPanelTimings } from './panels/tokenizerPanel';
+import { TokenCountStatus, type TokenCountUpdate } from './statusBar/tokenCount';
 import { CommandId, type PanelKind, type SnapshotOf } from './shared/protocol';
 
 /** What activate() returns: lets integration tests read what a panel was sent, through the real host. */
@@ -28,6 +31,13 @@ export interface LlmLensApi {
   openPanels(): PanelKind[];
   /** Milliseconds from the bundle starting to load to the end of activate() (for `npm run bench`). */
   activationMs: number;
+  /** The token-count status bar item and the Tokenization panel's timings (tests and benchmarks). */
+  tokenizer: {
+    statusBarText(): string | undefined;
+    statusBarUpdates(): readonly TokenCountUpdate[];
+    updateStatusBar(): Promise<void>;
+    panelTimings(): TokenizerPanelTimings | undefined;
+  };
 }
 
 /** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
@@ -42,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   panels.register(AttentionPanel.definition);
   panels.register(KvCachePanel.definition);
   panels.register(GlossaryPanel.definition);
+  panels.register(TokenizerPanel.definition);
 
   // Commands.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
@@ -63,12 +74,26 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   // Hovers: glossary terms in every file type (the matcher is built on the first hover).
   context.subscriptions.push(registerGlossaryHover());
 
+  // Tokenization (issue 3): the command, and the status bar count (counted in the compute worker).
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.tokenizeSelection, (uri?: unknown) => tokenizeSelection(panels, uri)));
+  const tokenCount = new TokenCountStatus(pool);
+  context.subscriptions.push(tokenCount);
+
   const activationMs = performance.now() - bundleStartedAt;
   return {
     activationMs,
     snapshotOf: (kind) => panels.get(kind)?.currentSnapshot,
     isPanelReady: (kind) => panels.get(kind)?.isReady ?? false,
     openPanels: () => panels.openKinds(),
+    tokenizer: {
+      statusBarText: () => tokenCount.text,
+      statusBarUpdates: () => tokenCount.updates,
+      updateStatusBar: () => tokenCount.update(),
+      panelTimings: () => {
+        const panel = panels.get('tokenizer');
+        return panel instanceof TokenizerPanel ? panel.timings : undefined;
+      },
+    },
   };
 }
 

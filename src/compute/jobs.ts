@@ -2,11 +2,22 @@
 // Each feature adds its entries here; the pool calls them by name (see FOUNDATION.md).
 import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
+import { compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
 export const jobs = {
   /** The Attention panel's forward pass (issue 5). */
   attentionRun: attentionJob,
+  /** Tokenization panel (issue 3): spans of a text, with progress. */
+  tokenizeText: tokenizeTextJob,
+  /** Tokenization panel: the text's token count under every tokenizer. */
+  compareTokenizers: compareTokenizersJob,
+  /** Status bar: token count of the selections. */
+  countTokens: countTokensJob,
+  /** Tokenization panel: merge replay of the word holding a token. */
+  replayToken: replayTokenJob,
+  /** Tokenization panel: a BPE trained on the text, for the merge stepper. */
+  trainBpe: trainBpeJob,
 } satisfies JobTable;
 
 /** The job table's type: the pool's `run` is typed by it (import it with `import type` only). */

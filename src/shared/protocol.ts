@@ -376,12 +376,171 @@ export function parseGlossaryRequest(m: Record<string, unknown>): GlossaryReques
   return panel && term !== undefined ? { type: 'openPanel', panel, term } : undefined;
 }
 
+// Tokenization panel (issue 3) ---------------------------------------------------------------
+
+/** A tokenizer the Tokenization panel offers. */
+export interface TokenizerChoice {
+  id: string;
+  label: string;
+}
+
+/** The tokens of the text as parallel typed arrays, so 50,000 tokens stay cheap to post and draw. */
+export interface TokenizationView {
+  /** Changes whenever the tokens change (the webview rebuilds its rows only then). */
+  revision: number;
+  tokenizerId: string;
+  ids: Int32Array;
+  /** UTF-16 range of each token in the snapshot's text (tokens that split a character share it). */
+  starts: Int32Array;
+  ends: Int32Array;
+  /** UTF-8 byte range of each token. */
+  byteStarts: Int32Array;
+  byteEnds: Int32Array;
+  /** The bytes of each distinct id: pieceIds[k] spells pieceBytes[pieceOffsets[k] .. pieceOffsets[k + 1]). */
+  pieceIds: Int32Array;
+  pieceOffsets: Int32Array;
+  pieceBytes: Uint8Array;
+  /** Tokenization time in the worker. */
+  elapsedMs: number;
+}
+
+/** Counts of the tokenized text. */
+export interface TokenizerStats {
+  tokens: number;
+  /** Unicode code points. */
+  characters: number;
+  /** UTF-8 bytes. */
+  bytes: number;
+  charactersPerToken: number;
+}
+
+/** One tokenizer in the comparison table (tokens null when it could not run: see error). */
+export interface TokenizerComparisonRow {
+  id: string;
+  label: string;
+  tokens: number | null;
+  /** tokens / tokens of the cheapest tokenizer. */
+  ratioToCheapest: number | null;
+  bytesPerToken: number | null;
+  /** Why there is no count (e.g. the embedded model is not built), localized. */
+  error?: string;
+}
+
+/** Decomposed (NFD) Korean found in the text, and what composing it (NFC) would cost. */
+export interface TokenizerNfdNotice {
+  /** Decomposed Hangul syllables (initial-consonant jamo) in the text. */
+  decomposedSyllables: number;
+  tokens: number;
+  nfcTokens: number;
+}
+
+/** One token of a merge replay. */
+export interface ReplayPieceView {
+  id: number;
+  bytes: number[];
+}
+
+/** The merge replay of the word holding the focused token (the core's MergeReplay). */
+export interface MergeReplayView {
+  tokenIndex: number;
+  /** The word's UTF-16 range in the snapshot's text. */
+  wordStart: number;
+  wordEnd: number;
+  word: string;
+  start: ReplayPieceView[];
+  steps: { position: number; rank: number; left: ReplayPieceView; right: ReplayPieceView; merged: ReplayPieceView }[];
+  finish: 'merges' | 'wholeWord' | 'addedToken';
+  mergesReachTokens: boolean;
+  tokens: ReplayPieceView[];
+}
+
+/** A BPE trained on the text: its merges, the token count after each, and one step shown. */
+export interface BpeTrainerView {
+  /** Characters of the text used for training (the text's start when it is long). */
+  trainedChars: number;
+  truncated: boolean;
+  merges: { left: number[]; right: number[]; merged: number[]; count: number; id: number }[];
+  /** tokenCounts[k]: tokens of the training text after the first k merges. */
+  tokenCounts: number[];
+  /** The step shown (0 = bytes only). */
+  step: number;
+  /** The start of the text, tokenized with the first `step` merges. */
+  preview: { text: string; starts: Int32Array; ends: Int32Array; lengths: Int32Array; ids: Int32Array };
+}
+
+/** Everything the Tokenization panel shows. */
+export interface TokenizerSnapshot {
+  tokenizers: TokenizerChoice[];
+  tokenizerId: string;
+  /** Where the text came from; null before the first run. */
+  source: { label: string; selection: boolean; truncated: boolean; totalChars: number } | null;
+  /** Most characters tokenized (longer texts are cut, and the panel says so). */
+  limit: number;
+  text: string;
+  tokenization: TokenizationView | null;
+  stats: TokenizerStats | null;
+  /** Every tokenizer on the same text; pending while the worker counts. */
+  comparison: { rows: TokenizerComparisonRow[]; pending: boolean } | null;
+  nfd: TokenizerNfdNotice | null;
+  /** Live mode: the panel follows the editor's selection. */
+  live: boolean;
+  replay: MergeReplayView | { tokenIndex: number; error: string } | null;
+  trainer: BpeTrainerView | null;
+}
+
+/** Tokenization panel requests. */
+export type TokenizerRequest =
+  /** Tokenize the same text with another tokenizer. */
+  | { type: 'setTokenizer'; tokenizerId: string }
+  /** Turn live mode (follow the editor's selection) on or off. */
+  | { type: 'setLive'; live: boolean }
+  /** Select token `index`'s characters in the editor the text came from. */
+  | { type: 'selectToken'; index: number }
+  /** Show the merge replay of the word holding token `index`. */
+  | { type: 'focusToken'; index: number }
+  /** Train a small BPE on the text (the stepper). */
+  | { type: 'trainBpe' }
+  /** Show the trained BPE after `step` merges. */
+  | { type: 'trainStep'; step: number }
+  /** The webview has drawn tokenization `revision` (first paint; tests and benchmarks read it). */
+  | { type: 'rendered'; revision: number };
+
+/** Validates a Tokenization panel request (ranges are checked by the host against its state). */
+export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequest | undefined {
+  switch (m.type) {
+    case 'setTokenizer': {
+      const tokenizerId = stringUpTo(m.tokenizerId, 64);
+      return tokenizerId ? { type: 'setTokenizer', tokenizerId } : undefined;
+    }
+    case 'setLive':
+      return typeof m.live === 'boolean' ? { type: 'setLive', live: m.live } : undefined;
+    case 'selectToken':
+    case 'focusToken': {
+      const index = intIn(m.index, 0, 10_000_000);
+      return index === undefined ? undefined : { type: m.type, index };
+    }
+    case 'trainBpe':
+      return { type: 'trainBpe' };
+    case 'trainStep': {
+      const step = intIn(m.step, 0, 100_000);
+      return step === undefined ? undefined : { type: 'trainStep', step };
+    }
+    case 'rendered': {
+      const revision = intIn(m.revision, 0, Number.MAX_SAFE_INTEGER);
+      return revision === undefined ? undefined : { type: 'rendered', revision };
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** The snapshot and request types of each panel kind. New panels add one line here. */
 export interface PanelMessages {
   welcome: { snapshot: WelcomeSnapshot; request: WelcomeRequest };
   attention: { snapshot: AttentionSnapshot; request: AttentionRequest };
   kvcache: { snapshot: KvCacheSnapshot; request: KvCacheRequest };
   glossary: { snapshot: GlossarySnapshot; request: GlossaryRequest };
+  tokenizer: { snapshot: TokenizerSnapshot; request: TokenizerRequest };
 }
 
 /** A panel kind: also the webview bundle name (dist/webview/<kind>.js) and the view type suffix. */
@@ -454,6 +613,7 @@ const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   attention: (m) => parseAttentionRequest(m),
   kvcache: (m) => parseKvCacheRequest(m),
   glossary: (m) => parseGlossaryRequest(m),
+  tokenizer: (m) => parseTokenizerRequest(m),
 };
 
 /** Checks a raw message from panel `kind`'s webview; undefined when it is not a valid request. */

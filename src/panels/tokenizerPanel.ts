@@ -1,0 +1,433 @@
+import * as vscode from 'vscode';
+import { performance } from 'node:perf_hooks';
+import { JobCancelledError } from '../compute/pool';
+import type { ComparisonCount, TokenizeJobOutput, TrainJobOutput } from '../compute/tokenizerJobs';
+import { applyBpe, type BpeMerge } from '../core/bpe/trainer';
+import { listTokenizers } from '../core/tokenizers/catalog';
+import { chunkBoundaries, spansFromTokenBytes } from '../core/tokenizers/spans';
+import { utf8Length } from '../core/tokenizers/utf8';
+import type {
+  BpeTrainerView,
+  MergeReplayView,
+  TokenizerComparisonRow,
+  TokenizerRequest,
+  TokenizerSnapshot,
+  TokenizerStats,
+} from '../shared/protocol';
+import { Panel, errorMessage, type PanelDefinition, type Services } from './panel';
+
+/** Most characters the panel tokenizes; longer selections or documents are cut, and the panel says so. */
+export const maxTokenizeChars = 500_000;
+/** Longest text kept in the webview's state for restoring after a window reload. */
+const maxRestoreChars = 100_000;
+/** Inputs above this many characters can be cancelled (which stops the worker and drops its vocabularies). */
+const cancellableChars = 100_000;
+/** Merges of the train-on-this-text BPE, and the text it trains on. */
+const trainerMerges = 300;
+const trainerMaxChars = 50_000;
+const trainerPreviewChars = 2_000;
+/** Chunks sent to the worker for a merge replay (a chunk tokenizes exactly like the whole text). */
+const replayChunkChars = 4_096;
+const liveDebounceMs = 300;
+
+/** Where the tokenized text came from: enough to select a token's characters in that editor later. */
+export interface TextSource {
+  uri: string;
+  /** Document version when the text was read. */
+  version: number;
+  /** Offset of the text's first character in the document. */
+  offset: number;
+  label: string;
+  selection: boolean;
+  totalChars: number;
+}
+
+/** The tokenizer ids of the `llmLens.defaultTokenizer` setting. */
+export function defaultTokenizerId(): string {
+  const id = vscode.workspace.getConfiguration('llmLens').get<string>('defaultTokenizer', 'o200k_base');
+  return listTokenizers().some((t) => t.id === id) ? id : 'o200k_base';
+}
+
+/** What the webview saves to bring the panel back after a reload (validated in `create`). */
+function parseRestore(restore: unknown): { text?: string; tokenizerId?: string; live?: boolean } {
+  const r = (restore ?? {}) as Record<string, unknown>;
+  const text = typeof r.text === 'string' && r.text.length > 0 && r.text.length <= maxRestoreChars ? r.text : undefined;
+  const tokenizerId = typeof r.tokenizerId === 'string' && listTokenizers().some((t) => t.id === r.tokenizerId) ? r.tokenizerId : undefined;
+  return { text, tokenizerId, live: r.live === true };
+}
+
+/** Timings the integration tests and the benchmark read. */
+export interface TokenizerPanelTimings {
+  /** When the last tokenization was requested (performance.now()). */
+  requestedAt: number;
+  /** Revision of the last tokenization the webview reported drawn, and when. */
+  paintedRevision: number;
+  paintedAt: number;
+}
+
+/**
+ * The Tokenization panel: tokenizes in a compute worker (vocabularies live there), then answers the
+ * webview — tokenizer switches, merge replays, the BPE stepper, live mode, click-to-select — with new
+ * complete snapshots.
+ */
+export class TokenizerPanel extends Panel<'tokenizer'> {
+  private tokenizerId: string;
+  private text = '';
+  private source: TextSource | undefined;
+  private result: TokenizeJobOutput | undefined;
+  private resultStats: TokenizerStats | null = null;
+  private revision = 0;
+  private comparison: { rows: TokenizerComparisonRow[]; pending: boolean } | null = null;
+  private replay: MergeReplayView | { tokenIndex: number; error: string } | null = null;
+  private replaySeq = 0;
+  private trainer: { output: TrainJobOutput; merges: BpeMerge[]; text: string; truncated: boolean; step: number } | undefined;
+  private live = false;
+  private liveSubscription: vscode.Disposable | undefined;
+  private liveTimer: NodeJS.Timeout | undefined;
+  /** The selection this panel set in an editor (live mode must not re-tokenize it). */
+  private ownSelection: { uri: string; start: number; end: number } | undefined;
+  /** Timings for tests and benchmarks. */
+  readonly timings: TokenizerPanelTimings = { requestedAt: 0, paintedRevision: -1, paintedAt: 0 };
+
+  private constructor(webviewPanel: vscode.WebviewPanel, services: Services, tokenizerId: string) {
+    super('tokenizer', webviewPanel, services);
+    this.tokenizerId = tokenizerId;
+    this.track({ dispose: () => this.setLive(false) });
+    this.publish();
+  }
+
+  /** How Tokenization panels are made and restored (a restored panel re-tokenizes its saved text). */
+  static readonly definition: PanelDefinition<'tokenizer'> = {
+    kind: 'tokenizer',
+    title: () => vscode.l10n.t('LLM Lens: Tokenization'),
+    create: (webviewPanel, services, restore) => {
+      const saved = parseRestore(restore);
+      const panel = new TokenizerPanel(webviewPanel, services, saved.tokenizerId ?? defaultTokenizerId());
+      if (saved.live) panel.setLive(true);
+      if (saved.text) void panel.tokenize(saved.text, undefined);
+      return panel;
+    },
+  };
+
+  /** The text currently shown (tests read it). */
+  get currentText(): string {
+    return this.text;
+  }
+
+  /** Tokenizes `text` (cut to the limit) with the current tokenizer and shows it. */
+  async tokenize(text: string, source: TextSource | undefined): Promise<void> {
+    this.timings.requestedAt = performance.now();
+    this.text = text.slice(0, maxTokenizeChars);
+    this.source = source;
+    this.trainer = undefined;
+    await this.run();
+  }
+
+  private async run(): Promise<void> {
+    const revision = ++this.revision;
+    this.result = undefined;
+    this.replay = null;
+    this.comparison = null;
+    this.publish();
+    const tokenizerId = this.tokenizerId;
+    const label = listTokenizers().find((t) => t.id === tokenizerId)?.label ?? tokenizerId;
+    const large = this.text.length > cancellableChars;
+    const output = await this.runJob(vscode.l10n.t('Tokenizing with {0}…', label), (token, report) =>
+      // Small jobs are not cancelled in the worker (that would stop it and drop its vocabularies):
+      // a newer request simply makes their result stale.
+      this.services.pool
+        .run('tokenizeText', { tokenizerId, text: this.text }, { cancel: large ? token : undefined, onProgress: report, affinity: 'tokenizer' })
+        .catch((error: unknown) => {
+          if (error instanceof JobCancelledError) throw error;
+          throw new Error(this.tokenizerErrorText(error));
+        }),
+    );
+    if (!output || revision !== this.revision) return;
+    this.result = output;
+    this.resultStats = this.stats(output);
+    this.comparison = { rows: [], pending: true };
+    this.publish();
+    void this.compare(revision);
+  }
+
+  /** Counts the text with every tokenizer (after the main result, so it never delays the first paint). */
+  private async compare(revision: number): Promise<void> {
+    const infos = listTokenizers();
+    let counts: ComparisonCount[];
+    try {
+      counts = await this.services.pool.run('compareTokenizers', { text: this.text, tokenizerIds: infos.map((t) => t.id) }, { affinity: 'tokenizer' });
+    } catch (error) {
+      if (revision === this.revision) {
+        this.comparison = null;
+        this.showError(errorMessage(error));
+        this.publish();
+      }
+      return;
+    }
+    if (revision !== this.revision) return;
+    const bytes = utf8Length(this.text);
+    const valid = counts.filter((c) => c.tokens !== null && c.tokens > 0).map((c) => c.tokens as number);
+    const cheapest = valid.length > 0 ? Math.min(...valid) : 0;
+    this.comparison = {
+      pending: false,
+      rows: counts.map((c) => {
+        const label = infos.find((t) => t.id === c.id)?.label ?? c.id;
+        if (c.tokens === null) {
+          const error = c.errorCode === 'embeddedNotBuilt' ? vscode.l10n.t('The embedded model is not built yet.') : c.errorMessage ?? '';
+          return { id: c.id, label, tokens: null, ratioToCheapest: null, bytesPerToken: null, error };
+        }
+        return {
+          id: c.id,
+          label,
+          tokens: c.tokens,
+          ratioToCheapest: cheapest > 0 ? c.tokens / cheapest : null,
+          bytesPerToken: c.tokens > 0 ? bytes / c.tokens : null,
+        };
+      }),
+    };
+    this.publish();
+  }
+
+  private tokenizerErrorText(error: unknown): string {
+    const name = error instanceof Error ? error.name : '';
+    const message = errorMessage(error);
+    if (/embedded model not built yet/.test(message)) {
+      return vscode.l10n.t('The embedded model is not built yet (run npm run train:model). Pick another tokenizer.');
+    }
+    return name === 'TokenizerError' ? message : vscode.l10n.t('Tokenization failed: {0}', message);
+  }
+
+  private stats(result: TokenizeJobOutput): TokenizerStats {
+    let characters = 0;
+    for (const _ of this.text) characters++;
+    const tokens = result.ids.length;
+    return { tokens, characters, bytes: utf8Length(this.text), charactersPerToken: tokens > 0 ? characters / tokens : 0 };
+  }
+
+  private trainerView(): BpeTrainerView | null {
+    const t = this.trainer;
+    if (!t) return null;
+    const preview = t.text.slice(0, trainerPreviewChars);
+    const ids = applyBpe(preview, t.merges, t.step);
+    const spans = spansFromTokenBytes(preview, ids, (id) => t.output.tokenBytes[id]);
+    const bytes = (id: number) => Array.from(t.output.tokenBytes[id] ?? []);
+    return {
+      trainedChars: t.text.length,
+      truncated: t.truncated,
+      merges: t.output.merges.map((m) => ({ left: bytes(m.left), right: bytes(m.right), merged: bytes(m.newId), count: m.count, id: m.newId })),
+      tokenCounts: t.output.tokenCounts,
+      step: t.step,
+      preview: {
+        text: preview,
+        starts: Int32Array.from(spans, (s) => s.start),
+        ends: Int32Array.from(spans, (s) => s.end),
+        lengths: Int32Array.from(spans, (s) => s.byteEnd - s.byteStart),
+        ids: Int32Array.from(ids),
+      },
+    };
+  }
+
+  private publish(): void {
+    const r = this.result;
+    const snapshot: TokenizerSnapshot = {
+      tokenizers: listTokenizers(),
+      tokenizerId: this.tokenizerId,
+      source: this.source
+        ? { label: this.source.label, selection: this.source.selection, truncated: this.source.totalChars > this.text.length, totalChars: this.source.totalChars }
+        : this.text
+          ? { label: '', selection: false, truncated: false, totalChars: this.text.length }
+          : null,
+      limit: maxTokenizeChars,
+      text: this.text,
+      tokenization: r
+        ? {
+            revision: this.revision,
+            tokenizerId: r.tokenizerId,
+            ids: r.ids,
+            starts: r.starts,
+            ends: r.ends,
+            byteStarts: r.byteStarts,
+            byteEnds: r.byteEnds,
+            pieceIds: r.pieceIds,
+            pieceOffsets: r.pieceOffsets,
+            pieceBytes: r.pieceBytes,
+            elapsedMs: r.elapsedMs,
+          }
+        : null,
+      stats: r ? this.resultStats : null,
+      comparison: this.comparison,
+      nfd: r && r.nfcTokens !== undefined ? { decomposedSyllables: r.decomposedSyllables, tokens: r.ids.length, nfcTokens: r.nfcTokens } : null,
+      live: this.live,
+      replay: this.replay,
+      trainer: this.trainerView(),
+    };
+    this.setSnapshot(snapshot);
+  }
+
+  /** Turns live mode on or off: on, the panel follows the active editor's selection (debounced). */
+  setLive(live: boolean): void {
+    this.live = live;
+    if (!live) {
+      this.liveSubscription?.dispose();
+      this.liveSubscription = undefined;
+      if (this.liveTimer) clearTimeout(this.liveTimer);
+      return;
+    }
+    this.liveSubscription ??= vscode.window.onDidChangeTextEditorSelection((event) => {
+      if (this.liveTimer) clearTimeout(this.liveTimer);
+      this.liveTimer = setTimeout(() => void this.followSelection(event.textEditor), liveDebounceMs);
+    });
+  }
+
+  private async followSelection(editor: vscode.TextEditor): Promise<void> {
+    const selection = editor.selection;
+    if (selection.isEmpty) return;
+    const doc = editor.document;
+    const start = doc.offsetAt(selection.start);
+    const end = doc.offsetAt(selection.end);
+    const own = this.ownSelection;
+    if (own && own.uri === doc.uri.toString() && own.start === start && own.end === end) return;
+    const text = doc.getText(selection);
+    if (text === this.text) return;
+    await this.tokenize(text, sourceOf(editor, selection));
+  }
+
+  protected async handleRequest(request: TokenizerRequest): Promise<void> {
+    switch (request.type) {
+      case 'setTokenizer':
+        if (!listTokenizers().some((t) => t.id === request.tokenizerId) || request.tokenizerId === this.tokenizerId) return;
+        this.tokenizerId = request.tokenizerId;
+        if (this.text) await this.run();
+        else this.publish();
+        break;
+      case 'setLive':
+        this.setLive(request.live);
+        this.publish();
+        break;
+      case 'selectToken':
+        await this.selectToken(request.index);
+        break;
+      case 'focusToken':
+        await this.replayToken(request.index);
+        break;
+      case 'trainBpe':
+        await this.trainBpe();
+        break;
+      case 'trainStep':
+        if (!this.trainer) return;
+        this.trainer.step = Math.min(request.step, this.trainer.merges.length);
+        this.publish();
+        break;
+      case 'rendered':
+        if (request.revision === this.revision && this.timings.paintedRevision !== request.revision) {
+          this.timings.paintedRevision = request.revision;
+          this.timings.paintedAt = performance.now();
+        }
+        break;
+    }
+  }
+
+  /** Selects token `index`'s characters in the editor the text came from (keeping focus in the panel). */
+  private async selectToken(index: number): Promise<void> {
+    const r = this.result;
+    const source = this.source;
+    if (!r || index >= r.ids.length) return;
+    if (!source) {
+      this.showError(vscode.l10n.t('The editor this text came from is not known any more: run “LLM Lens: Tokenize Selection” again.'));
+      return;
+    }
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === source.uri);
+    const range = doc && new vscode.Range(doc.positionAt(source.offset + r.starts[index]), doc.positionAt(source.offset + r.ends[index]));
+    // The document may have been edited since: only select when the text there is still the same.
+    const unchanged = doc && (doc.version === source.version || doc.getText(new vscode.Range(doc.positionAt(source.offset), doc.positionAt(source.offset + this.text.length))) === this.text);
+    if (!doc || !range || !unchanged) {
+      this.showError(vscode.l10n.t('The document changed or was closed since it was tokenized: run “LLM Lens: Tokenize Selection” again.'));
+      return;
+    }
+    const editor =
+      vscode.window.visibleTextEditors.find((e) => e.document === doc) ??
+      (await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: true }));
+    this.ownSelection = { uri: source.uri, start: source.offset + r.starts[index], end: source.offset + r.ends[index] };
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** Replays the merges of the word holding token `index` (in the worker, on the text chunk around it). */
+  private async replayToken(index: number): Promise<void> {
+    const r = this.result;
+    if (!r || index >= r.ids.length) return;
+    const seq = ++this.replaySeq;
+    const revision = this.revision;
+    // The chunk around the token starts on a token boundary, so the token's byte offset in it is exact.
+    const cuts = [0, ...chunkBoundaries(this.text, replayChunkChars), this.text.length];
+    let c = 0;
+    while (c + 2 < cuts.length && cuts[c + 1] <= r.starts[index]) c++;
+    const chunkStart = cuts[c];
+    const chunkEnd = cuts[c + 1];
+    const first = lowerBound(r.starts, chunkStart);
+    const chunkByteStart = first < r.ids.length ? r.byteStarts[first] : 0;
+    try {
+      const out = await this.services.pool.run(
+        'replayToken',
+        { tokenizerId: r.tokenizerId, text: this.text.slice(chunkStart, chunkEnd), byteOffset: r.byteStarts[index] - chunkByteStart },
+        { affinity: 'tokenizer' },
+      );
+      if (seq !== this.replaySeq || revision !== this.revision) return;
+      const rp = out.replay;
+      this.replay = {
+        tokenIndex: index,
+        wordStart: chunkStart + out.wordStart,
+        wordEnd: chunkStart + out.wordEnd,
+        word: rp.word,
+        start: rp.start,
+        steps: rp.steps,
+        finish: rp.finish,
+        mergesReachTokens: rp.mergesReachTokens,
+        tokens: rp.tokens,
+      };
+    } catch (error) {
+      if (seq !== this.replaySeq || revision !== this.revision) return;
+      this.replay = { tokenIndex: index, error: errorMessage(error) };
+    }
+    this.publish();
+  }
+
+  private async trainBpe(): Promise<void> {
+    if (!this.text) return;
+    const text = this.text.slice(0, trainerMaxChars);
+    const revision = this.revision;
+    const output = await this.runJob(vscode.l10n.t('Training BPE on the text…'), () =>
+      this.services.pool.run('trainBpe', { text, merges: trainerMerges }, { affinity: 'tokenizer' }),
+    );
+    if (!output || revision !== this.revision) return;
+    const merges: BpeMerge[] = output.merges.map((m) => ({ ...m, bytes: output.tokenBytes[m.newId] }));
+    this.trainer = { output, merges, text, truncated: this.text.length > text.length, step: Math.min(10, merges.length) };
+    this.publish();
+  }
+}
+
+/** First index i with values[i] >= x (values sorted ascending). */
+function lowerBound(values: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The source record of an editor's selection (or whole document when `range` is undefined). */
+export function sourceOf(editor: vscode.TextEditor, range: vscode.Range | undefined): TextSource {
+  const doc = editor.document;
+  const name = doc.isUntitled ? doc.uri.path : vscode.workspace.asRelativePath(doc.uri, false);
+  return {
+    uri: doc.uri.toString(),
+    version: doc.version,
+    offset: range ? doc.offsetAt(range.start) : 0,
+    label: name,
+    selection: range !== undefined,
+    totalChars: range ? doc.offsetAt(range.end) - doc.offsetAt(range.start) : doc.getText().length,
+  };
+}

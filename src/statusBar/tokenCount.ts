@@ -1,0 +1,124 @@
+import * as vscode from 'vscode';
+import { performance } from 'node:perf_hooks';
+import type { Jobs } from '../compute/jobs';
+import type { ComputePool } from '../compute/pool';
+import { listTokenizers } from '../core/tokenizers/catalog';
+import { defaultTokenizerId, maxTokenizeChars } from '../panels/tokenizerPanel';
+import { CommandId } from '../shared/protocol';
+
+/** Waits after a selection change before counting, so typing and cursor moves never wait on it. */
+const selectionDebounceMs = 150;
+/** Edits of a whole document (nothing selected) are counted less eagerly. */
+const editDebounceMs = 400;
+
+/** One status bar update, for tests and the benchmark. */
+export interface TokenCountUpdate {
+  /** Characters counted. */
+  chars: number;
+  /** Time spent on the extension host's thread (reading the text, posting the job). */
+  hostMs: number;
+  /** From the start of the update to the new text in the status bar (worker included). */
+  latencyMs: number;
+}
+
+/**
+ * The status bar item with the token count of the selection (or of the whole document when nothing is
+ * selected) under `llmLens.defaultTokenizer`. Counting runs in the compute worker that holds the
+ * vocabularies; clicking the item opens the Tokenization panel.
+ */
+export class TokenCountStatus implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  /** The last updates (newest last), for tests and the benchmark. */
+  readonly updates: TokenCountUpdate[] = [];
+
+  constructor(private readonly pool: ComputePool<Jobs>) {
+    this.item = vscode.window.createStatusBarItem('llmLens.tokenCount', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = vscode.l10n.t('LLM Lens: token count');
+    this.item.command = CommandId.tokenizeSelection;
+    this.disposables.push(
+      this.item,
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor === vscode.window.activeTextEditor) this.schedule(selectionDebounceMs);
+      }),
+      vscode.window.onDidChangeActiveTextEditor(() => this.schedule(0)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const editor = vscode.window.activeTextEditor;
+        if (editor && e.document === editor.document && editor.selections.every((s) => s.isEmpty)) this.schedule(editDebounceMs);
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('llmLens.defaultTokenizer') || e.affectsConfiguration('llmLens.statusBar.tokenCount')) this.schedule(0);
+      }),
+    );
+    this.schedule(0);
+  }
+
+  /** The item's current text (tests read it). */
+  get text(): string | undefined {
+    return this.item.text || undefined;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.update(), delayMs);
+  }
+
+  /** Recounts now (also used by tests and the benchmark). */
+  async update(): Promise<void> {
+    const started = performance.now();
+    const seq = ++this.seq;
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || !vscode.workspace.getConfiguration('llmLens').get<boolean>('statusBar.tokenCount', true)) {
+      this.item.hide();
+      return;
+    }
+    const selected = editor.selections.filter((s) => !s.isEmpty);
+    const texts = selected.length > 0 ? selected.map((s) => editor.document.getText(s)) : [editor.document.getText()];
+    const chars = texts.reduce((n, t) => n + t.length, 0);
+    const tokenizerId = defaultTokenizerId();
+    const label = listTokenizers().find((t) => t.id === tokenizerId)?.label ?? tokenizerId;
+    const inSelection = selected.length > 0;
+    if (chars > maxTokenizeChars) {
+      this.item.text = `$(symbol-string) ${vscode.l10n.t('too long to count')}`;
+      const limit = maxTokenizeChars.toLocaleString();
+      this.item.tooltip = inSelection
+        ? vscode.l10n.t('The selection has more than {0} characters: LLM Lens does not count it. Click to tokenize its start.', limit)
+        : vscode.l10n.t('The document has more than {0} characters: LLM Lens does not count it. Click to tokenize its start.', limit);
+      this.item.show();
+      return;
+    }
+    // No affinity: the least busy worker counts, so a long panel job never holds up the status bar
+    // (each worker loads the default tokenizer's vocabulary once).
+    const pending = this.pool.run('countTokens', { tokenizerId, texts });
+    const hostMs = performance.now() - started;
+    let count: number;
+    try {
+      count = await pending;
+    } catch (error) {
+      if (seq !== this.seq) return;
+      const message = error instanceof Error ? error.message : String(error);
+      this.item.text = `$(warning) ${vscode.l10n.t('tokens unavailable')}`;
+      this.item.tooltip = /embedded model not built yet/.test(message)
+        ? vscode.l10n.t('The embedded model is not built yet: choose another llmLens.defaultTokenizer.')
+        : message;
+      this.item.show();
+      return;
+    }
+    if (seq !== this.seq) return;
+    this.item.text = `$(symbol-string) ${vscode.l10n.t('{0} tokens', count.toLocaleString())}`;
+    this.item.tooltip = inSelection
+      ? vscode.l10n.t('{0} tokens in the selection with {1}. Click to open the Tokenization panel.', count.toLocaleString(), label)
+      : vscode.l10n.t('{0} tokens in the document with {1}. Click to open the Tokenization panel.', count.toLocaleString(), label);
+    this.item.show();
+    this.updates.push({ chars, hostMs, latencyMs: performance.now() - started });
+    if (this.updates.length > 100) this.updates.splice(0, this.updates.length - 100);
+  }
+
+  /** Removes the item and its listeners. */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

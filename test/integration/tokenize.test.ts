@@ -1,0 +1,154 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { get_encoding, type Tiktoken } from '@dqbd/tiktoken';
+import { closeAll, llmLens, openText, waitFor } from './helpers';
+import type { TokenizerSnapshot } from '../../src/shared/protocol';
+
+// Expected counts come from @dqbd/tiktoken (OpenAI's tiktoken as WASM), independent of the extension's
+// gpt-tokenizer; the default tokenizer (llmLens.defaultTokenizer) is o200k_base.
+let o200k: Tiktoken | undefined;
+function o200kCount(text: string): number {
+  o200k ??= get_encoding('o200k_base');
+  return o200k.encode_ordinary(text).length;
+}
+
+const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** Waits for a tokenizer snapshot that satisfies `check`. */
+async function tokenizerSnapshot(what: string, check: (s: TokenizerSnapshot) => boolean, timeoutMs = 120_000): Promise<TokenizerSnapshot> {
+  const api = await llmLens();
+  return waitFor(what, () => {
+    const s = api.snapshotOf('tokenizer');
+    return s && check(s) ? s : undefined;
+  }, timeoutMs);
+}
+
+/** Real TypeScript source (TypeScript's own compiler) of about `chars` characters, cut at a line end. */
+function realSource(chars: number): string {
+  const folder = vscode.extensions.getExtension('llm-lens.llm-lens')?.extensionPath ?? '';
+  const text = readFileSync(join(folder, 'node_modules', 'typescript', 'lib', 'typescript.js'), 'utf8').slice(300_000, 300_000 + chars + 200);
+  return text.slice(0, text.lastIndexOf('\n', chars) + 1);
+}
+
+describe('LLM Lens: Tokenize Selection', function () {
+  // The first run starts a worker and loads vocabularies (all five for the comparison): slow on a busy machine.
+  this.timeout(240_000);
+  afterEach(closeAll);
+  after(() => o200k?.free());
+
+  it('is in the palette (with the category) and in the editor context menu', async () => {
+    await llmLens();
+    assert.ok((await vscode.commands.getCommands(true)).includes('llmLens.tokenizeSelection'));
+    const manifest = vscode.extensions.getExtension('llm-lens.llm-lens')?.packageJSON as {
+      contributes: { commands: { command: string; category: string }[]; menus: Record<string, { command: string }[]> };
+    };
+    assert.ok(manifest.contributes.commands.find((c) => c.command === 'llmLens.tokenizeSelection')?.category);
+    assert.ok(manifest.contributes.menus['editor/context'].some((m) => m.command === 'llmLens.tokenizeSelection'));
+  });
+
+  it('on a selection posts the selection\'s tokens and counts to the panel', async () => {
+    const api = await llmLens();
+    // CRLF throughout: VS Code normalizes a document's line endings to one kind.
+    const content = 'const greeting = "안녕하세요, world!";\r\n\tconsole.log(greeting); // 👋🏽 done\r\n';
+    const start = content.indexOf('"');
+    const end = content.indexOf('// 👋');
+    const editor = await openText(content, 'typescript');
+    editor.selection = new vscode.Selection(editor.document.positionAt(start), editor.document.positionAt(end));
+    const selected = editor.document.getText(editor.selection);
+    assert.equal(selected, content.slice(start, end));
+    await vscode.commands.executeCommand('llmLens.tokenizeSelection');
+    await waitFor('the tokenizer webview to say ready', () => api.isPanelReady('tokenizer'));
+    const s = await tokenizerSnapshot('tokens of the selection', (x) => x.tokenization !== null && x.text === selected);
+    assert.equal(s.tokenizerId, 'o200k_base');
+    assert.equal(s.source?.selection, true);
+    assert.equal(s.stats?.tokens, o200kCount(selected));
+    assert.equal(s.stats?.characters, Array.from(selected).length);
+    assert.equal(s.stats?.bytes, utf8(selected));
+    const t = s.tokenization;
+    assert.ok(t);
+    assert.equal(t.ids.length, s.stats?.tokens);
+    // The tokens' byte ranges tile the selection's UTF-8, and their pieces spell it.
+    assert.equal(t.byteStarts[0], 0);
+    assert.equal(t.byteEnds[t.ids.length - 1], utf8(selected));
+    for (let i = 1; i < t.ids.length; i++) assert.equal(t.byteStarts[i], t.byteEnds[i - 1]);
+    const pieces = new Map<number, Buffer>();
+    for (let k = 0; k < t.pieceIds.length; k++) pieces.set(t.pieceIds[k], Buffer.from(t.pieceBytes.subarray(t.pieceOffsets[k], t.pieceOffsets[k + 1])));
+    assert.equal(Buffer.concat(Array.from(t.ids, (id) => pieces.get(id) ?? Buffer.alloc(0))).toString('utf8'), selected);
+  });
+
+  it('without a selection tokenizes the whole document, and compares every tokenizer on it', async () => {
+    await llmLens();
+    const content = 'def tokens(text):\n    return text.split()\n\n# 토큰화 예시\nprint(tokens("hello world"))\n';
+    const editor = await openText(content, 'python');
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    await vscode.commands.executeCommand('llmLens.tokenizeSelection');
+    const s = await tokenizerSnapshot('a comparison of every tokenizer', (x) => x.text === content && x.comparison?.pending === false, 200_000);
+    assert.equal(s.source?.selection, false);
+    assert.equal(s.stats?.tokens, o200kCount(content));
+    const rows = s.comparison?.rows ?? [];
+    assert.deepEqual(rows.map((r) => r.id), ['o200k_base', 'cl100k_base', 'llama3', 'qwen3', 'deepseek_v3', 'embedded']);
+    assert.equal(rows[0].tokens, o200kCount(content));
+    const counted = rows.filter((r) => r.tokens !== null);
+    assert.ok(counted.length >= 5, 'the five shipped tokenizers all count');
+    const cheapest = Math.min(...counted.map((r) => r.tokens as number));
+    for (const r of counted) {
+      assert.ok(Math.abs((r.ratioToCheapest ?? 0) - (r.tokens as number) / cheapest) < 1e-9, `${r.id} ratio`);
+      assert.ok(Math.abs((r.bytesPerToken ?? 0) - utf8(content) / (r.tokens as number)) < 1e-9, `${r.id} bytes per token`);
+    }
+  });
+
+  it('detects decomposed (NFD) Korean and reports its composed (NFC) count', async () => {
+    await llmLens();
+    const nfc = '토큰화는 언어 모델이 텍스트를 읽는 첫 단계입니다.';
+    const nfd = nfc.normalize('NFD');
+    await openText(nfd, 'markdown');
+    await vscode.commands.executeCommand('llmLens.tokenizeSelection');
+    const s = await tokenizerSnapshot('the NFD notice', (x) => x.text === nfd && x.tokenization !== null);
+    assert.ok(s.nfd, 'the notice is there');
+    assert.equal(s.nfd.decomposedSyllables, Array.from(nfc).filter((c) => /[가-힣]/.test(c)).length);
+    assert.equal(s.nfd.tokens, o200kCount(nfd));
+    assert.equal(s.nfd.nfcTokens, o200kCount(nfc));
+    assert.ok(s.nfd.nfcTokens < s.nfd.tokens);
+  });
+
+  it('tokenizes a large document off the extension host thread with the same counts', async () => {
+    await llmLens();
+    const content = realSource(300_000);
+    await openText(content, 'javascript', new vscode.Selection(0, 0, 0, 0));
+    const started = Date.now();
+    // While the worker tokenizes, the extension host's event loop keeps running timers on time.
+    let worstLag = 0;
+    let last = Date.now();
+    const probe = setInterval(() => {
+      const now = Date.now();
+      worstLag = Math.max(worstLag, now - last - 10);
+      last = now;
+    }, 10);
+    try {
+      await vscode.commands.executeCommand('llmLens.tokenizeSelection');
+      const s = await tokenizerSnapshot('tokens of the large document', (x) => x.text === content && x.tokenization !== null, 200_000);
+      assert.equal(s.stats?.tokens, o200kCount(content));
+    } finally {
+      clearInterval(probe);
+    }
+    assert.ok(worstLag < 500, `the extension host stayed responsive (worst timer lag ${worstLag} ms over ${Date.now() - started} ms)`);
+  });
+
+  it('the status bar count follows the selection', async () => {
+    const api = await llmLens();
+    const content = 'The quick brown fox jumps over the lazy dog.\n토큰 수를 세어 봅시다. 🦊🐶\n';
+    const editor = await openText(content, 'plaintext');
+    const shows = (text: string) => (api.tokenizer.statusBarText()?.includes(` ${o200kCount(text).toLocaleString()} tokens`) ? true : undefined);
+    const select = async (start: number, end: number) => {
+      editor.selection = new vscode.Selection(editor.document.positionAt(start), editor.document.positionAt(end));
+      const text = start === end ? content : content.slice(start, end);
+      await waitFor(`the status bar count of ${JSON.stringify(text)}`, () => shows(text));
+    };
+    await select(0, 9); // "The quick"
+    await select(0, content.indexOf('\n'));
+    await select(content.indexOf('토'), content.length);
+    await select(0, 0); // nothing selected: the whole document
+  });
+});
