@@ -158,6 +158,14 @@ describe('LLM Lens: Open Glossary and the walkthrough', () => {
     await waitFor('the glossary at the training chapter', () => api.snapshotOf('glossary')?.focus?.chapter === 'training' || undefined);
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.path.endsWith('media/samples/notes.md'));
     assert.ok(editor, 'the sample notes are open');
+    await closeAll();
+    // Tokenization: the Tokenization panel on the sample's selected `attend` function.
+    await vscode.commands.executeCommand('llmLens.learnChapter', 'tokenization');
+    const tokens = await waitFor('a tokenization of the sample', () => {
+      const t = api.snapshotOf('tokenizer');
+      return t?.source && t.text.startsWith('export function attend') ? t : undefined;
+    });
+    assert.ok(tokens.source?.selection, 'the selection, not the whole file');
     await vscode.commands.executeCommand('workbench.action.openWalkthrough', 'llm-lens.llm-lens#learnLlmBasics', false);
   });
 });
