@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AttentionSnapshot } from '../../src/shared/protocol';
@@ -99,5 +100,45 @@ describe('LLM Lens: Show Attention for Selection', () => {
     assert.ok(s.model.hasModelCard);
     assert.ok(s.seqLen > 5);
     assertCausalRows(s);
+  });
+
+  it('Choose Model lists supported models of the Hugging Face cache and re-runs the open panel on the choice', async () => {
+    const api = await llmLens();
+    // A fake hub cache (models--org--name/snapshots/<rev>/ + refs/main) holding the byte-level model.
+    const hub = mkdtempSync(join(tmpdir(), 'llm-lens-hub-'));
+    const snapshot = join(hub, 'models--test-org--byte-model', 'snapshots', 'rev1');
+    mkdirSync(snapshot, { recursive: true });
+    cpSync(modelDir, snapshot, { recursive: true });
+    mkdirSync(join(hub, 'models--test-org--byte-model', 'refs'));
+    writeFileSync(join(hub, 'models--test-org--byte-model', 'refs', 'main'), 'rev1');
+    const previous = process.env.HF_HUB_CACHE;
+    process.env.HF_HUB_CACHE = hub;
+    try {
+      await config().update('modelPath', modelDir, vscode.ConfigurationTarget.Global);
+      const text = 'let y = 2;';
+      assert.equal((await showAttentionFor(text)).model.source, 'setting');
+      // Items: embedded, the setting's folder, (separator) the cached model, (separator) Browse….
+      const pick = async (downs: number): Promise<void> => {
+        const done = vscode.commands.executeCommand('llmLens.chooseModel');
+        await new Promise((r) => setTimeout(r, 1500));
+        for (let i = 0; i < downs; i++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        await done;
+      };
+      await pick(2);
+      const chosen = await waitFor('a re-run with the cached model', () => {
+        const s = api.snapshotOf('attention');
+        return s?.model.source === 'cache' ? s : undefined;
+      }, 60_000);
+      assert.equal(chosen.model.label, 'test-org/byte-model');
+      assert.equal(chosen.text, text);
+      // Back to the setting's folder (which also forgets the stored choice).
+      await pick(1);
+      await waitFor('a re-run with the setting', () => (api.snapshotOf('attention')?.model.source === 'setting' ? true : undefined), 60_000);
+    } finally {
+      if (previous === undefined) delete process.env.HF_HUB_CACHE;
+      else process.env.HF_HUB_CACHE = previous;
+      rmSync(hub, { recursive: true, force: true });
+    }
   });
 });
