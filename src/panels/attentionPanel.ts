@@ -106,7 +106,7 @@ export class AttentionPanel extends Panel<'attention'> {
       step = {
         layer, head, query, kvHead: st.kvHead, headDim: st.headDim, scaled: this.stepOptions.scaled, scale: st.scale, temperature: st.temperature,
         q: st.q, rawScores: st.rawScores, scaledScores: st.scaledScores, mask: st.mask, probs: st.probs,
-        modelProbs: run.probs[layer][head].slice(query * T, (query + 1) * T), output: st.output,
+        modelProbs: run.probs[layer][head].slice(query * T, (query + 1) * T), output: st.output, values: st.values,
       };
     }
     const embedded = source.source === 'embedded';

@@ -245,6 +245,8 @@ export interface AttentionStepView {
   modelProbs: Float32Array;
   /** Σ_j probs_j · v_j, the head's output for the query. */
   output: Float32Array;
+  /** The value vectors v_j the weights multiply (seqLen × headDim). */
+  values: Float32Array;
 }
 
 /** Everything the Attention panel shows (complete; matrices as typed arrays). */

@@ -126,6 +126,7 @@ export const webviewStrings = {
     colMask: "mask",
     colSoftmax: "softmax",
     colModel: "model (T = 1)",
+    colValue: "v_j (first {0})",
     qVector: "q (first {0} of {1} values)",
     outputVector: "Output Σ weight · v (first {0} of {1} values)",
     entropy: "Entropy of the weights: {0} nats (model: {1})",

@@ -513,8 +513,10 @@ function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
   }
   const T = s.seqLen;
   const num = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : v < 0 ? '−∞' : '∞');
+  // A few leading values of each v_j: the vectors the weights average into the output.
+  const valueDims = Math.min(3, step.headDim);
   const header = el('tr', {
-    children: [strings.colKey, strings.colRaw, strings.colScaled, strings.colMask, strings.colSoftmax, strings.colModel].map((t) => el('th', { text: t, attrs: { scope: 'col' } })),
+    children: [strings.colKey, strings.colRaw, strings.colScaled, strings.colMask, strings.colSoftmax, strings.colModel, fmt(strings.colValue, valueDims)].map((t) => el('th', { text: t, attrs: { scope: 'col' } })),
   });
   const rows: HTMLElement[] = [];
   for (let j = 0; j < T; j++) {
@@ -531,6 +533,7 @@ function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
           el('td', { className: 'mono', text: visible ? '0' : '−∞' }),
           el('td', { className: 'mono prob', children: [el('span', { className: 'bar-track', children: [bar] }), percent(step.probs[j])] }),
           el('td', { className: 'mono muted', text: percent(step.modelProbs[j]) }),
+          el('td', { className: 'mono', text: vectorLine(step.values.subarray(j * step.headDim, (j + 1) * step.headDim), valueDims).replace(/ {2}…$/, ' …') }),
         ],
       }),
     );
