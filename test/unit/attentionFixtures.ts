@@ -51,6 +51,8 @@ export interface LlamaSpec {
   dtype: WritableDtype;
   /** Write the tensors in two shards with model.safetensors.index.json. */
   sharded?: boolean;
+  /** Llama 3.1-style rope_scaling (factor, low/high frequency factors, original context). */
+  llama3Rope?: { factor: number; low: number; high: number; original: number };
   seed: number;
 }
 
@@ -164,6 +166,10 @@ export function makeLlama(spec: LlamaSpec): { dir: string; ref: LlamaRef } {
     max_position_embeddings: 512,
   };
   if (spec.headDim !== undefined) config.head_dim = spec.headDim;
+  if (spec.llama3Rope) {
+    const r = spec.llama3Rope;
+    config.rope_scaling = { rope_type: 'llama3', factor: r.factor, low_freq_factor: r.low, high_freq_factor: r.high, original_max_position_embeddings: r.original };
+  }
   return { dir: saveModel(config, tensors, spec.sharded ?? false), ref };
 }
 
@@ -195,11 +201,23 @@ export function referenceLlama(ref: LlamaRef, ids: number[]): RefResult {
     const ms = x.reduce((a, v) => a + v * v, 0) / x.length;
     return x.map((v, i) => (v / Math.sqrt(ms + eps)) * w[i]);
   };
+  // Frequency of pair i: θ^(-2i/d); with Llama 3.1 scaling, long wavelengths are slowed by `factor`,
+  // short ones kept, and the band between blended (Meta's Llama 3.1 reference, apply_scaling).
+  const frequency = (i: number): number => {
+    const f = Math.pow(s.ropeTheta, -(2 * i) / d);
+    const r = s.llama3Rope;
+    if (!r) return f;
+    const wavelength = (2 * Math.PI) / f;
+    if (wavelength < r.original / r.high) return f;
+    if (wavelength > r.original / r.low) return f / r.factor;
+    const smooth = (r.original / wavelength - r.low) / (r.high - r.low);
+    return (1 - smooth) * (f / r.factor) + smooth * f;
+  };
   const rope = (vec: number[], pos: number): number[] => {
     const out = vec.slice();
     const half = d / 2;
     for (let i = 0; i < half; i++) {
-      const angle = pos * Math.pow(s.ropeTheta, -(2 * i) / d);
+      const angle = pos * frequency(i);
       out[i] = vec[i] * Math.cos(angle) - vec[i + half] * Math.sin(angle);
       out[i + half] = vec[i + half] * Math.cos(angle) + vec[i] * Math.sin(angle);
     }
@@ -262,6 +280,8 @@ export interface Gpt2Spec {
   prefix: boolean;
   /** Include the old attn.bias / attn.masked_bias buffers that must be ignored. */
   maskBuffers: boolean;
+  /** config scale_attn_by_inverse_layer_idx: scores also divided by layer + 1. */
+  inverseLayerScale?: boolean;
   dtype: WritableDtype;
   seed: number;
 }
@@ -328,6 +348,7 @@ export function makeGpt2(spec: Gpt2Spec): { dir: string; ref: Gpt2Ref } {
   const config = {
     architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_embd: h, n_head: spec.heads, n_layer: spec.layers,
     n_positions: spec.positions, vocab_size: spec.vocab, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', n_inner: null,
+    scale_attn_by_inverse_layer_idx: spec.inverseLayerScale ?? false,
   };
   return { dir: saveModel(config, tensors, false), ref };
 }
@@ -348,7 +369,8 @@ export function referenceGpt2(ref: Gpt2Ref, ids: number[]): RefResult {
   let x = ids.map((id, t) => ref.wte[id].map((v, e) => v + ref.wpe[t][e]));
   const probs: number[][][][] = [];
   const lastHeadOutputs: number[][][] = [];
-  for (const L of ref.layers) {
+  for (const [layerIndex, L] of ref.layers.entries()) {
+    const divisor = Math.sqrt(d) * (s.inverseLayerScale ? layerIndex + 1 : 1);
     const qkv = x.map((row) => conv(ln(row, L.ln1), L.cAttn, L.cAttnB));
     const attnOut = x.map(() => new Array<number>(h).fill(0));
     const layerProbs: number[][][] = [];
@@ -359,7 +381,7 @@ export function referenceGpt2(ref: Gpt2Ref, ids: number[]): RefResult {
         const scores = ids.map((_, j) => {
           let dot = 0;
           for (let e = 0; e < d; e++) dot += qkv[i][hd * d + e] * qkv[j][h + hd * d + e];
-          return dot / Math.sqrt(d);
+          return dot / divisor;
         });
         const p = softmaxCausal(scores, i);
         headProbs.push(p);

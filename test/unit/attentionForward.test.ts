@@ -47,6 +47,7 @@ const llamaCases: [string, Omit<LlamaSpec, 'seed'>][] = [
   ['GQA 4→2, tied embeddings, F16, θ=500000', { layers: 2, hidden: 16, heads: 4, kvHeads: 2, intermediate: 20, vocab: 37, ropeTheta: 500000, tied: true, qkvBias: false, dtype: 'F16' }],
   ['MQA 6→1, BF16, θ=100', { layers: 3, hidden: 24, heads: 6, kvHeads: 1, intermediate: 32, vocab: 33, ropeTheta: 100, tied: false, qkvBias: false, dtype: 'BF16' }],
   ['Qwen2 q/k/v biases, head_dim 12 ≠ hidden/heads, GQA, θ=1e6', { layers: 2, hidden: 16, heads: 4, kvHeads: 2, headDim: 12, intermediate: 24, vocab: 29, ropeTheta: 1e6, tied: true, qkvBias: true, modelType: 'qwen2', dtype: 'BF16' }],
+  ['Llama 3.1 rope_scaling (all three frequency bands), GQA, F32', { layers: 2, hidden: 16, heads: 2, kvHeads: 1, headDim: 8, intermediate: 16, vocab: 25, ropeTheta: 10000, tied: false, qkvBias: false, dtype: 'F32', llama3Rope: { factor: 8, low: 1, high: 4, original: 16 } }],
   ['sharded (index.json), Mistral type, F16', { layers: 2, hidden: 8, heads: 2, kvHeads: 1, intermediate: 12, vocab: 21, ropeTheta: 10000, tied: false, qkvBias: false, modelType: 'mistral', dtype: 'F16', sharded: true }],
 ];
 
@@ -72,12 +73,12 @@ llamaCases.forEach(([name, spec], i) => {
   });
 });
 
-for (const [name, prefix, maskBuffers, dtype] of [
-  ['with transformer. prefix and attn.bias buffers, F32', true, true, 'F32'],
-  ['without prefix, F16', false, false, 'F16'],
+for (const [name, prefix, maskBuffers, dtype, inverseLayerScale] of [
+  ['with transformer. prefix and attn.bias buffers, F32', true, true, 'F32', false],
+  ['without prefix, F16, scale_attn_by_inverse_layer_idx', false, false, 'F16', true],
 ] as const) {
   test(`GPT-2 matches the naive reference to 1e-5: ${name}`, async () => {
-    const { dir, ref } = makeGpt2({ layers: 2, hidden: 16, heads: 4, vocab: 31, positions: 12, prefix, maskBuffers, dtype, seed: 5 });
+    const { dir, ref } = makeGpt2({ layers: 2, hidden: 16, heads: 4, vocab: 31, positions: 12, prefix, maskBuffers, dtype, inverseLayerScale, seed: 5 });
     try {
       const model = await loadModel(dir);
       const ids = randomIds(3, 10, 31);
