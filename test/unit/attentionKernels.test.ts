@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelChoice, linear, linearJs } from '../../src/core/attention/tensor';
+import { kernelChoice, linear, linearJs, matVec } from '../../src/core/attention/tensor';
+import { topPredictions } from '../../src/core/attention/forward';
 import { linearWasm, wasmMatmulAvailable } from '../../src/core/attention/wasmMatmul';
 import { rng } from './attentionFixtures';
 
@@ -30,11 +31,13 @@ test('both matmul kernels match a naive triple loop on odd and even shapes', () 
     const b = Float32Array.from({ length: outDim }, () => r() - 0.5);
     const expected = naive(x, rows, inDim, w, outDim, b);
     const js = linearJs(x, rows, inDim, w, outDim, b);
+    const mv = rows === 1 ? matVec(x, inDim, w, outDim, b) : undefined;
     const wasm = linearWasm(x, rows, inDim, w, outDim, b);
     assert.ok(wasm, 'wasm kernel ran');
     for (let i = 0; i < expected.length; i++) {
       const tol = 1e-5 * Math.sqrt(inDim) * 4;
       assert.ok(Math.abs(js[i] - expected[i]) < tol, `js ${rows}x${inDim}x${outDim} [${i}]`);
+      if (mv) assert.ok(Math.abs(mv[i] - expected[i]) < tol, `matVec ${inDim}x${outDim} [${i}]`);
       assert.ok(Math.abs(wasm[i] - expected[i]) < tol, `wasm ${rows}x${inDim}x${outDim} [${i}]: ${wasm[i]} vs ${expected[i]}`);
     }
   }
@@ -52,4 +55,14 @@ test('linear honours the kernel choice and a large operand after a small one (me
   let worst = 0;
   for (let i = 0; i < viaJs.length; i++) worst = Math.max(worst, Math.abs(viaJs[i] - viaWasm[i]));
   assert.ok(worst < 1e-4, `js and wasm differ by ${worst}`);
+});
+
+test('topPredictions: the k largest logits in order (ties by id), probabilities over the whole vocabulary', () => {
+  const logits = Float32Array.from([0.5, 3, -1, 3, 2, 7, 0]);
+  const top = topPredictions(logits, 3);
+  assert.deepEqual(top.map((p) => p.id), [5, 1, 3]);
+  const z = Array.from(logits).reduce((s, v) => s + Math.exp(v - 7), 0);
+  assert.ok(Math.abs(top[0].probability - 1 / z) < 1e-7);
+  assert.deepEqual(topPredictions(logits, 10).map((p) => p.id), [5, 1, 3, 4, 0, 6, 2]);
+  assert.deepEqual(topPredictions(logits, 0), []);
 });

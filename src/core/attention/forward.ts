@@ -275,6 +275,15 @@ export function topPredictions(logits: Float32Array, k: number, label?: (id: num
   for (const v of logits) if (v > max) max = v;
   let sum = 0;
   for (const v of logits) sum += Math.exp(v - max);
-  const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
+  // Partial selection: keep the k best in a small sorted list (O(vocab · k), no full sort of the vocabulary).
+  const order: number[] = [];
+  for (let id = 0; id < logits.length; id++) {
+    const v = logits[id];
+    if (order.length === k && v <= logits[order[k - 1]]) continue;
+    let at = order.length;
+    while (at > 0 && v > logits[order[at - 1]]) at--;
+    order.splice(at, 0, id);
+    if (order.length > k) order.pop();
+  }
   return order.map((id) => ({ id, logit: logits[id], probability: Math.exp(logits[id] - max) / sum, label: label?.(id) }));
 }

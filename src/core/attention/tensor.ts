@@ -12,9 +12,29 @@ export const kernelChoice = { wasm: true };
 export function linear(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
   flopCounter.value += 2 * rows * inDim * outDim;
   // A single row (the last position's logits) would be padded to 4 and would copy the whole vocabulary matrix
-  // into the kernel's memory; plain JS is as fast there and keeps that memory small.
-  const useWasm = kernelChoice.wasm && rows > 1;
-  return (useWasm ? linearWasm(x, rows, inDim, w, outDim, bias) : undefined) ?? linearJs(x, rows, inDim, w, outDim, bias);
+  // into the kernel's memory; a plain JS matrix-vector product is as fast there and keeps that memory small.
+  if (rows === 1) return matVec(x, inDim, w, outDim, bias);
+  return (kernelChoice.wasm ? linearWasm(x, rows, inDim, w, outDim, bias) : undefined) ?? linearJs(x, rows, inDim, w, outDim, bias);
+}
+
+/** y[o] = Σ_i x[i] · w[o, i] (+ bias[o]) for one row: four independent sums per dot product, one pass over w. */
+export function matVec(x: Float32Array, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
+  const y = new Float32Array(outDim);
+  const end4 = inDim - (inDim % 4);
+  for (let o = 0; o < outDim; o++) {
+    const b = o * inDim;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let i = 0;
+    for (; i < end4; i += 4) {
+      s0 += x[i] * w[b + i];
+      s1 += x[i + 1] * w[b + i + 1];
+      s2 += x[i + 2] * w[b + i + 2];
+      s3 += x[i + 3] * w[b + i + 3];
+    }
+    for (; i < inDim; i++) s0 += x[i] * w[b + i];
+    y[o] = s0 + s1 + s2 + s3 + (bias ? bias[o] : 0);
+  }
+  return y;
 }
 
 /**
