@@ -69,7 +69,7 @@ export function renderModelCard(s: Summary, heads: { windows: number; reports: H
   L.push(`- AdamW (betas ${t.betas.join(', ')}, weight decay ${t.weightDecay} on matrices), learning rate ${t.maxLr} with ${t.warmupSteps} warm-up steps`);
   L.push(`  then cosine decay to ${t.minLr}, gradient clipping at norm ${t.gradClip}; seed ${t.seed}.`);
   L.push(`- ${t.steps} steps of ${t.batch} × ${t.ctx} tokens = ${t.tokensSeen.toLocaleString('en-US')} tokens (${(t.tokensSeen / s.corpus.trainTokens).toFixed(2)} epochs).`);
-  L.push(`- Wall time ${(t.seconds / 60).toFixed(1)} min at ${t.tokensPerSecond} tokens/s on ${t.hardware ?? 'a 2-core CPU'} (shared with other jobs).`);
+  L.push(`- Training time ${(t.seconds / 60).toFixed(1)} min (summed over the phases below), ${t.tokensPerSecond} tokens/s on average, on a ${t.hardware ?? '2-core CPU'} shared with other jobs.`);
   const phaseList = t.phases ?? [];
   if (phaseList.length > 1 && loss.length > 0) {
     L.push('- Phases of this run (speed from the loss log):');
@@ -112,9 +112,9 @@ export function renderModelCard(s: Summary, heads: { windows: number; reports: H
     L.push('Attention weights show where information is read from; they are not an explanation of the model\'s behaviour.', '');
   }
   L.push('## Limitations', '');
-  L.push('- Tiny and briefly trained: it continues code-like text plausibly for a few tokens and knows nothing about the world.');
-  L.push('- Trained mostly on JavaScript/TypeScript and English docs; Korean is a few KB (glossary and study note), so Korean text');
-  L.push('  falls back to many byte-level tokens and its attention patterns are less meaningful.');
+  L.push('- Tiny and briefly trained (under one epoch of a 3.6 MB corpus): a teaching artefact, not a usable language model.');
+  L.push('- Trained mostly on JavaScript/TypeScript and English docs; the project\'s own text (glossary with Korean, study note)');
+  L.push('  is under 0.1 MB, so Korean falls back to many byte-level tokens and its attention patterns mean less.');
   L.push(`- Context is ${m.maxPositions} tokens; longer inputs are outside what it was trained on.`);
   L.push('- Not for generating code or text for anyone to use.', '');
   L.push('## How to reproduce', '');
@@ -122,8 +122,9 @@ export function renderModelCard(s: Summary, heads: { windows: number; reports: H
   if (phases.length > 1) {
     L.push(`This model was trained in ${phases.length} phases: the run was stopped at a checkpoint and resumed with a changed setting`);
     L.push('(a longer schedule — the cosine decay re-targeted to the new total — or the WebAssembly SIMD matrix kernel, whose');
-    L.push('float rounding differs from the JavaScript one). Running the same phases reproduces the committed weights bit for');
-    L.push('bit; `npm run train:model` alone trains the same recipe in one phase (a statistically equivalent model).', '');
+    L.push('float rounding differs from the JavaScript one). Running the same phases on the same corpus should give the');
+    L.push('committed weights bit for bit (determinism is unit-tested; the whole run was not repeated end to end);');
+    L.push('`npm run train:model` alone trains the same recipe in one phase.', '');
   }
   L.push('```sh');
   phases.forEach((p, i) => {
@@ -133,7 +134,9 @@ export function renderModelCard(s: Summary, heads: { windows: number; reports: H
   L.push('# after an interruption, run the last command again with --resume (checkpoints every 40 steps in .train/)');
   L.push('node dist-scripts/analyzeHeads.js   # per-head table');
   L.push('```');
-  L.push('The run is deterministic for a seed (same corpus, same two-worker split); wall time depends on the machine.', '');
+  L.push(`The run is deterministic for a seed given the same corpus (sha256 \`${s.corpus.sha256.slice(0, 16)}…\`; the corpus is rebuilt`);
+  L.push('from node_modules and the glossary, so a changed glossary or package set changes it) and the same two-worker split.');
+  L.push('Wall time depends on the machine and on what else runs on it.', '');
   return L.join('\n');
 }
 
