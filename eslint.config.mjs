@@ -19,6 +19,15 @@ export default tseslint.config(
     },
   },
   {
+    // The extension layers import core modules directly: the core index would pull the whole core
+    // (tokenizer engines, the forward pass, training) into dist/extension.js and slow activation.
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['../core', './core', '../core/index', './core/index'].map((name) => ({ name, message: 'Import the core module you need (e.g. ../core/kvcache/bytes), not the core index.' })) }],
+    },
+  },
+  {
     // The core and the shared protocol are pure: no VS Code API (architecture.md).
     files: ['src/core/**/*.ts', 'src/shared/**/*.ts'],
     rules: {

@@ -1,20 +1,13 @@
 import * as vscode from 'vscode';
 import { basename, dirname } from 'node:path';
-import {
-  KV_INPUT_LIMITS,
-  KvCacheError,
-  customModelText,
-  elementTypes,
-  formatBinaryBytes,
-  gpuSizes,
-  kvCacheReport,
-  markdownTable,
-  modelPresets,
-  parseCount,
-  parseCustomModel,
-  shapeFromHfConfig,
-} from '../core';
-import type { AttentionShape, KvCacheReport, KvFieldError, ModelPreset } from '../core';
+// Direct module imports, not the core index: the extension bundle must not pull in the whole core.
+import { elementTypes, gpuSizes } from '../core/kvcache/budget';
+import { formatBinaryBytes, markdownTable } from '../core/kvcache/format';
+import { shapeFromHfConfig } from '../core/kvcache/hfConfig';
+import { KV_INPUT_LIMITS, customModelText, parseCount, parseCustomModel, type KvFieldError } from '../core/kvcache/inputs';
+import { modelPresets, type ModelPreset } from '../core/kvcache/presets';
+import { kvCacheReport, type KvCacheReport } from '../core/kvcache/report';
+import { KvCacheError, type AttentionShape } from '../core/kvcache/shape';
 import type { KvCacheInputs, KvCacheRequest, KvCacheSnapshot, KvInputField, KvVariant } from '../shared/protocol';
 import { parseKvCacheInputs } from '../shared/protocol';
 import { Panel, type PanelDefinition, type Services } from './panel';
