@@ -7,6 +7,8 @@ import { loadModel } from '../../src/core/attention/model';
 import { runAttention } from '../../src/core/attention/forward';
 import { parseSafetensors } from '../../src/core/attention/safetensors';
 import { paramLayout, sequenceForwardBackward, type TrainModelConfig } from '../../src/core/train/model';
+import { applyBpe, bytesToUnicode, type BpeMerge } from '../../src/core/bpe/trainer';
+import { Tokenizer } from '@huggingface/tokenizers';
 
 const dir = embeddedModelDir();
 const present = existsSync(join(dir, 'model.safetensors'));
@@ -62,4 +64,21 @@ test('the model card reports a held-out loss below the bigram baseline', { skip:
   assert.ok(summary.results.heldOutLoss < summary.results.bigramLoss);
   const card = readFileSync(join(dir, 'MODEL_CARD.md'), 'utf8');
   assert.ok(card.includes(summary.results.heldOutLoss.toFixed(3)));
+});
+
+test('the committed tokenizer.json: @huggingface/tokenizers and our applyBpe (merges read back from the file) agree', { skip: !present && 'model not trained yet' }, () => {
+  const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; merges: [string, string][] } };
+  const byteOf = new Map(bytesToUnicode().map((c, b) => [c, b]));
+  const bytesOf = (s: string): Uint8Array => Uint8Array.from([...s].map((c) => byteOf.get(c) as number));
+  const merges: BpeMerge[] = json.model.merges.map(([l, r]) => ({
+    left: json.model.vocab[l], right: json.model.vocab[r], count: 0, newId: json.model.vocab[l + r], bytes: bytesOf(l + r),
+  }));
+  merges.forEach((m, i) => assert.equal(m.newId, 256 + i, 'merge i makes token 256 + i'));
+  const hf = new Tokenizer(json, {});
+  for (const text of [
+    'export async function loadModel(dir: string): Promise<Model> {\n  const config = await readConfig(dir);\n}\n',
+    '// 어텐션 가중치는 설명이 아닙니다.\nconst x = 0x1F; let y = 12345;',
+  ]) {
+    assert.deepEqual(hf.encode(text, { add_special_tokens: false }).ids, applyBpe(text, merges));
+  }
 });
