@@ -2,6 +2,8 @@
 // Both sides import it; it imports neither 'vscode' nor the DOM. Every message from a webview is
 // untrusted input: the host only acts on what `parseRequest` returns.
 import type { GlossaryChapterInfo, GlossaryEntry } from '../core/glossary/types';
+import type { KvCacheBreakdown } from '../core/kvcache/bytes';
+import type { AttentionShape } from '../core/kvcache/shape';
 
 /** Every command id LLM Lens contributes (one documented list; package.json declares the same ids). */
 export const CommandId = {
@@ -104,38 +106,11 @@ export interface KvCacheInputs {
 /** An input field of the KV-cache panel that can carry a validation message. */
 export type KvInputField = keyof KvCustomFields | 'configParameters' | 'seqLen' | 'batch' | 'config';
 
-/** The attention shape as the panel shows it (the core's AttentionShape). */
-export interface KvShape {
-  layers: number;
-  queryHeads: number;
-  kvHeads: number;
-  headDim: number;
-  slidingWindow?: number;
-  slidingWindowLayers?: number[];
-  mla?: { kvLoraRank: number; ropeHeadDim: number };
-}
+/** The attention shape as the panel shows it: the core's AttentionShape. */
+export type KvShape = AttentionShape;
 
-/** The formula of one variant, term by term (the core's KvCacheBreakdown). */
-export interface KvBreakdown {
-  kind: 'standard' | 'mla';
-  factor: 1 | 2;
-  layers: number;
-  kvHeads: number;
-  headDim: number;
-  kvLoraRank: number;
-  ropeHeadDim: number;
-  elementsPerTokenPerLayer: number;
-  bytesPerElement: number;
-  fullLayers: number;
-  slidingLayers: number;
-  window: number | null;
-  seqLen: number;
-  slidingTokens: number;
-  layerTokens: number;
-  batch: number;
-  elements: number;
-  bytes: number;
-}
+/** The formula of one variant, term by term: the core's KvCacheBreakdown. */
+export type KvBreakdown = KvCacheBreakdown;
 
 /** One attention variant of the model, fully worked out by the host. */
 export interface KvVariant {
