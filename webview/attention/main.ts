@@ -493,6 +493,11 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
   const top = [...Array.from({ length: query + 1 }, (_, j) => j)].sort((a, b) => m[query * T + b] - m[query * T + a]).slice(0, 3);
   const summary = top.map((j) => `${tokenLabel(s.tokens[j].text, 20)} ${percent(m[query * T + j])}`).join(' · ');
   replaceChildren(container, el('p', { className: 'muted', text: strings.linesHelp }), el('p', { className: 'mono', text: `${headName(head, s)} — ${summary}` }), canvas);
+  // Keep the query's row (where its lines start) in the middle of the window.
+  if (ui.view === 'lines') {
+    const rowTop = canvas.getBoundingClientRect().top + window.scrollY + 5 + query * rowH;
+    window.scrollTo({ top: Math.max(0, rowTop - window.innerHeight / 2) });
+  }
 }
 
 function entropy(p: Float32Array): number {
