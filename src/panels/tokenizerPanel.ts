@@ -60,9 +60,13 @@ function parseRestore(restore: unknown): { text?: string; tokenizerId?: string; 
 export interface TokenizerPanelTimings {
   /** When the last tokenization was requested (performance.now()). */
   requestedAt: number;
+  /** When its tokens came back from the worker and were posted to the webview. */
+  postedAt: number;
   /** Revision of the last tokenization the webview reported drawn, and when. */
   paintedRevision: number;
   paintedAt: number;
+  /** The webview's own time to draw that revision (from receiving the snapshot to the frame). */
+  renderMs: number;
 }
 
 /**
@@ -87,7 +91,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
   /** The selection this panel set in an editor (live mode must not re-tokenize it). */
   private ownSelection: { uri: string; start: number; end: number } | undefined;
   /** Timings for tests and benchmarks. */
-  readonly timings: TokenizerPanelTimings = { requestedAt: 0, paintedRevision: -1, paintedAt: 0 };
+  readonly timings: TokenizerPanelTimings = { requestedAt: 0, postedAt: 0, paintedRevision: -1, paintedAt: 0, renderMs: 0 };
 
   private constructor(webviewPanel: vscode.WebviewPanel, services: Services, tokenizerId: string) {
     super('tokenizer', webviewPanel, services);
@@ -147,6 +151,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
     this.resultStats = this.stats(output);
     this.comparison = { rows: [], pending: true };
     this.publish();
+    this.timings.postedAt = performance.now();
     void this.compare(revision);
   }
 
@@ -322,6 +327,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
         if (request.revision === this.revision && this.timings.paintedRevision !== request.revision) {
           this.timings.paintedRevision = request.revision;
           this.timings.paintedAt = performance.now();
+          this.timings.renderMs = request.renderMs;
         }
         break;
     }

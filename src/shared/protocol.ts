@@ -479,8 +479,8 @@ export type TokenizerRequest =
   | { type: 'trainBpe' }
   /** Show the trained BPE after `step` merges. */
   | { type: 'trainStep'; step: number }
-  /** The webview has drawn tokenization `revision` (first paint; tests and benchmarks read it). */
-  | { type: 'rendered'; revision: number };
+  /** The webview has drawn tokenization `revision` (first paint; tests and benchmarks read it), in `renderMs` of its own work. */
+  | { type: 'rendered'; revision: number; renderMs: number };
 
 /** Validates a Tokenization panel request (ranges are checked by the host against its state). */
 export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequest | undefined {
@@ -504,7 +504,8 @@ export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequ
     }
     case 'rendered': {
       const revision = intIn(m.revision, 0, Number.MAX_SAFE_INTEGER);
-      return revision === undefined ? undefined : { type: 'rendered', revision };
+      const renderMs = numberIn(m.renderMs, 0, 3_600_000);
+      return revision === undefined || renderMs === undefined ? undefined : { type: 'rendered', revision, renderMs };
     }
     default:
       return undefined;

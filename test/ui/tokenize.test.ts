@@ -1,5 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { get_encoding } from '@dqbd/tiktoken';
 import { activeWebview, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
 
 // Code with Korean, an emoji (split into byte fragments by o200k) and a tab: everything the chips must show.
@@ -12,10 +15,23 @@ const SAMPLE = [
   '',
 ].join('\n');
 
+// About 230,000 characters of real JavaScript (TypeScript's compiler): more than 50,000 o200k tokens.
+const BIG = readFileSync(join(__dirname, '..', '..', 'node_modules', 'typescript', 'lib', 'typescript.js'), 'utf8').slice(1_000_000, 1_230_000);
+
+/** o200k_base count from @dqbd/tiktoken (OpenAI's tiktoken as WASM), independent of the extension. */
+function o200kCount(text: string): number {
+  const encoding = get_encoding('o200k_base');
+  try {
+    return encoding.encode_ordinary(text).length;
+  } finally {
+    encoding.free();
+  }
+}
+
 let workbench: Workbench;
 
 before(async () => {
-  workbench = await openWorkbench({ files: { 'greet.ts': SAMPLE } });
+  workbench = await openWorkbench({ files: { 'greet.ts': SAMPLE, 'big.js': BIG } });
 });
 after(async () => {
   await workbench?.close();
@@ -88,4 +104,56 @@ test('LLM Lens: Tokenize Selection shows chips, details, the comparison table an
   await view.locator('.trainer-step').filter({ hasNotText: before }).waitFor();
   await view.locator('.trainer-merge').waitFor();
   await screenshot(page, 'tokenize-bpe');
+
+  // Live mode: the panel follows the editor's selection (o200k count of the first line from tiktoken).
+  await view.locator('vscode-checkbox', { hasText: 'Live' }).click();
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('Shift+End');
+  const firstLine = SAMPLE.slice(0, SAMPLE.indexOf('\n'));
+  const expected = o200kCount(firstLine);
+  await view.locator('.stat[data-stat="tokens"] .stat-value', { hasText: new RegExp(`^${expected}$`) }).waitFor({ timeout: 60_000 });
+  assert.match((await view.locator('.source').textContent()) ?? '', /Selection in greet\.ts/);
+  await view.locator('vscode-checkbox', { hasText: 'Live' }).click();
+});
+
+test('50,000 tokens: only the visible rows are drawn, and scrolling and the keyboard stay fast', { timeout: 600_000 }, async () => {
+  const { page } = workbench;
+  // Quick Open in the editor group, waiting for big.js to be listed (not just any recent file).
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill('big.js');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big.js' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: 'big.js' }).first().waitFor();
+  await runCommand(page, 'LLM Lens: Tokenize Selection');
+  const view = activeWebview(page);
+  const stat = view.locator('.stat[data-stat="tokens"] .stat-value');
+  await stat
+    .filter({ hasText: /^\d{2},\d{3}$/ })
+    .waitFor({ timeout: 300_000 })
+    .catch(async (error: unknown) => {
+      await screenshot(page, 'tokenize-50k-failed');
+      throw error;
+    });
+  const tokens = Number(((await stat.textContent()) ?? '').replace(/[^\d]/g, ''));
+  assert.ok(tokens >= 50_000, `tokens: ${tokens}`);
+  const viewport = view.locator('.token-viewport');
+  const drawn = await view.locator('.token-rows .chip').count();
+  assert.ok(drawn > 0 && drawn < 4_000, `virtualised: ${drawn} chips in the DOM for ${tokens} tokens`);
+  // Jump to the middle: the rows there are drawn within a couple of frames.
+  const scrollMs = await viewport.evaluate(async (e) => {
+    const t0 = performance.now();
+    e.scrollTop = e.scrollHeight / 2;
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return performance.now() - t0;
+  });
+  const middle = await view.locator('.token-rows .chip').first().getAttribute('data-index');
+  assert.ok(Number(middle) > tokens / 4, `rows near the middle are drawn (first drawn token ${middle})`);
+  assert.ok(scrollMs < 500, `scrolling to the middle took ${scrollMs.toFixed(0)} ms`);
+  // Ctrl+End moves the keyboard focus to the last token, scrolling it into view.
+  await viewport.focus();
+  await page.keyboard.press('Control+End');
+  await view.locator(`#tok-${tokens - 1}.active`).waitFor({ timeout: 10_000 });
+  await screenshot(page, 'tokenize-50k');
 });

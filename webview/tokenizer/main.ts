@@ -103,18 +103,18 @@ function buildModel(view: TokenizationView, text: string): TokenModel {
   const rowOf = new Int32Array(n);
   let first = 0;
   let continued = false;
+  let nextNewline = text.indexOf('\n');
   for (let i = 0; i < n; i++) {
-    rowOf[i] = rows.length;
     const sharesNext = i + 1 < n && view.starts[i + 1] < view.ends[i];
     if (sharesNext) continue; // never break a row inside a split character
-    const endsLine = text.slice(view.starts[i], view.ends[i]).includes('\n');
+    while (nextNewline >= 0 && nextNewline < view.starts[i]) nextNewline = text.indexOf('\n', nextNewline + 1);
+    const endsLine = nextNewline >= 0 && nextNewline < view.ends[i];
     if (endsLine || i + 1 - first >= MAX_ROW_TOKENS || i + 1 === n) {
       rows.push({ first, last: i + 1, continued });
       continued = !endsLine;
       first = i + 1;
     }
   }
-  // rowOf for tokens inside groups was set before their row was known: fix it from the rows.
   rows.forEach((r, k) => rowOf.fill(k, r.first, r.last));
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
@@ -594,13 +594,20 @@ function renderTrainer(s: TokenizerSnapshot): void {
 // ---------------------------------------------------------------------------------------------
 // Snapshots
 
+let persisted = '';
+
+/** Saves UI state and the restore data (the text only when it changed: it can be 100,000 characters). */
 function persist(): void {
   const s = snapshot;
+  const key = s ? `${ui.showIds}|${s.tokenizerId}|${s.live}|${s.text.length}|${s.tokenization?.revision ?? -1}` : '';
+  if (key === persisted) return;
+  persisted = key;
   const restore = s && s.text.length > 0 && s.text.length <= MAX_RESTORE_CHARS ? { text: s.text, tokenizerId: s.tokenizerId, live: s.live } : s ? { tokenizerId: s.tokenizerId, live: s.live } : undefined;
   saveState<UiState>({ showIds: ui.showIds, restore });
 }
 
 function render(s: TokenizerSnapshot): void {
+  const received = performance.now();
   const previous = snapshot;
   snapshot = s;
   // A new text or tokenizer clears an old error; progress and errors otherwise stay until the host's idle.
@@ -619,7 +626,7 @@ function render(s: TokenizerSnapshot): void {
     if (s.tokenization) {
       const painted = s.tokenization.revision;
       // Reported after the frame is drawn: the host measures command-to-first-paint with it.
-      requestAnimationFrame(() => window.setTimeout(() => send({ type: 'rendered', revision: painted }), 0));
+      requestAnimationFrame(() => window.setTimeout(() => send({ type: 'rendered', revision: painted, renderMs: performance.now() - received }), 0));
     }
   }
   tokensSection.hidden = !s.tokenization;

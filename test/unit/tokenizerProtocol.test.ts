@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRequest } from '../../src/shared/protocol';
+
+test('tokenizer panel requests: well-formed messages pass through', () => {
+  assert.deepEqual(parseRequest('tokenizer', { type: 'setTokenizer', tokenizerId: 'llama3' }), { type: 'setTokenizer', tokenizerId: 'llama3' });
+  assert.deepEqual(parseRequest('tokenizer', { type: 'setLive', live: true }), { type: 'setLive', live: true });
+  assert.deepEqual(parseRequest('tokenizer', { type: 'selectToken', index: 12 }), { type: 'selectToken', index: 12 });
+  assert.deepEqual(parseRequest('tokenizer', { type: 'focusToken', index: 0 }), { type: 'focusToken', index: 0 });
+  assert.deepEqual(parseRequest('tokenizer', { type: 'trainBpe' }), { type: 'trainBpe' });
+  assert.deepEqual(parseRequest('tokenizer', { type: 'trainStep', step: 300 }), { type: 'trainStep', step: 300 });
+  assert.deepEqual(parseRequest('tokenizer', { type: 'rendered', revision: 3, renderMs: 12.5 }), { type: 'rendered', revision: 3, renderMs: 12.5 });
+  assert.deepEqual(parseRequest('tokenizer', { type: 'cancel' }), { type: 'cancel' });
+});
+
+test('tokenizer panel requests: malformed or hostile messages are rejected', () => {
+  const bad: unknown[] = [
+    null,
+    'setTokenizer',
+    { type: 'setTokenizer' },
+    { type: 'setTokenizer', tokenizerId: 42 },
+    { type: 'setTokenizer', tokenizerId: 'x'.repeat(65) },
+    { type: 'setLive', live: 'yes' },
+    { type: 'selectToken', index: -1 },
+    { type: 'selectToken', index: 1.5 },
+    { type: 'focusToken', index: Number.NaN },
+    { type: 'focusToken', index: '3' },
+    { type: 'trainStep', step: 1e9 },
+    { type: 'rendered', revision: 1 },
+    { type: 'rendered', revision: 1, renderMs: -1 },
+    { type: 'runCommand', command: 'llmLens.showWelcome' },
+    { type: 'constructor' },
+  ];
+  for (const message of bad) assert.equal(parseRequest('tokenizer', message), undefined, JSON.stringify(message));
+});
