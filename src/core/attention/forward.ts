@@ -3,7 +3,7 @@
 import type { ModelConfig } from './config';
 import { AttentionCancelledError, AttentionInputError } from './errors';
 import type { LayerWeights, Model } from './model';
-import { addInPlace, geluTanhInPlace, layerNorm, linear, rmsNorm, softmaxInPlace, swigluInPlace } from './tensor';
+import { addInPlace, geluTanhInPlace, layerNorm, linear, rmsNorm, swigluInPlace } from './tensor';
 
 /** The public result shape (architecture.md): probs[layer][head] is seqLen × seqLen, row = query. */
 export interface AttentionResult {
@@ -238,8 +238,23 @@ function attend(
     for (let i = 0; i < T; i++) {
       const row = i * T;
       const first = slidingWindow === undefined ? 0 : Math.max(0, i - slidingWindow + 1);
-      for (let j = 0; j < T; j++) p[row + j] = j >= first && j <= i ? p[row + j] * scale : -Infinity;
-      softmaxInPlace(p, row, T);
+      // Softmax over the visible keys only; masked ones are exactly 0 (exp(-∞)), without computing it.
+      let max = -Infinity;
+      for (let j = row + first; j <= row + i; j++) {
+        const v = p[j] * scale;
+        p[j] = v;
+        if (v > max) max = v;
+      }
+      let sum = 0;
+      for (let j = row + first; j <= row + i; j++) {
+        const e = Math.exp(p[j] - max);
+        p[j] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let j = row + first; j <= row + i; j++) p[j] *= inv;
+      p.fill(0, row, row + first);
+      p.fill(0, row + i + 1, row + T);
     }
     const o = linear(p, T, T, valuesT[g], d);
     for (let t = 0; t < T; t++) out.set(o.subarray(t * d, t * d + d), t * nHeads * d + h * d);
