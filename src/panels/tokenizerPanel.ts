@@ -29,6 +29,8 @@ const trainerPreviewChars = 2_000;
 /** Chunks sent to the worker for a merge replay (a chunk tokenizes exactly like the whole text). */
 const replayChunkChars = 4_096;
 const liveDebounceMs = 300;
+/** Starts the comparison this long after the tokens were posted if the webview has not reported drawing them. */
+const compareFallbackMs = 1_500;
 
 /** Where the tokenized text came from: enough to select a token's characters in that editor later. */
 export interface TextSource {
@@ -85,6 +87,8 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
   private replay: MergeReplayView | { tokenIndex: number; error: string } | null = null;
   private replaySeq = 0;
   private trainer: { output: TrainJobOutput; merges: BpeMerge[]; text: string; truncated: boolean; step: number } | undefined;
+  private compareTimer: NodeJS.Timeout | undefined;
+  private comparisonStarted = -1;
   private live = false;
   private liveSubscription: vscode.Disposable | undefined;
   private liveTimer: NodeJS.Timeout | undefined;
@@ -96,7 +100,12 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
   private constructor(webviewPanel: vscode.WebviewPanel, services: Services, tokenizerId: string) {
     super('tokenizer', webviewPanel, services);
     this.tokenizerId = tokenizerId;
-    this.track({ dispose: () => this.setLive(false) });
+    this.track({
+      dispose: () => {
+        this.setLive(false);
+        if (this.compareTimer) clearTimeout(this.compareTimer);
+      },
+    });
     this.publish();
   }
 
@@ -152,6 +161,16 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
     this.comparison = { rows: [], pending: true };
     this.publish();
     this.timings.postedAt = performance.now();
+    // The comparison (every tokenizer, CPU-heavy) starts once the webview has drawn the tokens, so it
+    // never competes with the first paint; a hidden webview never reports, hence the fallback timer.
+    this.compareTimer = setTimeout(() => this.startComparison(revision), compareFallbackMs);
+  }
+
+  private startComparison(revision: number): void {
+    if (this.compareTimer) clearTimeout(this.compareTimer);
+    this.compareTimer = undefined;
+    if (revision !== this.revision || this.comparisonStarted === revision) return;
+    this.comparisonStarted = revision;
     void this.compare(revision);
   }
 
@@ -328,6 +347,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
           this.timings.paintedRevision = request.revision;
           this.timings.paintedAt = performance.now();
           this.timings.renderMs = request.renderMs;
+          this.startComparison(request.revision);
         }
         break;
     }

@@ -25,7 +25,7 @@ const ui: UiState = { showIds: saved?.showIds ?? false };
 const CHIP_COLOURS = 7; // Okabe–Ito without black (webview/common/theme.ts), as CSS classes c0..c6
 const ROW_HEIGHT = 28; // px, fixed so rows can be virtualised
 const MAX_ROW_TOKENS = 40; // long lines wrap into continued rows
-const OVERSCAN_ROWS = 8;
+const OVERSCAN_ROWS = 4;
 const MAX_RESTORE_CHARS = 100_000;
 const MAX_REPLAY_STEPS_LISTED = 200;
 
