@@ -270,8 +270,6 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
             ids: r.ids,
             starts: r.starts,
             ends: r.ends,
-            byteStarts: r.byteStarts,
-            byteEnds: r.byteEnds,
             pieceIds: r.pieceIds,
             pieceOffsets: r.pieceOffsets,
             pieceBytes: r.pieceBytes,

@@ -370,10 +370,11 @@ export interface TokenizationView {
   /** UTF-16 range of each token in the snapshot's text (tokens that split a character share it). */
   starts: Int32Array;
   ends: Int32Array;
-  /** UTF-8 byte range of each token. */
-  byteStarts: Int32Array;
-  byteEnds: Int32Array;
-  /** The bytes of each distinct id: pieceIds[k] spells pieceBytes[pieceOffsets[k] .. pieceOffsets[k + 1]). */
+  /**
+   * The bytes of each distinct id: pieceIds[k] spells pieceBytes[pieceOffsets[k] .. pieceOffsets[k + 1]).
+   * Token i's UTF-8 range follows from these lengths (tokens tile the bytes), so it is not sent: every
+   * byte posted costs time on the way to the webview.
+   */
   pieceIds: Int32Array;
   pieceOffsets: Int32Array;
   pieceBytes: Uint8Array;

@@ -69,10 +69,12 @@ describe('LLM Lens: Tokenize Selection', function () {
     const t = s.tokenization;
     assert.ok(t);
     assert.equal(t.ids.length, s.stats?.tokens);
-    // The tokens' byte ranges tile the selection's UTF-8, and their pieces spell it.
-    assert.equal(t.byteStarts[0], 0);
-    assert.equal(t.byteEnds[t.ids.length - 1], utf8(selected));
-    for (let i = 1; i < t.ids.length; i++) assert.equal(t.byteStarts[i], t.byteEnds[i - 1]);
+    // The tokens' pieces, in order, spell the selection byte for byte; UTF-16 ranges are ordered and inside it.
+    for (let i = 0; i < t.ids.length; i++) {
+      assert.ok(t.starts[i] < t.ends[i] && t.ends[i] <= selected.length);
+      if (i > 0) assert.ok(t.starts[i] >= t.starts[i - 1] && t.ends[i] >= t.ends[i - 1]);
+    }
+    assert.equal(t.ends[t.ids.length - 1], selected.length);
     const pieces = new Map<number, Buffer>();
     for (let k = 0; k < t.pieceIds.length; k++) pieces.set(t.pieceIds[k], Buffer.from(t.pieceBytes.subarray(t.pieceOffsets[k], t.pieceOffsets[k + 1])));
     assert.equal(Buffer.concat(Array.from(t.ids, (id) => pieces.get(id) ?? Buffer.alloc(0))).toString('utf8'), selected);

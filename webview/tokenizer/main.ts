@@ -80,6 +80,8 @@ interface RowSpan {
 
 interface TokenModel {
   view: TokenizationView;
+  /** UTF-8 offset of each token's first byte (and the total at the end): the running sum of piece lengths. */
+  byteStarts: Int32Array;
   text: string;
   pieces: Map<number, Uint8Array>;
   rows: RowSpan[];
@@ -97,6 +99,8 @@ function buildModel(view: TokenizationView, text: string): TokenModel {
     pieces.set(view.pieceIds[k], view.pieceBytes.subarray(view.pieceOffsets[k], view.pieceOffsets[k + 1]));
   }
   const n = view.ids.length;
+  const byteStarts = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) byteStarts[i + 1] = byteStarts[i] + (pieces.get(view.ids[i])?.length ?? 0);
   const groupStart = new Int32Array(n);
   for (let i = 0; i < n; i++) groupStart[i] = i > 0 && view.starts[i] < view.ends[i - 1] ? groupStart[i - 1] : i;
   const rows: RowSpan[] = [];
@@ -118,7 +122,7 @@ function buildModel(view: TokenizationView, text: string): TokenModel {
   rows.forEach((r, k) => rowOf.fill(k, r.first, r.last));
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  return { view, text, pieces, rows, rowOf, groupStart, lineStarts };
+  return { view, byteStarts, text, pieces, rows, rowOf, groupStart, lineStarts };
 }
 
 let model: TokenModel | undefined;
@@ -439,7 +443,7 @@ function renderDetails(i: number): void {
     row(strings.detailsId, String(v.ids[i]), true),
     row(strings.detailsPiece, pieceText(m, i), true),
     row(strings.detailsBytes, hex(bytes), true),
-    row(strings.detailsPosition, `${lineColumn(m, v.starts[i])} · ${fmt(strings.positionValue, v.starts[i], v.ends[i], v.byteStarts[i], v.byteEnds[i])}`),
+    row(strings.detailsPosition, `${lineColumn(m, v.starts[i])} · ${fmt(strings.positionValue, v.starts[i], v.ends[i], m.byteStarts[i], m.byteStarts[i + 1])}`),
   );
 }
 
