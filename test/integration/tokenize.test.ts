@@ -101,6 +101,23 @@ describe('LLM Lens: Tokenize Selection', function () {
     }
   });
 
+  it('works in a notebook cell (the cell is the whole document)', async () => {
+    await llmLens();
+    const source = 'print("안녕")\nanswer = 6 * 7\n';
+    const notebook = await vscode.workspace.openNotebookDocument(
+      'jupyter-notebook',
+      new vscode.NotebookData([new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'python')]),
+    );
+    await vscode.window.showNotebookDocument(notebook);
+    const cell = notebook.cellAt(0).document;
+    const editor = await vscode.window.showTextDocument(cell);
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.scheme, 'vscode-notebook-cell');
+    await vscode.commands.executeCommand('llmLens.tokenizeSelection');
+    const s = await tokenizerSnapshot('tokens of the cell', (x) => x.text === cell.getText() && x.tokenization !== null);
+    assert.equal(s.stats?.tokens, o200kCount(cell.getText()));
+  });
+
   it('detects decomposed (NFD) Korean and reports its composed (NFC) count', async () => {
     await llmLens();
     const nfc = '토큰화는 언어 모델이 텍스트를 읽는 첫 단계입니다.';
@@ -118,7 +135,9 @@ describe('LLM Lens: Tokenize Selection', function () {
   it('tokenizes a large document off the extension host thread with the same counts', async () => {
     await llmLens();
     const content = realSource(300_000);
-    await openText(content, 'javascript', new vscode.Selection(0, 0, 0, 0));
+    // Plain text: the built-in JavaScript language service would otherwise busy the same host with a 300 KB file.
+    await openText(content, 'plaintext', new vscode.Selection(0, 0, 0, 0));
+    await new Promise((r) => setTimeout(r, 1000));
     const started = Date.now();
     // While the worker tokenizes, the extension host's event loop keeps running timers on time.
     let worstLag = 0;
