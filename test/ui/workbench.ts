@@ -68,13 +68,15 @@ const registry = (registryHolder.llmLensWorkbenches ??= new Map<string, SharedEn
 /**
  * A workbench with LLM Lens loaded. Standalone (one UI test file run alone) it is started for the
  * caller. Under test/ui/suite.ts (LLM_LENS_UI_SHARED=1, as `npm test` runs them) files share one
- * workbench per (development, extensions folder, locale): each file's settings are written to the
+ * workbench per (development, extensions folder, locale, colour theme): each file's settings are written to the
  * live user settings (VS Code applies them), its files to the workspace, and every editor is closed,
  * so files start alike without paying for a new server and browser each.
  */
 export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Workbench> {
   if (process.env.LLM_LENS_UI_SHARED !== '1') return startWorkbench(options);
-  const key = JSON.stringify([options.development ?? true, options.extensionsDir ?? '', options.locale ?? '', options.version ?? '']);
+  // A colour theme is part of the key: switching themes live did not reliably reach new webviews.
+  const theme = options.settings?.['workbench.colorTheme'] ?? '';
+  const key = JSON.stringify([options.development ?? true, options.extensionsDir ?? '', options.locale ?? '', options.version ?? '', theme]);
   let entry = registry.get(key);
   const reused = entry !== undefined;
   if (!entry) {
@@ -141,14 +143,25 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Opens a workspace file in the editor through Quick Open. */
-export async function openFile(page: Page, relativePath: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(relativePath);
-  // Wait for the filtered row: until the filter applies, the list still shows recently opened files.
+export async function openFile(page: Page, relativePath: string, timeoutMs = 60_000): Promise<void> {
   const name = relativePath.split('/').pop() ?? relativePath;
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  const deadline = Date.now() + timeoutMs;
+  // A file written while the workbench runs reaches Quick Open's file search a little later, and until
+  // the filter applies the list still shows recently opened files: wait for the file's own row.
+  for (;;) {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(relativePath);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 5_000 });
+      break;
+    } catch (error) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw error;
+      await page.waitForTimeout(1_000);
+    }
+  }
   await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
   await page.locator('.monaco-editor .view-lines').first().waitFor();
