@@ -149,7 +149,8 @@ export async function openFile(page: Page, relativePath: string, timeoutMs = 60_
   // A file written while the workbench runs reaches Quick Open's file search a little later, and until
   // the filter applies the list still shows recently opened files: wait for the file's own row.
   for (;;) {
-    await page.keyboard.press('Control+P');
+    // F1 works wherever the focus is (Ctrl+P does not leave a focused webview); without '>' it searches files.
+    await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(relativePath);
