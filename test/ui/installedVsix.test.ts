@@ -31,7 +31,7 @@ test('the .vsix installs with --install-extension and holds only the allow-liste
   const installed = readdirSync(extensionsDir).filter((d) => d.startsWith('llm-lens.llm-lens-'));
   assert.equal(installed.length, 1, `installed: ${readdirSync(extensionsDir).join(', ')}`);
   const top = readdirSync(join(extensionsDir, installed[0])).sort();
-  const allowed = new Set(['dist', 'data', 'media', 'l10n', 'package.json', 'package.nls.json', 'package.nls.ko.json', 'README.md', 'LICENSE', 'NOTICE', 'LICENSE.txt', 'readme.md', '.vsixmanifest']);
+  const allowed = new Set(['dist', 'data', 'docs', 'media', 'l10n', 'package.json', 'package.nls.json', 'package.nls.ko.json', 'README.md', 'LICENSE', 'NOTICE', 'LICENSE.txt', 'readme.md', '.vsixmanifest']);
   for (const name of top) assert.ok(allowed.has(name), `unexpected file in the package: ${name}`);
   assert.ok(existsSync(join(extensionsDir, installed[0], 'dist', 'extension.js')));
   assert.ok(!existsSync(join(extensionsDir, installed[0], 'src')), 'no sources in the package');
