@@ -12,7 +12,7 @@ skip=" ${LLM_LENS_SKIP:-} "
 results="$root/test-results"
 rm -rf "$results"; mkdir -p "$results"
 
-step() { printf '\n=== %s ===\n' "$*"; }
+step() { printf '\n=== %s (%s) ===\n' "$*" "$(date +%H:%M:%S)"; }
 fail_setup() { echo "setup failed: $*"; echo "0 passed, 1 failed"; exit 1; }
 
 step "setup"
