@@ -15,10 +15,10 @@ const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 if (only.length === 0 || only.includes('extension')) {
   console.log('== extension ==');
-  console.log(`dist/extension.js size: ${kib(statSync(join(root, 'dist', 'extension.js')).size)}`);
+  // Measured on the production build, the one the .vsix ships (minified, no source maps).
   execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: 'ignore' });
+  console.log(`dist/extension.js size (production): ${kib(statSync(join(root, 'dist', 'extension.js')).size)}`);
   console.log(`llm-lens.vsix size: ${(statSync(join(root, 'llm-lens.vsix')).size / 1024 / 1024).toFixed(2)} MiB`);
-  execFileSync('node', ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
   const version = process.env.LLM_LENS_VSCODE ?? '1.139.1';
   const results = join(root, 'test-results', 'bench-activation.json');
   const runs = [];
@@ -33,8 +33,12 @@ if (only.length === 0 || only.includes('extension')) {
     });
     runs.push(JSON.parse(readFileSync(results, 'utf8')));
   }
+  // Back to the development build (with source maps) for tests.
+  execFileSync('node', ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(`activation time, bundle load + activate() (VS Code ${version}, median of ${runs.length}): ${median(runs.map((r) => r.activationMs)).toFixed(1)} ms (target < 50 ms)`);
+  const own = runs.map((r) => r.bundleEvaluationMs + r.activateBodyMs);
+  console.log(`  LLM Lens's own cost, bundle evaluation + activate() body (median): ${median(own).toFixed(1)} ms (evaluation ${median(runs.map((r) => r.bundleEvaluationMs)).toFixed(1)} ms, activate() ${median(runs.map((r) => r.activateBodyMs)).toFixed(1)} ms); the rest is the host's work between loading the module and calling activate()`);
   console.log(`extension.activate() as awaited by a caller, incl. the host's own work: ${median(runs.map((r) => r.activateCallMs)).toFixed(1)} ms`);
   console.log(`welcome panel open to ready (median): ${median(runs.map((r) => r.welcomeReadyMs)).toFixed(1)} ms`);
 }
