@@ -33,7 +33,8 @@ settings="$state/user/User/settings.json"
   "update.mode": "none",
   "extensions.autoCheckUpdates": false,
   "chat.disableAIFeatures": true,
-  "security.workspace.trust.enabled": false
+  "security.workspace.trust.enabled": false,
+  "git.openRepositoryInParentFolders": "never"
 }
 JSON
 if [ "$version" = 1.100.3 ]; then
