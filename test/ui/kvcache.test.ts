@@ -25,7 +25,8 @@ const GEMMA_CONFIG = JSON.stringify(
 let workbench: Workbench;
 
 before(async () => {
-  workbench = await openWorkbench({ files: { 'config.json': GEMMA_CONFIG } });
+  // Its own workbench: the explorer context-menu step was flaky in a workbench shared with other files.
+  workbench = await openWorkbench({ files: { 'config.json': GEMMA_CONFIG }, isolated: true });
   await workbench.page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
 });
 after(async () => {

@@ -21,6 +21,8 @@ export interface WorkbenchOptions extends Partial<CodeServerOptions> {
   development?: boolean;
   /** Files to create in the workspace before the workbench opens (path -> content). */
   files?: Record<string, string>;
+  /** A workbench of its own even under the shared suite (for tests that drive the explorer's context menus). */
+  isolated?: boolean;
 }
 
 /** Starts code-server on the selected VS Code version and opens its workbench with LLM Lens loaded. */
@@ -73,7 +75,7 @@ const registry = (registryHolder.llmLensWorkbenches ??= new Map<string, SharedEn
  * so files start alike without paying for a new server and browser each.
  */
 export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Workbench> {
-  if (process.env.LLM_LENS_UI_SHARED !== '1') return startWorkbench(options);
+  if (process.env.LLM_LENS_UI_SHARED !== '1' || options.isolated) return startWorkbench(options);
   // A colour theme is part of the key: switching themes live did not reliably reach new webviews.
   const theme = options.settings?.['workbench.colorTheme'] ?? '';
   const key = JSON.stringify([options.development ?? true, options.extensionsDir ?? '', options.locale ?? '', options.version ?? '', theme]);
