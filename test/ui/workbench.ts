@@ -107,19 +107,27 @@ export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Wor
   };
 }
 
+/** Moves the keyboard focus out of a focused webview, whose iframe would otherwise swallow F1. */
+async function focusWorkbench(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const active = document.activeElement;
+    if (active instanceof HTMLIFrameElement) active.blur();
+  });
+}
+
 /** Runs a command from the Command Palette by its title, e.g. 'LLM Lens: Show Welcome'. */
 export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   // The development extension registers its commands a little after the workbench shows, and an
   // open palette does not refresh its list: reopen it until the command is listed.
   for (;;) {
+    await focusWorkbench(page);
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
-      await row.waitFor({ timeout: 3_000 });
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${title}`);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 3_000 });
       await page.keyboard.press('Enter');
       return;
     } catch (error) {
@@ -151,12 +159,13 @@ export async function openFile(page: Page, relativePath: string, timeoutMs = 60_
   // A file written while the workbench runs reaches Quick Open's file search a little later, and until
   // the filter applies the list still shows recently opened files: wait for the file's own row.
   for (;;) {
-    // F1 works wherever the focus is (Ctrl+P does not leave a focused webview); without '>' it searches files.
+    // F1 (Ctrl+P does not leave a focused webview); without '>' the palette searches files.
+    await focusWorkbench(page);
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(relativePath);
     try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(relativePath);
       await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 5_000 });
       break;
     } catch (error) {
