@@ -109,6 +109,30 @@ export function isolatedEnv(home: string): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * VS Code only switches its display language when a language pack for it is installed, and none can be
+ * downloaded here, so this registers an empty pack in the server's user data (languagepacks.json, the
+ * file VS Code writes when a pack is installed): VS Code's own texts stay English (no translations),
+ * while VS Code runs in that language — vscode.env.language is `locale` and extensions get their
+ * translated strings (package.nls.<locale>.json, l10n/bundle.l10n.<locale>.json).
+ */
+function registerEmptyLanguagePack(home: string, userData: string, locale: string): void {
+  const packDir = join(home, `language-pack-${locale}`);
+  mkdirSync(packDir, { recursive: true });
+  writeFileSync(join(packDir, 'main.i18n.json'), JSON.stringify({ contents: {} }));
+  writeFileSync(
+    join(userData, 'languagepacks.json'),
+    JSON.stringify({
+      [locale]: {
+        hash: `llm-lens-test-${locale}`,
+        label: locale,
+        extensions: [{ extensionIdentifier: { id: `llm-lens.test-language-pack-${locale}` }, version: '0.0.0' }],
+        translations: { vscode: join(packDir, 'main.i18n.json') },
+      },
+    }),
+  );
+}
+
 /** Starts code-server and waits until /healthz answers. */
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
   const { node, entry } = codeServerCommand(options.version);
@@ -121,7 +145,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   mkdirSync(extensionsDir, { recursive: true });
   mkdirSync(workspace, { recursive: true });
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...options.settings }, null, 2));
-  if (options.locale) writeFileSync(join(userData, 'User', 'argv.json'), JSON.stringify({ locale: options.locale }));
+  if (options.locale) {
+    writeFileSync(join(userData, 'User', 'argv.json'), JSON.stringify({ locale: options.locale }));
+    if (options.locale !== 'en') registerEmptyLanguagePack(home, userData, options.locale);
+  }
   const config = join(home, 'config.yaml');
   writeFileSync(config, 'auth: none\n');
   const port = await freePort();
@@ -175,7 +202,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      rmSync(home, { recursive: true, force: true, maxRetries: 3 });
+      // The server may still be writing a cache (language packs) as it stops: retry the clean-up.
+      await new Promise((r) => setTimeout(r, 100));
+      rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }

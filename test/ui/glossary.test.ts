@@ -2,62 +2,11 @@
 // "Learn LLM basics with LLM Lens" opens and runs a chapter. Screenshots: test-results/ui/glossary-*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { glossaryEntry } from '../../src/core/glossary/glossary';
-import { launchBrowser, newPage } from '../support/browser';
-import { extensionRoot, selectedVersion, startCodeServer, workbenchUrl } from '../support/codeServer';
-import { activeWebview, openFile, runCommand, screenshot, type Workbench } from './workbench';
+import { activeWebview, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
 
 let workbench: Workbench;
-
-/**
- * Opens the workbench with Korean as VS Code's display language. VS Code only switches language when a
- * language pack for it is installed, and none can be downloaded here, so this registers an empty Korean
- * pack in the server's user data (languagepacks.json, the file VS Code writes when a pack is installed):
- * VS Code's own texts stay English (no translations), while VS Code runs in Korean — vscode.env.language
- * is 'ko' and extensions get their Korean strings (package.nls.ko.json, l10n/bundle.l10n.ko.json).
- */
-async function openKoreanWorkbench(files: Record<string, string>): Promise<Workbench> {
-  const server = await startCodeServer({ version: selectedVersion(), locale: 'ko' });
-  const packDir = join(server.home, 'language-pack-ko');
-  mkdirSync(packDir, { recursive: true });
-  writeFileSync(join(packDir, 'main.i18n.json'), JSON.stringify({ contents: {} }));
-  writeFileSync(
-    join(server.home, 'u', 'languagepacks.json'),
-    JSON.stringify({
-      ko: {
-        hash: 'llm-lens-test-ko',
-        label: '한국어',
-        extensions: [{ extensionIdentifier: { id: 'llm-lens.test-language-pack-ko' }, version: '0.0.0' }],
-        translations: { vscode: join(packDir, 'main.i18n.json') },
-      },
-    }),
-  );
-  for (const [path, content] of Object.entries(files)) writeFileSync(join(server.workspace, path), content);
-  const browser = await launchBrowser(server.home, 'ko');
-  const page = await newPage(browser, 'ko');
-  const consoleMessages: string[] = [];
-  page.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
-  await page.goto(workbenchUrl(server, { extensionDevelopmentPath: extensionRoot }));
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  await page.locator('.explorer-folders-view, .monaco-workbench .part.sidebar').first().waitFor({ timeout: 60_000 });
-  return {
-    server,
-    browser,
-    page,
-    consoleMessages,
-    close: async () => {
-      await browser.close().catch(() => undefined);
-      // The server may still be writing its language-pack cache as it stops: retry the clean-up once.
-      await server.stop().catch(async () => {
-        await new Promise((r) => setTimeout(r, 1_000));
-        rmSync(server.home, { recursive: true, force: true, maxRetries: 5 });
-      });
-    },
-  };
-}
 
 const notes = [
   '# LLM 노트',
@@ -69,7 +18,8 @@ const notes = [
 ].join('\n');
 
 before(async () => {
-  workbench = await openKoreanWorkbench({ 'notes.md': notes });
+  // VS Code in Korean (see startCodeServer: an empty Korean language pack is registered).
+  workbench = await openWorkbench({ locale: 'ko', files: { 'notes.md': notes } });
 });
 after(async () => {
   await workbench?.close();

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeWebview, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { activeWebview, openWorkbench, reportFailure, runCommand, screenshot, type Workbench } from './workbench';
 
 // Gemma-2-9B's published config.json (the fields that matter plus some that must be ignored).
 const GEMMA_CONFIG = JSON.stringify(
@@ -99,14 +99,19 @@ test('LLM Lens: Show KV Cache Memory — variants, validation, GQA slider, copy,
 
   // The explorer context menu of config.json opens that model (Gemma 2: even layers slide).
   const summary = view.locator('[data-testid="model-summary"]');
+  await kvHeads.blur();
   // The context menu can close before the click lands on a busy machine: open it again until the panel follows.
   for (let attempt = 1; ; attempt++) {
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'config.json' }).first().click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: 'Show KV Cache Memory' }).first().click();
+    const item = page.locator('.context-view .action-item:not(.disabled) .action-label', { hasText: 'Show KV Cache Memory' }).first();
+    await item.hover();
+    await item.click();
     try {
       await summary.filter({ hasText: 'sliding window 4,096 on 21 of 42 layers' }).waitFor({ timeout: 15_000 });
       break;
     } catch (error) {
+      console.log(`attempt ${attempt}: the summary reads "${(await summary.textContent().catch(() => '')) ?? ''}"`);
+      await reportFailure(workbench, `kvcache-explorer-${attempt}`);
       if (attempt >= 3) throw error;
       await page.keyboard.press('Escape');
     }

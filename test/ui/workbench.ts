@@ -115,20 +115,23 @@ async function focusWorkbench(page: Page): Promise<void> {
   });
 }
 
-/** Runs a command from the Command Palette by its title, e.g. 'LLM Lens: Show Welcome'. */
-export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Opens the Quick Open box with F1, types `query` and waits for a row showing `rowText`, reopening the
+ * box until it appears or `timeoutMs` pass: the development extension registers its commands a little
+ * after the workbench shows, a file written while the workbench runs reaches Quick Open's search a
+ * little later, and an open box does not refresh its list. Leaves the row's box open.
+ */
+async function quickOpen(page: Page, query: string, rowText: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  // The development extension registers its commands a little after the workbench shows, and an
-  // open palette does not refresh its list: reopen it until the command is listed.
   for (;;) {
+    // F1 (Ctrl+P does not leave a focused webview); without '>' the box searches files.
     await focusWorkbench(page);
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     try {
       await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(`>${title}`);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 3_000 });
-      await page.keyboard.press('Enter');
+      await input.fill(query);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: rowText }).first().waitFor({ timeout: 5_000 });
       return;
     } catch (error) {
       await page.keyboard.press('Escape');
@@ -138,9 +141,45 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
   }
 }
 
+/** Runs a command from the Command Palette by its title, e.g. 'LLM Lens: Show Welcome'. */
+export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+  await quickOpen(page, `>${title}`, title, timeoutMs);
+  await page.keyboard.press('Enter');
+}
+
+/** Opens a workspace file in the editor through Quick Open. */
+export async function openFile(page: Page, relativePath: string, timeoutMs = 60_000): Promise<void> {
+  const name = relativePath.split('/').pop() ?? relativePath;
+  await quickOpen(page, relativePath, name, timeoutMs);
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+}
+
 /** The content frame of the active webview panel. */
 export function activeWebview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+}
+
+/**
+ * What a failing UI step leaves behind for whoever reads the log: a screenshot named `<name>-failure`,
+ * the editor tabs, any notifications and the page's last console messages (webview errors land there).
+ */
+export async function reportFailure(workbench: Workbench, name: string): Promise<void> {
+  const { page } = workbench;
+  const path = await screenshot(page, `${name}-failure`).catch((error: unknown) => `no screenshot: ${String(error)}`);
+  const texts = async (selector: string): Promise<string> =>
+    (await page.locator(selector).allTextContents().catch(() => [] as string[])).map((t) => t.trim()).filter(Boolean).join(' | ');
+  console.log(
+    [
+      `--- ${name} failed: ${path}`,
+      `tabs: ${await texts('.tabs-container .tab .label-name')}`,
+      `notifications: ${await texts('.notifications-toasts .notification-list-item-message')}`,
+      'last console messages:',
+      ...workbench.consoleMessages.slice(-30),
+      '---',
+    ].join('\n'),
+  );
 }
 
 /** Saves a PNG screenshot as test-results/ui/<name>-<version>.png and returns its path. */
@@ -150,31 +189,4 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(dir, `${name}-${selectedVersion()}.png`);
   await page.screenshot({ path });
   return path;
-}
-
-/** Opens a workspace file in the editor through Quick Open. */
-export async function openFile(page: Page, relativePath: string, timeoutMs = 60_000): Promise<void> {
-  const name = relativePath.split('/').pop() ?? relativePath;
-  const deadline = Date.now() + timeoutMs;
-  // A file written while the workbench runs reaches Quick Open's file search a little later, and until
-  // the filter applies the list still shows recently opened files: wait for the file's own row.
-  for (;;) {
-    // F1 (Ctrl+P does not leave a focused webview); without '>' the palette searches files.
-    await focusWorkbench(page);
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    try {
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(relativePath);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 5_000 });
-      break;
-    } catch (error) {
-      await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw error;
-      await page.waitForTimeout(1_000);
-    }
-  }
-  await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
-  await page.locator('.monaco-editor .view-lines').first().waitFor();
 }
