@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelChoice, linear, linearJs, matVec } from '../../src/core/attention/tensor';
 import { topPredictions } from '../../src/core/attention/forward';
-import { linearWasm, wasmMatmulAvailable } from '../../src/core/attention/wasmMatmul';
+import { linearWasm, wasmMatmulAvailable } from '../../src/core/wasm/matmul';
 import { rng } from './attentionFixtures';
 
 /** y = x Wᵀ + b with three plain loops in float64. */

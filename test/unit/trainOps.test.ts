@@ -194,7 +194,9 @@ test('gradient check: the whole model (tied embeddings, every tensor) in float64
 test('the WebAssembly SIMD matmul kernel agrees with the JavaScript kernel (and accumulates)', () => {
   assert.ok(useWasmMatmul(true), 'WebAssembly SIMD is available in Node 20');
   try {
-    for (const [m, k, n] of [[4, 4, 4], [8, 12, 16], [64, 128, 32]]) {
+    // Products under 4096 multiply-adds stay in JavaScript; the others go through the kernel, padded
+    // when a size is not a multiple of its block (4 rows of A, 2 rows of B, 4 along k).
+    for (const [m, k, n] of [[4, 4, 4], [8, 12, 16], [64, 128, 32], [17, 33, 9], [33, 65, 7], [3, 257, 11]]) {
       const a = Float32Array.from(rand(m * k));
       const b = Float32Array.from(rand(n * k));
       const viaWasm = matmulABt(a, b, m, k, n, new Float32Array(m * n));
@@ -210,8 +212,7 @@ test('the WebAssembly SIMD matmul kernel agrees with the JavaScript kernel (and 
   }
 });
 
-test('attention through the SIMD kernel (matrix-product form) matches the loop form in float64', () => {
-  const dims = { t: 8, qHeads: 4, kvHeads: 2, headDim: 4 };
+for (const dims of [{ t: 8, qHeads: 4, kvHeads: 2, headDim: 4 }, { t: 23, qHeads: 6, kvHeads: 3, headDim: 13 }]) test(`attention through the SIMD kernel (matrix-product form) matches the loop form in float64 (t ${dims.t}, head_dim ${dims.headDim})`, () => {
   const q = rand(dims.t * dims.qHeads * dims.headDim);
   const k = rand(dims.t * dims.kvHeads * dims.headDim);
   const v = rand(dims.t * dims.kvHeads * dims.headDim);

@@ -1,7 +1,7 @@
 // Forward and hand-written backward passes for every op of the embedded Llama-style model.
 // Each op works on Float32Array (training) or Float64Array (gradient checks in tests); shapes are row-major.
 
-import { createWasmMatmul, type WasmMatmul } from './wasmMatmul';
+import { matmulABtWasm, wasmMatmulAvailable } from '../wasm/matmul';
 
 /** A dense buffer: Float32Array for training, Float64Array for precise gradient checks. */
 export type Vec = Float32Array | Float64Array;
@@ -26,10 +26,9 @@ export function transpose(a: Vec, rows: number, cols: number, out: Vec = like(a,
  */
 export function matmulABt(a: Vec, b: Vec, m: number, k: number, n: number, out: Vec, accumulate = false): Vec {
   if (
-    wasmKernel && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array
-    && m % 4 === 0 && k % 4 === 0 && n % 4 === 0 && m * n * k >= 4096
+    wasmOn && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array
+    && m * n * k >= 4096 && matmulABtWasm(a, b, m, k, n, out, accumulate)
   ) {
-    wasmKernel.matmulABt(a, b, m, k, n, out, accumulate);
     return out;
   }
   const m4 = m - (m % 4);
@@ -67,15 +66,15 @@ export function matmulABt(a: Vec, b: Vec, m: number, k: number, n: number, out: 
   return out;
 }
 
-let wasmKernel: WasmMatmul | undefined;
+let wasmOn = false;
 
 /**
- * Routes float32 products with sizes in multiples of 4 through the WebAssembly SIMD kernel (about 5x the
- * JavaScript loop per CPU second) when `on`; returns whether the kernel is in use. Per thread.
+ * Routes float32 products through the WebAssembly SIMD kernel of src/core/wasm (about 4x the JavaScript
+ * loop per CPU second) when `on`; returns whether the kernel is in use. Per thread.
  */
 export function useWasmMatmul(on: boolean): boolean {
-  wasmKernel = on ? (wasmKernel ?? createWasmMatmul()) : undefined;
-  return wasmKernel !== undefined;
+  wasmOn = on && wasmMatmulAvailable();
+  return wasmOn;
 }
 
 /** The remainder path of matmulABt: rows i..i+rows-1 of A against row j of B. */
@@ -207,7 +206,7 @@ export interface AttentionDims {
  * Query head h reads KV head floor(h / (Hq/Hkv)). Returns the probabilities probs[h][i·T + j] for backward.
  */
 export function attentionForward(q: Vec, k: Vec, v: Vec, dims: AttentionDims): { out: Vec; probs: Vec } {
-  if (useBlockedAttention(q, dims)) return attentionForwardBlocked(q as Float32Array, k as Float32Array, v as Float32Array, dims);
+  if (useBlockedAttention(q)) return attentionForwardBlocked(q as Float32Array, k as Float32Array, v as Float32Array, dims);
   const { t, qHeads, kvHeads, headDim } = dims;
   const group = qHeads / kvHeads;
   const scale = 1 / Math.sqrt(headDim);
@@ -253,7 +252,7 @@ export function attentionForward(q: Vec, k: Vec, v: Vec, dims: AttentionDims): {
 export function attentionBackward(
   dOut: Vec, q: Vec, k: Vec, v: Vec, probs: Vec, dims: AttentionDims,
 ): { dq: Vec; dk: Vec; dv: Vec } {
-  if (useBlockedAttention(q, dims)) {
+  if (useBlockedAttention(q)) {
     return attentionBackwardBlocked(dOut as Float32Array, q as Float32Array, k as Float32Array, v as Float32Array, probs as Float32Array, dims);
   }
   const { t, qHeads, kvHeads, headDim } = dims;
@@ -299,8 +298,8 @@ export function attentionBackward(
 }
 
 /** The matrix-product form of attention pays off only with the SIMD kernel (it computes the masked half too). */
-function useBlockedAttention(q: Vec, dims: AttentionDims): boolean {
-  return wasmKernel !== undefined && q instanceof Float32Array && dims.t % 4 === 0 && dims.headDim % 4 === 0;
+function useBlockedAttention(q: Vec): boolean {
+  return wasmOn && q instanceof Float32Array;
 }
 
 /** Copies head h's columns out of x[T, heads·hd] into a contiguous [T, hd] block. */

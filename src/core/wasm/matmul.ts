@@ -1,6 +1,9 @@
-// A WebAssembly SIMD matmul kernel, assembled here byte by byte (no toolchain, no binary blob): 4 rows × 2
-// outputs per block, f32x4 multiply-adds along the shared dimension. About 4-5x the best plain-JS kernel
-// on this kind of machine (10.6 vs 2.3 GFLOP/s for 128×576 · 576×1536, measured in scripts/bench).
+// The project's one WebAssembly SIMD matmul kernel, assembled here byte by byte (no toolchain, no binary
+// blob): C = A·Bᵀ in blocks of 4 rows of A × 2 rows of B, f32x4 multiply-adds along the shared dimension.
+// The attention forward pass (y = x·Wᵀ) and the training run (every C[m,n] (+)= A[m,k]·B[n,k]ᵀ) both use it.
+// About 4-5x the best plain-JS kernel on this kind of machine (10.6 vs 2.3 GFLOP/s for 128×576 · 576×1536,
+// scripts/bench/attention.mjs); 11 live v128 values, so it fits x86-64's 16 vector registers (a 4×4 block
+// with 16 accumulators spilled and ran at 9–15 GFLOP/s against this one's 11–22).
 // Binary format: WebAssembly Core Specification 2.0, §5 (binary) and the SIMD opcode table.
 
 /** The slice of the WebAssembly JS API this module uses (the core's lib settings have no DOM types). */
@@ -149,30 +152,43 @@ export function wasmMatmulAvailable(): boolean {
 }
 
 /**
- * y = x Wᵀ (+ bias) with the SIMD kernel: x is rows × inDim, w is outDim × inDim. Operands are copied into
- * the kernel's memory padded to the block sizes (the copy costs ~2% of the multiply for model-sized layers).
- * Returns undefined when the kernel is unavailable or the operands do not fit in 4 GiB.
+ * C[m,n] = A[m,k]·B[n,k]ᵀ with the SIMD kernel, or C += A·Bᵀ when `accumulate`. Operands are copied into
+ * the kernel's memory padded to the block sizes (the copy costs ~2% of the multiply for model-sized
+ * layers). Returns false, leaving `out` untouched, when the kernel is unavailable or the operands do not
+ * fit in 4 GiB.
  */
+export function matmulABtWasm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array, accumulate = false): boolean {
+  const kern = getKernel();
+  if (!kern) return false;
+  const mP = Math.ceil(m / 4) * 4;
+  const nP = Math.ceil(n / 2) * 2;
+  const kP = Math.ceil(k / 4) * 4;
+  const aFloats = mP * kP;
+  const bFloats = nP * kP;
+  const needed = (aFloats + bFloats + mP * nP) * 4;
+  if (needed > 2 ** 32 - 65536) return false;
+  const have = kern.memory.buffer.byteLength;
+  if (needed > have) kern.memory.grow(Math.ceil((needed - have) / 65536));
+  const mem = new Float32Array(kern.memory.buffer);
+  copyPadded(mem, 0, a, m, k, mP, kP);
+  copyPadded(mem, aFloats, b, n, k, nP, kP);
+  kern.matmul(0, aFloats * 4, (aFloats + bFloats) * 4, mP, kP, nP);
+  const cBase = aFloats + bFloats;
+  if (accumulate) {
+    for (let r = 0; r < m; r++) {
+      const src = cBase + r * nP;
+      const dst = r * n;
+      for (let c = 0; c < n; c++) out[dst + c] += mem[src + c];
+    }
+  } else if (nP === n) out.set(mem.subarray(cBase, cBase + m * n));
+  else for (let r = 0; r < m; r++) out.set(mem.subarray(cBase + r * nP, cBase + r * nP + n), r * n);
+  return true;
+}
+
+/** y = x Wᵀ (+ bias), x being rows × inDim and w outDim × inDim, with the SIMD kernel; undefined where it cannot run. */
 export function linearWasm(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array | undefined {
-  const k = getKernel();
-  if (!k) return undefined;
-  const rowsP = Math.ceil(rows / 4) * 4;
-  const outP = Math.ceil(outDim / 2) * 2;
-  const inP = Math.ceil(inDim / 4) * 4;
-  const xFloats = rowsP * inP;
-  const wFloats = outP * inP;
-  const needed = (xFloats + wFloats + rowsP * outP) * 4;
-  if (needed > 2 ** 32 - 65536) return undefined;
-  const have = k.memory.buffer.byteLength;
-  if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536));
-  const mem = new Float32Array(k.memory.buffer);
-  copyPadded(mem, 0, x, rows, inDim, rowsP, inP);
-  copyPadded(mem, xFloats, w, outDim, inDim, outP, inP);
-  k.matmul(0, xFloats * 4, (xFloats + wFloats) * 4, rowsP, inP, outP);
   const y = new Float32Array(rows * outDim);
-  const yBase = xFloats + wFloats;
-  if (outP === outDim) y.set(mem.subarray(yBase, yBase + rows * outDim));
-  else for (let r = 0; r < rows; r++) y.set(mem.subarray(yBase + r * outP, yBase + r * outP + outDim), r * outDim);
+  if (!matmulABtWasm(x, w, rows, inDim, outDim, y)) return undefined;
   if (bias) {
     for (let r = 0; r < rows; r++) for (let o = 0; o < outDim; o++) y[r * outDim + o] += bias[o];
   }
