@@ -6,6 +6,7 @@ import { trainBpe } from '../core/bpe/trainer';
 import { decomposedHangulSyllables } from '../core/tokenizers/korean';
 import { countTokens, tokenBytes, tokenizeInChunks, wordSpans } from '../core/tokenizers/tokenize';
 import { TokenizerError } from '../core/tokenizers/types';
+import type { PackedTokens } from '../shared/protocol';
 import type { ReportProgress } from './workerHost';
 
 /** Input of `tokenizeText`. */
@@ -15,20 +16,13 @@ export interface TokenizeJobInput {
 }
 
 /** Output of `tokenizeText`: spans as typed arrays plus the bytes of every distinct id. */
-export interface TokenizeJobOutput {
-  tokenizerId: string;
-  ids: Int32Array;
-  starts: Int32Array;
-  ends: Int32Array;
+export interface TokenizeJobOutput extends PackedTokens {
+  /** UTF-8 range of each token (the host keeps these; the webview derives them from the pieces). */
   byteStarts: Int32Array;
   byteEnds: Int32Array;
-  pieceIds: Int32Array;
-  pieceOffsets: Int32Array;
-  pieceBytes: Uint8Array;
   /** Token count of the text composed to NFC, when it holds decomposed Korean. */
   nfcTokens?: number;
   decomposedSyllables: number;
-  elapsedMs: number;
 }
 
 /** Tokenizes the text chunk by chunk (progress between chunks) and packs the result for the panel. */

@@ -362,24 +362,32 @@ export interface TokenizerChoice {
 }
 
 /** The tokens of the text as parallel typed arrays, so 50,000 tokens stay cheap to post and draw. */
-export interface TokenizationView {
-  /** Changes whenever the tokens change (the webview rebuilds its rows only then). */
-  revision: number;
+/**
+ * A tokenization packed into typed arrays (transferable, cheap to post): what the compute worker
+ * returns and the tokenizer panel posts to its webview.
+ */
+export interface PackedTokens {
   tokenizerId: string;
   ids: Int32Array;
-  /** UTF-16 range of each token in the snapshot's text (tokens that split a character share it). */
+  /** UTF-16 range of each token in the text (tokens that split a character share it). */
   starts: Int32Array;
   ends: Int32Array;
   /**
    * The bytes of each distinct id: pieceIds[k] spells pieceBytes[pieceOffsets[k] .. pieceOffsets[k + 1]).
-   * Token i's UTF-8 range follows from these lengths (tokens tile the bytes), so it is not sent: every
-   * byte posted costs time on the way to the webview.
+   * Token i's UTF-8 range follows from these lengths (tokens tile the bytes), so the webview is not sent
+   * it: every byte posted costs time on the way to the webview.
    */
   pieceIds: Int32Array;
   pieceOffsets: Int32Array;
   pieceBytes: Uint8Array;
   /** Tokenization time in the worker. */
   elapsedMs: number;
+}
+
+/** The tokens of a tokenizer snapshot. */
+export interface TokenizationView extends PackedTokens {
+  /** Changes whenever the tokens change (the webview rebuilds its rows only then). */
+  revision: number;
 }
 
 /** Counts of the tokenized text. */
