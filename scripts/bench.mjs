@@ -3,13 +3,11 @@
 //   - the size of dist/extension.js and of the .vsix
 //   - every scripts/bench/*.mjs (each feature's own benchmarks)
 // LLM_LENS_BENCH=tokenize,kvcache runs only those feature benchmarks.
-import { runTests } from '@vscode/test-electron';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchVersion as version, root, runInExtensionHost } from './lib/hostBench.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const only = (process.env.LLM_LENS_BENCH ?? '').split(',').filter(Boolean);
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
@@ -19,22 +17,12 @@ if (only.length === 0 || only.includes('extension')) {
   execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: 'ignore' });
   console.log(`dist/extension.js size (production): ${kib(statSync(join(root, 'dist', 'extension.js')).size)}`);
   console.log(`llm-lens.vsix size: ${(statSync(join(root, 'llm-lens.vsix')).size / 1024 / 1024).toFixed(2)} MiB`);
-  const version = process.env.LLM_LENS_VSCODE ?? '1.139.1';
-  const results = join(root, 'test-results', 'bench-activation.json');
   const runs = [];
   for (let i = 0; i < 3; i++) {
-    rmSync(results, { force: true });
-    await runTests({
-      vscodeExecutablePath: join(root, 'scripts', 'vscode-launcher.sh'),
-      extensionDevelopmentPath: root,
-      extensionTestsPath: join(root, 'dist-test', 'support', 'activationBench.js'),
-      launchArgs: [join(root, 'test', 'fixtures', 'workspace')],
-      extensionTestsEnv: { LLM_LENS_VSCODE: version, LLM_LENS_RESULTS: results },
-    });
-    runs.push(JSON.parse(readFileSync(results, 'utf8')));
+    const run = await runInExtensionHost('activationBench');
+    if (run) runs.push(run);
   }
-  // Back to the development build (with source maps) for tests.
-  execFileSync('node', ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+  if (runs.length === 0) throw new Error('activation benchmark: no run finished');
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(`activation time, bundle load + activate() (VS Code ${version}, median of ${runs.length}): ${median(runs.map((r) => r.activationMs)).toFixed(1)} ms (target < 50 ms)`);
   const own = runs.map((r) => r.bundleEvaluationMs + r.activateBodyMs);

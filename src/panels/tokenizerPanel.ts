@@ -64,9 +64,11 @@ export interface TokenizerPanelTimings {
   requestedAt: number;
   /** When its tokens came back from the worker and were posted to the webview. */
   postedAt: number;
-  /** Revision of the last tokenization the webview reported drawn, and when. */
+  /** Revision of the last tokenization the webview reported drawn, and when its report arrived. */
   paintedRevision: number;
   paintedAt: number;
+  /** When the webview drew it, by its own clock (Unix epoch ms; compare with performance.timeOrigin + performance.now()). */
+  paintedAtEpochMs: number;
   /** The webview's own time to draw that revision (from receiving the snapshot to the frame). */
   renderMs: number;
 }
@@ -95,7 +97,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
   /** The selection this panel set in an editor (live mode must not re-tokenize it). */
   private ownSelection: { uri: string; start: number; end: number } | undefined;
   /** Timings for tests and benchmarks. */
-  readonly timings: TokenizerPanelTimings = { requestedAt: 0, postedAt: 0, paintedRevision: -1, paintedAt: 0, renderMs: 0 };
+  readonly timings: TokenizerPanelTimings = { requestedAt: 0, postedAt: 0, paintedRevision: -1, paintedAt: 0, paintedAtEpochMs: 0, renderMs: 0 };
 
   private constructor(webviewPanel: vscode.WebviewPanel, services: Services, tokenizerId: string) {
     super('tokenizer', webviewPanel, services);
@@ -344,6 +346,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
         if (request.revision === this.revision && this.timings.paintedRevision !== request.revision) {
           this.timings.paintedRevision = request.revision;
           this.timings.paintedAt = performance.now();
+          this.timings.paintedAtEpochMs = request.paintedAt;
           this.timings.renderMs = request.renderMs;
           this.startComparison(request.revision);
         }

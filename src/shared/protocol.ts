@@ -488,8 +488,12 @@ export type TokenizerRequest =
   | { type: 'trainBpe' }
   /** Show the trained BPE after `step` merges. */
   | { type: 'trainStep'; step: number }
-  /** The webview has drawn tokenization `revision` (first paint; tests and benchmarks read it), in `renderMs` of its own work. */
-  | { type: 'rendered'; revision: number; renderMs: number };
+  /**
+   * The webview has drawn tokenization `revision` (first paint; tests and benchmarks read it), in `renderMs`
+   * of its own work, at `paintedAt` (Unix epoch ms: performance.timeOrigin + performance.now(), a clock the
+   * host shares, being on the same machine).
+   */
+  | { type: 'rendered'; revision: number; renderMs: number; paintedAt: number };
 
 /** Validates a Tokenization panel request (ranges are checked by the host against its state). */
 export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequest | undefined {
@@ -514,7 +518,8 @@ export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequ
     case 'rendered': {
       const revision = intIn(m.revision, 0, Number.MAX_SAFE_INTEGER);
       const renderMs = numberIn(m.renderMs, 0, 3_600_000);
-      return revision === undefined || renderMs === undefined ? undefined : { type: 'rendered', revision, renderMs };
+      const paintedAt = numberIn(m.paintedAt, 0, 1e15);
+      return revision === undefined || renderMs === undefined || paintedAt === undefined ? undefined : { type: 'rendered', revision, renderMs, paintedAt };
     }
     default:
       return undefined;

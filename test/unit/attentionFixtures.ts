@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSafetensors, type TensorToWrite, type WritableDtype } from '../../src/core/attention/safetensorsWriter';
 
-/** A seeded PRNG (mulberry32) so every run builds the same models. */
+/** A seeded PRNG (mulberry32) so every run builds the same models and random inputs reproduce. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -9,7 +9,10 @@ test('tokenizer panel requests: well-formed messages pass through', () => {
   assert.deepEqual(parseRequest('tokenizer', { type: 'focusToken', index: 0 }), { type: 'focusToken', index: 0 });
   assert.deepEqual(parseRequest('tokenizer', { type: 'trainBpe' }), { type: 'trainBpe' });
   assert.deepEqual(parseRequest('tokenizer', { type: 'trainStep', step: 300 }), { type: 'trainStep', step: 300 });
-  assert.deepEqual(parseRequest('tokenizer', { type: 'rendered', revision: 3, renderMs: 12.5 }), { type: 'rendered', revision: 3, renderMs: 12.5 });
+  assert.deepEqual(
+    parseRequest('tokenizer', { type: 'rendered', revision: 3, renderMs: 12.5, paintedAt: 1_796_000_000_000.25 }),
+    { type: 'rendered', revision: 3, renderMs: 12.5, paintedAt: 1_796_000_000_000.25 },
+  );
   assert.deepEqual(parseRequest('tokenizer', { type: 'cancel' }), { type: 'cancel' });
 });
 
@@ -27,7 +30,9 @@ test('tokenizer panel requests: malformed or hostile messages are rejected', () 
     { type: 'focusToken', index: '3' },
     { type: 'trainStep', step: 1e9 },
     { type: 'rendered', revision: 1 },
-    { type: 'rendered', revision: 1, renderMs: -1 },
+    { type: 'rendered', revision: 1, renderMs: -1, paintedAt: 1 },
+    { type: 'rendered', revision: 1, renderMs: 1 },
+    { type: 'rendered', revision: 1, renderMs: 1, paintedAt: 'now' },
     { type: 'runCommand', command: 'llmLens.showWelcome' },
     { type: 'constructor' },
   ];

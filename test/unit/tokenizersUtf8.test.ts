@@ -4,19 +4,8 @@ import { buildAlignment } from '../../src/core/tokenizers/alignment';
 import { decomposedHangulSyllables } from '../../src/core/tokenizers/korean';
 import { chunkBoundaries } from '../../src/core/tokenizers/tokenize';
 import { ByteAlignment, decodeWholeUtf8, utf8Length, walkRanges } from '../../src/core/tokenizers/utf8';
+import { rng } from './attentionFixtures';
 import { CORPUS, referenceRanges } from './tokenizersCorpus';
-
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random byte lengths (1-5) adding up to `total`, like tokens that may split characters. */
 function randomPieces(total: number, next: () => number): number[] {

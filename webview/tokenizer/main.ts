@@ -630,7 +630,12 @@ function render(s: TokenizerSnapshot): void {
     if (s.tokenization) {
       const painted = s.tokenization.revision;
       // Reported after the frame is drawn: the host measures command-to-first-paint with it.
-      requestAnimationFrame(() => window.setTimeout(() => send({ type: 'rendered', revision: painted, renderMs: performance.now() - received }), 0));
+      requestAnimationFrame(() =>
+        window.setTimeout(() => {
+          const now = performance.now();
+          send({ type: 'rendered', revision: painted, renderMs: now - received, paintedAt: performance.timeOrigin + now });
+        }, 0),
+      );
     }
   }
   tokensSection.hidden = !s.tokenization;
