@@ -34,7 +34,8 @@ settings="$state/user/User/settings.json"
   "extensions.autoCheckUpdates": false,
   "chat.disableAIFeatures": true,
   "security.workspace.trust.enabled": false,
-  "git.openRepositoryInParentFolders": "never"
+  "git.openRepositoryInParentFolders": "never",
+  "workbench.secondarySideBar.defaultVisibility": "hidden"
 }
 JSON
 if [ "$version" = 1.100.3 ]; then

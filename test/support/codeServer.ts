@@ -63,6 +63,8 @@ export const quietSettings: Record<string, unknown> = {
   'security.workspace.trust.enabled': false,
   'window.restoreWindows': 'none',
   'git.enabled': false,
+  // VS Code 1.139 opens an empty secondary side bar (for chat) beside every workspace.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /** Options of a code-server run. */

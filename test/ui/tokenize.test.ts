@@ -69,9 +69,13 @@ test('LLM Lens: Tokenize Selection shows chips, details, the comparison table an
   await view.locator('.token-rows .chip').nth(1).hover();
   await view.locator('.details .detail-title').waitFor();
   assert.match((await view.locator('.details').textContent()) ?? '', /Id\s*\d+.*Bytes/s);
-  // Hovering may have scrolled the page: show it from the top for the screenshot.
-  await view.locator('.token-viewport').evaluate((e) => (e.scrollLeft = 0));
-  await view.locator('h1').evaluate((e) => e.scrollIntoView());
+  // Hovering scrolled the page and the token view (its long lines scroll sideways, like an editor's):
+  // bring the view's top-left corner into sight, so the hover below needs no scrolling, for the screenshot.
+  await view.locator('.token-viewport').evaluate((e) => {
+    e.scrollLeft = 0;
+    e.scrollTop = 0;
+    e.scrollIntoView({ block: 'start' });
+  });
   await view.locator('.token-rows .chip').nth(1).hover();
   await view.locator('.details .detail-title').waitFor();
   await screenshot(page, 'tokenize-chips');
