@@ -1,10 +1,10 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeByteModel } from '../integration/attentionFixture';
 import { extensionRoot } from '../support/codeServer';
-import { activeWebview, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { activeWebview, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 // A dark theme (the other attention UI test runs in the default light one).
 const embedded = existsSync(join(extensionRoot, 'data', 'embedded-model', 'model.safetensors'));
@@ -22,7 +22,7 @@ after(async () => {
   await workbench?.close();
 });
 
-test('the Attention panel in a dark theme: mean over heads, step view asks for one head', async () => {
+uiTest('the Attention panel in a dark theme: mean over heads, step view asks for one head', { workbench: () => workbench }, async () => {
   const { page } = workbench;
   await openFile(page, 'sum.ts');
   await page.locator('.monaco-editor .view-lines').first().click();

@@ -1,10 +1,10 @@
 // The glossary in the real workbench, started in Korean: a hover shows the Korean entry, and the walkthrough
 // "Learn LLM basics with LLM Lens" opens and runs a chapter. Screenshots: test-results/ui/glossary-*.png.
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { glossaryEntry } from '../../src/core/glossary/glossary';
-import { activeWebview, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { activeWebview, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 let workbench: Workbench;
 
@@ -47,7 +47,7 @@ async function hoverOver(page: Page, needle: string): Promise<void> {
   await page.mouse.move(point.x, point.y, { steps: 4 });
 }
 
-test('hovering GQA in a Markdown file shows the Korean glossary entry when VS Code is in Korean', async () => {
+uiTest('hovering GQA in a Markdown file shows the Korean glossary entry when VS Code is in Korean', { workbench: () => workbench }, async () => {
   const { page } = workbench;
   await openFile(page, 'notes.md');
   const gqa = glossaryEntry('gqa');
@@ -72,7 +72,7 @@ test('hovering GQA in a Markdown file shows the Korean glossary entry when VS Co
   await page.mouse.move(10, 10);
 });
 
-test('the walkthrough "Learn LLM basics with LLM Lens" opens in Korean and a step opens its panel', async () => {
+uiTest('the walkthrough "Learn LLM basics with LLM Lens" opens in Korean and a step opens its panel', { workbench: () => workbench }, async () => {
   const { page } = workbench;
   await runCommand(page, 'Welcome: Open Walkthrough');
   const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'LLM Lens로 LLM 기초 배우기' }).first();
@@ -97,7 +97,7 @@ test('the walkthrough "Learn LLM basics with LLM Lens" opens in Korean and a ste
   await walkthrough.locator('.getting-started-step', { hasText: 'KV 캐시, MQA와 GQA' }).locator('.codicon.complete').first().waitFor({ timeout: 10_000 });
 });
 
-test('LLM Lens: Open Glossary shows the chapters in Korean and filters by search', async () => {
+uiTest('LLM Lens: Open Glossary shows the chapters in Korean and filters by search', { workbench: () => workbench }, async () => {
   const { page } = workbench;
   await runCommand(page, 'LLM Lens: 용어집 열기');
   const view = activeWebview(page);

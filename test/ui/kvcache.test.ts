@@ -1,6 +1,6 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeWebview, openWorkbench, reportFailure, runCommand, screenshot, type Workbench } from './workbench';
+import { activeWebview, openWorkbench, reportFailure, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 // Gemma-2-9B's published config.json (the fields that matter plus some that must be ignored).
 const GEMMA_CONFIG = JSON.stringify(
@@ -33,7 +33,7 @@ after(async () => {
   await workbench?.close();
 });
 
-test('LLM Lens: Show KV Cache Memory — variants, validation, GQA slider, copy, and a config.json from the explorer', async () => {
+uiTest('LLM Lens: Show KV Cache Memory — variants, validation, GQA slider, copy, and a config.json from the explorer', { workbench: () => workbench }, async () => {
   const { page } = workbench;
   await runCommand(page, 'LLM Lens: Show KV Cache Memory');
   const view = activeWebview(page);

@@ -1,6 +1,6 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeWebview, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { activeWebview, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 let workbench: Workbench;
 
@@ -12,7 +12,7 @@ after(async () => {
   await workbench?.close();
 });
 
-test('the KV-cache panel in a dark theme: DeepSeek-V3 with its MLA variant, int4 cache, keyboard-read chart', async () => {
+uiTest('the KV-cache panel in a dark theme: DeepSeek-V3 with its MLA variant, int4 cache, keyboard-read chart', { workbench: () => workbench }, async () => {
   const { page } = workbench;
   await runCommand(page, 'LLM Lens: Show KV Cache Memory');
   const view = activeWebview(page);

@@ -1,9 +1,9 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { get_encoding } from '@dqbd/tiktoken';
-import { activeWebview, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { activeWebview, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 // Code with Korean, an emoji (split into byte fragments by o200k) and a tab: everything the chips must show.
 const SAMPLE = [
@@ -38,7 +38,7 @@ after(async () => {
   await workbench?.close();
 });
 
-test('LLM Lens: Tokenize Selection shows chips, details, the comparison table and the BPE stepper', { timeout: 400_000 }, async () => {
+uiTest('LLM Lens: Tokenize Selection shows chips, details, the comparison table and the BPE stepper', { workbench: () => workbench, timeout: 400_000 }, async () => {
   const { page } = workbench;
   await openFile(page, 'greet.ts');
   // Nothing selected: the whole document is tokenized.
@@ -122,15 +122,9 @@ test('LLM Lens: Tokenize Selection shows chips, details, the comparison table an
   await view.locator('vscode-checkbox', { hasText: 'Live' }).click();
 });
 
-test('50,000 tokens: only the visible rows are drawn, and scrolling and the keyboard stay fast', { timeout: 600_000 }, async () => {
+uiTest('50,000 tokens: only the visible rows are drawn, and scrolling and the keyboard stay fast', { workbench: () => workbench, timeout: 600_000 }, async () => {
   const { page } = workbench;
-  // Quick Open (F1 works wherever the focus is; without '>' it searches files), waiting for big.js itself.
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-  await page.locator('.quick-input-widget input').fill('big.js');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big.js' }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: 'big.js' }).first().waitFor();
+  await openFile(page, 'big.js');
   await runCommand(page, 'LLM Lens: Tokenize Selection');
   const view = activeWebview(page);
   const stat = view.locator('.stat[data-stat="tokens"] .stat-value');

@@ -1,6 +1,6 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeWebview, openFile, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { activeWebview, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 // The Tokenization panel in the dark high-contrast theme (the other UI test runs in the default light one):
 // chips lose their tints and keep palette-coloured outlines, so token boundaries stay visible.
@@ -16,7 +16,7 @@ after(async () => {
   await workbench?.close();
 });
 
-test('the Tokenization panel in a high-contrast theme: outlined chips, readable table', { timeout: 400_000 }, async () => {
+uiTest('the Tokenization panel in a high-contrast theme: outlined chips, readable table', { workbench: () => workbench, timeout: 400_000 }, async () => {
   const { page } = workbench;
   await openFile(page, 'hello.py');
   await runCommand(page, 'LLM Lens: Tokenize Selection');
