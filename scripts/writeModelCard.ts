@@ -69,8 +69,9 @@ export function renderModelCard(s: Summary, heads: { windows: number; reports: H
   L.push(`- AdamW (betas ${t.betas.join(', ')}, weight decay ${t.weightDecay} on matrices), learning rate ${t.maxLr} with ${t.warmupSteps} warm-up steps`);
   L.push(`  then cosine decay to ${t.minLr}, gradient clipping at norm ${t.gradClip}; seed ${t.seed}.`);
   L.push(`- ${t.steps} steps of ${t.batch} × ${t.ctx} tokens = ${t.tokensSeen.toLocaleString('en-US')} tokens (${(t.tokensSeen / s.corpus.trainTokens).toFixed(2)} epochs).`);
-  L.push(`- Training time ${(t.seconds / 60).toFixed(1)} min (summed over the phases below), ${t.tokensPerSecond} tokens/s on average, on a ${t.hardware ?? '2-core CPU'} shared with other jobs.`);
   const phaseList = t.phases ?? [];
+  const summed = phaseList.length > 1 ? ' (summed over the phases below)' : '';
+  L.push(`- Training time ${(t.seconds / 60).toFixed(1)} min${summed}, ${t.tokensPerSecond} tokens/s on average, on a ${t.hardware ?? '2-core CPU'} (wall time depends on what else runs on the machine).`);
   if (phaseList.length > 1 && loss.length > 0) {
     L.push('- Phases of this run (speed from the loss log):');
     phaseList.forEach((p, i) => {
