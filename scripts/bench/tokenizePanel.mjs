@@ -12,7 +12,7 @@ if (!r) {
 }
 console.log(`tokenize panel selection size (VS Code ${version}): ${r.tokens} tokens`);
 console.log(`tokenize command to first paint, warm (median of ${r.warmRuns.length}): ${r.warmFirstPaintMs.toFixed(0)} ms (target <= 300 ms)`);
-console.log(`tokenize command to first paint, cold (panel creation, worker start, vocabulary load): ${r.coldFirstPaintMs.toFixed(0)} ms, of which tokens posted at ${r.coldPostedMs.toFixed(0)} ms, webview drawing ${r.coldRenderMs.toFixed(0)} ms`);
+console.log(`tokenize command to first paint, cold (first run: the panel is created; the worker and vocabulary are usually those the status bar count started): ${r.coldFirstPaintMs.toFixed(0)} ms, of which tokens posted at ${r.coldPostedMs.toFixed(0)} ms, webview drawing ${r.coldRenderMs.toFixed(0)} ms`);
 console.log(`tokenize command to the webview's report of its paint reaching the host, warm (median): ${r.warmReportedMs.toFixed(0)} ms`);
 console.log(`tokenize command to tokens posted to the webview, warm (median): ${r.warmPostedMs.toFixed(0)} ms`);
 console.log(`tokenize webview drawing, snapshot received to frame, warm (median): ${r.warmRenderMs.toFixed(0)} ms`);

@@ -19,6 +19,11 @@ export interface RunOptions {
    * are reused. Without a key the least busy worker is used.
    */
   affinity?: string;
+  /**
+   * A softer affinity: the job runs on that key's worker when it is idle (its caches are warm), else on
+   * the least busy one, so it never waits behind a long job.
+   */
+  prefer?: string;
 }
 
 /** The error a cancelled job rejects with. */
@@ -74,7 +79,7 @@ export class ComputePool<T extends JobTable> {
     type O = Awaited<ReturnType<T[N]>>;
     if (this.disposed) return Promise.reject(new Error('the compute pool is disposed'));
     if (options.cancel?.isCancellationRequested) return Promise.reject(new JobCancelledError());
-    const slotIndex = this.pickSlot(options.affinity);
+    const slotIndex = this.pickSlot(options.affinity, options.prefer);
     const slot = this.slots[slotIndex];
     const worker = this.workerOf(slotIndex);
     const id = this.nextId++;
@@ -100,15 +105,21 @@ export class ComputePool<T extends JobTable> {
     });
   }
 
-  private pickSlot(affinity: string | undefined): number {
-    if (affinity !== undefined) {
-      let hash = 0;
-      for (let i = 0; i < affinity.length; i++) hash = (hash * 31 + affinity.charCodeAt(i)) >>> 0;
-      return hash % this.slots.length;
+  private pickSlot(affinity: string | undefined, prefer: string | undefined): number {
+    if (affinity !== undefined) return this.slotOfKey(affinity);
+    if (prefer !== undefined) {
+      const preferred = this.slotOfKey(prefer);
+      if (this.slots[preferred].pending.size === 0) return preferred;
     }
     let best = 0;
     for (let i = 1; i < this.slots.length; i++) if (this.slots[i].pending.size < this.slots[best].pending.size) best = i;
     return best;
+  }
+
+  private slotOfKey(key: string): number {
+    let hash = 0;
+    for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
+    return hash % this.slots.length;
   }
 
   private workerOf(index: number): Worker {

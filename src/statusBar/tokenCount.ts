@@ -89,9 +89,10 @@ export class TokenCountStatus implements vscode.Disposable {
       this.item.show();
       return;
     }
-    // No affinity: the least busy worker counts, so a long panel job never holds up the status bar
-    // (each worker loads the default tokenizer's vocabulary once).
-    const pending = this.pool.run('countTokens', { tokenizerId, texts });
+    // The tokenizer panel's worker when it is idle (the vocabulary loaded for the status bar at startup
+    // is then warm for the panel's first run), else the least busy one, so a long panel job never holds
+    // up the status bar (each worker loads the default tokenizer's vocabulary at most once).
+    const pending = this.pool.run('countTokens', { tokenizerId, texts }, { prefer: 'tokenizer' });
     const hostMs = performance.now() - started;
     let count: number;
     try {

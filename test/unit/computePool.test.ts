@@ -77,3 +77,23 @@ test('jobs with the same affinity key run on the same worker', async () => {
     pool.dispose();
   }
 });
+
+test('a preferred key runs on its worker while that worker is idle, else on the least busy one', async () => {
+  const pool = new ComputePool<typeof fixtureJobs>(workerScript, 2);
+  try {
+    const home = await pool.run('threadId', undefined, { affinity: 'vocab' });
+    // Idle: the preferred worker takes it (its caches are warm).
+    for (let i = 0; i < 3; i++) assert.equal(await pool.run('threadId', undefined, { prefer: 'vocab' }), home);
+    // Busy with a long job: the other worker takes it, without waiting for the long job.
+    const source = cancelSource();
+    let spinDone = false;
+    const spinning = pool.run('spin', { ms: 20_000 }, { affinity: 'vocab', cancel: source.signal }).finally(() => (spinDone = true));
+    const other = await pool.run('threadId', undefined, { prefer: 'vocab' });
+    assert.notEqual(other, home);
+    assert.equal(spinDone, false, 'answered while the long job still ran, not queued behind it');
+    source.cancel();
+    await assert.rejects(spinning, JobCancelledError);
+  } finally {
+    pool.dispose();
+  }
+});
