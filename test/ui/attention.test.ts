@@ -24,6 +24,7 @@ uiTest('Show Attention for Selection: grid of layers × heads, heatmap with hove
   const { page } = workbench;
   await openFile(page, 'mean.ts');
   await page.locator('.monaco-editor .view-lines').first().click();
+  await page.locator('.monaco-editor.focused').first().waitFor();
   await page.keyboard.press('Control+A');
   await runCommand(page, 'LLM Lens: Show Attention for Selection');
   const view = activeWebview(page);

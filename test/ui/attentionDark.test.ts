@@ -26,6 +26,7 @@ uiTest('the Attention panel in a dark theme: mean over heads, step view asks for
   const { page } = workbench;
   await openFile(page, 'sum.ts');
   await page.locator('.monaco-editor .view-lines').first().click();
+  await page.locator('.monaco-editor.focused').first().waitFor();
   await page.keyboard.press('Control+A');
   await runCommand(page, 'LLM Lens: Show Attention for Selection');
   const view = activeWebview(page);

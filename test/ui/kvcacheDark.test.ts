@@ -1,4 +1,4 @@
-import { after, before } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { activeWebview, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
@@ -39,4 +39,17 @@ uiTest('the KV-cache panel in a dark theme: DeepSeek-V3 with its MLA variant, in
   await screenshot(page, 'kvcache-dark');
   await view.locator('[data-testid="formula"]').scrollIntoViewIfNeeded();
   await screenshot(page, 'kvcache-dark-chart');
+});
+
+test('after a window reload the KV-cache panel comes back with the model and cache type it showed', async () => {
+  const { page } = workbench;
+  await runCommand(page, 'Developer: Reload Window');
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  const view = activeWebview(page);
+  // Restored by its serializer from the webview's saved state: DeepSeek-V3 with an int4 cache.
+  const mla = view.locator('.card[data-variant="MLA"]');
+  await mla.locator('.bytes[title="17,568 bytes"]').waitFor({ timeout: 90_000 });
+  assert.equal(await view.locator('.card.variant').count(), 4);
+  assert.match((await view.locator('[data-testid="model-summary"]').textContent()) ?? '', /DeepSeek-V3/);
+  assert.equal(await page.locator('.tabs-container .tab', { hasText: 'KV Cache Memory' }).count(), 1, 'one panel, not a second one');
 });

@@ -112,8 +112,12 @@ uiTest('LLM Lens: Tokenize Selection shows chips, details, the comparison table 
 
   // Live mode: the panel follows the editor's selection (o200k count of the first line from tiktoken).
   await view.locator('vscode-checkbox', { hasText: 'Live' }).click();
+  // Focus the editor and wait for it: a key pressed while the focus is still moving is lost, and Shift+End
+  // would then extend the chip click's earlier selection instead of selecting the first line.
   await page.keyboard.press('Control+1');
+  await page.locator('.monaco-editor.focused').first().waitFor();
   await page.keyboard.press('Control+Home');
+  await page.locator('.statusbar-item', { hasText: /^\s*Ln 1, Col 1\s*$/ }).first().waitFor();
   await page.keyboard.press('Shift+End');
   const firstLine = SAMPLE.slice(0, SAMPLE.indexOf('\n'));
   const expected = o200kCount(firstLine);
