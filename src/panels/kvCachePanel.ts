@@ -277,7 +277,9 @@ export class KvCachePanel extends Panel<'kvcache'> {
       };
     } catch (error) {
       if (error instanceof KvCacheError && error.field === 'result') {
+        // Context × batch is what overflows: say so on both fields when the batch takes part.
         errors.seqLen = fieldMessage({ code: 'overflow' });
+        if (batch > 1) errors.batch = errors.seqLen;
         return { errors };
       }
       throw error;

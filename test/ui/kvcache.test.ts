@@ -63,6 +63,19 @@ uiTest('LLM Lens: Show KV Cache Memory — variants, validation, GQA slider, cop
   await view.locator('.card[data-variant="GQA"] dd', { hasText: /^16 GiB$/ }).first().waitFor();
   assert.equal(await view.locator('#error-seqLen').textContent(), '');
 
+  // A batch so large that context × batch passes 2^53 bytes: both fields say so, the numbers stay.
+  const batchField = view.locator('vscode-text-field[data-field="batch"] input');
+  await batchField.fill('1000000');
+  await view.locator('#error-batch', { hasText: 'Too large' }).waitFor();
+  await view.locator('#error-seqLen', { hasText: 'Too large' }).waitFor();
+  assert.doesNotMatch((await view.locator('body').textContent()) ?? '', /NaN|undefined|Infinity/);
+  // 100,000 sequences fit in exact arithmetic (the chart stops where they would not): 16 GiB · 100,000.
+  await batchField.fill('100000');
+  await view.locator('.card[data-variant="GQA"] dd', { hasText: /^1\.53 PiB$/ }).first().waitFor();
+  assert.equal(await view.locator('#error-batch').textContent(), '');
+  await batchField.fill('1');
+  await view.locator('.card[data-variant="GQA"] dd', { hasText: /^16 GiB$/ }).first().waitFor();
+
   // The GQA slider: one step left = 4 KV heads, each shared by 8 query heads, half the cache.
   const gqa = view.locator('input[data-field="gqaKvHeads"]');
   await gqa.focus();

@@ -208,6 +208,29 @@ test('the report rejects bad input with a field name instead of producing NaN', 
   assert.equal(kvCacheReport({ ...base, parameters: 0 }).weightsBytes, 0);
 });
 
+test('a large batch ends the chart where its bytes stop being exact; the numbers asked for stay exact', () => {
+  const p = preset('llama-3.1-8b');
+  const base = { shape: p.shape, parameters: p.parameters, seqLen: 131072, kvBytesPerElement: 2, weightsBytesPerElement: 2, budgets: [24 * GiB], chartMaxTokens: 1 << 20 };
+  // Batch 1: the chart runs to 1M tokens.
+  const one = kvCacheReport({ ...base, batch: 1 });
+  assert.equal(one.chartTokens.at(-1), 1 << 20);
+  // Batch 100,000: MHA at 1M tokens would be 512 KiB · 2^20 · 100,000 ≈ 5.6e16 B, past 2^53 − 1 ≈ 9.0e15.
+  const many = kvCacheReport({ ...base, batch: 100_000 });
+  // GQA at 131,072 tokens: 128 KiB · 131,072 · 100,000 = 1,717,986,918,400,000 B, exact.
+  assert.equal(many.variants[1].kvBytes, 131072 * 131072 * 100_000);
+  const last = many.chartTokens.at(-1) ?? 0;
+  assert.ok(last >= 131072 && last < 1 << 20, `the chart ends at ${last} tokens`);
+  for (const v of many.variants) {
+    assert.equal(v.series.length, many.chartTokens.length);
+    for (const bytes of v.series) assert.ok(Number.isSafeInteger(bytes));
+  }
+  // The first point cut off would not have been exact for MHA (512 KiB per token).
+  const next = one.chartTokens[one.chartTokens.indexOf(last) + 1];
+  assert.ok(512 * KiB * next * 100_000 > Number.MAX_SAFE_INTEGER);
+  // When even the context asked for passes 2^53 − 1 bytes, the report refuses with the 'result' field.
+  assert.throws(() => kvCacheReport({ ...base, batch: 1_000_000 }), (e: unknown) => e instanceof KvCacheError && e.field === 'result');
+});
+
 test('binary units', () => {
   assert.equal(formatBinaryBytes(0), '0 B');
   assert.equal(formatBinaryBytes(512), '512 B');

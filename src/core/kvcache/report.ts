@@ -82,26 +82,43 @@ export function kvCacheReport(input: KvCacheReportInput): KvCacheReport {
   const windows = input.shape.slidingWindow === undefined ? [] : [input.shape.slidingWindow];
   const chartTokens = chartTokenAxis(input.chartMaxTokens, input.chartPoints ?? 160, windows);
   const opts = { batch: input.batch, bytesPerElement: input.kvBytesPerElement };
+  // The chart stops at its last context length whose bytes are exact for every variant: a large batch
+  // can pass 2^53 bytes at 1M tokens while the context asked for is far below that.
+  let chartLength = chartTokens.length;
+  const seriesOf = (shape: AttentionShape, split: ReturnType<typeof checkShape>, batch: number, bytesPerElement: number): number[] => {
+    const series: number[] = [];
+    for (let i = 0; i < chartLength; i++) {
+      try {
+        series.push(kvCacheBytesChecked(shape, split, chartTokens[i], batch, bytesPerElement));
+      } catch (error) {
+        if (!(error instanceof KvCacheError && error.field === 'result')) throw error;
+        chartLength = i;
+      }
+    }
+    return series;
+  };
+  const reports = variants.map((variant) => {
+    const breakdown = kvCacheBreakdown(variant.shape, { ...opts, seqLen: input.seqLen });
+    // The breakdown validated shape and options; the chart reuses that instead of re-checking 160 times.
+    const split = checkShape(variant.shape);
+    return {
+      kind: variant.kind,
+      isModel: variant.isModel,
+      shape: variant.shape,
+      kvBytes: breakdown.bytes,
+      totalBytes: safeSum(breakdown.bytes, weightsBytes),
+      bytesPerToken: kvBytesPerToken(variant.shape, input.kvBytesPerElement),
+      breakdown,
+      fits: budgets.map((budgetBytes) => maxContextForBudget(variant.shape, { ...opts, budgetBytes, weightsBytes })),
+      series: seriesOf(variant.shape, split, breakdown.batch, breakdown.bytesPerElement),
+      kvHeadOf: variant.shape.mla ? [] : kvHeadOf(variant.shape.queryHeads, variant.shape.kvHeads),
+    };
+  });
+  if (chartLength < 2) throw new KvCacheError('result', 'the chart would pass 2^53 − 1 bytes from its second point on');
   return {
     weightsBytes,
-    chartTokens,
+    chartTokens: chartTokens.slice(0, chartLength),
     gqaChoices: gqaKvHeadChoices(input.shape.queryHeads),
-    variants: variants.map((variant) => {
-      const breakdown = kvCacheBreakdown(variant.shape, { ...opts, seqLen: input.seqLen });
-      // The breakdown validated shape and options; the chart reuses that instead of re-checking 160 times.
-      const split = checkShape(variant.shape);
-      return {
-        kind: variant.kind,
-        isModel: variant.isModel,
-        shape: variant.shape,
-        kvBytes: breakdown.bytes,
-        totalBytes: safeSum(breakdown.bytes, weightsBytes),
-        bytesPerToken: kvBytesPerToken(variant.shape, input.kvBytesPerElement),
-        breakdown,
-        fits: budgets.map((budgetBytes) => maxContextForBudget(variant.shape, { ...opts, budgetBytes, weightsBytes })),
-        series: chartTokens.map((seqLen) => kvCacheBytesChecked(variant.shape, split, seqLen, breakdown.batch, breakdown.bytesPerElement)),
-        kvHeadOf: variant.shape.mla ? [] : kvHeadOf(variant.shape.queryHeads, variant.shape.kvHeads),
-      };
-    }),
+    variants: reports.map((report) => ({ ...report, series: report.series.slice(0, chartLength) })),
   };
 }
