@@ -204,8 +204,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      // The server may still be writing a cache (language packs) as it stops: retry the clean-up.
-      await new Promise((r) => setTimeout(r, 100));
+      // The server may still be writing a cache (language packs) as it stops: the clean-up retries.
       rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
