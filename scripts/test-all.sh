@@ -3,7 +3,8 @@
 # of tests — unit (plain Node), integration (inside the real extension host) and UI (Playwright on
 # the real workbench) — on VS Code 1.100.3 and 1.139.1. Last line: `N passed, N failed`.
 #   LLM_LENS_VSCODE_VERSIONS="1.139.1" npm test     one version only
-#   LLM_LENS_SKIP="ui"                              skip a kind (unit|integration|ui|vsix)
+#   LLM_LENS_SKIP="ui"                              skip a kind (unit|integration|ui|vsix|start)
+#   CI=1                                            set up code-server and Node 24 in an empty temporary cache
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,11 +16,22 @@ rm -rf "$results"; mkdir -p "$results"
 step() { printf '\n=== %s (%s) ===\n' "$*" "$(date +%H:%M:%S)"; }
 fail_setup() { echo "setup failed: $*"; echo "0 passed, 1 failed"; exit 1; }
 
+# On CI, prove the cold path every time: code-server and Node 24 go into an empty temporary cache
+# (the npm package cache may stay warm; Debian packages, once installed, stay on a machine).
+if [ -n "${CI:-}" ] && [ -z "${LLM_LENS_CACHE:-}" ]; then
+  LLM_LENS_CACHE=$(mktemp -d /tmp/llm-lens-cache.XXXX)
+  export LLM_LENS_CACHE
+  trap 'rm -rf "$LLM_LENS_CACHE"' EXIT
+  echo "CI: a cold setup into the empty cache $LLM_LENS_CACHE"
+fi
+
 step "setup"
+setup_started=$(date +%s)
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund || fail_setup "npm ci"; else npm install --no-audit --no-fund || fail_setup "npm install"; fi
 fi
-bash scripts/setup-vscode.sh "${versions[@]}" || fail_setup "scripts/setup-vscode.sh"
+bash scripts/setup-vscode.sh "${versions[@]}" || fail_setup "scripts/setup-vscode.sh (its error is above)"
+echo "setup took $(( $(date +%s) - setup_started )) s"
 
 step "package (.vsix)"
 if [[ "$skip" != *" vsix "* ]]; then
@@ -72,6 +84,11 @@ for v in "${versions[@]}"; do
     grep -ho 'FLAKY: "[^"]*"' "$results/ui-$v.tap" | sed "s/^/[VS Code $v] passed on a retry: /" >>"$results/flaky.txt" || true
   fi
 done
+
+if [[ "$skip" != *" start "* ]]; then
+  step "npm start serves the workbench (fresh state, same cache)"
+  if bash scripts/test-start.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
 
 echo
 echo "Screenshots: $results/ui/"
