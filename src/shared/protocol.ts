@@ -141,8 +141,24 @@ export interface KvCacheSnapshot {
   config: { label: string; uri: string; error?: string; shape?: KvShape } | null;
   /** Localized message per bad field. While any is set, the numbers below are those of the last valid inputs. */
   fieldErrors: Partial<Record<KvInputField, string>>;
-  /** The model the numbers describe. */
-  model: { label: string; source: string; parameters: number; contextLength: number | null; shape: KvShape };
+  /**
+   * 'current': the numbers are the inputs' own; 'stale': the same model's last valid numbers while a marked
+   * field is fixed; 'none': the model cannot be read (a broken config.json), so no numbers are shown at all.
+   */
+  numbers: 'current' | 'stale' | 'none';
+  /**
+   * The model the numbers describe. activeParameters: what one token runs through (< parameters for a
+   * mixture of experts); parametersNote: where an opened config's count comes from, or why there is none.
+   */
+  model: {
+    label: string;
+    source: string;
+    parameters: number;
+    activeParameters: number;
+    parametersNote: string | null;
+    contextLength: number | null;
+    shape: KvShape;
+  };
   /** The values the numbers were computed with. */
   used: { seqLen: number; batch: number; kvDtype: string; weightsDtype: string; gqaKvHeads: number | null };
   weightsBytes: number;
