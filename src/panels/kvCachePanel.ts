@@ -279,7 +279,8 @@ export class KvCachePanel extends Panel<'kvcache'> {
   /** Whether the numbers on screen are the inputs' own, the same model's last valid ones, or none at all. */
   private showing(errors?: Partial<Record<KvInputField, string>>): KvCacheSnapshot['numbers'] {
     const fieldErrors = errors ?? this.compute().errors;
-    if (this.last.modelKey !== this.modelKey()) return 'none';
+    // A config.json that does not read is no model at all, even if an earlier version of the file was.
+    if (fieldErrors.config !== undefined || this.last.modelKey !== this.modelKey()) return 'none';
     return Object.keys(fieldErrors).length === 0 ? 'current' : 'stale';
   }
 
