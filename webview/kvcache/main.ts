@@ -156,7 +156,7 @@ const workloadGrid = el('div', {
 });
 const staleNote = el('p', { className: 'stale-note', text: strings.staleNote, attrs: { role: 'alert' } });
 // Shown instead of every number when the model itself cannot be read: never another model's numbers.
-const noNumbersNote = el('p', { className: 'stale-note no-numbers', attrs: { role: 'alert', 'data-testid': 'no-numbers' } });
+const noNumbersNote = el('p', { className: 'no-numbers', attrs: { role: 'alert', 'data-testid': 'no-numbers' } });
 const cards = el('div', { className: 'cards', attrs: { 'data-testid': 'variant-cards' } });
 const chart = new MemoryChart(strings, fmt, num);
 const legend = el('div', { className: 'legend' });
