@@ -143,6 +143,8 @@ export class KvCachePanel extends Panel<'kvcache'> {
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped on every read of the config: a slow, older read never overwrites a newer one. */
   private readGeneration = 0;
+  /** The seq of the last inputs the webview sent and this panel applied. */
+  private inputsSeq = 0;
 
   private constructor(webviewPanel: vscode.WebviewPanel, services: Services, restore: unknown) {
     super('kvcache', webviewPanel, services);
@@ -241,6 +243,7 @@ export class KvCachePanel extends Panel<'kvcache'> {
         const shownBefore = this.showing();
         const changedModel = request.inputs.source !== previous.source || request.inputs.presetId !== previous.presetId;
         this.inputs = request.inputs;
+        if (request.seq !== undefined) this.inputsSeq = request.seq;
         if (changedModel) {
           // A new model has other valid GQA group counts; the custom form starts from the model shown.
           this.inputs = { ...this.inputs, gqaKvHeads: null };
@@ -297,6 +300,7 @@ export class KvCachePanel extends Panel<'kvcache'> {
       fieldErrors: errors,
       // Another model's numbers never stand under an error: a model that cannot be read shows none.
       numbers: this.showing(errors),
+      inputsSeq: this.inputsSeq,
       model: this.last.model,
       used: this.last.used,
       weightsBytes: this.last.report.weightsBytes,

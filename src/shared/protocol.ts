@@ -146,6 +146,8 @@ export interface KvCacheSnapshot {
    * field is fixed; 'none': the model cannot be read (a broken config.json), so no numbers are shown at all.
    */
   numbers: 'current' | 'stale' | 'none';
+  /** The seq of the last setInputs the host applied (0 before any). */
+  inputsSeq: number;
   /**
    * The model the numbers describe. activeParameters: what one token runs through (< parameters for a
    * mixture of experts); parametersNote: where an opened config's count comes from, or why there is none.
@@ -170,8 +172,11 @@ export interface KvCacheSnapshot {
 
 /** KV-cache panel requests. */
 export type KvCacheRequest =
-  /** The inputs changed (the complete set; the host validates every field). */
-  | { type: 'setInputs'; inputs: KvCacheInputs }
+  /**
+   * The inputs changed (the complete set; the host validates every field). seq counts the webview's
+   * sends, so it can tell a snapshot of older inputs from one of its latest (fast typing).
+   */
+  | { type: 'setInputs'; inputs: KvCacheInputs; seq?: number }
   /** Pick a config.json with a file dialog and use it. */
   | { type: 'pickConfig' }
   /** Copy the variant comparison to the clipboard as a Markdown table. */
@@ -673,7 +678,10 @@ function parseKvCacheRequest(m: Record<string, unknown>): KvCacheRequest | undef
   switch (m.type) {
     case 'setInputs': {
       const inputs = parseKvCacheInputs(m.inputs);
-      return inputs ? { type: 'setInputs', inputs } : undefined;
+      if (!inputs) return undefined;
+      if (m.seq === undefined) return { type: 'setInputs', inputs };
+      const seq = intIn(m.seq, 0, Number.MAX_SAFE_INTEGER);
+      return seq === undefined ? undefined : { type: 'setInputs', inputs, seq };
     }
     case 'pickConfig':
     case 'copyMarkdown':

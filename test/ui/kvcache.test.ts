@@ -274,6 +274,20 @@ uiTest('a workspace config.json at 480 px: counted parameters, the trained-conte
   writeFileSync(file, QWEN_CONFIG);
   await view.locator('.card.is-model[data-variant="GQA"] dd', { hasText: /^1\.75 GiB$/ }).first().waitFor({ timeout: 20_000 });
   assert.equal(await view.locator('[data-testid="no-numbers"]').isVisible(), false);
+
+  // Fast typing (15 ms a key) in one field and straight on into the next: no keystroke is lost on the way.
+  await seqLen.fill('');
+  await seqLen.pressSequentially('262144', { delay: 15 });
+  const batch = view.locator('vscode-text-field[data-field="batch"] input');
+  await batch.selectText();
+  await batch.pressSequentially('12', { delay: 15 });
+  await seqLen.focus();
+  await seqLen.press('End');
+  await seqLen.pressSequentially('0', { delay: 15 });
+  // 2,621,440 tokens × batch 12 × 57,344 B = 1,803,886,264,320 B = 1.64 TiB for the model's GQA.
+  await view.locator('.card.is-model[data-variant="GQA"] dd', { hasText: /^1\.64 TiB$/ }).first().waitFor({ timeout: 15_000 });
+  assert.equal(await seqLen.inputValue(), '2621440');
+  assert.equal(await batch.inputValue(), '12');
   await page.setViewportSize({ width: 1400, height: 900 });
   await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
 });

@@ -70,13 +70,15 @@ function labelledField(key: TextKey, label: string): HTMLElement {
 }
 
 let pending = false;
+/** How many setInputs were sent: a snapshot answering an older one must not bring older inputs back. */
+let sentSeq = 0;
 /** Sends the inputs once per frame at most (sliders fire faster than the screen redraws). */
 function sendInputs(): void {
   if (!inputs || pending) return;
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
-    if (inputs) send({ type: 'setInputs', inputs });
+    if (inputs) send({ type: 'setInputs', inputs, seq: ++sentSeq });
   });
 }
 
@@ -576,11 +578,15 @@ function persist(): void {
 function render(s: KvCacheSnapshot): void {
   snapshot = s;
   status.clear();
-  // Take the host's inputs, except for the field being typed into.
+  // A snapshot of inputs older than the last sent (typing ran ahead of the host) keeps what the user
+  // typed; otherwise take the host's inputs, except for the field being typed into.
+  const behind = s.inputsSeq < sentSeq || pending;
   const typing = [...textFields.entries()].find(([, entry]) => document.activeElement === entry.field);
-  inputs = structuredClone(s.inputs);
-  if (typing) writeText(typing[0], typing[1].field.value);
-  updateControls(s);
+  if (!behind || !inputs) {
+    inputs = structuredClone(s.inputs);
+    if (typing) writeText(typing[0], typing[1].field.value);
+  }
+  updateControls(behind ? { ...s, inputs: structuredClone(inputs) } : s);
   // "Fix the marked fields" only when a field is marked; a config that cannot be read hides every number.
   const marked = Object.keys(s.fieldErrors).some((field) => field !== 'config');
   staleNote.hidden = !(s.numbers === 'stale' && marked);
