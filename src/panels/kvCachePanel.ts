@@ -124,6 +124,10 @@ export async function readConfig(uri: vscode.Uri): Promise<OpenedConfig> {
     }
     return opened;
   } catch (error) {
+    // Followed files can be deleted or moved while the panel shows them.
+    if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') {
+      return { uri, label, error: vscode.l10n.t('{0} is gone (deleted or moved): open another config.json, or put it back.', label) };
+    }
     // KvCacheError messages name the config.json field at fault.
     const detail = error instanceof KvCacheError || error instanceof Error ? error.message : String(error);
     return { uri, label, error: vscode.l10n.t('Cannot read {0}: {1}', label, detail) };

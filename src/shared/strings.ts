@@ -214,6 +214,7 @@ export const webviewStrings = {
     staleNote: 'Fix the marked fields: the numbers below are still those of the last valid input.',
     noNumbersConfig: 'No numbers while this config.json cannot be read. Fix the file and save it: the panel follows it.',
     noNumbersFields: 'Fix the marked fields to see this model’s numbers.',
+    noNumbersNoConfig: 'No numbers until a config.json is opened.',
     pastTrainedContext: '{0} tokens is past the {1} this model was trained on (max_position_embeddings): the memory still adds up, but the model’s output is not to be trusted that far.',
     noMla: 'Not in this model, and not worked out for it: MLA is not a regrouping of these heads but a latent the model is trained with, whose size (DeepSeek-V3: 512 + 64 values per token and layer) only its config states. See it with the DeepSeek-V3 preset, or a custom model with an MLA latent rank.',
     comparisonHeading: 'Side by side: MHA, GQA, MQA and MLA',

@@ -205,6 +205,11 @@ describe('the KV-cache panel follows its config.json', () => {
     const s = await kvSnapshot('the fixed file', (x) => x.config?.label === label && x.config.error === undefined && x.numbers === 'current', 15_000);
     assert.equal(s.model.parameters, 7_615_616_512);
     assert.equal(variant(s, 'GQA').bytesPerToken, 57344);
+    // Deleted: said in words, and no numbers left standing.
+    await vscode.workspace.fs.delete(uri);
+    const gone = await kvSnapshot('the deleted file', (x) => x.config?.error !== undefined, 15_000);
+    assert.match(gone.config?.error ?? '', /is gone \(deleted or moved\)/);
+    assert.equal(gone.numbers, 'none');
   });
 
   it('an edit saved in the editor shows: broken, then fixed again', async () => {

@@ -212,5 +212,8 @@ test('configs that cannot be counted say which field is at fault', () => {
   fails({ ...llama, hidden_size: 65 }, 'head_dim');
   fails({ ...llama, tie_word_embeddings: 'yes' }, 'tie_word_embeddings');
   fails({ ...llama, num_hidden_layers: 1e300 }, 'num_hidden_layers');
+  // A billion layers is no model: refused at once instead of walking them one by one.
+  fails({ ...llama, num_hidden_layers: 1e9 }, 'num_hidden_layers');
+  fails({ model_type: 'gpt2', n_layer: 1e9, n_embd: 8, n_positions: 8, vocab_size: 8 }, 'n_layer');
   fails({ ...llama, model_type: 'qwen3_moe', num_experts: 4, num_experts_per_tok: 2, mlp_only_layers: 'none' }, 'mlp_only_layers');
 });

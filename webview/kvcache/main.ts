@@ -591,7 +591,7 @@ function render(s: KvCacheSnapshot): void {
   const marked = Object.keys(s.fieldErrors).some((field) => field !== 'config');
   staleNote.hidden = !(s.numbers === 'stale' && marked);
   noNumbersNote.hidden = s.numbers !== 'none';
-  noNumbersNote.textContent = s.fieldErrors.config !== undefined ? (s.config ? strings.noNumbersConfig : strings.noConfig) : strings.noNumbersFields;
+  noNumbersNote.textContent = s.fieldErrors.config !== undefined ? (s.config ? strings.noNumbersConfig : strings.noNumbersNoConfig) : strings.noNumbersFields;
   results.hidden = s.numbers === 'none';
   modelSummary.hidden = s.numbers === 'none';
   renderContextWarning(s);

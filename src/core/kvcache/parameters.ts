@@ -7,6 +7,7 @@
 // (the router, shared experts, attention, embeddings and lm_head all count).
 
 import { KvCacheError, describeValue } from './shape';
+import { KV_INPUT_LIMITS } from './inputs';
 
 type Config = Record<string, unknown>;
 
@@ -44,6 +45,14 @@ function bool(config: Config, key: string, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'boolean') throw new KvCacheError(key, `config.json: "${key}" must be true or false (got ${describeValue(value)})`);
   return value;
+}
+
+/** The layer count, refused past the custom form's limit: the counts below walk the layers one by one. */
+function layerCount(config: Config, keys: string[]): number {
+  const key = keys.find((k) => has(config, k)) ?? keys[0];
+  const layers = int(config, key);
+  if (layers > KV_INPUT_LIMITS.layers) throw new KvCacheError(key, `config.json: "${key}" (${layers}) is more than ${KV_INPUT_LIMITS.layers.toLocaleString('en-US')}: no real model is that large`);
+  return layers;
 }
 
 /** The first of `keys` the config has (GPT-2 and Falcon use other names), as a positive integer. */
@@ -111,7 +120,7 @@ function llamaAttention(config: Config, modelType: string, hidden: number): numb
 /** A Llama-style decoder (dense or mixture of experts). */
 function llamaStyle(config: Config, modelType: string, tiedFallback: boolean): ParameterCounts {
   const hidden = int(config, 'hidden_size');
-  const layers = int(config, 'num_hidden_layers');
+  const layers = layerCount(config, ['num_hidden_layers']);
   const vocab = int(config, 'vocab_size');
   const attention = llamaAttention(config, modelType, hidden);
   // Gemma 2 and 3 norm before and after both attention and MLP (four RMSNorms); the others twice.
@@ -168,7 +177,7 @@ function mlpOf(config: Config, modelType: string, hidden: number, layer: number,
 /** GPT-2 (modeling_gpt2.py): learned positions, LayerNorms with bias, Conv1D layers with bias, tied lm_head. */
 function gpt2(config: Config): ParameterCounts {
   const hidden = intOf(config, ['n_embd', 'hidden_size']);
-  const layers = intOf(config, ['n_layer', 'num_hidden_layers']);
+  const layers = layerCount(config, ['n_layer', 'num_hidden_layers']);
   const vocab = int(config, 'vocab_size');
   const positions = intOf(config, ['n_positions', 'max_position_embeddings']);
   // GPT2MLP: inner_dim = n_inner if set else 4 * hidden_size.
@@ -185,7 +194,7 @@ function gpt2(config: Config): ParameterCounts {
 /** Falcon (modeling_falcon.py): fused query_key_value, LayerNorms with bias, a 4x GELU MLP, tied lm_head. */
 function falcon(config: Config, modelType: string): ParameterCounts {
   const hidden = int(config, 'hidden_size');
-  const layers = intOf(config, ['num_hidden_layers', 'n_layer']);
+  const layers = layerCount(config, ['num_hidden_layers', 'n_layer']);
   const heads = intOf(config, ['num_attention_heads', 'n_head']);
   const vocab = int(config, 'vocab_size');
   const headDim = hidden / heads;
@@ -214,7 +223,7 @@ function falcon(config: Config, modelType: string): ParameterCounts {
 /** DeepSeek-V2/V3 (modeling_deepseek_v2.py, modeling_deepseek_v3.py): MLA attention and DeepSeekMoE. */
 function deepseek(config: Config, modelType: string): ParameterCounts {
   const hidden = int(config, 'hidden_size');
-  const layers = int(config, 'num_hidden_layers');
+  const layers = layerCount(config, ['num_hidden_layers']);
   const vocab = int(config, 'vocab_size');
   const heads = int(config, 'num_attention_heads');
   const kvLoraRank = int(config, 'kv_lora_rank');
