@@ -197,7 +197,8 @@ export class KvCachePanel extends Panel<'kvcache'> {
     this.config = config;
     const userTyped = this.inputs.configParameters.trim() !== '' && this.inputs.configParameters !== this.filledParameters;
     if (!userTyped) {
-      const filled = config.counts ? String(config.counts.total) : '';
+      // Grouped the way the form reads numbers back ("7,615,616,512"), so a count is easy to check.
+      const filled = config.counts ? config.counts.total.toLocaleString('en-US') : '';
       this.inputs = { ...this.inputs, configParameters: filled };
       this.filledParameters = filled;
     }

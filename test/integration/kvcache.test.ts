@@ -118,7 +118,7 @@ describe('LLM Lens: Show KV Cache Memory', () => {
     const s = await kvSnapshot('the Qwen config snapshot', (x) => x.config?.label === 'qwen2.5-7b-instruct/config.json' && x.numbers === 'current');
     // 28 layers · (q/k/v/o with q/k/v biases + SwiGLU 18,944 + 2 RMSNorms) + untied 152,064 × 3,584 embeddings.
     assert.equal(s.model.parameters, 7_615_616_512);
-    assert.equal(s.inputs.configParameters, '7615616512', 'the count is filled in, and can be overwritten');
+    assert.equal(s.inputs.configParameters, '7,615,616,512', 'the count is filled in, and can be overwritten');
     assert.match(s.model.parametersNote ?? '', /counted from the shapes in config\.json/);
     assert.equal(s.model.contextLength, 32768);
     const preset = modelPresets().find((p) => p.id === 'qwen2.5-7b');
