@@ -1,9 +1,9 @@
 // The Attention panel's worker job: load a model (cached per worker), tokenize the text with the
 // model's own tokenizer, cap the length, run the forward pass with per-layer progress.
-import { ModelLoadError } from '../core/attention/errors';
-import { runAttention, type AttentionRun } from '../core/attention/forward';
-import { combineHeads } from '../core/attention/step';
-import { loadModel, type Model } from '../core/attention/model';
+import { ModelLoadError } from '../core/model/errors';
+import { runAttention, type AttentionRun } from '../core/model/runtime';
+import { combineHeads } from '../core/analysis/step';
+import { loadModel, type Model } from '../core/model/load';
 import { transferWith, type ReportProgress } from './workerHost';
 
 /** What the host asks for. */

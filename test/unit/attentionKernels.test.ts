@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelChoice, linear, linearJs, matVec } from '../../src/core/attention/tensor';
-import { topPredictions } from '../../src/core/attention/forward';
-import { linearWasm, wasmMatmulAvailable } from '../../src/core/wasm/matmul';
+import { kernelChoice, linear, linearJs, matVec } from '../../src/core/tensor/kernels';
+import { topPredictions } from '../../src/core/model/runtime';
+import { linearWasm, wasmMatmulAvailable } from '../../src/core/tensor/wasmMatmul';
 import { rng } from './attentionFixtures';
 
 /** y = x Wᵀ + b with three plain loops in float64. */

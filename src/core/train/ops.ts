@@ -1,7 +1,7 @@
 // Forward and hand-written backward passes for every op of the embedded Llama-style model.
 // Each op works on Float32Array (training) or Float64Array (gradient checks in tests); shapes are row-major.
 
-import { matmulABtWasm, wasmMatmulAvailable } from '../wasm/matmul';
+import { matmulABtWasm, wasmMatmulAvailable } from '../tensor/wasmMatmul';
 
 /** A dense buffer: Float32Array for training, Float64Array for precise gradient checks. */
 export type Vec = Float32Array | Float64Array;
@@ -69,7 +69,7 @@ export function matmulABt(a: Vec, b: Vec, m: number, k: number, n: number, out: 
 let wasmOn = false;
 
 /**
- * Routes float32 products through the WebAssembly SIMD kernel of src/core/wasm (about 4x the JavaScript
+ * Routes float32 products through the WebAssembly SIMD kernel of src/core/tensor (about 4x the JavaScript
  * loop per CPU second) when `on`; returns whether the kernel is in use. Per thread.
  */
 export function useWasmMatmul(on: boolean): boolean {

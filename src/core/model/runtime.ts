@@ -2,8 +2,8 @@
 // (and, for the step view, each layer's q/k/v) so nothing needs a second pass.
 import type { ModelConfig } from './config';
 import { AttentionCancelledError, AttentionInputError } from './errors';
-import type { LayerWeights, Model } from './model';
-import { addInPlace, geluTanhInPlace, layerNorm, linear, rmsNorm, swigluInPlace } from './tensor';
+import type { LayerWeights, Model } from './load';
+import { addInPlace, geluTanhInPlace, layerNorm, linear, rmsNorm, swigluInPlace } from '../tensor/kernels';
 
 /** The public result shape (architecture.md): probs[layer][head] is seqLen × seqLen, row = query. */
 export interface AttentionResult {

@@ -4,9 +4,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseModelConfig, type ModelConfig } from './config';
 import { ModelLoadError } from './errors';
-import { loadModelTokenizer, type ModelTokenizer } from './modelTokenizer';
-import { openSafetensorsFile, type SafetensorsFile, type TensorInfo } from './safetensors';
-import { transpose } from './tensor';
+import { loadModelTokenizer, type ModelTokenizer } from './tokenizer';
+import { openSafetensorsFile, type SafetensorsFile, type TensorInfo } from './formats/safetensors';
+import { transpose } from '../tensor/kernels';
 
 /** One transformer block's weights; linear weights are [out, in]. */
 export interface LayerWeights {

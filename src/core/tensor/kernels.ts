@@ -1,6 +1,6 @@
 // Float32Array kernels of the forward pass. Matrices are row-major; a weight W of a linear layer is
 // [out, in] (the Hugging Face / PyTorch layout), so y = x Wᵀ is a dot product of two contiguous rows.
-import { linearWasm } from '../wasm/matmul';
+import { linearWasm } from './wasmMatmul';
 
 /** Floating-point operations done by `linear` so far (for the benchmark's GFLOP/s figure). */
 export const flopCounter = { value: 0 };
