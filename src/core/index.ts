@@ -57,6 +57,6 @@ export type { TextRegion, LanguageSyntax, StringDelimiter } from './glossary/tex
 export { parseCount, parseCustomModel, customModelText, parseLayerList, formatLayerList, KV_INPUT_LIMITS } from './kvcache/inputs';
 export type { KvFieldError, CustomModelText, CustomModelResult, SlidingLayerPattern } from './kvcache/inputs';
 export { attentionCsv } from './analysis/export';
-export { matmulABt, useWasmMatmul } from './train/ops';
+export { matmulABt, useWasmMatmul } from './tensor/matmul';
 export { paramLayout, initParams, sequenceForwardBackward, parameterCount } from './train/model';
 export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from './train/model';

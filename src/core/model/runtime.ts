@@ -3,7 +3,8 @@
 import type { ModelConfig } from './config';
 import { AttentionCancelledError, AttentionInputError } from './errors';
 import type { LayerWeights, Model } from './load';
-import { addInPlace, geluTanhInPlace, layerNorm, linear, rmsNorm, swigluInPlace } from '../tensor/kernels';
+import { addInPlace, applyRope, geluTanhInPlace, layerNorm, rmsNorm, ropeTablesAt, swiglu } from '../tensor/kernels';
+import { linearF32 as linear } from '../tensor/matmul';
 
 /** The public result shape (architecture.md): probs[layer][head] is seqLen × seqLen, row = query. */
 export interface AttentionResult {
@@ -87,25 +88,6 @@ export function ropeInverseFrequencies(config: ModelConfig): Float64Array {
   return inv;
 }
 
-/** In place: rotates each head's vector by position·θ_i, pairing element i with i + d/2 (HF layout). */
-function applyRope(x: Float32Array, seqLen: number, nHeads: number, headDim: number, cos: Float64Array, sin: Float64Array): void {
-  const half = headDim / 2;
-  const stride = nHeads * headDim;
-  for (let t = 0; t < seqLen; t++) {
-    for (let h = 0; h < nHeads; h++) {
-      const base = t * stride + h * headDim;
-      for (let i = 0; i < half; i++) {
-        const c = cos[t * half + i];
-        const s = sin[t * half + i];
-        const a = x[base + i];
-        const b = x[base + i + half];
-        x[base + i] = a * c - b * s;
-        x[base + i + half] = b * c + a * s;
-      }
-    }
-  }
-}
-
 /** Whether key `j` is visible to query `i` (causal, and inside the sliding window if any). */
 export function isVisible(i: number, j: number, slidingWindow?: number): boolean {
   return j <= i && (slidingWindow === undefined || i - j < slidingWindow);
@@ -141,27 +123,14 @@ export async function runAttention(model: Model, tokenIds: number[], options: Ru
     if (w.positions) for (let i = 0; i < H; i++) x[t * H + i] += w.positions[t * H + i];
   }
 
-  let cos = new Float64Array(0);
-  let sin = new Float64Array(0);
-  if (c.family === 'llama') {
-    const inv = ropeInverseFrequencies(c);
-    const half = d / 2;
-    cos = new Float64Array(T * half);
-    sin = new Float64Array(T * half);
-    for (let t = 0; t < T; t++) {
-      for (let i = 0; i < half; i++) {
-        cos[t * half + i] = Math.cos(t * inv[i]);
-        sin[t * half + i] = Math.sin(t * inv[i]);
-      }
-    }
-  }
+  const rope = c.family === 'llama' ? ropeTablesAt(ropeInverseFrequencies(c), 0, T) : undefined;
 
   const kvHeadOf = kvHeadMap(c.heads, c.kvHeads);
   const probs: Float32Array[][] = [];
   const qkv: LayerQkv[] = [];
   const scales: number[] = [];
   const norm = (v: Float32Array, rows: number, weight: Float32Array, bias?: Float32Array): Float32Array =>
-    c.family === 'gpt2' ? layerNorm(v, rows, H, weight, bias as Float32Array, c.normEps) : rmsNorm(v, rows, H, weight, c.normEps);
+    c.family === 'gpt2' ? layerNorm(v, rows, H, weight, bias, c.normEps) : rmsNorm(v, rows, H, weight, c.normEps);
 
   for (let l = 0; l < c.layers; l++) {
     if (options.isCancelled?.()) throw new AttentionCancelledError();
@@ -170,9 +139,9 @@ export async function runAttention(model: Model, tokenIds: number[], options: Ru
     const q = linear(hIn, T, H, lw.q, c.heads * d, lw.qBias);
     const k = linear(hIn, T, H, lw.k, c.kvHeads * d, lw.kBias);
     const v = linear(hIn, T, H, lw.v, c.kvHeads * d, lw.vBias);
-    if (c.family === 'llama') {
-      applyRope(q, T, c.heads, d, cos, sin);
-      applyRope(k, T, c.kvHeads, d, cos, sin);
+    if (rope) {
+      applyRope(q, T, c.heads, d, rope);
+      applyRope(k, T, c.kvHeads, d, rope);
     }
     const scale = (1 / Math.sqrt(d)) * (c.scaleByInverseLayer ? 1 / (l + 1) : 1);
     scales.push(scale);
@@ -267,7 +236,7 @@ function mlp(hIn: Float32Array, T: number, c: ModelConfig, lw: LayerWeights): Fl
   const up = linear(hIn, T, c.hidden, lw.up, c.intermediate, lw.upBias);
   if (lw.gate) {
     const gate = linear(hIn, T, c.hidden, lw.gate, c.intermediate, lw.gateBias);
-    swigluInPlace(gate, up);
+    swiglu(gate, up, gate);
     return linear(gate, T, c.intermediate, lw.down, c.hidden, lw.downBias);
   }
   geluTanhInPlace(up);
@@ -279,7 +248,7 @@ function nextTokenPredictions(model: Model, last: Float32Array, topK: number): T
   if (topK <= 0) return [];
   const c = model.config;
   const w = model.weights;
-  const normed = c.family === 'gpt2' ? layerNorm(last, 1, c.hidden, w.finalNorm, w.finalNormBias as Float32Array, c.normEps) : rmsNorm(last, 1, c.hidden, w.finalNorm, c.normEps);
+  const normed = c.family === 'gpt2' ? layerNorm(last, 1, c.hidden, w.finalNorm, w.finalNormBias, c.normEps) : rmsNorm(last, 1, c.hidden, w.finalNorm, c.normEps);
   const logits = linear(normed, 1, c.hidden, w.lmHead, c.vocab);
   return topPredictions(logits, topK, model.tokenizer ? (id) => model.tokenizer?.label(id) : undefined);
 }

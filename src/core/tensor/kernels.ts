@@ -1,135 +1,36 @@
-// Float32Array kernels of the forward pass. Matrices are row-major; a weight W of a linear layer is
-// [out, in] (the Hugging Face / PyTorch layout), so y = x Wᵀ is a dot product of two contiguous rows.
-import { linearWasm } from './wasmMatmul';
+// The elementwise and per-row kernels of the core, one implementation each, shared by the forward pass
+// (float32) and training (float32, or float64 for gradient checks). Matrices are row-major.
+import { like, type Vec } from './matmul';
 
-/** Floating-point operations done by `linear` so far (for the benchmark's GFLOP/s figure). */
-export const flopCounter = { value: 0 };
-
-/** Which matmul kernel `linear` uses; tests switch it to check both against a reference. */
-export const kernelChoice = { wasm: true };
-
-/** y[r, o] = Σ_i x[r, i] · w[o, i] (+ bias[o]): the WebAssembly SIMD kernel when available, else plain JS. */
-export function linear(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
-  flopCounter.value += 2 * rows * inDim * outDim;
-  // A single row (the last position's logits) would be padded to 4 and would copy the whole vocabulary matrix
-  // into the kernel's memory; a plain JS matrix-vector product is as fast there and keeps that memory small.
-  if (rows === 1) return matVec(x, inDim, w, outDim, bias);
-  return (kernelChoice.wasm ? linearWasm(x, rows, inDim, w, outDim, bias) : undefined) ?? linearJs(x, rows, inDim, w, outDim, bias);
-}
-
-/** y[o] = Σ_i x[i] · w[o, i] (+ bias[o]) for one row: four independent sums per dot product, one pass over w. */
-export function matVec(x: Float32Array, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
-  const y = new Float32Array(outDim);
-  const end4 = inDim - (inDim % 4);
-  for (let o = 0; o < outDim; o++) {
-    const b = o * inDim;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let i = 0;
-    for (; i < end4; i += 4) {
-      s0 += x[i] * w[b + i];
-      s1 += x[i + 1] * w[b + i + 1];
-      s2 += x[i + 2] * w[b + i + 2];
-      s3 += x[i + 3] * w[b + i + 3];
-    }
-    for (; i < inDim; i++) s0 += x[i] * w[b + i];
-    y[o] = s0 + s1 + s2 + s3 + (bias ? bias[o] : 0);
-  }
-  return y;
-}
-
-/**
- * y[r, o] = Σ_i x[r, i] · w[o, i] (+ bias[o]). x: rows × inDim, w: outDim × inDim.
- * Register-blocked: 4 rows × 2 outputs per inner loop keeps 8 sums in registers and reads each
- * loaded value twice or four times, about 2x faster than the naive triple loop in V8.
- */
-export function linearJs(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
-  const y = new Float32Array(rows * outDim);
-  // Block over the input dimension so the 4 x rows and 2 w rows stay in L1/L2 across the o loop.
-  const kc = 256;
-  for (let i0 = 0; i0 < inDim; i0 += kc) {
-    const i1 = Math.min(inDim, i0 + kc);
-    let r = 0;
-    for (; r + 4 <= rows; r += 4) {
-      const a0 = r * inDim, a1 = a0 + inDim, a2 = a1 + inDim, a3 = a2 + inDim;
-      const y0 = r * outDim, y1 = y0 + outDim, y2 = y1 + outDim, y3 = y2 + outDim;
-      let o = 0;
-      for (; o + 2 <= outDim; o += 2) {
-        const b0 = o * inDim, b1 = b0 + inDim;
-        let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
-        for (let i = i0; i < i1; i++) {
-          const w0 = w[b0 + i], w1 = w[b1 + i];
-          const x0 = x[a0 + i], x1 = x[a1 + i], x2 = x[a2 + i], x3 = x[a3 + i];
-          s00 += x0 * w0; s01 += x0 * w1;
-          s10 += x1 * w0; s11 += x1 * w1;
-          s20 += x2 * w0; s21 += x2 * w1;
-          s30 += x3 * w0; s31 += x3 * w1;
-        }
-        y[y0 + o] += s00; y[y0 + o + 1] += s01;
-        y[y1 + o] += s10; y[y1 + o + 1] += s11;
-        y[y2 + o] += s20; y[y2 + o + 1] += s21;
-        y[y3 + o] += s30; y[y3 + o + 1] += s31;
-      }
-      for (; o < outDim; o++) {
-        const b0 = o * inDim;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let i = i0; i < i1; i++) {
-          const w0 = w[b0 + i];
-          s0 += x[a0 + i] * w0; s1 += x[a1 + i] * w0; s2 += x[a2 + i] * w0; s3 += x[a3 + i] * w0;
-        }
-        y[y0 + o] += s0; y[y1 + o] += s1; y[y2 + o] += s2; y[y3 + o] += s3;
-      }
-    }
-    for (; r < rows; r++) {
-      const a0 = r * inDim;
-      const y0 = r * outDim;
-      for (let o = 0; o < outDim; o++) {
-        const b0 = o * inDim;
-        let s0 = 0, s1 = 0;
-        let i = i0;
-        for (; i + 2 <= i1; i += 2) {
-          s0 += x[a0 + i] * w[b0 + i];
-          s1 += x[a0 + i + 1] * w[b0 + i + 1];
-        }
-        if (i < i1) s0 += x[a0 + i] * w[b0 + i];
-        y[y0 + o] += s0 + s1;
-      }
-    }
-  }
-  if (bias) {
-    for (let r = 0; r < rows; r++) {
-      const y0 = r * outDim;
-      for (let o = 0; o < outDim; o++) y[y0 + o] += bias[o];
-    }
-  }
-  return y;
-}
-
-/** Transposes a rows × cols matrix (GPT-2's Conv1D stores weights as [in, out]; linear wants [out, in]). */
-export function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(rows * cols);
+/** Transpose of a rows × cols matrix (GPT-2's Conv1D stores weights as [in, out]; linear wants [out, in]). */
+export function transpose<T extends Vec>(a: T, rows: number, cols: number, out: T = like(a, rows * cols)): T {
   for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) t[c * rows + r] = m[base + c];
-  }
-  return t;
-}
-
-/** RMSNorm per row: x / sqrt(mean(x²) + eps) · w (Llama family). */
-export function rmsNorm(x: Float32Array, rows: number, dim: number, w: Float32Array, eps: number): Float32Array {
-  const out = new Float32Array(rows * dim);
-  for (let r = 0; r < rows; r++) {
-    const base = r * dim;
-    let ss = 0;
-    for (let i = 0; i < dim; i++) ss += x[base + i] * x[base + i];
-    const inv = 1 / Math.sqrt(ss / dim + eps);
-    for (let i = 0; i < dim; i++) out[base + i] = x[base + i] * inv * w[i];
+    const ro = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = a[ro + c];
   }
   return out;
 }
 
-/** LayerNorm per row: (x - mean) / sqrt(var + eps) · w + b (GPT-2). */
-export function layerNorm(x: Float32Array, rows: number, dim: number, w: Float32Array, b: Float32Array, eps: number): Float32Array {
-  const out = new Float32Array(rows * dim);
+/**
+ * RMSNorm per row: y = x / sqrt(mean(x²) + eps) · w (Llama family; transformers' LlamaRMSNorm). When `inv`
+ * is given it receives each row's 1/rms (training keeps it for the backward pass).
+ */
+export function rmsNorm<T extends Vec>(x: T, rows: number, dim: number, w: Vec, eps: number, inv?: Float64Array): T {
+  const out = like(x, rows * dim);
+  for (let r = 0; r < rows; r++) {
+    const base = r * dim;
+    let ss = 0;
+    for (let i = 0; i < dim; i++) ss += x[base + i] * x[base + i];
+    const iv = 1 / Math.sqrt(ss / dim + eps);
+    if (inv) inv[r] = iv;
+    for (let i = 0; i < dim; i++) out[base + i] = x[base + i] * iv * w[i];
+  }
+  return out;
+}
+
+/** LayerNorm per row: (x - mean) / sqrt(var + eps) · w + b (GPT-2; biased variance as torch.nn.LayerNorm). */
+export function layerNorm<T extends Vec>(x: T, rows: number, dim: number, w: Vec, b: Vec | undefined, eps: number): T {
+  const out = like(x, rows * dim);
   for (let r = 0; r < rows; r++) {
     const base = r * dim;
     let mean = 0;
@@ -138,47 +39,131 @@ export function layerNorm(x: Float32Array, rows: number, dim: number, w: Float32
     let v = 0;
     for (let i = 0; i < dim; i++) v += (x[base + i] - mean) ** 2;
     const inv = 1 / Math.sqrt(v / dim + eps);
-    for (let i = 0; i < dim; i++) out[base + i] = (x[base + i] - mean) * inv * w[i] + b[i];
+    for (let i = 0; i < dim; i++) out[base + i] = (x[base + i] - mean) * inv * w[i] + (b ? b[i] : 0);
   }
   return out;
 }
 
 /** In place: a[i] += b[i] (residual connections). */
-export function addInPlace(a: Float32Array, b: Float32Array): void {
+export function addInPlace(a: Vec, b: Vec): void {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
 }
 
-/** In place: gate[i] = silu(gate[i]) · up[i] (the SwiGLU product). */
-export function swigluInPlace(gate: Float32Array, up: Float32Array): void {
+/** out[i] = silu(gate[i]) · up[i], silu(g) = g·σ(g) (the SwiGLU product); `out` may be `gate` (in place). */
+export function swiglu<T extends Vec>(gate: T, up: Vec, out: T = like(gate, gate.length)): T {
   for (let i = 0; i < gate.length; i++) {
     const g = gate[i];
-    gate[i] = (g / (1 + Math.exp(-g))) * up[i];
+    out[i] = (g / (1 + Math.exp(-g))) * up[i];
   }
+  return out;
 }
 
-/** In place: GELU with the tanh approximation (GPT-2's "gelu_new"). */
-export function geluTanhInPlace(a: Float32Array): void {
-  const c = Math.sqrt(2 / Math.PI);
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    a[i] = 0.5 * x * (1 + Math.tanh(c * (x + 0.044715 * x * x * x)));
-  }
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/** GELU with the tanh approximation (GPT-2's "gelu_new", Gemma's "gelu_pytorch_tanh") of one value. */
+export function geluTanh(x: number): number {
+  return 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x)));
 }
 
-/** Softmax over `n` values starting at `offset`, in place; entries equal to -Infinity become exactly 0. */
-export function softmaxInPlace(a: Float32Array, offset: number, n: number): void {
+/** In place: a[i] = geluTanh(a[i]). */
+export function geluTanhInPlace(a: Vec): void {
+  for (let i = 0; i < a.length; i++) a[i] = geluTanh(a[i]);
+}
+
+/** out[i] = geluTanh(gate[i]) · up[i] (GeGLU, Gemma's MLP); `out` may be `gate`. */
+export function geglu<T extends Vec>(gate: T, up: Vec, out: T = like(gate, gate.length)): T {
+  for (let i = 0; i < gate.length; i++) out[i] = geluTanh(gate[i]) * up[i];
+  return out;
+}
+
+/**
+ * Softmax in place over a[start..end), after multiplying each value by `scale`. Entries equal to -Infinity
+ * become exactly 0; a range with nothing finite becomes all 0.
+ */
+export function softmaxInPlace(a: Vec, start: number, end: number, scale = 1): void {
   let max = -Infinity;
-  for (let i = 0; i < n; i++) if (a[offset + i] > max) max = a[offset + i];
+  for (let j = start; j < end; j++) {
+    const v = a[j] * scale;
+    a[j] = v;
+    if (v > max) max = v;
+  }
   if (max === -Infinity) {
-    a.fill(0, offset, offset + n);
+    a.fill(0, start, end);
     return;
   }
   let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const e = Math.exp(a[offset + i] - max);
-    a[offset + i] = e;
+  for (let j = start; j < end; j++) {
+    const e = Math.exp(a[j] - max);
+    a[j] = e;
     sum += e;
   }
   const inv = 1 / sum;
-  for (let i = 0; i < n; i++) a[offset + i] *= inv;
+  for (let j = start; j < end; j++) a[j] *= inv;
+}
+
+/** Cos/sin of position·θ_i for a run of positions: row p − start, column i < headDim/2. */
+export interface RopeTables {
+  cos: Float64Array;
+  sin: Float64Array;
+  /** headDim / 2: the number of rotated pairs per head. */
+  half: number;
+}
+
+/** RoPE's inverse frequencies θ^(-2i/d), i < d/2 (before any rope_scaling adjustment). */
+export function ropeFrequencies(headDim: number, theta: number): Float64Array {
+  const inv = new Float64Array(headDim / 2);
+  for (let i = 0; i < inv.length; i++) inv[i] = 1 / theta ** ((2 * i) / headDim);
+  return inv;
+}
+
+/** Cos/sin tables for positions start … start + count − 1 from inverse frequencies. */
+export function ropeTablesAt(inverseFrequencies: Float64Array, start: number, count: number): RopeTables {
+  const half = inverseFrequencies.length;
+  const cos = new Float64Array(count * half);
+  const sin = new Float64Array(count * half);
+  for (let p = 0; p < count; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = (start + p) * inverseFrequencies[i];
+      cos[p * half + i] = Math.cos(angle);
+      sin[p * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos, sin, half };
+}
+
+/** Cos/sin tables [T, headDim/2] for positions 0 … t − 1: angle = position · theta^(−2i/headDim). */
+export function ropeTables(t: number, headDim: number, theta: number): RopeTables {
+  return ropeTablesAt(ropeFrequencies(headDim, theta), 0, t);
+}
+
+/**
+ * How a head's elements are paired for rotation: 'half' pairs i with i + d/2 (Hugging Face's rotate_half,
+ * llama.cpp's NEOX); 'interleaved' pairs 2i with 2i + 1 (the original RoPE, llama.cpp's NORM for GGUF llama).
+ */
+export type RopeStyle = 'half' | 'interleaved';
+
+/**
+ * RoPE in place on x[t, heads·headDim], row p rotated by the tables' row p. `inverse` rotates by −angle,
+ * which is exactly the backward pass (rotations are orthogonal).
+ */
+export function applyRope(x: Vec, t: number, heads: number, headDim: number, tables: RopeTables, inverse = false, style: RopeStyle = 'half'): void {
+  const half = tables.half;
+  const s = inverse ? -1 : 1;
+  // Pair (a, b) of rotation i: half-split (i, i + d/2) or interleaved (2i, 2i + 1).
+  const step = style === 'half' ? 1 : 2;
+  const partner = style === 'half' ? half : 1;
+  for (let p = 0; p < t; p++) {
+    for (let h = 0; h < heads; h++) {
+      const o = (p * heads + h) * headDim;
+      for (let i = 0; i < half; i++) {
+        const c = tables.cos[p * half + i];
+        const sn = s * tables.sin[p * half + i];
+        const ia = o + i * step;
+        const x1 = x[ia];
+        const x2 = x[ia + partner];
+        x[ia] = x1 * c - x2 * sn;
+        x[ia + partner] = x1 * sn + x2 * c;
+      }
+    }
+  }
 }
