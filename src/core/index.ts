@@ -11,7 +11,7 @@ export { runAttention, kvHeadMap, topPredictions } from './model/runtime';
 export type { AttentionResult, AttentionRun, RunOptions, LayerQkv, TokenPrediction } from './model/runtime';
 export { attentionStep, combineHeads } from './analysis/step';
 export type { AttentionStep, StepOptions } from './analysis/step';
-export { parseModelConfig, architectureFamilyOf, SUPPORTED_ARCHITECTURES } from './model/config';
+export { parseModelConfig, architectureFamilyOf, SUPPORTED_ARCHITECTURES } from './model/arch/index';
 export type { ModelConfig, ArchitectureFamily, RopeScaling } from './model/config';
 export { ModelLoadError, AttentionCancelledError, AttentionInputError } from './model/errors';
 export type { ModelLoadErrorCode } from './model/errors';

@@ -1,50 +1,18 @@
 // loadModel: a Hugging Face model directory (config.json + safetensors, sharded or not) into float32
-// weights arranged for the forward pass. Every failure is a ModelLoadError naming the file and the reason.
+// weights arranged for the runtime by the model's architecture file (model/arch/). Every failure is a
+// ModelLoadError naming the file and the reason.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseModelConfig, type ModelConfig } from './config';
+import type { ModelConfig } from './config';
+import { architectureOf, parseModelConfig } from './arch/index';
 import { ModelLoadError } from './errors';
 import { loadModelTokenizer, type ModelTokenizer } from './tokenizer';
 import { openSafetensorsFile, type SafetensorsFile, type TensorInfo } from './formats/safetensors';
-import { transpose } from '../tensor/kernels';
+import type { ModelWeights, TensorSource } from './weights';
+import { f32Weight, type WeightMatrix } from '../tensor/weights';
+import type { AttentionShape } from '../kvcache/shape';
 
-/** One transformer block's weights; linear weights are [out, in]. */
-export interface LayerWeights {
-  norm1: Float32Array;
-  norm1Bias?: Float32Array;
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
-  qBias?: Float32Array;
-  kBias?: Float32Array;
-  vBias?: Float32Array;
-  o: Float32Array;
-  oBias?: Float32Array;
-  norm2: Float32Array;
-  norm2Bias?: Float32Array;
-  /** SwiGLU's gate projection (Llama family only). */
-  gate?: Float32Array;
-  gateBias?: Float32Array;
-  /** intermediate × hidden: Llama's up_proj, GPT-2's c_fc. */
-  up: Float32Array;
-  upBias?: Float32Array;
-  /** hidden × intermediate: Llama's down_proj, GPT-2's c_proj. */
-  down: Float32Array;
-  downBias?: Float32Array;
-}
-
-/** All weights of a model, float32. */
-export interface ModelWeights {
-  /** vocab × hidden. */
-  embed: Float32Array;
-  /** GPT-2's learned positions: maxPositions × hidden. */
-  positions?: Float32Array;
-  layers: LayerWeights[];
-  finalNorm: Float32Array;
-  finalNormBias?: Float32Array;
-  /** vocab × hidden; the same array as `embed` when embeddings are tied. */
-  lmHead: Float32Array;
-}
+export type { LayerWeights, ModelWeights } from './weights';
 
 /** A loaded model: config, weights, and its tokenizer when the directory has tokenizer.json. */
 export interface Model {
@@ -56,10 +24,20 @@ export interface Model {
   parameters: number;
   /** Bytes of float32 weight memory held. */
   weightBytes: number;
+  /** The weights' file format. */
+  format: 'safetensors';
+  /** Weight bytes on disk (the safetensors files, headers included). */
+  fileBytes: number;
+  /** Weight bytes held in memory now (float32 here: 16-bit files are widened on load). */
+  residentBytes: number;
+  /** The attention shape, for the KV-cache formulas. */
+  shape: AttentionShape;
+  /** Parameters in total and used per token (equal for dense models; fewer active for mixtures of experts). */
+  parameterCounts: { total: number; active: number };
 }
 
 /** Where every tensor lives across the shards. */
-interface TensorSource {
+interface ShardTensor {
   file: SafetensorsFile;
   info: TensorInfo;
 }
@@ -125,7 +103,7 @@ export async function loadModel(dir: string): Promise<Model> {
   const paths = await weightFiles(dir);
   const files: SafetensorsFile[] = [];
   try {
-    const sources = new Map<string, TensorSource>();
+    const sources = new Map<string, ShardTensor>();
     for (const p of paths) {
       const file = await openSafetensorsFile(p);
       files.push(file);
@@ -135,20 +113,34 @@ export async function loadModel(dir: string): Promise<Model> {
       }
     }
     const reader = new WeightReader(sources, dir);
-    const weights = config.family === 'gpt2' ? await readGpt2(reader, config) : await readLlama(reader, config);
+    const weights = await architectureOf(config.family).readWeights(reader, config);
     const tokenizer = await loadModelTokenizer(dir);
-    return { dir, config, weights, tokenizer, parameters: reader.parameters, weightBytes: reader.parameters * 4 };
+    let fileBytes = 0;
+    for (const p of paths) fileBytes += (await stat(p)).size;
+    const parameters = reader.parameters;
+    return {
+      dir, config, weights, tokenizer, parameters, weightBytes: parameters * 4,
+      format: 'safetensors', fileBytes, residentBytes: parameters * 4, shape: shapeOf(config),
+      parameterCounts: { total: parameters, active: parameters },
+    };
   } finally {
     await Promise.all(files.map((f) => f.close()));
   }
 }
 
+/** The attention shape (kvcache/shape.ts) of a config. */
+export function shapeOf(c: ModelConfig): AttentionShape {
+  const shape: AttentionShape = { layers: c.layers, queryHeads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim };
+  if (c.slidingWindow !== undefined) shape.slidingWindow = c.slidingWindow;
+  return shape;
+}
+
 /** Looks tensors up by any of several names and checks their shapes against the config. */
-class WeightReader {
+class WeightReader implements TensorSource {
   parameters = 0;
 
   constructor(
-    private readonly sources: Map<string, TensorSource>,
+    private readonly sources: Map<string, ShardTensor>,
     private readonly dir: string,
   ) {}
 
@@ -168,8 +160,12 @@ class WeightReader {
     return name ? this.read(name, shape) : undefined;
   }
 
+  async matrix(names: string[], rows: number, cols: number): Promise<WeightMatrix> {
+    return f32Weight(await this.required(names, [rows, cols]), rows, cols);
+  }
+
   private async read(name: string, shape: number[]): Promise<Float32Array> {
-    const src = this.sources.get(name) as TensorSource;
+    const src = this.sources.get(name) as ShardTensor;
     const actual = src.info.shape;
     if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
       throw new ModelLoadError('tensorShape', `${src.file.path}: "${name}" has shape [${actual.join(', ')}], the config implies [${shape.join(', ')}]`);
@@ -177,82 +173,4 @@ class WeightReader {
     this.parameters += src.info.count;
     return src.file.read(name);
   }
-}
-
-/** Both spellings: with the usual prefix and without it (checkpoints saved from the bare base model). */
-function names(prefix: string, rest: string): string[] {
-  return [prefix + rest, rest];
-}
-
-async function readLlama(r: WeightReader, c: ModelConfig): Promise<ModelWeights> {
-  const h = c.hidden;
-  const qDim = c.heads * c.headDim;
-  const kvDim = c.kvHeads * c.headDim;
-  const embed = await r.required(names('model.', 'embed_tokens.weight'), [c.vocab, h]);
-  const layers: LayerWeights[] = [];
-  for (let l = 0; l < c.layers; l++) {
-    const p = (s: string): string[] => names('model.', `layers.${l}.${s}`);
-    layers.push({
-      norm1: await r.required(p('input_layernorm.weight'), [h]),
-      q: await r.required(p('self_attn.q_proj.weight'), [qDim, h]),
-      qBias: await r.optional(p('self_attn.q_proj.bias'), [qDim]),
-      k: await r.required(p('self_attn.k_proj.weight'), [kvDim, h]),
-      kBias: await r.optional(p('self_attn.k_proj.bias'), [kvDim]),
-      v: await r.required(p('self_attn.v_proj.weight'), [kvDim, h]),
-      vBias: await r.optional(p('self_attn.v_proj.bias'), [kvDim]),
-      o: await r.required(p('self_attn.o_proj.weight'), [h, qDim]),
-      oBias: await r.optional(p('self_attn.o_proj.bias'), [h]),
-      norm2: await r.required(p('post_attention_layernorm.weight'), [h]),
-      gate: await r.required(p('mlp.gate_proj.weight'), [c.intermediate, h]),
-      gateBias: await r.optional(p('mlp.gate_proj.bias'), [c.intermediate]),
-      up: await r.required(p('mlp.up_proj.weight'), [c.intermediate, h]),
-      upBias: await r.optional(p('mlp.up_proj.bias'), [c.intermediate]),
-      down: await r.required(p('mlp.down_proj.weight'), [h, c.intermediate]),
-      downBias: await r.optional(p('mlp.down_proj.bias'), [h]),
-    });
-  }
-  const finalNorm = await r.required(names('model.', 'norm.weight'), [h]);
-  // Tied models have no lm_head; some untied-flagged exports also omit it, so fall back to the embedding.
-  const lmHead = c.tieEmbeddings ? embed : ((await r.optional(['lm_head.weight'], [c.vocab, h])) ?? embed);
-  return { embed, layers, finalNorm, lmHead };
-}
-
-async function readGpt2(r: WeightReader, c: ModelConfig): Promise<ModelWeights> {
-  const h = c.hidden;
-  const t = (s: string): string[] => names('transformer.', s);
-  const embed = await r.required(t('wte.weight'), [c.vocab, h]);
-  const positions = await r.required(t('wpe.weight'), [c.maxPositions, h]);
-  const layers: LayerWeights[] = [];
-  for (let l = 0; l < c.layers; l++) {
-    const p = (s: string): string[] => t(`h.${l}.${s}`);
-    // Conv1D stores [in, out]; transpose once so every projection uses the same [out, in] kernel.
-    const qkv = transpose(await r.required(p('attn.c_attn.weight'), [h, 3 * h]), h, 3 * h);
-    const qkvBias = await r.required(p('attn.c_attn.bias'), [3 * h]);
-    layers.push({
-      norm1: await r.required(p('ln_1.weight'), [h]),
-      norm1Bias: await r.required(p('ln_1.bias'), [h]),
-      q: qkv.subarray(0, h * h),
-      k: qkv.subarray(h * h, 2 * h * h),
-      v: qkv.subarray(2 * h * h),
-      qBias: qkvBias.subarray(0, h),
-      kBias: qkvBias.subarray(h, 2 * h),
-      vBias: qkvBias.subarray(2 * h),
-      o: transpose(await r.required(p('attn.c_proj.weight'), [h, h]), h, h),
-      oBias: await r.required(p('attn.c_proj.bias'), [h]),
-      norm2: await r.required(p('ln_2.weight'), [h]),
-      norm2Bias: await r.required(p('ln_2.bias'), [h]),
-      up: transpose(await r.required(p('mlp.c_fc.weight'), [h, c.intermediate]), h, c.intermediate),
-      upBias: await r.required(p('mlp.c_fc.bias'), [c.intermediate]),
-      down: transpose(await r.required(p('mlp.c_proj.weight'), [c.intermediate, h]), c.intermediate, h),
-      downBias: await r.required(p('mlp.c_proj.bias'), [h]),
-    });
-  }
-  return {
-    embed,
-    positions,
-    layers,
-    finalNorm: await r.required(t('ln_f.weight'), [h]),
-    finalNormBias: await r.required(t('ln_f.bias'), [h]),
-    lmHead: embed,
-  };
 }
