@@ -7,8 +7,16 @@ export { trainBpe, applyBpe, preTokenize, bytesToUnicode, byteLevelString, bpeTo
 export type { BpeMerge, BpeTrainResult, BpeTrainOptions, HfTokenizerJson } from './bpe/trainer';
 export { loadModel } from './model/load';
 export type { Model, ModelWeights, LayerWeights } from './model/load';
-export { runAttention, kvHeadMap, topPredictions } from './model/runtime';
-export type { AttentionResult, AttentionRun, RunOptions, LayerQkv, TokenPrediction } from './model/runtime';
+export { runAttention, kvHeadMap, topPredictions, forward, nextTokenLogits, unembed, createKvCache } from './model/runtime';
+export type { AttentionResult, AttentionRun, RunOptions, LayerQkv, TokenPrediction, ForwardHooks, ForwardOptions, ForwardResult, Ablation, LayerRouting } from './model/runtime';
+export { KvCache } from './model/kvCache';
+export { shapeOf } from './model/load';
+export { ARCHITECTURES, architectureOf } from './model/arch/index';
+export type { Architecture } from './model/arch/architecture';
+export type { BlockSpec } from './model/config';
+export type { TensorSource } from './model/weights';
+export { linear, f32Weight } from './tensor/weights';
+export type { WeightType, WeightMatrix } from './tensor/weights';
 export { attentionStep, combineHeads } from './analysis/step';
 export type { AttentionStep, StepOptions } from './analysis/step';
 export { parseModelConfig, architectureFamilyOf, SUPPORTED_ARCHITECTURES } from './model/arch/index';
