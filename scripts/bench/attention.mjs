@@ -18,7 +18,7 @@ const mib = (bytes) => (bytes / 2 ** 20).toFixed(0);
 function forwardFlops(c, T) {
   const d = c.headDim;
   const perLayer = 2 * T * c.hidden * (c.heads * d + 2 * c.kvHeads * d) + 2 * T * c.heads * d * c.hidden
-    + 2 * T * c.hidden * c.intermediate * (c.family === 'llama' ? 3 : 2)
+    + 2 * T * c.hidden * c.intermediate * (c.block.mlp === 'gelu' ? 2 : 3)
     + 2 * c.heads * d * T * (T + 1); // Q·Kᵀ and P·V over the causal half, both
   return c.layers * perLayer + 2 * c.hidden * c.vocab;
 }

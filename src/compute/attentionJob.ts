@@ -52,7 +52,7 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   const tokenizer = model.tokenizer;
   const all = tokenizer.encode(input.text, { addSpecialTokens: true });
   const c = model.config;
-  const limit = Math.max(1, Math.min(input.maxTokens, c.family === 'gpt2' ? c.maxPositions : Number.MAX_SAFE_INTEGER));
+  const limit = Math.max(1, Math.min(input.maxTokens, c.block.positions === 'learned' ? c.maxPositions : Number.MAX_SAFE_INTEGER));
   const ids = all.slice(0, limit);
   const started = Date.now();
   const run = await runAttention(model, ids, { topK: input.topK, onProgress: (done, total) => progress(done / total) });
