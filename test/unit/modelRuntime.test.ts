@@ -173,11 +173,22 @@ for (const [name, spec, window] of [
       assert.equal(model.config.slidingWindow, window);
       const ids = randomIds(12, 11, spec.vocab);
       await assertCacheMatches(model, ids);
-      // What the cache holds is the KV formula's count for the positions held (every position is kept).
+      // What the cache holds is the KV formula's count for the model's shape (a sliding layer keeps its window).
       const cache = createKvCache(model);
-      await forward(model, ids, { cache, logits: 'none' });
-      const { slidingWindow: _w, ...noWindow } = model.shape;
-      assert.equal(cache.bytes, kvCacheBytes(noWindow, { seqLen: ids.length, bytesPerElement: 4 }));
+      await forward(model, ids.slice(0, 6), { cache, logits: 'none' });
+      for (const id of ids.slice(6)) await forward(model, [id], { cache, logits: 'none' });
+      assert.equal(cache.bytes, kvCacheBytes(model.shape, { seqLen: ids.length, bytesPerElement: 4 }));
+      if (window !== undefined) {
+        assert.equal(cache.startOf(0), ids.length - window);
+        assert.throws(() => cache.truncate(2), /dropped by the sliding window/);
+      }
+      // A clone decodes on its own: same logits as the original for the same next token, the original unchanged.
+      const twin = cache.clone();
+      const a = await forward(model, [ids[0]], { cache });
+      const b = await forward(model, [ids[0]], { cache: twin });
+      assert.ok(maxDiff(a.logits, b.logits) === 0);
+      cache.truncate(ids.length);
+      assert.equal(cache.length, ids.length);
     }, window === undefined ? undefined : (c) => { c.sliding_window = window; });
   });
 }

@@ -181,7 +181,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** A KV cache for `model`'s shape, empty. */
 export function createKvCache(model: Model): KvCache {
-  return new KvCache({ layers: model.config.layers, kvHeads: model.config.kvHeads, headDim: model.config.headDim });
+  return new KvCache(model.shape);
 }
 
 /** The block's normalisation of `rows` rows (RMSNorm, or LayerNorm with its bias). */
@@ -237,8 +237,8 @@ export async function forward(model: Model, tokenIds: readonly number[], options
     }
     const scale = (1 / Math.sqrt(d)) * (c.scaleByInverseLayer ? 1 / (l + 1) : 1);
     scales.push(scale);
-    const kv = cache ? cache.append(l, k, v, T) : { keys: k, values: v };
-    const { layerProbs, heads } = attend(q, T, kv.keys, kv.values, P, c.heads, kvHeadOf, c.kvHeads, d, scale, c.slidingWindow);
+    const kv = cache ? cache.append(l, k, v, T) : { keys: k, values: v, start: 0 };
+    const { layerProbs, heads } = attend(q, T, kv.keys, kv.values, kv.start, P, c.heads, kvHeadOf, c.kvHeads, d, scale, c.slidingWindow, options.keepProbs === true);
     if (options.keepProbs) probs.push(layerProbs);
     if (options.keepQkv) qkv.push({ q, k, v });
     const ablated = hooks?.ablate?.filter((a) => a.layer === l) ?? [];
@@ -325,16 +325,17 @@ function headSliceTransposed(m: Float32Array, T: number, n: number, d: number, h
 }
 
 /**
- * Causal scaled dot-product attention of T new queries (positions P … P+T−1) over S = P+T keys, for every
- * head; returns probabilities (T × S per head) and the concatenated head outputs. Q·Kᵀ and P·V go through
- * the matmul library (the full rectangle is computed and the masked part discarded: still several times
- * faster than a scalar causal loop).
+ * Causal scaled dot-product attention of T new queries (positions P … P+T−1) over the keys of positions
+ * start … P+T−1 (a sliding-window cache may have dropped older ones), for every head; returns probabilities
+ * (T × (P+T) per head, when kept) and the concatenated head outputs. Q·Kᵀ and P·V go through the matmul
+ * library (the full rectangle is computed and the masked part discarded: still several times faster than a
+ * scalar causal loop).
  */
 function attend(
-  q: Float32Array, T: number, kAll: Float32Array, vAll: Float32Array, P: number, nHeads: number, kvHeadOf: number[], nKv: number, d: number,
-  scale: number, slidingWindow: number | undefined,
+  q: Float32Array, T: number, kAll: Float32Array, vAll: Float32Array, start: number, P: number, nHeads: number, kvHeadOf: number[], nKv: number,
+  d: number, scale: number, slidingWindow: number | undefined, keepProbs: boolean,
 ): { layerProbs: Float32Array[]; heads: Float32Array } {
-  const S = P + T;
+  const S = P + T - start;
   const out = new Float32Array(T * nHeads * d);
   const keys = Array.from({ length: nKv }, (_, g) => headSlice(kAll, S, nKv, d, g));
   const valuesT = Array.from({ length: nKv }, (_, g) => headSliceTransposed(vAll, S, nKv, d, g));
@@ -344,18 +345,25 @@ function attend(
     const p = linearF32(headSlice(q, T, nHeads, d, h), T, d, keys[g], S);
     for (let i = 0; i < T; i++) {
       const row = i * S;
-      const pos = P + i;
-      const first = slidingWindow === undefined ? 0 : Math.max(0, pos - slidingWindow + 1);
+      const last = P + i - start;
+      const first = slidingWindow === undefined ? 0 : Math.max(0, P + i - slidingWindow + 1 - start);
       // Softmax over the visible keys only; masked ones are exactly 0 (exp(-∞)), without computing it.
-      softmaxInPlace(p, row + first, row + pos + 1, scale);
+      softmaxInPlace(p, row + first, row + last + 1, scale);
       p.fill(0, row, row + first);
-      p.fill(0, row + pos + 1, row + S);
+      p.fill(0, row + last + 1, row + S);
     }
     const o = linearF32(p, T, S, valuesT[g], d);
     for (let t = 0; t < T; t++) out.set(o.subarray(t * d, t * d + d), t * nHeads * d + h * d);
-    layerProbs.push(p);
+    if (keepProbs) layerProbs.push(start === 0 ? p : widen(p, T, S, start));
   }
   return { layerProbs, heads: out };
+}
+
+/** A T × S probability matrix over keys start … as T × (start + S), the dropped keys' columns 0. */
+function widen(p: Float32Array, T: number, S: number, start: number): Float32Array {
+  const out = new Float32Array(T * (start + S));
+  for (let i = 0; i < T; i++) out.set(p.subarray(i * S, (i + 1) * S), i * (start + S) + start);
+  return out;
 }
 
 /** The block's MLP: gated (SwiGLU / GeGLU) or GELU, as config.block.mlp says. */
