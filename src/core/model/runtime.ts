@@ -7,7 +7,7 @@ import { AttentionCancelledError, AttentionInputError } from './errors';
 import { KvCache } from './kvCache';
 import type { Model } from './load';
 import type { LayerWeights } from './weights';
-import { addInPlace, applyRope, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu } from '../tensor/kernels';
+import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose } from '../tensor/kernels';
 import { linearF32 } from '../tensor/matmul';
 import { linear } from '../tensor/weights';
 
@@ -307,23 +307,6 @@ function zeroHead(heads: Float32Array, T: number, n: number, d: number, h: numbe
   for (let t = 0; t < T; t++) heads.fill(0, t * n * d + h * d, t * n * d + h * d + d);
 }
 
-/** Copies head `h`'s columns (h·d … h·d+d) of a T × (n·d) matrix into a contiguous T × d matrix. */
-function headSlice(m: Float32Array, T: number, n: number, d: number, h: number): Float32Array {
-  const out = new Float32Array(T * d);
-  for (let t = 0; t < T; t++) out.set(m.subarray(t * n * d + h * d, t * n * d + h * d + d), t * d);
-  return out;
-}
-
-/** Head `h`'s columns of a T × (n·d) matrix, transposed to d × T (so P·V is another row-by-row product). */
-function headSliceTransposed(m: Float32Array, T: number, n: number, d: number, h: number): Float32Array {
-  const out = new Float32Array(d * T);
-  for (let t = 0; t < T; t++) {
-    const base = t * n * d + h * d;
-    for (let e = 0; e < d; e++) out[e * T + t] = m[base + e];
-  }
-  return out;
-}
-
 /**
  * Causal scaled dot-product attention of T new queries (positions P … P+T−1) over the keys of positions
  * start … P+T−1 (a sliding-window cache may have dropped older ones), for every head; returns probabilities
@@ -337,12 +320,13 @@ function attend(
 ): { layerProbs: Float32Array[]; heads: Float32Array } {
   const S = P + T - start;
   const out = new Float32Array(T * nHeads * d);
-  const keys = Array.from({ length: nKv }, (_, g) => headSlice(kAll, S, nKv, d, g));
-  const valuesT = Array.from({ length: nKv }, (_, g) => headSliceTransposed(vAll, S, nKv, d, g));
+  const keys = Array.from({ length: nKv }, (_, g) => gatherHead(kAll, S, nKv, d, g));
+  // V per group transposed to d × S, so P·V is another row-by-row product.
+  const valuesT = Array.from({ length: nKv }, (_, g) => transpose(gatherHead(vAll, S, nKv, d, g), S, d));
   const layerProbs: Float32Array[] = [];
   for (let h = 0; h < nHeads; h++) {
     const g = kvHeadOf[h];
-    const p = linearF32(headSlice(q, T, nHeads, d, h), T, d, keys[g], S);
+    const p = linearF32(gatherHead(q, T, nHeads, d, h), T, d, keys[g], S);
     for (let i = 0; i < T; i++) {
       const row = i * S;
       const last = P + i - start;

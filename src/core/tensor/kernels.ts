@@ -11,6 +11,13 @@ export function transpose<T extends Vec>(a: T, rows: number, cols: number, out: 
   return out;
 }
 
+/** Copies head h's columns out of x[rows, heads·hd] into a contiguous [rows, hd] block. */
+export function gatherHead(x: Float32Array, rows: number, heads: number, hd: number, h: number): Float32Array {
+  const out = new Float32Array(rows * hd);
+  for (let i = 0; i < rows; i++) out.set(x.subarray((i * heads + h) * hd, (i * heads + h + 1) * hd), i * hd);
+  return out;
+}
+
 /**
  * RMSNorm per row: y = x / sqrt(mean(x²) + eps) · w (Llama family; transformers' LlamaRMSNorm). When `inv`
  * is given it receives each row's 1/rms (training keeps it for the backward pass).

@@ -3,7 +3,7 @@
 // (src/core/tensor), shared with the inference runtime; what stays here is what training adds: the values
 // kept for backward and the backward passes themselves.
 import { like, matmulABt, wasmMatmulInUse, type Vec } from '../tensor/matmul';
-import { applyRope, rmsNorm, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
+import { applyRope, gatherHead, rmsNorm, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
 
 export { like, matmulABt, useWasmMatmul } from '../tensor/matmul';
 export type { Vec } from '../tensor/matmul';
@@ -172,13 +172,6 @@ export function attentionBackward(
 /** The matrix-product form of attention pays off only with the SIMD kernel (it computes the masked half too). */
 function useBlockedAttention(q: Vec): boolean {
   return wasmMatmulInUse() && q instanceof Float32Array;
-}
-
-/** Copies head h's columns out of x[T, heads·hd] into a contiguous [T, hd] block. */
-function gatherHead(x: Float32Array, t: number, heads: number, hd: number, h: number): Float32Array {
-  const out = new Float32Array(t * hd);
-  for (let i = 0; i < t; i++) out.set(x.subarray((i * heads + h) * hd, (i * heads + h + 1) * hd), i * hd);
-  return out;
 }
 
 /** Adds a contiguous [T, hd] block into head h's columns of x[T, heads·hd], times `scale`. */
