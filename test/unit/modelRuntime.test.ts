@@ -9,6 +9,7 @@ import { loadModel, type Model } from '../../src/core/model/load';
 import { createKvCache, forward, nextTokenLogits, runAttention, unembed } from '../../src/core/model/runtime';
 import { f32Weight } from '../../src/core/tensor/weights';
 import { kvCacheBytes } from '../../src/core/kvcache/bytes';
+import { packageRoot } from '../../src/core/paths';
 import { makeGpt2, makeLlama, referenceLlama, rng, type LlamaSpec } from './attentionFixtures';
 
 const small: Omit<LlamaSpec, 'seed'> = { layers: 3, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, vocab: 40, ropeTheta: 10000, tied: false, qkvBias: true, modelType: 'qwen2', dtype: 'F32' };
@@ -217,4 +218,10 @@ test('Model: format, file and resident bytes, attention shape, parameter counts'
     assert.ok(model.fileBytes > model.parameters * 4 && model.fileBytes < model.parameters * 4 + 20_000, `${model.fileBytes}`);
     assert.deepEqual(c.block, { norm: 'rms', positions: 'rope', ropeStyle: 'half', mlp: 'swiglu', biases: 'qkv' });
   });
+});
+
+test('the runtime has no per-family code: it follows config.block (families live in model/arch/)', () => {
+  const source = readFileSync(join(packageRoot(), 'src', 'core', 'model', 'runtime.ts'), 'utf8');
+  const mentions = source.match(/\.family\b|['"](llama|gpt2|qwen2|mistral)['"]/g) ?? [];
+  assert.deepEqual(mentions, []);
 });

@@ -173,7 +173,7 @@ function validateIds(model: Model, tokenIds: readonly number[], offset: number):
     if (!Number.isInteger(id) || id < 0 || id >= c.vocab) throw new AttentionInputError(`token id ${id} is outside the vocabulary (0..${c.vocab - 1})`);
   }
   if (c.block.positions === 'learned' && offset + tokenIds.length > c.maxPositions) {
-    throw new AttentionInputError(`${c.modelType === 'gpt2' ? 'GPT-2' : c.modelType} has ${c.maxPositions} learned positions; got ${offset + tokenIds.length} tokens`);
+    throw new AttentionInputError(`this model (${c.modelType}) has ${c.maxPositions} learned positions; got ${offset + tokenIds.length} tokens`);
   }
 }
 
