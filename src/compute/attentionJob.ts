@@ -1,9 +1,9 @@
 // The Attention panel's worker job: load a model (cached per worker), tokenize the text with the
 // model's own tokenizer, cap the length, run the forward pass with per-layer progress.
-import { ModelLoadError } from '../core/attention/errors';
-import { runAttention, type AttentionRun } from '../core/attention/forward';
-import { combineHeads } from '../core/attention/step';
-import { loadModel, type Model } from '../core/attention/model';
+import { ModelLoadError } from '../core/model/errors';
+import { runAttention, type AttentionRun } from '../core/model/runtime';
+import { combineHeads } from '../core/analysis/step';
+import { loadModel, type Model } from '../core/model/load';
 import { transferWith, type ReportProgress } from './workerHost';
 
 /** What the host asks for. */
@@ -52,7 +52,7 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   const tokenizer = model.tokenizer;
   const all = tokenizer.encode(input.text, { addSpecialTokens: true });
   const c = model.config;
-  const limit = Math.max(1, Math.min(input.maxTokens, c.family === 'gpt2' ? c.maxPositions : Number.MAX_SAFE_INTEGER));
+  const limit = Math.max(1, Math.min(input.maxTokens, c.block.positions === 'learned' ? c.maxPositions : Number.MAX_SAFE_INTEGER));
   const ids = all.slice(0, limit);
   const started = Date.now();
   const run = await runAttention(model, ids, { topK: input.topK, onProgress: (done, total) => progress(done / total) });
