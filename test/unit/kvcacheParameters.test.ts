@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { countParameters } from '../../src/core/kvcache/parameters';
 import { KvCacheError } from '../../src/core/kvcache/shape';
 import { modelPresets } from '../../src/core/kvcache/presets';
-import { loadModel } from '../../src/core/attention/model';
+import { loadModel } from '../../src/core/model/load';
 import { embeddedModelDir } from '../../src/core/paths';
 import { makeGpt2, makeLlama } from './attentionFixtures';
 
