@@ -235,6 +235,8 @@ uiTest('a workspace config.json at 480 px: counted parameters, the trained-conte
 
   // At the trained context, "current" and "trained context" mark the same spot: their labels stay apart.
   const seqLen = view.locator('vscode-text-field[data-field="seqLen"] input');
+  // The host refuses a field of more than 64 characters (the whole update would be dropped): the field stops there.
+  assert.equal(await seqLen.evaluate((input) => (input as HTMLInputElement).maxLength), 64);
   await seqLen.fill('32768');
   await view.locator('.card.is-model[data-variant="GQA"] dd', { hasText: /^1\.75 GiB$/ }).first().waitFor();
   const warning = view.locator('[data-testid="context-warning"]');
