@@ -91,6 +91,7 @@ class TiktokenBackend implements TokenizerBackend {
   private readonly internals: EncoderInternals | undefined;
   private readonly splitter: RegExp | undefined;
   private readonly pieceCache = new Map<string, number[]>();
+  private packed = { ids: new Int32Array(1024), starts: new Int32Array(1024), ends: new Int32Array(1024), lengths: new Int32Array(1024) };
 
   constructor(
     private readonly encoding: GptEncodingLike,
@@ -145,8 +146,24 @@ class TiktokenBackend implements TokenizerBackend {
     const ranks = core.bytePairStringRankEncoder;
     const cache = this.pieceCache;
     const { byteLength, leadUnits, lastLeadUnits, continues } = table;
-    const out: TokenSpan[] = [];
-    let at = 0; // byte offset
+    // Packed while encoding (ids, UTF-16 starts/ends, byte lengths); TokenSpan objects are built once at the
+    // end: allocating them inside the regex loop made the whole pass ~15% slower (GC pressure).
+    const packed = this.packed;
+    let cap = packed.ids.length;
+    let { ids, starts, ends, lengths } = packed;
+    const grow = (): void => {
+      cap *= 2;
+      const bigger = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+        const b = new Int32Array(cap);
+        b.set(a);
+        return b;
+      };
+      ids = bigger(ids);
+      starts = bigger(starts);
+      ends = bigger(ends);
+      lengths = bigger(lengths);
+    };
+    let n = 0;
     let next = 0; // UTF-16 offset where the next piece must start
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
@@ -158,33 +175,48 @@ class TiktokenBackend implements TokenizerBackend {
       const whole = ranks.get(piece);
       if (whole !== undefined) {
         // One token: its UTF-16 range is the piece's, its byte length the token's.
-        const len = byteLength[whole] || table.fill(whole).length;
-        out.push({ id: whole, byteStart: at, byteEnd: at + len, start, end });
-        at += len;
+        if (n === cap) grow();
+        ids[n] = whole;
+        starts[n] = start;
+        ends[n] = end;
+        lengths[n] = byteLength[whole] || table.fill(whole).length;
+        n++;
       } else {
-        let ids = cache.get(piece);
-        if (ids === undefined) {
-          ids = core.bytePairEncode(piece);
+        let pieceIds = cache.get(piece);
+        if (pieceIds === undefined) {
+          pieceIds = core.bytePairEncode(piece);
           if (cache.size >= MAX_CACHED_PIECES) cache.clear();
-          cache.set(piece, ids);
+          cache.set(piece, pieceIds);
         }
         // Pieces start on a character boundary; inside one, tokens may split a character (shared range).
         let units = start;
         let lastUnits = 0;
-        for (let i = 0; i < ids.length; i++) {
-          const id = ids[i];
-          const len = byteLength[id] || table.fill(id).length;
-          const s = continues[id] === 1 ? units - lastUnits : units;
+        for (let i = 0; i < pieceIds.length; i++) {
+          const id = pieceIds[i];
+          if (n === cap) grow();
+          lengths[n] = byteLength[id] || table.fill(id).length;
+          ids[n] = id;
+          starts[n] = continues[id] === 1 ? units - lastUnits : units;
           units += leadUnits[id];
           if (lastLeadUnits[id] !== 0) lastUnits = lastLeadUnits[id];
-          out.push({ id, byteStart: at, byteEnd: at + len, start: s, end: units });
-          at += len;
+          ends[n] = units;
+          n++;
         }
         if (units !== end) return undefined;
       }
       next = end;
     }
-    return next === text.length ? out : undefined;
+    if (next !== text.length) return undefined;
+    // Keep the grown buffers for the next call (one tokenizer, synchronous calls).
+    this.packed = { ids, starts, ends, lengths };
+    const out = new Array<TokenSpan>(n);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const len = lengths[i];
+      out[i] = { id: ids[i], byteStart: at, byteEnd: at + len, start: starts[i], end: ends[i] };
+      at += len;
+    }
+    return out;
   }
 
   specialTokens(): ReadonlyMap<string, number> {
