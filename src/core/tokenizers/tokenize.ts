@@ -21,24 +21,38 @@ function checkText(text: unknown): asserts text is string {
  */
 function directSpans(table: TokenTable, ids: readonly number[], text: string): TokenSpan[] | undefined {
   const expected = utf8Bytes(text);
-  const spans = new Array<TokenSpan>(ids.length);
+  const n = ids.length;
+  // First pass: check the bytes and pack each token's UTF-16 range; the TokenSpan objects are built in one
+  // pass at the end (allocating them inside this loop costs more: GC pressure while the loop runs).
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
   let at = 0; // byte offset
   let units = 0; // UTF-16 units of every character whose lead byte is before `at`
   let lastUnits = 0; // units of the last character opened so far
-  for (let i = 0; i < ids.length; i++) {
+  for (let i = 0; i < n; i++) {
     const id = ids[i];
     const bytes = table.bytes[id] ?? table.fill(id);
     const len = bytes.length;
     if (at + len > expected.length) return undefined;
     for (let k = 0; k < len; k++) if (bytes[k] !== expected[at + k]) return undefined;
     // A token starting inside a character shares that character (opened by an earlier token).
-    const start = table.continues[id] === 1 ? units - lastUnits : units;
+    starts[i] = table.continues[id] === 1 ? units - lastUnits : units;
     units += table.leadUnits[id];
     if (table.lastLeadUnits[id] !== 0) lastUnits = table.lastLeadUnits[id];
-    spans[i] = { id, byteStart: at, byteEnd: at + len, start, end: units };
+    ends[i] = units;
     at += len;
   }
-  return at === expected.length ? spans : undefined;
+  if (at !== expected.length) return undefined;
+  const spans = new Array<TokenSpan>(n);
+  const byteLength = table.byteLength;
+  at = 0;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i];
+    const len = byteLength[id];
+    spans[i] = { id, byteStart: at, byteEnd: at + len, start: starts[i], end: ends[i] };
+    at += len;
+  }
+  return spans;
 }
 
 /** Fills `lengths` with each token's byte length if the tokens' bytes spell `expected` exactly. */
