@@ -46,8 +46,16 @@ export { kvCacheReport, chartTokenAxis } from './kvcache/report';
 export type { KvCacheReport, KvCacheReportInput, KvCacheVariantReport } from './kvcache/report';
 export { formatBinaryBytes, markdownTable } from './kvcache/format';
 // Tokenization: real tokenizers with byte/UTF-16 spans, token pieces, pre-tokenized words, merge replay.
-export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile } from './tokenizers/registry';
+export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile, registerTokenizerFile, fileTokenizerId, fileTokenizerPath } from './tokenizers/registry';
 export { tokenize, tokenizeInChunks, countTokens, tokenBytes, tokenPiece, vocabularySize, wordSpans } from './tokenizers/tokenize';
+export type { TokenizeOptions } from './tokenizers/tokenize';
+export { addTokenizerToCatalog } from './tokenizers/catalog';
+// Chat templates (issue 19): tokenizer_config.json's chat_template rendered as transformers does.
+export { applyChatTemplate, chatTemplateFromConfig, ChatTemplateError } from './chat/template';
+export type { ChatMessage, ChatTemplateOptions, ChatTemplateConfig, ChatTemplateErrorCode } from './chat/template';
+export { chatTemplateOf } from './chat/packaged';
+export { chatTokens, contentTokens } from './chat/chatTokens';
+export type { ChatTokens, ChatTokensOptions, ChatFormat } from './chat/chatTokens';
 export { chunkBoundaries, spansFromTokenBytes } from './tokenizers/spans';
 export { decomposedHangulSyllables } from './tokenizers/korean';
 export { mergeStepTokenCounts } from './bpe/stepper';

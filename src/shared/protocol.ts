@@ -21,6 +21,8 @@ export const CommandId = {
   openGlossary: 'llmLens.openGlossary',
   /** Opens a chapter of the "Learn LLM basics" walkthrough: its panel on a sample file, or the glossary. */
   learnChapter: 'llmLens.learnChapter',
+  /** Draws (or stops drawing) token boundaries in the editor itself. */
+  toggleTokenBoundaries: 'llmLens.toggleTokenBoundaries',
 } as const;
 
 /** One of LLM Lens's command ids. */
