@@ -184,6 +184,13 @@ test('Phi-3 LongRoPE: inverse frequencies and attention factor equal the formula
     rope_scaling: { type: 'longrope', short_factor: [1, 1, 1, 1], long_factor: [1, 1, 1, 1], attention_factor: 1.25 },
   }));
   assert.equal(ropeAttentionFactor(explicit), 1.25);
+  // transformers 5: the same in rope_parameters (rope_theta and original_max_position_embeddings inside).
+  const v5 = parseModelConfig(JSON.stringify({
+    model_type: 'phi3', hidden_size: 16, num_attention_heads: 2, intermediate_size: 8, num_hidden_layers: 1, vocab_size: 10, max_position_embeddings: 32,
+    rope_parameters: { rope_type: 'longrope', rope_theta: 10000, original_max_position_embeddings: 8, short_factor: [1, 2, 4, 8], long_factor: [2, 4, 8, 16] },
+  }));
+  assert.deepEqual(Array.from(ropeInverseFrequencies(v5, 9)), Array.from(long));
+  assert.ok(Math.abs(ropeAttentionFactor(v5) - Math.sqrt(5 / 3)) < 1e-15);
 });
 
 test('Gemma 3: five local layers per global one by default, layer_types when given', () => {
@@ -194,6 +201,13 @@ test('Gemma 3: five local layers per global one by default, layer_types when giv
   assert.equal(c.ropeTheta, 1e6);
   const types = Array.from({ length: 12 }, (_, l) => (l % 3 === 2 ? 'full_attention' : 'sliding_attention'));
   assert.deepEqual(parseModelConfig(JSON.stringify({ ...base, layer_types: types })).slidingWindowLayers, [0, 1, 3, 4, 6, 7, 9, 10]);
+  // Gemma3Attention never passes attn_logit_softcapping on: no attention cap for Gemma 3 even when configured.
+  assert.equal(parseModelConfig(JSON.stringify({ ...base, attn_logit_softcapping: 50 })).block.attnSoftcap, undefined);
+  // transformers 5 writes rope_parameters per layer type instead of rope_theta / rope_scaling / rope_local_base_freq.
+  const v5 = parseModelConfig(JSON.stringify({
+    ...base, rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 10000 } },
+  }));
+  assert.deepEqual([v5.ropeTheta, v5.ropeScaling, v5.block.slidingRopeTheta], [1e6, { type: 'linear', factor: 8 }, 10000]);
   const g2 = parseModelConfig(JSON.stringify({ ...base, model_type: 'gemma2', num_hidden_layers: 4 }));
   assert.deepEqual(g2.slidingWindowLayers, [0, 2]);
   assert.deepEqual([g2.block.attnSoftcap, g2.block.finalSoftcap], [50, 30]);

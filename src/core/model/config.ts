@@ -145,8 +145,10 @@ function parseLongRope(r: Record<string, unknown>, model: Record<string, unknown
   const longFactor = numberList(r, 'long_factor', half);
   let factor: number;
   let original: number;
-  if (model.original_max_position_embeddings !== undefined) {
-    original = positiveInt(model, 'original_max_position_embeddings');
+  // transformers 5's rope_parameters carry original_max_position_embeddings themselves.
+  const source = model.original_max_position_embeddings !== undefined ? model : r.original_max_position_embeddings !== undefined ? r : undefined;
+  if (source) {
+    original = positiveInt(source, 'original_max_position_embeddings');
     factor = positiveInt(model, 'max_position_embeddings') / original;
   } else {
     original = positiveInt(model, 'max_position_embeddings');

@@ -1,6 +1,6 @@
 // Pieces the decoder families share: the attention dimensions of a Llama-style config.json, the model-type
 // test, the tied-or-separate LM head, and tensor names under several prefixes.
-import { configError, positiveInt, type ModelConfig } from '../config';
+import { configError, parseRopeScaling, positiveInt, positiveNumber, type ModelConfig, type RopeScaling } from '../config';
 import type { WeightMatrix } from '../../tensor/weights';
 import type { TensorSource } from '../weights';
 
@@ -61,4 +61,17 @@ export async function lmHeadOf(r: TensorSource, c: ModelConfig, embed: Float32Ar
 export function plusOne(w: Float32Array): Float32Array {
   for (let i = 0; i < w.length; i++) w[i] += 1;
   return w;
+}
+
+/**
+ * RoPE base and scaling: rope_theta + rope_scaling (configs saved by transformers 4.x), or the flat
+ * rope_parameters object ({ rope_type, rope_theta, … }) that transformers 5 writes instead.
+ */
+export function ropeOf(c: Record<string, unknown>, thetaDefault: number, headDim?: number): { theta: number; scaling: RopeScaling } {
+  const params = c.rope_parameters;
+  if (typeof params === 'object' && params !== null && !Array.isArray(params) && 'rope_theta' in params) {
+    const r = params as Record<string, unknown>;
+    return { theta: positiveNumber(r, 'rope_theta', thetaDefault), scaling: parseRopeScaling(r, c, headDim) };
+  }
+  return { theta: positiveNumber(c, 'rope_theta', thetaDefault), scaling: parseRopeScaling(c.rope_scaling, c, headDim) };
 }

@@ -7,7 +7,8 @@
 // - four norms per layer: input_layernorm, post_attention_layernorm (on the attention output, before the
 //   residual add), pre_feedforward_layernorm, post_feedforward_layernorm (on the MLP output);
 // - GeGLU MLP with tanh-GELU (hidden_activation gelu_pytorch_tanh);
-// - scores scaled by query_pre_attn_scalar^-½, then (Gemma 2) soft-capped: cap·tanh(s/cap);
+// - scores scaled by query_pre_attn_scalar^-½, then (Gemma 2 only) soft-capped: cap·tanh(s/cap) (Gemma3Attention
+//   keeps attn_logit_softcapping but does not pass it on);
 // - sliding-window attention on some layers (layer_types; else Gemma 2: every other layer from layer 0,
 //   Gemma 3: all but every sliding_window_pattern-th); final logits soft-capped (final_logit_softcapping);
 // - Gemma 3: per-head q_norm/k_norm (also 1 + weight) before RoPE; local layers rotate with
@@ -16,11 +17,12 @@
 // Gemma2DecoderLayer, Gemma2Model, Gemma2ForCausalLM), models/gemma2/configuration_gemma2.py,
 // models/gemma3/modeling_gemma3.py (Gemma3TextScaledWordEmbedding, Gemma3Attention, Gemma3TextModel's
 // rotary_emb_local) and models/gemma3/configuration_gemma3.py (Gemma3TextConfig defaults).
-import { configError, optionalId, parseRopeScaling, positiveInt, positiveNumber, type ModelConfig } from '../config';
+import { configError, optionalId, positiveInt, positiveNumber, type ModelConfig, type RopeScaling } from '../config';
 import { floatToBF16Bits, floatToHalfBits, decodeF16 } from '../../tensor/dtypes';
+import { ModelLoadError } from '../errors';
 import type { LayerWeights, ModelWeights, TensorSource } from '../weights';
 import type { Architecture } from './architecture';
-import { attentionDims, lmHeadOf, matchesType, plusOne, under } from './common';
+import { attentionDims, lmHeadOf, matchesType, plusOne, ropeOf, under } from './common';
 
 /** `value` rounded to the model's dtype (config torch_dtype / dtype), as torch would hold it. */
 export function inDtype(value: number, dtype: unknown): number {
@@ -54,6 +56,23 @@ function slidingLayers(c: Record<string, unknown>, layers: number, pattern: numb
   return Array.from({ length: layers }, (_, l) => l).filter((l) => (l + 1) % pattern !== 0);
 }
 
+/**
+ * RoPE of Gemma: one base (Gemma 2); Gemma 3's global base + rope_scaling and local base (rope_local_base_freq),
+ * or transformers 5's rope_parameters per layer type ({ full_attention: {…}, sliding_attention: {…} }).
+ */
+function gemmaRope(c: Record<string, unknown>, g3: boolean): { theta: number; scaling: RopeScaling; localTheta?: number } {
+  const params = c.rope_parameters;
+  if (g3 && typeof params === 'object' && params !== null && 'full_attention' in params) {
+    const byType = params as Record<string, unknown>;
+    const full = ropeOf({ rope_parameters: byType.full_attention }, 1e6);
+    const local = ropeOf({ rope_parameters: byType.sliding_attention ?? { rope_theta: 10000 } }, 10000);
+    if (local.scaling.type !== 'default') throw new ModelLoadError('unsupportedArchitecture', 'config.json: rope_parameters.sliding_attention with a rope_type other than default is not supported');
+    return { ...full, localTheta: local.theta };
+  }
+  const main = ropeOf(c, g3 ? 1e6 : 10000);
+  return g3 ? { ...main, localTheta: positiveNumber(c, 'rope_local_base_freq', 10000) } : main;
+}
+
 function parseGemma(top: Record<string, unknown>, modelType: string, family: 'gemma2' | 'gemma3'): ModelConfig {
   // Gemma 3 4B and up: a multimodal config whose language model is text_config.
   const nested = family === 'gemma3' && typeof top.text_config === 'object' && top.text_config !== null && !Array.isArray(top.text_config);
@@ -67,7 +86,10 @@ function parseGemma(top: Record<string, unknown>, modelType: string, family: 'ge
   const pattern = g3 ? positiveInt(c, c.sliding_window_pattern !== undefined ? 'sliding_window_pattern' : '_sliding_window_pattern', 6) : 2;
   const dtype = c.torch_dtype ?? c.dtype ?? top.torch_dtype ?? top.dtype;
   const slidingWindow = c.sliding_window === null ? undefined : positiveInt(c, 'sliding_window', 4096);
-  const attnSoftcap = softcap(c, 'attn_logit_softcapping', g3 ? undefined : 50);
+  // Gemma3Attention keeps attn_logit_softcapping but never passes it to the attention function: only Gemma 2 caps.
+  const attnSoftcap = g3 ? undefined : softcap(c, 'attn_logit_softcapping', 50);
+  if (c.use_bidirectional_attention === true) throw new ModelLoadError('unsupportedArchitecture', 'config.json: use_bidirectional_attention=true (an embedding model) is not supported');
+  const rope = gemmaRope(c, g3);
   const finalSoftcap = softcap(c, 'final_logit_softcapping', g3 ? undefined : 30);
   return {
     family,
@@ -78,8 +100,8 @@ function parseGemma(top: Record<string, unknown>, modelType: string, family: 'ge
     vocab: positiveInt(c, 'vocab_size', g3 ? 262208 : undefined),
     maxPositions: positiveInt(c, 'max_position_embeddings', g3 ? 131072 : 8192),
     normEps: positiveNumber(c, 'rms_norm_eps', 1e-6),
-    ropeTheta: positiveNumber(c, 'rope_theta', g3 ? 1e6 : 10000),
-    ropeScaling: parseRopeScaling(c.rope_scaling),
+    ropeTheta: rope.theta,
+    ropeScaling: rope.scaling,
     slidingWindow,
     slidingWindowLayers: slidingWindow === undefined ? undefined : slidingLayers(c, layers, pattern),
     tieEmbeddings: c.tie_word_embeddings !== false,
@@ -93,7 +115,8 @@ function parseGemma(top: Record<string, unknown>, modelType: string, family: 'ge
       postNorms: true,
       ...(attnSoftcap !== undefined ? { attnSoftcap } : {}),
       ...(finalSoftcap !== undefined ? { finalSoftcap } : {}),
-      ...(g3 ? { qkNorm: true, slidingRopeTheta: positiveNumber(c, 'rope_local_base_freq', 10000) } : {}),
+      ...(rope.localTheta !== undefined ? { slidingRopeTheta: rope.localTheta } : {}),
+      ...(g3 ? { qkNorm: true } : {}),
     },
   };
 }

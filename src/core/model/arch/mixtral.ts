@@ -4,14 +4,15 @@
 // SwiGLU MLP (w2(silu(w1·x) · w3·x)) weighted by its gate and summed; the other experts do not run.
 // Reference: transformers src/transformers/models/mixtral/modeling_mixtral.py (MixtralSparseMoeBlock,
 // MixtralBlockSparseTop2MLP) and models/mixtral/configuration_mixtral.py.
-import { configError, optionalId, parseRopeScaling, positiveInt, positiveNumber, type ModelConfig } from '../config';
+import { configError, optionalId, positiveInt, positiveNumber, type ModelConfig } from '../config';
 import type { LayerWeights, ModelWeights, TensorSource } from '../weights';
 import { names, type Architecture } from './architecture';
-import { attentionDims, lmHeadOf, matchesType, requireSilu } from './common';
+import { attentionDims, lmHeadOf, matchesType, requireSilu, ropeOf } from './common';
 
 function parseConfig(c: Record<string, unknown>, modelType: string): ModelConfig {
   const dims = attentionDims(c, 'derived');
   requireSilu(c);
+  const rope = ropeOf(c, 1e6);
   const layers = positiveInt(c, 'num_hidden_layers');
   const experts = positiveInt(c, 'num_local_experts');
   const topK = positiveInt(c, 'num_experts_per_tok');
@@ -26,8 +27,8 @@ function parseConfig(c: Record<string, unknown>, modelType: string): ModelConfig
     vocab: positiveInt(c, 'vocab_size'),
     maxPositions: positiveInt(c, 'max_position_embeddings', 4096 * 32),
     normEps: positiveNumber(c, 'rms_norm_eps', 1e-5),
-    ropeTheta: positiveNumber(c, 'rope_theta', 1e6),
-    ropeScaling: parseRopeScaling(c.rope_scaling),
+    ropeTheta: rope.theta,
+    ropeScaling: rope.scaling,
     slidingWindow: typeof c.sliding_window === 'number' ? positiveInt(c, 'sliding_window') : undefined,
     tieEmbeddings: c.tie_word_embeddings === true,
     scaleByInverseLayer: false,

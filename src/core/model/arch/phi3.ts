@@ -5,17 +5,18 @@
 // the attention factor on cos/sin; parsed in config.ts after modeling_rope_utils._compute_longrope_parameters).
 // Reference: transformers src/transformers/models/phi3/modeling_phi3.py (Phi3Attention, Phi3MLP) and
 // models/phi3/configuration_phi3.py.
-import { configError, optionalId, parseRopeScaling, positiveInt, positiveNumber, type ModelConfig } from '../config';
+import { configError, optionalId, positiveInt, positiveNumber, type ModelConfig } from '../config';
 import { f32Data, f32Weight, type WeightMatrix } from '../../tensor/weights';
 import type { LayerWeights, ModelWeights, TensorSource } from '../weights';
 import { names, type Architecture } from './architecture';
-import { attentionDims, lmHeadOf, matchesType, requireSilu } from './common';
+import { attentionDims, lmHeadOf, matchesType, requireSilu, ropeOf } from './common';
 
 function parseConfig(c: Record<string, unknown>, modelType: string): ModelConfig {
   const dims = attentionDims(c, 'derived');
   requireSilu(c);
   const partial = c.partial_rotary_factor ?? 1;
   if (partial !== 1) throw configError(`partial_rotary_factor ${JSON.stringify(partial)} is not supported (only 1: RoPE over the whole head)`);
+  const rope = ropeOf(c, 10000, dims.headDim);
   return {
     family: 'phi3',
     modelType,
@@ -25,8 +26,8 @@ function parseConfig(c: Record<string, unknown>, modelType: string): ModelConfig
     vocab: positiveInt(c, 'vocab_size'),
     maxPositions: positiveInt(c, 'max_position_embeddings', 4096),
     normEps: positiveNumber(c, 'rms_norm_eps', 1e-5),
-    ropeTheta: positiveNumber(c, 'rope_theta', 10000),
-    ropeScaling: parseRopeScaling(c.rope_scaling, c, dims.headDim),
+    ropeTheta: rope.theta,
+    ropeScaling: rope.scaling,
     slidingWindow: typeof c.sliding_window === 'number' ? positiveInt(c, 'sliding_window') : undefined,
     tieEmbeddings: c.tie_word_embeddings === true,
     scaleByInverseLayer: false,

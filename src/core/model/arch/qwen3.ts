@@ -7,15 +7,16 @@
 // Reference: transformers src/transformers/models/qwen3/modeling_qwen3.py (Qwen3Attention, Qwen3RMSNorm),
 // models/qwen3/configuration_qwen3.py, models/qwen3_moe/modeling_qwen3_moe.py (Qwen3MoeSparseMoeBlock,
 // Qwen3MoeDecoderLayer) and models/qwen3_moe/configuration_qwen3_moe.py.
-import { configError, optionalId, parseRopeScaling, positiveInt, positiveNumber, type ModelConfig, type MoeSpec } from '../config';
+import { configError, optionalId, positiveInt, positiveNumber, type ModelConfig, type MoeSpec } from '../config';
 import { ModelLoadError } from '../errors';
 import type { LayerWeights, ModelWeights, TensorSource } from '../weights';
 import { names, type Architecture } from './architecture';
-import { attentionDims, lmHeadOf, matchesType, requireSilu } from './common';
+import { attentionDims, lmHeadOf, matchesType, requireSilu, ropeOf } from './common';
 
 function parseQwen3(c: Record<string, unknown>, modelType: string, family: 'qwen3' | 'qwen3moe'): ModelConfig {
   const dims = attentionDims(c, 'required');
   requireSilu(c);
+  const rope = ropeOf(c, 10000);
   if (c.use_sliding_window === true) throw new ModelLoadError('unsupportedArchitecture', 'config.json: Qwen3 with use_sliding_window=true is not supported');
   const layers = positiveInt(c, 'num_hidden_layers');
   let moe: MoeSpec | undefined;
@@ -40,8 +41,8 @@ function parseQwen3(c: Record<string, unknown>, modelType: string, family: 'qwen
     vocab: positiveInt(c, 'vocab_size'),
     maxPositions: positiveInt(c, 'max_position_embeddings', 32768),
     normEps: positiveNumber(c, 'rms_norm_eps', 1e-6),
-    ropeTheta: positiveNumber(c, 'rope_theta', 10000),
-    ropeScaling: parseRopeScaling(c.rope_scaling),
+    ropeTheta: rope.theta,
+    ropeScaling: rope.scaling,
     tieEmbeddings: c.tie_word_embeddings === true,
     scaleByInverseLayer: false,
     bosTokenId: optionalId(c.bos_token_id),
