@@ -35,6 +35,8 @@ export { kvCacheBytes, kvCacheBreakdown, kvBytesPerToken, weightBytes } from './
 export type { KvCacheOptions, KvCacheBreakdown } from './kvcache/bytes';
 export { shapeFromHfConfig } from './kvcache/hfConfig';
 export { modelPresets } from './kvcache/presets';
+export { countParameters, COUNTED_MODEL_TYPES } from './kvcache/parameters';
+export type { ParameterCounts } from './kvcache/parameters';
 export type { ModelPreset } from './kvcache/presets';
 export { attentionKind, attentionVariants, defaultGqaKvHeads, gqaKvHeadChoices, kvHeadOf } from './kvcache/variants';
 export type { AttentionKind, AttentionVariant } from './kvcache/variants';

@@ -12,6 +12,7 @@ import { parseModelConfig } from '../../src/core/model/arch/index';
 import { attentionStep } from '../../src/core/analysis/step';
 import { ModelLoadError } from '../../src/core/model/errors';
 import { encodeSafetensors } from '../../src/core/model/formats/safetensorsWriter';
+import { countParameters } from '../../src/core/kvcache/parameters';
 import { rng } from './attentionFixtures';
 import { isSlidingLayer, makeArch, referenceArch, roundBf16, type ArchRefResult, type ArchSpec } from './archFixtures';
 
@@ -257,5 +258,15 @@ test('tensors that do not match the config: ModelLoadError naming the tensor', a
     await assert.rejects(loadModel(q.dir), (e: unknown) => e instanceof ModelLoadError && e.code === 'tensorShape' && e.message.includes('qkv_proj.weight') && e.message.includes('[16, 8]'));
   } finally {
     rmSync(q.dir, { recursive: true, force: true });
+  }
+});
+
+test('total and active parameters of loaded MoE models equal the KV-cache panel\'s count from config.json alone', async () => {
+  for (const spec of [cases[1][1], cases[2][1], cases[3][1]]) {
+    await withModel(spec, async (model, dir) => {
+      const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(model.parameterCounts, countParameters(config), spec.kind);
+      assert.ok(model.parameterCounts.active < model.parameterCounts.total);
+    });
   }
 });
