@@ -13,6 +13,7 @@ import { attentionStep } from '../../src/core/analysis/step';
 import { ModelLoadError } from '../../src/core/model/errors';
 import { encodeSafetensors } from '../../src/core/model/formats/safetensorsWriter';
 import { countParameters } from '../../src/core/kvcache/parameters';
+import { kvCacheBytes } from '../../src/core/kvcache/bytes';
 import { rng } from './attentionFixtures';
 import { isSlidingLayer, makeArch, referenceArch, roundBf16, type ArchRefResult, type ArchSpec } from './archFixtures';
 
@@ -101,6 +102,8 @@ for (const [name, spec, n] of cases) {
       const second = await forward(model, ids.slice(5), { cache });
       const last = expected.logits[n - 1];
       last.forEach((v, i) => assert.ok(Math.abs(second.logits[i] - v) <= TOL * Math.max(1, Math.abs(v)), `cached logit ${i}`));
+      // Sliding layers keep only their window: the cache holds exactly what the KV-cache formula says.
+      assert.equal(cache.bytes, kvCacheBytes(model.shape, { seqLen: n, bytesPerElement: 4 }));
     });
   });
 }

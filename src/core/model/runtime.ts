@@ -98,7 +98,7 @@ export interface ForwardHooks {
   ablate?: readonly Ablation[];
   /** The residual stream after layer `layer`: rows × hidden, one row per token of this call (logit lens). */
   residual?: (layer: number, x: Float32Array) => void;
-  /** The MLP's gate (undefined for ungated MLPs) and up projections, rows × intermediate, before the activation. */
+  /** The MLP's gate (undefined for ungated MLPs) and up projections, rows × intermediate, before the activation (dense layers only: a mixture-of-experts layer reports `routing` instead). */
   mlp?: (layer: number, values: { gate?: Float32Array; up: Float32Array }) => void;
   /** q (rows × heads·headDim) and k (rows × kvHeads·headDim) after the projection, its bias and the per-head q/k norm (block.qkNorm), before RoPE. */
   qkPreRope?: (layer: number, q: Float32Array, k: Float32Array) => void;
