@@ -64,7 +64,7 @@ export async function chooseModel(context: vscode.ExtensionContext): Promise<Mod
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
   items.push({
     label: vscode.l10n.t('Browse for a model folder…'),
-    description: unsupported > 0 ? vscode.l10n.t('{0} other cached models are not supported (Llama family and GPT-2 are)', unsupported) : undefined,
+    description: unsupported > 0 ? vscode.l10n.t('{0} other cached models are not supported (Llama family, Qwen3, Qwen3-MoE, Gemma 2/3, Phi-3, Mixtral and GPT-2 are)', unsupported) : undefined,
     choice: 'browse',
   });
   for (const item of items) if (item.choice && item.choice !== 'browse' && item.choice.dir === current.dir) item.picked = true;

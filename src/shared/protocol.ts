@@ -229,15 +229,23 @@ export interface AttentionStepView {
   /** 1/√d_k (or 1 when scaling is dropped). */
   scale: number;
   temperature: number;
-  /** The query vector (after RoPE for Llama-family models). */
+  /** The query vector (after the per-head q norm when the model has one, and RoPE for RoPE models). */
   q: Float32Array;
   /** q·k_j per key j. */
   rawScores: Float32Array;
   /** rawScores · scale / temperature. */
   scaledScores: Float32Array;
+  /** 1/√d_k, to compare with the scale the model uses (Gemma: query_pre_attn_scalar^-½). */
+  defaultScale?: number;
+  /** Whether q and k were RMS-normalised per head before RoPE (Qwen3, Gemma 3). */
+  qkNorm?: boolean;
+  /** Gemma 2's attention soft-cap: scores became cap·tanh(score/cap) before the mask. */
+  softcap?: number;
+  /** This layer's sliding window (keys further back are masked), if any. */
+  slidingWindow?: number;
   /** 0 for visible keys, -Infinity for masked ones. */
   mask: Float32Array;
-  /** Softmax of scaledScores + mask. */
+  /** Softmax of the (soft-capped, when the model caps) scaledScores + mask. */
   probs: Float32Array;
   /** The model's own weights for this row (scaled, temperature 1), for comparison. */
   modelProbs: Float32Array;
