@@ -2,6 +2,7 @@
 // Each feature adds its entries here; the pool calls them by name (see FOUNDATION.md).
 import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
+import { decodeJob } from './decodeJob';
 import { compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -18,6 +19,8 @@ export const jobs = {
   replayToken: replayTokenJob,
   /** Tokenization panel: a BPE trained on the text, for the merge stepper. */
   trainBpe: trainBpeJob,
+  /** Decoding panel (issue 17): generation with the KV cache, cooperative cancel, speed with and without the cache. */
+  decode: decodeJob,
 } satisfies JobTable;
 
 /** The job table's type: the pool's `run` is typed by it (import it with `import type` only). */

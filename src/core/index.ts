@@ -71,5 +71,7 @@ export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from '.
 // Decoding (issue 17): logit processors in Hugging Face's order, greedy / seeded sampling / beam search with the KV cache.
 export { generate, eosTokenIds, CANDIDATES_PER_STEP } from './decode/generate';
 export type { GenerateOptions, Generation, GenerationStep, Candidate, Beam } from './decode/generate';
+export { candidateCutoffs } from './decode/cutoffs';
+export type { CandidateCutoffs } from './decode/cutoffs';
 export { processLogits, applyRepetitionPenalty, applyTemperature, topKFilter, topPFilter, minPFilter, softmax, drawFrom, entropy, validateSettings } from './decode/processors';
 export type { ProcessorSettings, ProcessedLogits } from './decode/processors';
