@@ -85,8 +85,11 @@ export interface DecodingResult {
   stoppedBy: 'eos' | 'stop' | 'length' | 'cancelled';
   /** What the cache held at the end and the formula's bytes for the same positions and batch. */
   kvCache: { positions: number; batch: number; bytes: number; formulaBytes: number; bytesPerToken: number };
-  /** Measured: new tokens per second with the cache (the prompt included) and without it (full recompute). */
-  speed: { cached: number; uncached?: number; uncachedTokens: number };
+  /**
+   * Measured new tokens per second: the whole run (prompt pass and bookkeeping included), and the steady cost of
+   * one step on the same tokens with the cache (one position) and without it (the whole sequence recomputed).
+   */
+  speed: { run: number; cached?: number; uncached?: number; measuredTokens: number };
   elapsedMs: number;
 }
 

@@ -45,7 +45,7 @@ describe('LLM Lens: Generate from Selection', () => {
     assert.equal(r.kvCache.bytes, kvCacheBytes(model.shape, { seqLen: r.kvCache.positions, bytesPerElement: 4 }));
     assert.equal(r.kvCache.bytes, r.kvCache.formulaBytes);
     assert.equal(r.kvCache.positions, ids.length + r.steps.length - 1);
-    assert.ok(r.speed.cached > 0 && (r.speed.uncached ?? 0) > 0);
+    assert.ok(r.speed.run > 0 && (r.speed.cached ?? 0) > 0 && (r.speed.uncached ?? 0) > 0 && r.speed.measuredTokens > 0);
     assert.equal(s.canInsert, true);
     assert.ok(s.model.eos.length > 0, 'the embedded model has an EOS token');
   });

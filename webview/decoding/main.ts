@@ -394,14 +394,29 @@ function beamTree(steps: DecodingStep[], finals: DecodingBeam[], upTo: number): 
       });
     }
   }
+  // A chain of single children with the same status is one line (the tokens in a row), so the tree only
+  // nests where beams split: it stays narrow enough for a 480 px panel.
   const list = (node: TreeNode, depth: number): HTMLElement => {
     const ul = el('ul', { attrs: { role: depth === 0 ? 'tree' : 'group', ...(depth === 0 ? { 'aria-label': strings.beamTreeAria } : {}) } });
-    for (const child of node.children.values()) {
-      const label = `${tokenLabel(child.text)}  ${Number.isNaN(child.logProb) ? '' : fmt(strings.logProb, child.logProb.toFixed(2))}`;
+    for (const first of node.children.values()) {
+      const run = [first];
+      let last = first;
+      while (last.children.size === 1) {
+        const only = [...last.children.values()][0];
+        if (only.live !== first.live) break;
+        run.push(only);
+        last = only;
+      }
+      const tokens = run.map((n) => tokenLabel(n.text)).join(' ');
+      const score = Number.isNaN(last.logProb) ? '' : fmt(strings.logProb, last.logProb.toFixed(2));
       ul.appendChild(el('li', {
-        className: child.live ? 'live' : 'pruned',
-        attrs: { role: 'treeitem', 'aria-label': `${label} ${child.live ? '' : strings.pruned}`, tabindex: '-1' },
-        children: [el('span', { className: 'node', text: label }), child.children.size > 0 ? list(child, depth + 1) : undefined],
+        className: first.live ? 'live' : 'pruned',
+        attrs: { role: 'treeitem', 'aria-label': `${tokens} ${score} ${first.live ? '' : strings.pruned}` },
+        children: [
+          el('span', { className: 'node', text: tokens }),
+          score ? el('span', { className: 'score', text: ` ${score}` }) : undefined,
+          last.children.size > 0 ? list(last, depth + 1) : undefined,
+        ],
       }));
     }
     return ul;
@@ -432,9 +447,9 @@ function cacheView(s: DecodingSnapshot): HTMLElement | undefined {
     fmt(strings.cacheHeld, bytes(k.bytes), k.positions, k.batch),
     fmt(strings.cacheFormula, bytes(k.formulaBytes), equal ? strings.cacheEqual : strings.cacheDiffers),
     fmt(strings.cachePerToken, bytes(k.bytesPerToken), m.layers, m.kvHeads, m.headDim),
-    fmt(strings.speedCached, r.speed.cached.toFixed(1)),
-    r.speed.uncached !== undefined
-      ? fmt(strings.speedUncached, r.speed.uncached.toFixed(1), r.speed.uncachedTokens, (r.speed.cached / r.speed.uncached).toFixed(1))
+    fmt(strings.speedRun, r.speed.run.toFixed(1)),
+    r.speed.cached !== undefined && r.speed.uncached !== undefined
+      ? fmt(strings.speedSteps, r.speed.measuredTokens, r.speed.cached.toFixed(1), r.speed.uncached.toFixed(1), (r.speed.cached / r.speed.uncached).toFixed(1))
       : strings.speedUncachedSkipped,
   ];
   return el('section', {
