@@ -27,6 +27,8 @@ export class DecodingPanel extends Panel<'decoding'> {
   private source: ModelSource | undefined;
   private output: Extract<DecodeJobOutput, { kind: 'done' }> | undefined;
   private origin: vscode.Uri | undefined;
+  /** Counts generations: a run superseded by a newer one (which cancelled it) is not shown. */
+  private generation = 0;
 
   private constructor(webviewPanel: vscode.WebviewPanel, services: Services) {
     super('decoding', webviewPanel, services);
@@ -61,7 +63,7 @@ export class DecodingPanel extends Panel<'decoding'> {
 
   private async generate(): Promise<void> {
     const source = currentModelSource(this.context);
-    this.source = source;
+    const generation = ++this.generation;
     const settings = this.settings;
     const maxPromptTokens = Math.max(2, Math.min(1024, Math.floor(vscode.workspace.getConfiguration('llmLens').get<number>('attention.maxTokens', 256))));
     let output: DecodeJobOutput | undefined;
@@ -88,7 +90,8 @@ export class DecodingPanel extends Panel<'decoding'> {
     });
     // runJob drops a cancelled job's value; a cancelled generation still carries the tokens made so far.
     const out = output as DecodeJobOutput | undefined;
-    if (!out) return;
+    if (!out || generation !== this.generation) return;
+    this.source = source;
     if (out.kind === 'refused') {
       this.showError(refusal(out, source.label));
       return;
