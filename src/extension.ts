@@ -17,6 +17,8 @@ import { openGlossary } from './commands/openGlossary';
 import { learnChapter } from './commands/learnChapter';
 import { registerGlossaryHover } from './hover/glossaryHover';
 import { tokenizeSelection } from './commands/tokenizeSelection';
+import { generateFromSelection } from './commands/generateFromSelection';
+import { DecodingPanel } from './panels/decodingPanel';
 import { TokenizerPanel, type TokenizerPanelTimings } from './panels/tokenizerPanel';
 import { TokenCountStatus, type TokenCountUpdate } from './statusBar/tokenCount';
 import { TokenBoundaries } from './editor/tokenBoundaries';
@@ -61,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   panels.register(KvCachePanel.definition);
   panels.register(GlossaryPanel.definition);
   panels.register(TokenizerPanel.definition);
+  panels.register(DecodingPanel.definition);
 
   // Commands.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
@@ -78,6 +81,9 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     vscode.commands.registerCommand(CommandId.openGlossary, (arg?: unknown) => openGlossary(panels, arg)),
     vscode.commands.registerCommand(CommandId.learnChapter, (arg?: unknown) => learnChapter(context, panels, arg)),
   );
+
+  // Decoding (issue 17): generate from the selection with the current model.
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.generateFromSelection, () => generateFromSelection(panels)));
 
   // Hovers: glossary terms in every file type (the matcher is built on the first hover).
   context.subscriptions.push(registerGlossaryHover());

@@ -78,3 +78,10 @@ export { attentionCsv } from './analysis/export';
 export { matmulABt, useWasmMatmul } from './tensor/matmul';
 export { paramLayout, initParams, sequenceForwardBackward, parameterCount } from './train/model';
 export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from './train/model';
+// Decoding (issue 17): logit processors in Hugging Face's order, greedy / seeded sampling / beam search with the KV cache.
+export { generate, eosTokenIds, CANDIDATES_PER_STEP } from './decode/generate';
+export type { GenerateOptions, Generation, GenerationStep, Candidate, Beam } from './decode/generate';
+export { candidateCutoffs } from './decode/cutoffs';
+export type { CandidateCutoffs } from './decode/cutoffs';
+export { processLogits, applyRepetitionPenalty, applyTemperature, topKFilter, topPFilter, minPFilter, softmax, drawFrom, entropy, validateSettings } from './decode/processors';
+export type { ProcessorSettings, ProcessedLogits } from './decode/processors';

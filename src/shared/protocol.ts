@@ -4,6 +4,7 @@
 import type { GlossaryChapterInfo, GlossaryEntry } from '../core/glossary/types';
 import type { KvCacheBreakdown } from '../core/kvcache/bytes';
 import type { AttentionShape } from '../core/kvcache/shape';
+import { parseDecodingRequest, type DecodingRequest, type DecodingSnapshot } from './decodingProtocol';
 
 /** Every command id LLM Lens contributes (one documented list; package.json declares the same ids). */
 export const CommandId = {
@@ -23,6 +24,8 @@ export const CommandId = {
   learnChapter: 'llmLens.learnChapter',
   /** Draws (or stops drawing) token boundaries in the editor itself. */
   toggleTokenBoundaries: 'llmLens.toggleTokenBoundaries',
+  /** Generates from the selection with the current model and opens the Decoding panel. */
+  generateFromSelection: 'llmLens.generateFromSelection',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -564,6 +567,7 @@ export interface PanelMessages {
   kvcache: { snapshot: KvCacheSnapshot; request: KvCacheRequest };
   glossary: { snapshot: GlossarySnapshot; request: GlossaryRequest };
   tokenizer: { snapshot: TokenizerSnapshot; request: TokenizerRequest };
+  decoding: { snapshot: DecodingSnapshot; request: DecodingRequest };
 }
 
 /** A panel kind: also the webview bundle name (dist/webview/<kind>.js) and the view type suffix. */
@@ -637,6 +641,7 @@ const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   kvcache: (m) => parseKvCacheRequest(m),
   glossary: (m) => parseGlossaryRequest(m),
   tokenizer: (m) => parseTokenizerRequest(m),
+  decoding: (m) => parseDecodingRequest(m),
 };
 
 /** Checks a raw message from panel `kind`'s webview; undefined when it is not a valid request. */
