@@ -155,6 +155,7 @@ export const webviewStrings = {
     openKvcache: 'Open the KV cache panel',
     count: '{0} of {1} terms',
     noMatches: 'No term matches “{0}”.',
+    resultsLabel: 'Search results, best match first',
   },
   welcome: {
     ...commonStrings,
