@@ -312,15 +312,45 @@ function tokenAt(target: EventTarget | null): number | undefined {
   return index === undefined || index === null ? undefined : Number(index);
 }
 
+// Hovering a chip shows its details and, once the pointer rests there, replays its word's merges (the help
+// text promises it); a pointer sweeping across the chips sends nothing until it stops.
+const HOVER_REPLAY_MS = 250;
+let hoverTimer = 0;
+let replayRequested = -1;
+
+/** Asks the host for token `i`'s merge replay after `delayMs`, unless another request replaces it first. */
+function requestReplay(i: number, delayMs: number): void {
+  window.clearTimeout(replayTimer);
+  window.clearTimeout(hoverTimer);
+  const timer = window.setTimeout(() => {
+    if (replayRequested === i) return;
+    replayRequested = i;
+    send({ type: 'focusToken', index: i });
+  }, delayMs);
+  if (delayMs === HOVER_REPLAY_MS) hoverTimer = timer;
+  else replayTimer = timer;
+}
+
 viewport.addEventListener('mouseover', (event) => {
   const i = tokenAt(event.target);
   if (i === undefined || i === hovered) return;
   hovered = i;
   renderDetails(i);
+  requestReplay(i, HOVER_REPLAY_MS);
 });
 viewport.addEventListener('mouseleave', () => {
   hovered = -1;
+  window.clearTimeout(hoverTimer);
   renderDetails(active);
+});
+// A focus that comes from a pointer press must not redraw the rows under the pointer (the press's click
+// would then land on a replaced chip and be lost): only keyboard focus picks a first token.
+let pointerDown = false;
+viewport.addEventListener('pointerdown', () => {
+  pointerDown = true;
+});
+window.addEventListener('pointerup', () => {
+  pointerDown = false;
 });
 viewport.addEventListener('click', (event) => {
   const i = tokenAt(event.target);
@@ -329,6 +359,7 @@ viewport.addEventListener('click', (event) => {
   send({ type: 'selectToken', index: i });
 });
 viewport.addEventListener('focus', () => {
+  if (pointerDown) return;
   if (active < 0 && model && model.view.ids.length > 0) setActive(firstVisibleToken(), false);
 });
 viewport.addEventListener('keydown', (event) => {
@@ -389,19 +420,32 @@ function firstVisibleToken(): number {
 
 let replayTimer = 0;
 
+/** Marks token `i` as the active one on the chips already drawn (no redraw: a click may be under way). */
+function markActive(previous: number, i: number): void {
+  const old = previous >= 0 ? document.getElementById(`tok-${previous}`) : null;
+  old?.classList.remove('active');
+  old?.setAttribute('aria-selected', 'false');
+  const now = document.getElementById(`tok-${i}`);
+  now?.classList.add('active');
+  now?.setAttribute('aria-selected', 'true');
+  if (now) viewport.setAttribute('aria-activedescendant', `tok-${i}`);
+}
+
 /** Focuses token `i`: scrolls it into view, shows its details, reads them out, asks for its replay. */
 function setActive(i: number, fromKeyboard: boolean): void {
   const m = model;
   if (!m) return;
+  const previous = active;
   active = i;
   const top = m.rowOf[i] * ROW_HEIGHT;
   if (top < viewport.scrollTop) viewport.scrollTop = top;
   else if (top + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = top + ROW_HEIGHT - viewport.clientHeight;
-  renderRows(true);
+  // Rows are redrawn only when scrolling brought others into view; otherwise the chips stay the same nodes.
+  renderRows();
+  markActive(previous, i);
   renderDetails(i);
   if (fromKeyboard) announce(readout(m, i));
-  window.clearTimeout(replayTimer);
-  replayTimer = window.setTimeout(() => send({ type: 'focusToken', index: i }), 150);
+  requestReplay(i, 150);
 }
 
 /** The token's piece: decoded text, or a byte fragment of the character it belongs to. */
@@ -624,6 +668,7 @@ function render(s: TokenizerSnapshot): void {
     model = s.tokenization ? buildModel(s.tokenization, s.text) : undefined;
     active = -1;
     hovered = -1;
+    replayRequested = -1;
     viewport.scrollTop = 0;
     renderRows(true);
     renderDetails(-1);
