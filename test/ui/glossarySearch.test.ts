@@ -37,7 +37,11 @@ async function shownIds(view: FrameLocator): Promise<string[]> {
   return view.locator('article.term:visible').evaluateAll((items) => items.map((i) => i.getAttribute('data-term') ?? ''));
 }
 
-/** Clears the field, types `query` fast, and waits until the results answer exactly that query. */
+/**
+ * Clears the field as people do (Ctrl+A, Backspace), types `query` fast, and waits until the results answer
+ * exactly that query. (Before the fix, VS Code's own Select All came back to the webview a moment after the
+ * browser's and selected the first keys typed: "kv cache" became "v cache".)
+ */
 async function search(page: Page, view: FrameLocator, query: string): Promise<string[]> {
   const field = view.locator('vscode-text-field.search');
   await field.click();
