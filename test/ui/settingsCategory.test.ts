@@ -22,8 +22,7 @@ async function settingTitles(page: Page): Promise<string[]> {
 
 /** Types `query` into the Settings editor's search box and waits for the rows to follow. */
 async function searchSettings(page: Page, query: string): Promise<void> {
-  const input = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea, .settings-editor .search-container textarea').first();
-  await input.click();
+  await page.locator('.settings-editor .settings-header .search-container').first().click();
   await page.keyboard.press('Control+A');
   await page.keyboard.type(query, { delay: 20 });
   await page.locator('.settings-editor .setting-item-contents .setting-item-title', { hasText: /Tokenizer/ }).first().waitFor({ timeout: 30_000 });
