@@ -86,8 +86,8 @@ uiTest('the walkthrough "Learn LLM basics with LLM Lens" opens in Korean and a s
   await walkthrough.locator('.getting-started-step', { hasText: 'KV 캐시, MQA와 GQA' }).first().click();
   await screenshot(page, 'glossary-walkthrough-ko');
   await walkthrough.locator('.getting-started-step.expanded a, .getting-started-step.expanded .button-link', { hasText: 'KV 캐시 패널 열기' }).first().click();
-  // The step opens the sample config.json and the KV cache panel on it, and is then checked off.
-  await page.locator('.tabs-container .tab', { hasText: 'config.json' }).first().waitFor({ timeout: 30_000 });
+  // The step opens an untitled copy of the sample config.json and the KV cache panel on it, and is then checked off.
+  await page.locator('.tabs-container .tab', { hasText: /Untitled|제목 없음/ }).first().waitFor({ timeout: 30_000 });
   await page.locator('.tabs-container .tab', { hasText: 'KV 캐시 메모리' }).first().waitFor({ timeout: 30_000 });
   await activeWebview(page).locator('h1', { hasText: 'KV' }).first().waitFor({ timeout: 60_000 });
   await screenshot(page, 'glossary-walkthrough-kvcache-ko');
