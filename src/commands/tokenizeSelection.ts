@@ -9,8 +9,7 @@ import { TokenizerPanel, maxTokenizeChars, sourceOf } from '../panels/tokenizerP
  * editor's is opened and tokenized whole.
  */
 export async function tokenizeSelection(panels: PanelManager, uri?: unknown): Promise<void> {
-  // A focused panel (Tokenization, Welcome…) leaves no active editor: the editor beside it is meant.
-  let editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme !== 'output');
+  let editor = vscode.window.activeTextEditor;
   if (uri instanceof vscode.Uri && editor?.document.uri.toString() !== uri.toString()) {
     try {
       const doc = await vscode.workspace.openTextDocument(uri);

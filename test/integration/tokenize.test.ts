@@ -195,17 +195,4 @@ describe('LLM Lens: Tokenize Selection', function () {
       await config.update('defaultTokenizer', undefined, vscode.ConfigurationTarget.Global);
     }
   });
-
-  it('run from the palette while a panel has the focus, it tokenizes the editor beside the panel', async () => {
-    const api = await llmLens();
-    const content = 'const beside = "the editor next to the panel";\n';
-    await openText(content, 'typescript', new vscode.Selection(0, 0, 0, 0));
-    await vscode.commands.executeCommand('llmLens.showWelcome');
-    await waitFor('the welcome panel', () => api.isPanelReady('welcome'));
-    await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
-    await waitFor('the focus in the panel (no active text editor)', () => (vscode.window.activeTextEditor === undefined ? true : undefined), 10_000);
-    await vscode.commands.executeCommand('llmLens.tokenizeSelection');
-    const s = await tokenizerSnapshot('the tokens of the editor beside the panel', (x) => x.text === content && x.tokenization !== null);
-    assert.equal(s.stats?.tokens, o200kCount(content));
-  });
 });
