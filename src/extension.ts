@@ -15,6 +15,7 @@ import { KvCachePanel } from './panels/kvCachePanel';
 import { GlossaryPanel } from './panels/glossaryPanel';
 import { openGlossary } from './commands/openGlossary';
 import { learnChapter } from './commands/learnChapter';
+import { runWithEditorOrSample } from './commands/editorOrSample';
 import { registerGlossaryHover } from './hover/glossaryHover';
 import { tokenizeSelection } from './commands/tokenizeSelection';
 import { generateFromSelection } from './commands/generateFromSelection';
@@ -38,9 +39,12 @@ export interface LlmLensApi {
   activateBodyMs: number;
   /** Of which: evaluating the bundle's modules (the rest is the host's own work between loading and activating). */
   bundleEvaluationMs: number;
+  /** What a Welcome panel button does (tests run it without clicking): see runWithEditorOrSample. */
+  runWelcomeFeature(command: string): Promise<'active' | 'visible' | 'sample' | 'none'>;
   /** The token-count status bar item and the Tokenization panel's timings (tests and benchmarks). */
   tokenizer: {
     statusBarText(): string | undefined;
+    statusBarTooltip(): string | undefined;
     statusBarUpdates(): readonly TokenCountUpdate[];
     updateStatusBar(): Promise<void>;
     panelTimings(): TokenizerPanelTimings | undefined;
@@ -104,8 +108,10 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     snapshotOf: (kind) => panels.get(kind)?.currentSnapshot,
     isPanelReady: (kind) => panels.get(kind)?.isReady ?? false,
     openPanels: () => panels.openKinds(),
+    runWelcomeFeature: (command) => runWithEditorOrSample(context, command),
     tokenizer: {
       statusBarText: () => tokenCount.text,
+      statusBarTooltip: () => tokenCount.tooltip,
       statusBarUpdates: () => tokenCount.updates,
       updateStatusBar: () => tokenCount.update(),
       panelTimings: () => {

@@ -68,6 +68,8 @@ export type { MergeReplay, MergeStep, ReplayPiece, ReplayFinish } from './bpe/re
 // region scanner used by the hover.
 export { lookupTerm, findTerms, findTermAt, glossaryEntries, glossaryEntry, glossaryChapters } from './glossary/glossary';
 export { createTermMatcher, isCaseSensitiveForm, formsOf } from './glossary/matcher';
+export { searchGlossary, searchForm, GlossaryMatchTier, maxGlossaryQueryLength } from './glossary/search';
+export type { GlossaryHit } from './glossary/search';
 export type { GlossaryMatch, TermMatcher } from './glossary/matcher';
 export type { GlossaryEntry, GlossaryChapter, GlossaryChapterInfo, GlossaryPanel, GlossaryLanguage, LocalizedText } from './glossary/types';
 export { DocumentRegions, languageSyntax, isProseLanguage } from './glossary/textRegions';

@@ -372,15 +372,32 @@ export interface GlossarySnapshot {
   panels: GlossaryPanelKind[];
   /** Set when opened from a hover link or the walkthrough. */
   focus: GlossaryFocus | null;
+  /** The last search the webview asked for and the ids it found, best first (the core's searchGlossary). */
+  search: GlossarySearchResult;
+}
+
+/** A glossary search as the host ran it: the query exactly as typed, and the ids found, best first. */
+export interface GlossarySearchResult {
+  query: string;
+  ids: string[];
 }
 
 /** Glossary panel requests. */
 export type GlossaryRequest =
   /** Open the panel that shows `term` (on a sample file shipped with LLM Lens). */
-  { type: 'openPanel'; panel: GlossaryPanelKind; term: string };
+  | { type: 'openPanel'; panel: GlossaryPanelKind; term: string }
+  /** Search the glossary for `query` (sent on every edit of the search field). */
+  | { type: 'search'; query: string };
+
+/** Longest glossary query a webview may send. */
+export const maxGlossarySearchChars = 200;
 
 /** Validates a Glossary panel request. */
 export function parseGlossaryRequest(m: Record<string, unknown>): GlossaryRequest | undefined {
+  if (m.type === 'search') {
+    const query = stringUpTo(m.query, maxGlossarySearchChars);
+    return query === undefined ? undefined : { type: 'search', query };
+  }
   if (m.type !== 'openPanel') return undefined;
   const panel = oneOf(m.panel, glossaryPanelKinds);
   const term = stringUpTo(m.term, 64);

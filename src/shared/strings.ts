@@ -47,7 +47,7 @@ export const webviewStrings = {
     nfdNotice: 'This text holds {0} decomposed (NFD) Korean syllables. Composed (NFC), it would take {1} tokens instead of {2} with this tokenizer.',
     bpeHeading: 'BPE laid open',
     replayHeading: 'Merge replay',
-    replayHelp: 'Focus a token to replay how the tokenizer built its word: start from single bytes and repeatedly merge the adjacent pair with the best (lowest) rank.',
+    replayHelp: 'Hover a token, or focus it with the arrow keys, to replay how the tokenizer built its word: start from single bytes and repeatedly merge the adjacent pair with the best (lowest) rank.',
     replayNone: 'Focus or hover a token to see its merges.',
     replayWord: 'Word “{0}”: {1} bytes',
     replayStep: 'Merge {0} of {1}: {2} + {3} → {4} (rank {5})',
@@ -159,6 +159,7 @@ export const webviewStrings = {
     openKvcache: 'Open the KV cache panel',
     count: '{0} of {1} terms',
     noMatches: 'No term matches “{0}”.',
+    resultsLabel: 'Search results, best match first',
   },
   welcome: {
     ...commonStrings,
