@@ -17,7 +17,7 @@ async function showAttentionFor(text: string): Promise<AttentionSnapshot> {
   await waitFor('the attention webview to say ready', () => api.isPanelReady('attention'), 30_000);
   return waitFor('an attention snapshot of the selection', () => {
     const s = api.snapshotOf('attention');
-    return s?.text === text ? s : undefined;
+    return s && !('problem' in s) && s.text === text ? s : undefined;
   }, 60_000);
 }
 
@@ -128,7 +128,7 @@ describe('LLM Lens: Show Attention for Selection', () => {
       await pick(2);
       const chosen = await waitFor('a re-run with the cached model', () => {
         const s = api.snapshotOf('attention');
-        return s?.model.source === 'cache' ? s : undefined;
+        return s && !('problem' in s) && s.model.source === 'cache' ? s : undefined;
       }, 60_000);
       assert.equal(chosen.model.label, 'test-org/byte-model');
       assert.equal(chosen.text, text);

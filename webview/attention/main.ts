@@ -2,8 +2,9 @@ import './style.css';
 // The Attention panel: every layer × head as thumbnails, one head as a large heatmap (hover, keyboard,
 // table), token lines, the step-by-step arithmetic and the next-token predictions. It only draws: every
 // number comes from the host's snapshot (the forward pass and the step view are computed there).
-import type { AttentionHeadChoice, AttentionSnapshot, AttentionStepView } from '../../src/shared/protocol';
+import type { AttentionHeadChoice, AttentionPanelSnapshot, AttentionProblemSnapshot, AttentionSnapshot, AttentionStepView } from '../../src/shared/protocol';
 import type { StringsOf } from '../../src/shared/strings';
+import { visibleWhitespace } from '../../src/shared/whitespace';
 import { announce, gridKeyMove, type GridPosition } from '../common/a11y';
 import { appRoot, el, replaceChildren } from '../common/dom';
 import { connect, initData, loadState, saveState } from '../common/host';
@@ -27,18 +28,29 @@ const saved = loadState<UiState>();
 const ui: UiState = { view: saved?.view ?? 'grid', table: saved?.table ?? false };
 
 let snapshot: AttentionSnapshot | undefined;
+/** The model problem shown instead of a run, if any. */
+let problem: AttentionProblemSnapshot | undefined;
 /** The run the persistent controls were built for (see runKey). */
 let builtKey: string | undefined;
 let heatmapFocus: GridPosition = { row: 0, col: 0 };
 
 /** Fills {0}, {1}… in a localized template. */
 function fmt(template: string, ...args: (string | number)[]): string {
-  return template.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+  return template.replace(/\{(\d+)\}/g, (_, i: string) => {
+    const value = args[Number(i)];
+    return typeof value === 'number' ? num(value) : (value ?? '');
+  });
 }
 
-/** A token as a short, visible label: whitespace shown as ␣ ↵ ⇥. */
+/** A number as the user's language writes it (thousands separators). */
+const numberFormat = new Intl.NumberFormat(init.language || undefined);
+function num(n: number): string {
+  return numberFormat.format(n);
+}
+
+/** A token as a short, visible label: whitespace shown as in the Tokenization panel and VS Code (· → ↵). */
 function tokenLabel(text: string, max = 14): string {
-  const shown = text.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\r/g, '␍').replace(/\t/g, '⇥');
+  const shown = visibleWhitespace(text);
   return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown || '∅';
 }
 
@@ -61,7 +73,8 @@ function matrixOf(s: AttentionSnapshot, layer: number, head: AttentionHeadChoice
 }
 
 function persist(): void {
-  saveState({ ...ui, restore: snapshot ? { text: snapshot.text } : undefined });
+  const shown = snapshot ?? problem;
+  saveState({ ...ui, restore: shown ? { text: shown.text, input: shown.input } : undefined });
 }
 
 function select(layer: number, head: AttentionHeadChoice, query: number): void {
@@ -593,14 +606,32 @@ function drawViews(s: AttentionSnapshot): void {
   }
 }
 
+/** What ran (the selection or the whole document), how much of it was read, and which limits applied. */
+function inputNotices(s: AttentionSnapshot | AttentionProblemSnapshot): (HTMLElement | false)[] {
+  const input = s.input;
+  const cut = input.readChars < input.totalChars;
+  const tokens = 'tokens' in s ? (s.cap?.total ?? s.seqLen) : undefined;
+  const scope = input.scope === 'document' ? strings.scopeDocument : strings.scopeSelection;
+  return [
+    tokens !== undefined && el('p', { className: 'scope', text: fmt(scope, input.label, input.totalChars, tokens) }),
+    cut && el('p', { className: 'notice char-cap', attrs: { role: 'note' }, text: fmt(strings.charCapNotice, input.readChars, input.totalChars) }),
+  ];
+}
+
+/** A note when Restricted Mode kept the workspace's own llmLens.modelPath out. */
+function trustNotice(path: string | undefined): HTMLElement | false {
+  return path !== undefined && el('p', { className: 'notice untrusted', attrs: { role: 'note' }, text: fmt(strings.untrustedModelPath, path) });
+}
+
 function header(s: AttentionSnapshot): HTMLElement {
   const m = s.model;
   const mib = (m.weightBytes / 2 ** 20).toFixed(m.weightBytes < 2 ** 24 ? 1 : 0);
   const params = m.parameters >= 1e6 ? `${(m.parameters / 1e6).toFixed(1)} M` : `${(m.parameters / 1e3).toFixed(0)} K`;
-  const facts = `${m.modelType} · ${m.layers} ${strings.layersLabel} × ${m.heads} ${strings.headsLabel} (${m.kvHeads} ${strings.kvHeadsLabel}) · ${strings.headDimLabel} ${m.headDim} · ${params} ${strings.parametersLabel} · ${mib} MiB ${strings.memoryLabel}`;
+  const facts = `${m.modelType} · ${num(m.layers)} ${strings.layersLabel} × ${num(m.heads)} ${strings.headsLabel} (${num(m.kvHeads)} ${strings.kvHeadsLabel}) · ${strings.headDimLabel} ${num(m.headDim)} · ${params} ${strings.parametersLabel} · ${mib} MiB ${strings.memoryLabel}`;
   const docs = m.hasModelCard
     ? [link(strings.modelCard, () => send({ type: 'openModelDoc', doc: 'card' })), link(strings.lossCurve, () => send({ type: 'openModelDoc', doc: 'loss' }))]
     : [];
+  const cap = s.cap;
   return el('header', {
     className: 'model-header',
     children: [
@@ -609,8 +640,11 @@ function header(s: AttentionSnapshot): HTMLElement {
         children: [el('strong', { text: `${strings.modelHeading}: ${m.label}` }), button(strings.chooseModel, () => send({ type: 'chooseModel' }), 'secondary'), ...docs],
       }),
       el('p', { className: 'muted', text: facts }),
-      el('p', { className: 'muted', text: `${s.seqLen} ${strings.tokensLabel} · ${fmt(strings.elapsed, s.elapsedMs)}` }),
-      s.cap && el('p', { className: 'notice cap', attrs: { role: 'note' }, text: fmt(strings.capNotice, s.cap.total, s.cap.limit) }),
+      trustNotice(m.ignoredWorkspacePath),
+      ...inputNotices(s),
+      el('p', { className: 'muted', text: `${num(s.seqLen)} ${strings.tokensLabel} · ${fmt(strings.elapsed, s.elapsedMs)}` }),
+      cap && el('p', { className: 'notice cap', attrs: { role: 'note' }, text: fmt(cap.reason === 'trainedContext' ? strings.capTrainedContext : strings.capMaxTokens, cap.limit, cap.total) }),
+      s.beyondTrainedContext && el('p', { className: 'notice warning beyond', attrs: { role: 'alert' }, text: fmt(strings.beyondTrainedContext, s.seqLen, m.trainedContext) }),
       el('p', { className: 'note', attrs: { role: 'note' }, text: strings.note }),
     ],
   });
@@ -623,6 +657,7 @@ function runKey(s: AttentionSnapshot): string {
 
 function render(s: AttentionSnapshot): void {
   snapshot = s;
+  problem = undefined;
   status.clear();
   persist();
   const key = runKey(s);
@@ -634,21 +669,53 @@ function render(s: AttentionSnapshot): void {
   controls = buildControls(s);
   renderGrid(s, controls.grid);
   renderPredictions(s, controls.predictions);
-  replaceChildren(
-    root,
-    status.element,
-    header(s),
-    el('div', { className: 'selection-bar', children: [el('label', { text: strings.layer }), controls.layer, el('label', { text: strings.head }), controls.head, el('label', { text: strings.query }), controls.query] }),
-    controls.tabs,
-  );
+  const selectionBar = el('div', {
+    className: 'selection-bar',
+    children: [el('label', { text: strings.layer }), controls.layer, el('label', { text: strings.head }), controls.head, el('label', { text: strings.query }), controls.query],
+  });
+  // The status strip and the layer/head/query pickers stay in view while a long view scrolls.
+  replaceChildren(root, header(s), el('div', { className: 'sticky-controls', children: [status.element, selectionBar] }), controls.tabs);
   drawViews(s);
 }
 
-function renderEmpty(): void {
-  replaceChildren(root, status.element, el('p', { className: 'muted', text: strings.emptyHint }), el('p', { className: 'note', text: strings.note }));
+/** The chosen model cannot run: say what is wrong and offer Choose Model and the embedded model. */
+function renderProblem(p: AttentionProblemSnapshot): void {
+  snapshot = undefined;
+  problem = p;
+  controls = undefined;
+  builtKey = undefined;
+  status.clear();
+  persist();
+  const ways = [button(strings.chooseModel, () => send({ type: 'chooseModel' }))];
+  if (p.model.source !== 'embedded') ways.push(button(strings.useEmbeddedModel, () => send({ type: 'useEmbeddedModel' }), 'secondary'));
+  replaceChildren(
+    root,
+    status.element,
+    el('section', {
+      className: 'model-problem',
+      attrs: { role: 'alert' },
+      children: [el('h2', { text: strings.problemHeading }), el('p', { className: 'problem-message', text: p.problem.message }), el('div', { className: 'problem-actions', children: ways })],
+    }),
+    trustNotice(p.model.ignoredWorkspacePath),
+    ...inputNotices(p),
+    el('p', { className: 'note', text: strings.note }),
+  );
 }
 
-renderEmpty();
+function renderSnapshot(s: AttentionPanelSnapshot): void {
+  if ('problem' in s) renderProblem(s);
+  else render(s);
+}
+
+/** Nothing has run in this panel: how to start. */
+function renderEmpty(): void {
+  replaceChildren(root, status.element, el('p', { className: 'muted empty-hint', text: strings.emptyHint }), el('p', { className: 'note', text: strings.note }));
+}
+
+// The first paint shows progress, not the "select some code" hint: a run is usually on its way (the command
+// that opened the panel, or a restore). The host answers 'ready' with the run's progress, a snapshot, or idle.
+replaceChildren(root, status.element);
+status.progress(strings.working, undefined, false);
 onThemeChange(() => {
   if (!snapshot) return;
   builtKey = undefined;
@@ -656,8 +723,12 @@ onThemeChange(() => {
 });
 
 const send = connect<'attention'>({
-  snapshot: render,
+  snapshot: renderSnapshot,
   progress: (message, fraction, cancellable) => status.progress(message, fraction, cancellable),
-  idle: () => status.clear(),
+  idle: () => {
+    // Idle ends progress; an error shown by the host stays until the next run.
+    if (status.element.classList.contains('busy')) status.clear();
+    if (!snapshot && !problem && root.querySelector('.empty-hint') === null) renderEmpty();
+  },
   error: (message) => status.error(message),
 });
