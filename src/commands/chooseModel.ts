@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { findCachedModels, hfCacheRoot } from '../core/attention/discovery';
@@ -28,8 +28,35 @@ export function modelPathSetting(): { path: string; ignoredWorkspacePath?: strin
   const clean = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
   if (vscode.workspace.isTrusted) return { path: clean(config.get<string>('modelPath', '')) };
   const inspected = config.inspect<string>('modelPath');
-  const workspace = clean(inspected?.workspaceFolderValue) || clean(inspected?.workspaceValue);
+  // VS Code itself leaves restricted workspace values out of inspect() in Restricted Mode: the settings files
+  // say whether there was one to tell the user about (read only to name it; nothing is opened from it).
+  const workspace = clean(inspected?.workspaceFolderValue) || clean(inspected?.workspaceValue) || workspaceSettingsModelPath();
   return { path: clean(inspected?.globalValue), ignoredWorkspacePath: workspace || undefined };
+}
+
+/** The llmLens.modelPath written in the workspace's settings files (.vscode/settings.json, a .code-workspace), if any. */
+function workspaceSettingsModelPath(): string | undefined {
+  const files = (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.Uri.joinPath(f.uri, '.vscode', 'settings.json'));
+  if (vscode.workspace.workspaceFile) files.push(vscode.workspace.workspaceFile);
+  for (const uri of files) {
+    if (uri.scheme !== 'file') continue;
+    let text: string;
+    try {
+      text = readFileSync(uri.fsPath, 'utf8');
+    } catch {
+      continue;
+    }
+    // Settings files are JSON with comments: the key's string value is enough here.
+    const match = /"llmLens\.modelPath"\s*:\s*("(?:[^"\\\n]|\\.)*")/.exec(text);
+    if (!match) continue;
+    try {
+      const value = JSON.parse(match[1]) as unknown;
+      if (typeof value === 'string' && value.trim()) return value.trim();
+    } catch {
+      // Not a valid string literal: nothing to report.
+    }
+  }
+  return undefined;
 }
 
 /** The model chosen with "Choose Model", else the llmLens.modelPath setting, else the embedded model. */
@@ -44,7 +71,7 @@ export function currentModelSource(context: vscode.ExtensionContext): ModelSourc
     }
     if (s.source === 'embedded') return embeddedSource();
   }
-  if (setting) return { source: 'setting', dir: setting, label: basename(setting) || setting };
+  if (setting) return { source: 'setting', dir: setting, label: basename(setting) || setting, ignoredWorkspacePath };
   return { ...embeddedSource(), ignoredWorkspacePath };
 }
 

@@ -47,8 +47,23 @@ export class AttentionPanel extends Panel<'attention'> {
   private selection: { layer: number; head: AttentionHeadChoice; query: number } = { layer: 0, head: 0, query: 0 };
   private stepOptions = { scaled: true, temperature: 1 };
 
+  private rerunTimer: NodeJS.Timeout | undefined;
+
   private constructor(webviewPanel: vscode.WebviewPanel, services: Services) {
     super('attention', webviewPanel, services);
+    // The panel follows its settings and the folder's trust: a fixed model path, a new token cap, or trust
+    // granted (which lets a workspace model path in) re-runs the same text. Both events can fire together.
+    const soon = (): void => {
+      clearTimeout(this.rerunTimer);
+      this.rerunTimer = setTimeout(() => void this.rerun(), 150);
+    };
+    this.track(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('llmLens.modelPath') || e.affectsConfiguration('llmLens.attention')) soon();
+      }),
+    );
+    this.track(vscode.workspace.onDidGrantWorkspaceTrust(soon));
+    this.track({ dispose: () => clearTimeout(this.rerunTimer) });
   }
 
   /** How Attention panels are made and restored (a restored panel re-runs its saved text). */

@@ -204,5 +204,9 @@ uiTest('at 480–520 px every control stays reachable: tabs, heatmap readout, st
   });
   assert.ok(bar.top >= 0 && bar.bottom <= bar.height, `the pickers span ${bar.top}–${bar.bottom} of ${bar.height}`);
   await screenshot(page, 'attention-narrow-lines');
-  await page.setViewportSize({ width: 1400, height: 900 });
+});
+
+// The workbench may be shared with the next test file: back to the laptop screen size whatever happened.
+after(async () => {
+  await workbench?.page.setViewportSize({ width: 1400, height: 900 }).catch(() => undefined);
 });
