@@ -3,7 +3,7 @@
 // trusted — the embedded model runs, and the panel and Choose Model say why.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeByteModel } from '../integration/attentionFixture';
 import { extensionRoot } from '../support/codeServer';
@@ -16,9 +16,19 @@ const sample = 'export const area = (r: number): number => Math.PI * r * r;\n';
 
 let workbench: Workbench;
 
+// LLM Lens as a user has it: an installed copy, not a development path (VS Code never disables an extension
+// under development, so only an installed one shows what Restricted Mode does to it).
+const extensionsDir = mkdtempSync('/tmp/llr-');
+
 before(async () => {
+  const installed = join(extensionsDir, 'llm-lens.llm-lens-0.1.0');
+  for (const entry of ['package.json', 'package.nls.json', 'package.nls.ko.json', 'dist', 'l10n', 'media', 'data']) {
+    cpSync(join(extensionRoot, entry), join(installed, entry), { recursive: true });
+  }
   workbench = await openWorkbench({
     isolated: true,
+    development: false,
+    extensionsDir,
     workspaceTrust: true,
     files: { 'area.ts': sample, '.vscode/settings.json': JSON.stringify({ 'llmLens.modelPath': workspaceModel }, null, 2) },
   });
@@ -26,6 +36,7 @@ before(async () => {
 after(async () => {
   await workbench?.close();
   rmSync(workspaceModel, { recursive: true, force: true });
+  rmSync(extensionsDir, { recursive: true, force: true });
 });
 
 uiTest('in Restricted Mode LLM Lens works, but a modelPath from the workspace settings is not used (and the panel says why)', { workbench: () => workbench }, async () => {
