@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { extensionRoot, selectedVersion } from '../support/codeServer';
-import { activeWebview, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
+import { activeWebview, openFile, openWorkbench, reportFailure, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 const embedded = existsSync(join(extensionRoot, 'data', 'embedded-model', 'model.safetensors'));
 // A model folder that does not exist (as after moving or deleting a download).
@@ -18,7 +18,9 @@ const longSample = Array.from({ length: 120 }, (_, i) => `export function scale$
 let workbench: Workbench;
 
 before(async () => {
-  workbench = await openWorkbench({ files: { 'long.ts': longSample }, settings: { 'llmLens.modelPath': missing } });
+  // A workbench of its own: under the shared suite a settings file rewritten on the fly did not always reach
+  // VS Code 1.139 before the run (the embedded model ran instead of the missing folder).
+  workbench = await openWorkbench({ isolated: true, files: { 'long.ts': longSample }, settings: { 'llmLens.modelPath': missing } });
 });
 after(async () => {
   await workbench?.close();
@@ -56,7 +58,12 @@ test('a model path that does not exist: the panel says so and offers Choose Mode
   const { page } = workbench;
   await runOnLongFile(page);
   const view = activeWebview(page);
-  await waitWithoutPlaceholder(view, '.model-problem');
+  try {
+    await waitWithoutPlaceholder(view, '.model-problem');
+  } catch (error) {
+    await reportFailure(workbench, 'attention-missing-model');
+    throw error;
+  }
   const message = (await view.locator('.model-problem').textContent()) ?? '';
   assert.match(message, /does not exist/);
   assert.ok(message.includes(missing), `the message names the folder: ${message}`);
