@@ -128,6 +128,8 @@ export class AttentionPanel extends Panel<'attention'> {
 
   /** Shows why the model cannot run, with Choose Model and the embedded model as ways out; the last run is dropped. */
   private showProblem(source: ModelSource, problem: AttentionModelProblem): void {
+    // A run still on its way (an earlier model) must not replace the problem when it ends.
+    this.cancelJob();
     this.state = undefined;
     this.setSnapshot({
       problem,

@@ -197,6 +197,7 @@ uiTest('at 480–520 px every control stays reachable: tabs, heatmap readout, st
   assert.ok(wrapRight <= width, `the step table's box ends at ${wrapRight} of ${width}`);
   const columns = await view.locator('table.step-table thead th').evaluateAll((elements) => elements.map((e) => e.getBoundingClientRect().right));
   assert.ok(columns.every((right) => right <= width + 1), `step-table columns end at ${columns.join(', ')} of ${width}`);
+  await view.locator('table.step-table').scrollIntoViewIfNeeded();
   await screenshot(page, 'attention-narrow-step');
 
   // Token lines: scroll everything down; the layer/head/query pickers are still on screen.
