@@ -270,4 +270,30 @@ describe('LLM Lens: Show Attention for Selection', () => {
       rmSync(scratch, { recursive: true, force: true });
     }
   });
+
+  it('fast repeated runs end with the last text, and binary-looking text (NUL, a lone surrogate) runs', async function () {
+    this.timeout(120_000);
+    await config().update('modelPath', modelDir, vscode.ConfigurationTarget.Global);
+    const api = await llmLens();
+    const texts = ['let a = 1;', 'let b = 22;', 'let c = 333;', 'let d = 4444;', 'bytes\u0000\u0001 and \ud800 end'];
+    let last = '';
+    for (const text of texts) {
+      // What the document holds (VS Code may store the lone surrogate differently).
+      last = (await openText(text, 'plaintext')).document.getText();
+      // Not awaited: each run starts before the one before it has finished.
+      void vscode.commands.executeCommand('llmLens.showAttention');
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const s = await waitFor('the last run', () => {
+      const x = api.snapshotOf('attention');
+      return x && !('problem' in x) && x.text === last ? x : undefined;
+    }, 60_000);
+    // The lone surrogate is U+FFFD (3 bytes) once UTF-8 encoded: one token per byte.
+    assert.equal(s.seqLen, Buffer.byteLength(last));
+    assertCausalRows(s);
+    // Nothing later replaces it.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const after = api.snapshotOf('attention');
+    assert.ok(after && !('problem' in after) && after.text === last);
+  });
 });
