@@ -51,7 +51,8 @@ async function waitWithoutPlaceholder(view: FrameLocator, done: string): Promise
 
 /** Inner width of the webview's page, in CSS pixels. */
 async function panelWidth(view: FrameLocator): Promise<number> {
-  return view.locator('body').evaluate(() => window.innerWidth);
+  // The visible width: without the page's vertical scrollbar.
+  return view.locator('body').evaluate(() => document.documentElement.clientWidth);
 }
 
 test('a model path that does not exist: the panel says so and offers Choose Model and the embedded model', async () => {
