@@ -5,9 +5,9 @@
 //   node dist-scripts/analyzeExperts.js [modelDir] [--windows N]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSafetensors } from '../src/core/attention/safetensors';
 import { bytesToUnicode, BpeEncoder, type BpeMerge } from '../src/core/bpe/trainer';
-import { paramLayout, sequenceForwardBackward, type TrainModelConfig } from '../src/core/train/model';
+import { paramLayout, sequenceForwardBackward } from '../src/core/train/model';
+import { loadTrainModel } from '../src/core/train/hf';
 import { useWasmMatmul } from '../src/core/train/ops';
 import { buildCorpus, splitHeldOut, type CorpusDoc } from './buildCorpus';
 
@@ -49,28 +49,6 @@ export interface ExpertAnalysis {
   /** Overall share of each token kind in the analysed windows. */
   kindShares: Record<TokenKind, number>;
   layers: LayerLoad[];
-}
-
-/** The trainer's configuration from a Llama or Mixtral config.json. */
-export function trainConfigFromHf(hf: Record<string, unknown>): TrainModelConfig {
-  const n = (k: string): number => Number(hf[k]);
-  const cfg: TrainModelConfig = {
-    vocabSize: n('vocab_size'), hiddenSize: n('hidden_size'), layers: n('num_hidden_layers'), qHeads: n('num_attention_heads'),
-    kvHeads: n('num_key_value_heads'), headDim: n('head_dim'), intermediateSize: n('intermediate_size'), ropeTheta: n('rope_theta'),
-    rmsNormEps: n('rms_norm_eps'), maxPositions: n('max_position_embeddings'),
-  };
-  if (hf.model_type === 'mixtral') cfg.moe = { experts: n('num_local_experts'), topK: n('num_experts_per_tok'), auxCoef: n('router_aux_loss_coef') };
-  return cfg;
-}
-
-/** Reads a committed model (config.json + model.safetensors) into the trainer's flat parameter buffer. */
-export function loadTrainModel(dir: string): { cfg: TrainModelConfig; params: Float32Array } {
-  const cfg = trainConfigFromHf(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>);
-  const layout = paramLayout(cfg);
-  const st = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
-  const params = new Float32Array(layout.total);
-  for (const s of layout.slots) params.set(st.read(s.name), s.offset);
-  return { cfg, params };
 }
 
 function kindOf(text: string, isEos: boolean): TokenKind {

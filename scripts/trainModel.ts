@@ -41,12 +41,12 @@ const resume = has('resume');
 const seed = num('seed', 1234);
 const ctx = num('ctx', 256);
 const batch = num('batch', 4);
-const totalSteps = num('steps', smoke ? 12 : moe ? 900 : 2400);
+const totalSteps = num('steps', smoke ? 12 : moe ? 300 : 900);
 const maxMinutes = num('max-minutes', 90);
 const maxLr = num('lr', 5e-3);
 const evalEvery = num('eval-every', 40);
 const stopAt = num('stop-at', Infinity);
-const warmupSteps = num('warmup', 60);
+const warmupSteps = num('warmup', moe ? 30 : 40);
 const kernel: 'wasm' | 'js' = flag('kernel') === 'js' ? 'js' : 'wasm';
 const ckptEvery = num('ckpt-every', 40);
 const outDir = flag('out') ?? join(root, 'data', moe ? 'embedded-model-moe' : 'embedded-model');
@@ -61,11 +61,12 @@ const EOS = '<|endoftext|>';
 const cfg: TrainModelConfig = moe
   ? {
     // 8 experts of 192, top-2: per token about the dense model's feed-forward compute, 8x its feed-forward weights.
-    vocabSize: VOCAB, hiddenSize: 128, layers: num('layers', 4), qHeads: 4, kvHeads: 2, headDim: 32, intermediateSize: 192,
+    vocabSize: VOCAB, hiddenSize: 128, layers: num('layers', 2), qHeads: 4, kvHeads: 2, headDim: 32, intermediateSize: 192,
     ropeTheta: 10000, rmsNormEps: 1e-5, maxPositions: ctx, moe: { experts: 8, topK: 2, auxCoef: num('aux', 0.01) },
   }
   : {
-    vocabSize: VOCAB, hiddenSize: 128, layers: num('layers', 4), qHeads: 4, kvHeads: 2, headDim: 32, intermediateSize: 344,
+    // Two layers: the smallest model with the previous-token → induction circuit, and what a shared 2-core machine can train.
+    vocabSize: VOCAB, hiddenSize: 128, layers: num('layers', 2), qHeads: 4, kvHeads: 2, headDim: 32, intermediateSize: 344,
     ropeTheta: 10000, rmsNormEps: 1e-5, maxPositions: ctx,
   };
 

@@ -22,7 +22,7 @@ export interface TrainWindow {
 }
 
 /** The mix used for the committed models. */
-export const DEFAULT_MIX: DataMix = { randomRepeat: 0.06, randomInsert: 0.08, textRepeat: 0.08 };
+export const DEFAULT_MIX: DataMix = { randomRepeat: 0.1, randomInsert: 0.1, textRepeat: 0.1 };
 
 /**
  * Draws one window of `ctx` positions from the token stream. `tokens` is the training stream; `randomIds`
