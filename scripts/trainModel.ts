@@ -81,6 +81,8 @@ interface CheckpointMeta {
   args: { seed: number; ctx: number; batch: number; totalSteps: number; maxLr: number; moe?: boolean };
   /** Schedules in force from each start step (a resumed run may extend the schedule). */
   phases?: SchedulePhase[];
+  /** CPU seconds (process and workers) spent in the phases before this checkpoint's own. */
+  cpuSeconds?: number;
 }
 
 /** The learning-rate schedule used from `startStep` on. */
@@ -90,6 +92,8 @@ interface SchedulePhase {
   warmupSteps: number;
   /** Matrix kernel of this phase (rounding differs between them, so exact reproduction needs the same one). */
   kernel?: 'wasm' | 'js';
+  /** The data mix of this phase (phases saved before it was recorded used DEFAULT_MIX). */
+  mix?: DataMix;
 }
 
 /** One line of the loss log. */
@@ -171,7 +175,8 @@ async function main(): Promise<void> {
   let logRows: LogRow[] = [];
   let elapsedBefore = 0;
   let tokensSeen = 0;
-  let phases: SchedulePhase[] = [{ startStep: 0, totalSteps, warmupSteps, kernel }];
+  let phases: SchedulePhase[] = [{ startStep: 0, totalSteps, warmupSteps, kernel, mix }];
+  let cpuBefore = 0;
   mkdirSync(ckptDir, { recursive: true });
   const ckptBin = join(ckptDir, 'checkpoint.bin');
   const ckptJson = join(ckptDir, 'checkpoint.json');
@@ -189,10 +194,12 @@ async function main(): Promise<void> {
     logRows = meta.log;
     elapsedBefore = meta.elapsedSeconds;
     tokensSeen = meta.tokensSeen;
-    phases = (meta.phases ?? [{ startStep: 0, totalSteps: meta.args.totalSteps, warmupSteps: 56 }]).map((p) => ({ ...p, kernel: p.kernel ?? 'js' }));
+    phases = (meta.phases ?? [{ startStep: 0, totalSteps: meta.args.totalSteps, warmupSteps: 56 }]).map((p) => ({ ...p, kernel: p.kernel ?? 'js', mix: p.mix ?? DEFAULT_MIX }));
+    cpuBefore = meta.cpuSeconds ?? 0;
     const last = phases[phases.length - 1];
+    const sameMix = JSON.stringify(last.mix) === JSON.stringify(mix);
     // Extending a run changes the schedule from here on; record it so the run can be reproduced exactly.
-    if (last.totalSteps !== totalSteps || last.warmupSteps !== warmupSteps || last.kernel !== kernel) phases.push({ startStep: step, totalSteps, warmupSteps, kernel });
+    if (last.totalSteps !== totalSteps || last.warmupSteps !== warmupSteps || last.kernel !== kernel || !sameMix) phases.push({ startStep: step, totalSteps, warmupSteps, kernel, mix });
     log(`resumed at step ${step}`);
   } else {
     initParams(cfg, layout, seed, params);
@@ -248,7 +255,11 @@ async function main(): Promise<void> {
     bin.set(opt.m, layout.total);
     bin.set(opt.v, 2 * layout.total);
     writeFileSync(ckptBin, bin);
-    const meta: CheckpointMeta = { step, rng: rng.getState(), corpusSha: corpus.sha256, log: logRows, elapsedSeconds: elapsed, tokensSeen, args: { seed, ctx, batch, totalSteps, maxLr, moe }, phases };
+    const cpuNow = process.cpuUsage(cpuStart);
+    const meta: CheckpointMeta = {
+      step, rng: rng.getState(), corpusSha: corpus.sha256, log: logRows, elapsedSeconds: elapsed, tokensSeen, args: { seed, ctx, batch, totalSteps, maxLr, moe }, phases,
+      cpuSeconds: cpuBefore + (cpuNow.user + cpuNow.system) / 1e6,
+    };
     writeFileSync(ckptJson, JSON.stringify(meta));
   };
 
@@ -303,7 +314,8 @@ async function main(): Promise<void> {
   }
   const trainSeconds = elapsed();
   const cpu = process.cpuUsage(cpuStart);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  // All phases: earlier ones from the checkpoint (a phase killed between checkpoints loses its CPU count since the last one).
+  const cpuSeconds = cpuBefore + (cpu.user + cpu.system) / 1e6;
   if (smoke) {
     log(`smoke run: ${(tokensSeen / trainSeconds).toFixed(0)} tokens/s over ${step} steps`);
     await Promise.all(workers.map((w) => w.terminate()));

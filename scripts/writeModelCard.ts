@@ -18,7 +18,7 @@ interface Summary {
   training: {
     steps: number; plannedSteps: number; batch: number; ctx: number; tokensSeen: number; seconds: number; tokensPerSecond: number; seed: number; maxLr: number;
     minLr: number; warmupSteps: number; weightDecay: number; betas: number[]; gradClip: number; workers: number; hardware?: string;
-    phases?: { startStep: number; totalSteps: number; warmupSteps: number; kernel?: string }[];
+    phases?: { startStep: number; totalSteps: number; warmupSteps: number; kernel?: string; mix?: { randomRepeat: number; randomInsert: number; textRepeat: number } }[];
     cpuSeconds?: number; loadAverage?: number[]; mix?: { randomRepeat: number; randomInsert: number; textRepeat: number }; windowKinds?: Record<string, number>;
   };
   results: {
@@ -131,7 +131,7 @@ export function renderModelCard(
   const summed = phaseList.length > 1 ? ' (summed over the phases below)' : '';
   L.push(`- Training time ${(t.seconds / 60).toFixed(1)} min${summed}, ${t.tokensPerSecond} tokens/s on average, on a ${t.hardware ?? '2-core CPU'} (wall time depends on what else runs on the machine).`);
   if (t.cpuSeconds !== undefined) {
-    L.push(`  CPU time of the training process and its two workers${phaseList.length > 1 ? ' (last phase)' : ''}: ${(t.cpuSeconds / 60).toFixed(1)} min${t.loadAverage ? `; the machine's load average at the end`
+    L.push(`  CPU time of the training process and its two workers${phaseList.length > 1 ? ' (all phases, as far as checkpoints recorded it)' : ''}: ${(t.cpuSeconds / 60).toFixed(1)} min${t.loadAverage ? `; the machine's load average at the end`
       + ` was ${t.loadAverage.join(' / ')} (1 / 5 / 15 min) — it was shared with other jobs, so the wall time is longer than on a quiet machine` : ''}.`);
   }
   if (phaseList.length > 1 && loss.length > 0) {
@@ -231,7 +231,8 @@ export function renderModelCard(
   L.push('```sh');
   phases.forEach((p, i) => {
     const stop = i + 1 < phases.length ? ` --stop-at ${phases[i + 1].startStep}` : '';
-    const mixArg = t.mix ? ` --mix ${t.mix.randomRepeat},${t.mix.randomInsert},${t.mix.textRepeat}` : '';
+    const pm = p.mix ?? t.mix;
+    const mixArg = pm ? ` --mix ${pm.randomRepeat},${pm.randomInsert},${pm.textRepeat}` : '';
     const moeArg = moe ? `--moe --aux ${moe.auxCoef} ` : '';
     L.push(`npm run train:model -- ${moeArg}--layers ${m.layers} --steps ${p.totalSteps} --warmup ${p.warmupSteps} --kernel ${p.kernel ?? 'wasm'} --batch ${t.batch} --ctx ${t.ctx} --seed ${t.seed}${mixArg}${i > 0 ? ' --resume' : ''}${stop}`);
   });
