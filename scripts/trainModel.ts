@@ -4,6 +4,7 @@
 // Flags: --steps N  --batch N (sequences/step)  --ctx N  --seed N  --lr X  --warmup N  --vocab N  --max-minutes M
 //        --kernel wasm|js  --resume  --stop-at N (checkpoint and stop at step N)  --smoke  --eval-every N  --ckpt-every N  --out DIR
 //        --moe  --mix R,I,T (shares of repeated-random, inserted-random and repeated-text windows)  --layers N
+//        --ckpt-dir DIR (checkpoints; default .train/ or .train/moe/)
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,7 +53,7 @@ const ckptEvery = num('ckpt-every', 40);
 const outDir = flag('out') ?? join(root, 'data', moe ? 'embedded-model-moe' : 'embedded-model');
 const trainDir = join(root, '.train');
 // Checkpoints per kind, so the dense and MoE runs can share the corpus and tokenizer caches.
-const ckptDir = moe ? join(trainDir, 'moe') : trainDir;
+const ckptDir = flag('ckpt-dir') ?? (moe ? join(trainDir, 'moe') : trainDir);
 const mixFlag = flag('mix')?.split(',').map(Number);
 const mix: DataMix = mixFlag ? { randomRepeat: mixFlag[0], randomInsert: mixFlag[1], textRepeat: mixFlag[2] } : DEFAULT_MIX;
 const VOCAB = num('vocab', 1024);

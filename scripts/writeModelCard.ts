@@ -214,6 +214,11 @@ export function renderModelCard(
   }
   if (experts) L.push(...expertSection(experts));
   L.push('## Limitations', '');
+  if (r.heldOutLoss >= r.bigramLoss) {
+    L.push(`- Undertrained: its held-out loss (${r.heldOutLoss.toFixed(3)}) is above the bigram baseline's (${r.bigramLoss.toFixed(3)}) — it has not yet`);
+    L.push(`  learned what a table of token pairs knows. It was trained for ${(t.seconds / 60).toFixed(0)} minutes on a machine shared with other jobs;`);
+    L.push('  it is here to show real weights, attention and routing, not to predict well.');
+  }
   L.push(`- Tiny and briefly trained (${t.tokensSeen < s.corpus.trainTokens ? 'under one epoch' : `${(t.tokensSeen / s.corpus.trainTokens).toFixed(1)} epochs`} of a 3.6 MB corpus): a teaching artefact, not a usable language model.`);
   L.push('- Trained mostly on JavaScript/TypeScript and English docs; the project\'s own text (glossary with Korean, study note)');
   L.push('  is under 0.1 MB, so Korean falls back to many byte-level tokens and its attention patterns mean less.');

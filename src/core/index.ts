@@ -60,3 +60,8 @@ export { attentionCsv } from './attention/export';
 export { matmulABt, useWasmMatmul } from './train/ops';
 export { paramLayout, initParams, sequenceForwardBackward, parameterCount } from './train/model';
 export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from './train/model';
+export { headScores, headMatrix, inductionTestScores, inductionTestSequences, standardInductionTest, INDUCTION_TEST } from './analysis/headScores';
+export type { AttentionPatterns, HeadScoreOptions, HeadScores } from './analysis/headScores';
+export { routeTopK, loadBalancingLoss, moeForward, moeBackward } from './train/moe';
+export type { MoeConfig, Routing, ExpertWeights, MoeCache } from './train/moe';
+export { trainConfigFromHf, loadTrainModel } from './train/hf';
