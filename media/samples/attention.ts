@@ -9,6 +9,6 @@ export function attend(query: number[], keys: number[][], values: number[][]): n
   const weights = scores.map((score) => Math.exp(score - max));
   const total = weights.reduce((sum, weight) => sum + weight, 0);
   // `.reduce((sum, …) => sum + …, 0)` comes back three times: on each later copy, an induction head
-  // looks at the token that followed the earlier one, and the model predicts it from there.
+  // attends to the token that followed the earlier one.
   return values[0].map((_, i) => values.reduce((sum, value, j) => sum + value[i] * weights[j], 0) / total);
 }

@@ -33,7 +33,10 @@ export const DEFAULT_MIX: DataMix = { randomRepeat: 0.1, randomInsert: 0.1, text
 export function drawWindow(rng: Prng, tokens: ArrayLike<number>, ctx: number, mix: DataMix, randomIds: number, bos: number): TrainWindow {
   const seq = new Int32Array(ctx + 1);
   const scored = new Uint8Array(ctx + 1).fill(1); // scored[i]: is seq[i] a target worth scoring?
-  const u = rng.next();
+  // A plain-text mix draws only the start, exactly as the trainer did before the mix existed, so older recipes
+  // (the committed dense model's) still reproduce their batches.
+  const plain = mix.randomRepeat + mix.randomInsert + mix.textRepeat === 0;
+  const u = plain ? 1 : rng.next();
   const start = rng.int(tokens.length - ctx - 1);
   for (let i = 0; i <= ctx; i++) seq[i] = tokens[start + i];
   let kind: TrainWindow['kind'] = 'text';
