@@ -165,7 +165,8 @@ export function renderModelCard(
   }
   L.push('## Results (held-out set)', '');
   L.push('| model | cross-entropy (nats/token) |', '|---|---|');
-  L.push(`| this model | **${r.heldOutLoss.toFixed(3)}** (${(r.bigramLoss - r.heldOutLoss).toFixed(3)} below the bigram) |`);
+  const gap = r.bigramLoss - r.heldOutLoss;
+  L.push(`| this model | **${r.heldOutLoss.toFixed(3)}** (${Math.abs(gap).toFixed(3)} ${gap >= 0 ? 'below' : 'above'} the bigram) |`);
   L.push(`| bigram, add-k smoothing (best k = ${r.bigramK}, chosen on the held-out set, which favours the baseline) | ${r.bigramLoss.toFixed(3)} |`);
   L.push(`| unigram, add-one | ${r.unigramLoss.toFixed(3)} |`);
   L.push(`| uniform over ${m.vocabSize} tokens | ${Math.log(m.vocabSize).toFixed(3)} |`, '');
@@ -228,10 +229,10 @@ export function renderModelCard(
   const phases = t.phases ?? [{ startStep: 0, totalSteps: t.plannedSteps, warmupSteps: t.warmupSteps }];
   if (phases.length > 1) {
     L.push(`This model was trained in ${phases.length} phases: the run was stopped at a checkpoint and resumed with a changed setting`);
-    L.push('(a longer schedule — the cosine decay re-targeted to the new total — or the WebAssembly SIMD matrix kernel, whose');
-    L.push('float rounding differs from the JavaScript one). Running the same phases on the same corpus should give the');
+    L.push('(the schedule — the cosine decay re-targeted to a new total —, the data mix, or the matrix kernel, whose float');
+    L.push('rounding differs between WebAssembly SIMD and JavaScript). Running the same phases on the same corpus should give the');
     L.push('committed weights bit for bit (determinism is unit-tested; the whole run was not repeated end to end);');
-    L.push('`npm run train:model` alone trains the same recipe in one phase.', '');
+    L.push(`\`npm run train:model${moe ? ' -- --moe' : ''}\` alone trains the same recipe in one phase.`, '');
   }
   L.push('```sh');
   phases.forEach((p, i) => {

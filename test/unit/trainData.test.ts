@@ -102,3 +102,13 @@ for (const moe of [false, true]) {
     assert.notDeepEqual(a, c);
   });
 }
+
+test('a plain-text mix draws one start per window, as the trainer did before the mix (older recipes reproduce)', () => {
+  const a = new Prng(42);
+  const b = new Prng(42);
+  for (let i = 0; i < 50; i++) {
+    const w = drawWindow(a, stream, 128, { randomRepeat: 0, randomInsert: 0, textRepeat: 0 }, 50, 1023);
+    const start = b.int(stream.length - 128 - 1);
+    assert.deepEqual(Array.from(w.ids), Array.from(stream.subarray(start, start + 128)));
+  }
+});
