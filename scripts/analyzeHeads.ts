@@ -1,7 +1,8 @@
 // Per-head analysis of the embedded model on held-out text, through the project's own loadModel/runAttention.
 // Prints, per layer/head, mean attention to the previous token, to the first token, to itself, to earlier copies
 // of the same token, to the token after an earlier copy (induction), and from a closing bracket to its opener,
-// each next to what uniform causal attention would give. Writes heads.json next to the model.
+// each next to what uniform causal attention would give; then headScores (TransformerLens detect_head, "mul")
+// averaged over the same windows, and the standard induction test on [BOS] r r. Writes heads.json next to the model.
 //   node dist-scripts/analyzeHeads.js [modelDir] [--windows N]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { loadModel } from '../src/core/model/load';
 import { runAttention } from '../src/core/model/runtime';
 import { bytesToUnicode } from '../src/core/bpe/trainer';
 import { embeddedModelDir } from '../src/core/paths';
+import { headScores, standardInductionTest } from '../src/core/analysis/headScores';
 import { buildCorpus, splitHeldOut, type CorpusDoc } from './buildCorpus';
 
 /** One behaviour: mean attention mass and what uniform causal attention would put there. */
@@ -29,6 +31,10 @@ export interface HeadReport {
   sameToken: HeadMeasure;
   induction: HeadMeasure;
   bracket: HeadMeasure;
+  /** headScores on held-out code, mean over the windows ("mul": share of the head's attention on the pattern). */
+  detector: { previousToken: number; duplicateToken: number; induction: number };
+  /** The standard induction test (mean attention from the second copy of r to the token after its first copy). */
+  inductionTest: number;
   /** The behaviour with the largest lift over chance, in words. */
   label: string;
 }
@@ -82,7 +88,7 @@ export async function analyzeHeads(modelDir: string, heldOut: CorpusDoc[], windo
     const bytes = [...s].map((c) => unicodeToByte.get(c));
     idText[id] = bytes.every((b) => b !== undefined) ? dec.decode(Uint8Array.from(bytes as number[])) : s;
   }
-  const ctx = Math.min(128, model.config.maxPositions);
+  const ctx = Math.min(256, model.config.maxPositions);
   const stream: number[] = [];
   for (const d of heldOut) stream.push(...model.tokenizer.encode(d.text));
   const step = Math.max(ctx, Math.floor((stream.length - ctx) / windows));
@@ -92,10 +98,20 @@ export async function analyzeHeads(modelDir: string, heldOut: CorpusDoc[], windo
     previous: new Acc(), first: new Acc(), self: new Acc(), sameToken: new Acc(), induction: new Acc(), bracket: new Acc(),
   }));
   let kvHeadOf: number[] = [];
+  const det = { previousToken: new Float64Array(L * H), duplicateToken: new Float64Array(L * H), induction: new Float64Array(L * H) };
+  let detWindows = 0;
   for (let w = 0, s = 0; w < windows && s + ctx <= stream.length; w++, s += step) {
     const ids = stream.slice(s, s + ctx);
     const run = await runAttention(model, ids, { keepQkv: false, topK: 0 });
     kvHeadOf = run.kvHeadOf;
+    const sc = headScores(run, ids);
+    for (let i = 0; i < L * H; i++) {
+      // A NaN (a head with no attention left to score) would poison the mean; it cannot happen without exclusions.
+      det.previousToken[i] += sc.previousToken[i];
+      det.duplicateToken[i] += sc.duplicateToken[i];
+      det.induction[i] += sc.induction[i];
+    }
+    detWindows++;
     const partner = bracketPartners(ids.map((id) => idText[id] ?? ''));
     for (let l = 0; l < L; l++) {
       for (let h = 0; h < H; h++) {
@@ -119,6 +135,9 @@ export async function analyzeHeads(modelDir: string, heldOut: CorpusDoc[], windo
       }
     }
   }
+  // Ordinary ids exclude the end-of-text token, the tokenizer's only special token (the last id).
+  const vocab = model.config.vocab;
+  const test = await standardInductionTest((ids) => runAttention(model, ids, { keepQkv: false, topK: 0 }), vocab - 1, vocab - 1);
   const reports: HeadReport[] = [];
   for (let l = 0; l < L; l++) {
     for (let h = 0; h < H; h++) {
@@ -131,8 +150,14 @@ export async function analyzeHeads(modelDir: string, heldOut: CorpusDoc[], windo
         ['previous', 'previous-token'], ['first', 'first-token (sink)'], ['self', 'current-token'],
         ['sameToken', 'same-token copy'], ['induction', 'induction'], ['bracket', 'bracket matching'],
       ];
+      const i = l * H + h;
+      const detector = {
+        previousToken: det.previousToken[i] / Math.max(1, detWindows), duplicateToken: det.duplicateToken[i] / Math.max(1, detWindows),
+        induction: det.induction[i] / Math.max(1, detWindows),
+      };
       let label = 'diffuse';
-      if (m.previous.mean >= 0.5) label = 'previous-token';
+      if (test[i] >= 0.4) label = 'induction';
+      else if (m.previous.mean >= 0.5) label = 'previous-token';
       else {
         let best = 1.5;
         for (const [k, name] of names) {
@@ -143,7 +168,7 @@ export async function analyzeHeads(modelDir: string, heldOut: CorpusDoc[], windo
           }
         }
       }
-      reports.push({ layer: l, head: h, kvHead: kvHeadOf[h] ?? -1, ...m, label });
+      reports.push({ layer: l, head: h, kvHead: kvHeadOf[h] ?? -1, ...m, detector, inductionTest: test[i], label });
     }
   }
   return reports;
@@ -152,9 +177,10 @@ export async function analyzeHeads(modelDir: string, heldOut: CorpusDoc[], windo
 /** A fixed-width table of the reports (mean and chance for each measure). */
 export function formatHeadTable(reports: HeadReport[]): string {
   const f = (m: HeadMeasure): string => `${m.mean.toFixed(2)} (${m.chance.toFixed(2)})`.padEnd(12);
-  const lines = ['layer head kv | previous    first       self        same-token  induction   bracket     | label'];
+  const lines = ['layer head kv | previous    first       self        same-token  induction   bracket     | mul: prev  dup   ind  | test | label'];
   for (const r of reports) {
-    lines.push(`${String(r.layer).padStart(5)} ${String(r.head).padStart(4)} ${String(r.kvHead).padStart(2)} | ${f(r.previous)}${f(r.first)}${f(r.self)}${f(r.sameToken)}${f(r.induction)}${f(r.bracket)}| ${r.label}`);
+    const d = r.detector;
+    lines.push(`${String(r.layer).padStart(5)} ${String(r.head).padStart(4)} ${String(r.kvHead).padStart(2)} | ${f(r.previous)}${f(r.first)}${f(r.self)}${f(r.sameToken)}${f(r.induction)}${f(r.bracket)}| ${d.previousToken.toFixed(2)}  ${d.duplicateToken.toFixed(2)}  ${d.induction.toFixed(2)} | ${r.inductionTest.toFixed(2)} | ${r.label}`);
   }
   return lines.join('\n');
 }

@@ -5,12 +5,19 @@ export interface LossPoint {
   step: number;
   trainLoss: number;
   heldOutLoss?: number;
+  /** Best head's standard induction score at this step, when measured. */
+  induction?: number;
 }
 
-/** An SVG line chart: smoothed training loss, held-out samples as dots, and the bigram baseline as a dashed line. */
+/**
+ * An SVG line chart: smoothed training loss, held-out samples as dots, and the bigram baseline as a dashed line;
+ * below it, on the same step axis, the best head's induction score when the log has one (the phase change).
+ */
 export function renderLossSvg(rows: readonly LossPoint[], baseline?: number): string {
   const w = 640;
   const h = 360;
+  const ind = rows.filter((r) => r.induction !== undefined);
+  const strip = ind.length ? 170 : 0;
   const m = { l: 56, r: 16, t: 28, b: 44 };
   const maxStep = Math.max(1, ...rows.map((r) => r.step));
   // Exponential moving average so the curve reads as a trend, not noise.
@@ -26,9 +33,9 @@ export function renderLossSvg(rows: readonly LossPoint[], baseline?: number): st
   const x = (s: number): number => m.l + ((w - m.l - m.r) * s) / maxStep;
   const y = (v: number): number => m.t + ((h - m.t - m.b) * (hi - Math.min(hi, v))) / Math.max(1e-9, hi - lo);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" font-family="sans-serif" font-size="12">`);
-  parts.push('<title>Embedded model: training loss (cross-entropy, nats/token)</title>');
-  parts.push(`<rect x="0" y="0" width="${w}" height="${h}" fill="white"/>`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h + strip}" width="${w}" height="${h + strip}" font-family="sans-serif" font-size="12">`);
+  parts.push(`<title>Embedded model: training loss (cross-entropy, nats/token)${strip ? ' and induction score' : ''}</title>`);
+  parts.push(`<rect x="0" y="0" width="${w}" height="${h + strip}" fill="white"/>`);
   for (let v = lo; v <= hi; v++) {
     parts.push(`<line x1="${m.l}" x2="${w - m.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
     parts.push(`<text x="${m.l - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" fill="#333">${v}</text>`);
@@ -50,6 +57,21 @@ export function renderLossSvg(rows: readonly LossPoint[], baseline?: number): st
   }
   parts.push(`<text x="${w - m.r}" y="16" text-anchor="end" fill="#0072b2">train (smoothed)</text>`);
   parts.push(`<text x="${w - m.r}" y="32" text-anchor="end" fill="#009e73">● held-out sample</text>`);
+  if (strip) {
+    // Induction strip: 0 … 1 on its own axis, same steps as the loss above.
+    const top = h + 10;
+    const bottom = h + strip - 24;
+    const yi = (v: number): number => bottom - (bottom - top) * Math.max(0, Math.min(1, v));
+    for (const v of [0, 0.5, 1]) {
+      parts.push(`<line x1="${m.l}" x2="${w - m.r}" y1="${yi(v).toFixed(1)}" y2="${yi(v).toFixed(1)}" stroke="#ddd"/>`);
+      parts.push(`<text x="${m.l - 8}" y="${(yi(v) + 4).toFixed(1)}" text-anchor="end" fill="#333">${v}</text>`);
+    }
+    parts.push(`<line x1="${m.l}" x2="${w - m.r}" y1="${yi(0.4).toFixed(1)}" y2="${yi(0.4).toFixed(1)}" stroke="#cc79a7" stroke-dasharray="6 4"/>`);
+    const ipts = ind.map((r) => `${x(r.step).toFixed(1)},${yi(r.induction as number).toFixed(1)}`).join(' ');
+    parts.push(`<polyline points="${ipts}" fill="none" stroke="#cc79a7" stroke-width="2"/>`);
+    parts.push(`<text x="${m.l}" y="${top + 2}" fill="#333">induction score of the best head (standard test: [BOS] r r, 10 × 50 random tokens)</text>`);
+    parts.push(`<text x="${(m.l + w - m.r) / 2}" y="${h + strip - 6}" text-anchor="middle" fill="#333">step</text>`);
+  }
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -6,9 +6,9 @@ export function attend(query: number[], keys: number[][], values: number[][]): n
   const dK = query.length;
   const scores = keys.map((key) => key.reduce((sum, k, i) => sum + k * query[i], 0) / Math.sqrt(dK));
   const max = Math.max(...scores);
-  const weights = scores.map((s) => Math.exp(s - max));
-  const total = weights.reduce((a, b) => a + b, 0);
-  const output = new Array<number>(values[0].length).fill(0);
-  values.forEach((value, j) => value.forEach((v, i) => (output[i] += (weights[j] / total) * v)));
-  return output;
+  const weights = scores.map((score) => Math.exp(score - max));
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  // `.reduce((sum, …) => sum + …, 0)` comes back three times: on each later copy, an induction head
+  // attends to the token that followed the earlier one.
+  return values[0].map((_, i) => values.reduce((sum, value, j) => sum + value[i] * weights[j], 0) / total);
 }

@@ -87,3 +87,8 @@ export { candidateCutoffs } from './decode/cutoffs';
 export type { CandidateCutoffs } from './decode/cutoffs';
 export { processLogits, applyRepetitionPenalty, applyTemperature, topKFilter, topPFilter, minPFilter, softmax, drawFrom, entropy, validateSettings } from './decode/processors';
 export type { ProcessorSettings, ProcessedLogits } from './decode/processors';
+export { headScores, headMatrix, inductionTestScores, inductionTestSequences, standardInductionTest, INDUCTION_TEST } from './analysis/headScores';
+export type { AttentionPatterns, HeadScoreOptions, HeadScores } from './analysis/headScores';
+export { routeTopK, loadBalancingLoss, moeForward, moeBackward } from './train/moe';
+export type { MoeConfig, Routing, ExpertWeights, MoeCache } from './train/moe';
+export { trainConfigFromHf, loadTrainModel } from './train/hf';

@@ -33,7 +33,10 @@ export function dataDir(): string {
   return join(packageRoot(), 'dist', 'data');
 }
 
-/** The model LLM Lens ships (Hugging Face layout: config.json, model.safetensors, tokenizer.json, MODEL_CARD.md). */
-export function embeddedModelDir(): string {
-  return join(packageRoot(), 'data', 'embedded-model');
+/**
+ * A model LLM Lens ships (Hugging Face layout: config.json, model.safetensors, tokenizer.json, MODEL_CARD.md):
+ * the dense Llama-style one (default) or its mixture-of-experts sibling in Mixtral's layout.
+ */
+export function embeddedModelDir(kind: 'dense' | 'moe' = 'dense'): string {
+  return join(packageRoot(), 'data', kind === 'moe' ? 'embedded-model-moe' : 'embedded-model');
 }

@@ -7,6 +7,7 @@ import {
 } from './ops';
 import { Prng } from './prng';
 import type { RopeTables } from '../tensor/kernels';
+import { loadBalancingLoss, moeBackward, moeForward, type ExpertWeights, type MoeCache, type MoeConfig, type Routing } from './moe';
 
 /** Hyper-parameters of a Llama-style decoder with tied input/output embeddings. */
 export interface TrainModelConfig {
@@ -20,6 +21,8 @@ export interface TrainModelConfig {
   ropeTheta: number;
   rmsNormEps: number;
   maxPositions: number;
+  /** A mixture-of-experts feed-forward block in every layer (Mixtral layout; intermediateSize is per expert). */
+  moe?: MoeConfig;
 }
 
 /** Where one named tensor lives inside the flat parameter buffer. */
@@ -56,6 +59,16 @@ export function paramLayout(cfg: TrainModelConfig): ParamLayout {
     add(`${p}self_attn.v_proj.weight`, [cfg.kvHeads * cfg.headDim, d]);
     add(`${p}self_attn.o_proj.weight`, [d, cfg.qHeads * cfg.headDim]);
     add(`${p}post_attention_layernorm.weight`, [d]);
+    if (cfg.moe) {
+      // Mixtral's names (modeling_mixtral.py): block_sparse_moe.gate, experts.E.w1 (gate) / w2 (down) / w3 (up).
+      add(`${p}block_sparse_moe.gate.weight`, [cfg.moe.experts, d]);
+      for (let e = 0; e < cfg.moe.experts; e++) {
+        add(`${p}block_sparse_moe.experts.${e}.w1.weight`, [cfg.intermediateSize, d]);
+        add(`${p}block_sparse_moe.experts.${e}.w2.weight`, [d, cfg.intermediateSize]);
+        add(`${p}block_sparse_moe.experts.${e}.w3.weight`, [cfg.intermediateSize, d]);
+      }
+      continue;
+    }
     add(`${p}mlp.gate_proj.weight`, [cfg.intermediateSize, d]);
     add(`${p}mlp.up_proj.weight`, [cfg.intermediateSize, d]);
     add(`${p}mlp.down_proj.weight`, [d, cfg.intermediateSize]);
@@ -76,7 +89,7 @@ export function initParams(cfg: TrainModelConfig, layout: ParamLayout, seed: num
       view.fill(1);
       continue;
     }
-    const residual = s.name.endsWith('o_proj.weight') || s.name.endsWith('down_proj.weight');
+    const residual = s.name.endsWith('o_proj.weight') || s.name.endsWith('down_proj.weight') || s.name.endsWith('.w2.weight');
     const std = residual ? 0.02 / Math.sqrt(2 * cfg.layers) : 0.02;
     for (let i = 0; i < view.length; i++) view[i] = rng.normal() * std;
   }
@@ -94,16 +107,32 @@ interface LayerCache {
   xMid: Vec;
   b: Vec;
   bInv: Float64Array;
-  g: Vec;
-  u: Vec;
-  h: Vec;
+  g?: Vec;
+  u?: Vec;
+  h?: Vec;
+  moe?: MoeCache;
+  dAux?: Float64Array;
 }
 
 /** Result of one sequence: summed loss over its positions and, on request, the attention probabilities. */
 export interface SequenceResult {
+  /** Summed cross-entropy over the counted positions (targets ≥ 0). */
   lossSum: number;
+  /** Positions counted in lossSum (negative targets are ignored). */
+  counted: number;
   /** probs[layer][head]: T×T row-major (only when `keepProbs`). */
   probs?: Vec[][];
+  /** MoE models: the load-balancing loss summed over layers (unscaled by auxCoef). */
+  auxLoss?: number;
+  /** MoE models, when `keepProbs`: each layer's routing. */
+  routing?: Routing[];
+}
+
+function expertViews(params: Vec, layout: ParamLayout, layer: number, experts: number): ExpertWeights[] {
+  const p = `model.layers.${layer}.block_sparse_moe.experts.`;
+  return Array.from({ length: experts }, (_, e) => ({
+    w1: view(params, layout, `${p}${e}.w1.weight`), w2: view(params, layout, `${p}${e}.w2.weight`), w3: view(params, layout, `${p}${e}.w3.weight`),
+  }));
 }
 
 const ropeCache = new Map<string, RopeTables>();
@@ -136,6 +165,7 @@ export function sequenceForwardBackward(
 
   const emb = P('model.embed_tokens.weight');
   let x = embeddingForward(ids, emb, d);
+  let auxLoss = 0;
   const caches: LayerCache[] = [];
   for (let l = 0; l < cfg.layers; l++) {
     const p = `model.layers.${l}.`;
@@ -151,22 +181,35 @@ export function sequenceForwardBackward(
     const xMid = like(xIn, xIn.length);
     for (let i = 0; i < xMid.length; i++) xMid[i] = xIn[i] + attnOut[i];
     const { y: b, inv: bInv } = rmsNormForward(xMid, P(`${p}post_attention_layernorm.weight`), t, d, cfg.rmsNormEps);
+    x = like(xIn, xIn.length);
+    if (cfg.moe) {
+      const { out: mlpOut, cache } = moeForward(b, P(`${p}block_sparse_moe.gate.weight`), expertViews(params, layout, l, cfg.moe.experts), t, d, inter, cfg.moe.topK);
+      const aux = loadBalancingLoss(cache.routing, t, cfg.moe.experts, cfg.moe.topK);
+      auxLoss += aux.loss;
+      // The aux loss enters the batch objective as auxCoef × mean over sequences: gradScale·t = 1/sequences.
+      const auxScale = cfg.moe.auxCoef * gradScale * t;
+      for (let i = 0; i < aux.dLogits.length; i++) aux.dLogits[i] *= auxScale;
+      for (let i = 0; i < x.length; i++) x[i] = xMid[i] + mlpOut[i];
+      caches.push({ xIn, a, aInv, q, k, v, probs, o, xMid, b, bInv, moe: cache, dAux: aux.dLogits });
+      continue;
+    }
     const g = linearForward(b, P(`${p}mlp.gate_proj.weight`), t, d, inter);
     const u = linearForward(b, P(`${p}mlp.up_proj.weight`), t, d, inter);
     const h = swigluForward(g, u);
     const mlpOut = linearForward(h, P(`${p}mlp.down_proj.weight`), t, inter, d);
-    x = like(xIn, xIn.length);
     for (let i = 0; i < x.length; i++) x[i] = xMid[i] + mlpOut[i];
     caches.push({ xIn, a, aInv, q, k, v, probs, o, xMid, b, bInv, g, u, h });
   }
   const { y: xf, inv: fInv } = rmsNormForward(x, P('model.norm.weight'), t, d, cfg.rmsNormEps);
   const logits = linearForward(xf, emb, t, d, cfg.vocabSize);
-  const { lossSum, dlogits } = crossEntropy(logits, targets, t, cfg.vocabSize, gradScale);
-  const result: SequenceResult = { lossSum };
+  const { lossSum, dlogits, counted } = crossEntropy(logits, targets, t, cfg.vocabSize, gradScale);
+  const result: SequenceResult = { lossSum, counted };
+  if (cfg.moe) result.auxLoss = auxLoss;
   if (keepProbs) {
     result.probs = caches.map((c) =>
       Array.from({ length: cfg.qHeads }, (_, h) => c.probs.subarray(h * t * t, (h + 1) * t * t)),
     );
+    if (cfg.moe) result.routing = caches.map((c) => (c.moe as MoeCache).routing);
   }
   if (!grads) return result;
 
@@ -177,12 +220,18 @@ export function sequenceForwardBackward(
   for (let l = cfg.layers - 1; l >= 0; l--) {
     const p = `model.layers.${l}.`;
     const c = caches[l];
-    // x = xMid + down(h): the residual passes dx straight through to xMid.
-    const dh = linearBackward(dx, c.h, P(`${p}mlp.down_proj.weight`), G(`${p}mlp.down_proj.weight`), t, inter, d) as Vec;
-    const { dg, du } = swigluBackward(dh, c.g, c.u);
-    const db = linearBackward(dg, c.b, P(`${p}mlp.gate_proj.weight`), G(`${p}mlp.gate_proj.weight`), t, d, inter) as Vec;
-    const db2 = linearBackward(du, c.b, P(`${p}mlp.up_proj.weight`), G(`${p}mlp.up_proj.weight`), t, d, inter) as Vec;
-    for (let i = 0; i < db.length; i++) db[i] += db2[i];
+    // x = xMid + mlp(b): the residual passes dx straight through to xMid.
+    let db: Vec;
+    if (cfg.moe && c.moe) {
+      db = moeBackward(dx, c.moe, P(`${p}block_sparse_moe.gate.weight`), expertViews(params, layout, l, cfg.moe.experts),
+        G(`${p}block_sparse_moe.gate.weight`), expertViews(grads as Vec, layout, l, cfg.moe.experts), t, d, inter, cfg.moe.topK, c.dAux);
+    } else {
+      const dh = linearBackward(dx, c.h as Vec, P(`${p}mlp.down_proj.weight`), G(`${p}mlp.down_proj.weight`), t, inter, d) as Vec;
+      const { dg, du } = swigluBackward(dh, c.g as Vec, c.u as Vec);
+      db = linearBackward(dg, c.b, P(`${p}mlp.gate_proj.weight`), G(`${p}mlp.gate_proj.weight`), t, d, inter) as Vec;
+      const db2 = linearBackward(du, c.b, P(`${p}mlp.up_proj.weight`), G(`${p}mlp.up_proj.weight`), t, d, inter) as Vec;
+      for (let i = 0; i < db.length; i++) db[i] += db2[i];
+    }
     const dxMidNorm = rmsNormBackward(db, c.xMid, P(`${p}post_attention_layernorm.weight`), c.bInv, G(`${p}post_attention_layernorm.weight`), t, d);
     const dxMid = dx;
     for (let i = 0; i < dxMid.length; i++) dxMid[i] += dxMidNorm[i];

@@ -266,15 +266,19 @@ export function swigluBackward(dh: Vec, g: Vec, u: Vec): { dg: Vec; du: Vec } {
 }
 
 /**
- * Softmax cross-entropy over rows of logits[T,V] against targets. Returns the summed loss and
- * dlogits = (softmax − onehot) · gradScale (gradScale = 1/number of tokens in the whole batch).
+ * Softmax cross-entropy over rows of logits[T,V] against targets. Returns the summed loss, the number of
+ * counted positions and dlogits = (softmax − onehot) · gradScale (gradScale = 1/number of tokens in the whole
+ * batch). A negative target is ignored (no loss, no gradient), like PyTorch's ignore_index.
  */
 export function crossEntropy(
   logits: Vec, targets: ArrayLike<number>, t: number, vocab: number, gradScale: number,
-): { lossSum: number; dlogits: Vec } {
+): { lossSum: number; dlogits: Vec; counted: number } {
   const dlogits = like(logits, logits.length);
   let lossSum = 0;
+  let counted = 0;
   for (let r = 0; r < t; r++) {
+    if (targets[r] < 0) continue;
+    counted++;
     const o = r * vocab;
     let max = -Infinity;
     for (let j = 0; j < vocab; j++) if (logits[o + j] > max) max = logits[o + j];
@@ -286,5 +290,5 @@ export function crossEntropy(
     for (let j = 0; j < vocab; j++) dlogits[o + j] = Math.exp(logits[o + j] - logZ) * gradScale;
     dlogits[o + y] -= gradScale;
   }
-  return { lossSum, dlogits };
+  return { lossSum, dlogits, counted };
 }
