@@ -7,6 +7,8 @@ import { ModelLoadError } from './errors';
 import { loadModelTokenizer, type ModelTokenizer } from './modelTokenizer';
 import { openSafetensorsFile, type SafetensorsFile, type TensorInfo } from './safetensors';
 import { transpose } from './tensor';
+import { isGgufFile } from '../model/formats/gguf';
+import { loadGgufModel } from '../model/ggufModel';
 
 /** One transformer block's weights; linear weights are [out, in]. */
 export interface LayerWeights {
@@ -119,8 +121,10 @@ export async function weightFiles(dir: string): Promise<string[]> {
   return [single];
 }
 
-/** Loads a Hugging Face model directory (Llama family or GPT-2). Throws ModelLoadError on any problem. */
+/** Loads a Hugging Face model directory (Llama family or GPT-2) or a GGUF file. Throws ModelLoadError on any problem. */
 export async function loadModel(dir: string): Promise<Model> {
+  // A .gguf path, or any file starting with the GGUF magic (Ollama's blobs have no extension).
+  if (dir.endsWith('.gguf') || (await isGgufFile(dir))) return loadGgufModel(dir);
   const config = await readConfig(dir);
   const paths = await weightFiles(dir);
   const files: SafetensorsFile[] = [];

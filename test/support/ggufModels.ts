@@ -1,0 +1,115 @@
+// Small random Llama / Qwen2 models written twice: as a Hugging Face directory (config.json + safetensors) and
+// as the GGUF llama.cpp's converter would write (names blk.N.*, dims innermost first, llama's Q/K rows
+// permuted as convert_hf_to_gguf.py LlamaModel.permute does). Quantized GGUFs are compared against the HF
+// model holding the dequantized weights, so both sides run exactly the same numbers.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeSafetensors, type TensorToWrite } from '../../src/core/attention/safetensorsWriter';
+import { dequantizeRows } from '../../src/core/tensor/quant/dequantize';
+import type { WeightType } from '../../src/core/tensor/weights';
+import { rng } from '../unit/attentionFixtures';
+import { meta, writeGguf, type MetaValue, type TensorSpec } from './ggufWriter';
+import { quantize } from './quantize';
+
+/** The shape of a test model. */
+export interface TinySpec {
+  arch: 'llama' | 'qwen2';
+  layers: number;
+  hidden: number;
+  heads: number;
+  kvHeads: number;
+  intermediate: number;
+  vocab: number;
+  /** Storage type of the 2-D weights in the GGUF (norms stay F32, as llama.cpp writes them). */
+  type: WeightType;
+  seed: number;
+  /** Extra metadata (a tokenizer, a chat template …). */
+  extraMeta?: [string, MetaValue][];
+}
+
+/** The converter's permutation: HF row h·d + s·d/2 + i goes to GGUF row h·d + 2i + s. */
+export function permuteRows(w: Float32Array, rows: number, cols: number, nHead: number): Float32Array {
+  const d = rows / nHead;
+  const out = new Float32Array(w.length);
+  for (let h = 0; h < nHead; h++) {
+    for (let s = 0; s < 2; s++) {
+      for (let i = 0; i < d / 2; i++) out.set(w.subarray((h * d + s * (d / 2) + i) * cols, (h * d + s * (d / 2) + i + 1) * cols), (h * d + 2 * i + s) * cols);
+    }
+  }
+  return out;
+}
+
+/** Writes `<dir>/hf/` (config.json + model.safetensors) and `<dir>/<name>.gguf`; returns both paths. */
+export function writeTinyModel(dir: string, spec: TinySpec, name = 'model'): { hfDir: string; ggufPath: string } {
+  const r = rng(spec.seed);
+  const { hidden: h, heads, kvHeads, intermediate: inter, vocab } = spec;
+  const d = h / heads;
+  const rand = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+  const norm = (n: number): Float32Array => Float32Array.from({ length: n }, () => 1 + (r() * 2 - 1) * 0.1);
+  // Weights as the GGUF stores them, dequantized: what both models must run.
+  const effective = (w: Float32Array, rows: number, cols: number): Float32Array =>
+    spec.type === 'f32' ? w : dequantizeRows({ type: spec.type, rows, cols, data: quantize(spec.type, w) }, 0, rows);
+  const hf: TensorToWrite[] = [];
+  const gg: TensorSpec[] = [];
+  const matrix = (hfName: string, ggName: string, rows: number, cols: number, scale: number, permuteHeads?: number): void => {
+    const w = effective(rand(rows * cols, scale), rows, cols);
+    hf.push({ name: hfName, shape: [rows, cols], data: w });
+    gg.push({ name: ggName, dims: [cols, rows], type: spec.type, values: permuteHeads ? permuteRows(w, rows, cols, permuteHeads) : w });
+  };
+  const vector = (hfName: string, ggName: string, values: Float32Array, permuteHeads?: number): void => {
+    hf.push({ name: hfName, shape: [values.length], data: values });
+    gg.push({ name: ggName, dims: [values.length], type: 'f32', values: permuteHeads ? permuteRows(values, values.length, 1, permuteHeads) : values });
+  };
+  const permute = spec.arch === 'llama';
+  matrix('model.embed_tokens.weight', 'token_embd.weight', vocab, h, 0.5);
+  for (let l = 0; l < spec.layers; l++) {
+    const p = `model.layers.${l}.`;
+    const g = `blk.${l}.`;
+    vector(`${p}input_layernorm.weight`, `${g}attn_norm.weight`, norm(h));
+    matrix(`${p}self_attn.q_proj.weight`, `${g}attn_q.weight`, heads * d, h, 0.4, permute ? heads : undefined);
+    matrix(`${p}self_attn.k_proj.weight`, `${g}attn_k.weight`, kvHeads * d, h, 0.4, permute ? kvHeads : undefined);
+    matrix(`${p}self_attn.v_proj.weight`, `${g}attn_v.weight`, kvHeads * d, h, 0.2);
+    if (spec.arch === 'qwen2') {
+      vector(`${p}self_attn.q_proj.bias`, `${g}attn_q.bias`, rand(heads * d, 0.3));
+      vector(`${p}self_attn.k_proj.bias`, `${g}attn_k.bias`, rand(kvHeads * d, 0.3));
+      vector(`${p}self_attn.v_proj.bias`, `${g}attn_v.bias`, rand(kvHeads * d, 0.3));
+    }
+    matrix(`${p}self_attn.o_proj.weight`, `${g}attn_output.weight`, h, heads * d, 0.2);
+    vector(`${p}post_attention_layernorm.weight`, `${g}ffn_norm.weight`, norm(h));
+    matrix(`${p}mlp.gate_proj.weight`, `${g}ffn_gate.weight`, inter, h, 0.2);
+    matrix(`${p}mlp.up_proj.weight`, `${g}ffn_up.weight`, inter, h, 0.2);
+    matrix(`${p}mlp.down_proj.weight`, `${g}ffn_down.weight`, h, inter, 0.2);
+  }
+  vector('model.norm.weight', 'output_norm.weight', norm(h));
+  const tied = spec.arch === 'qwen2';
+  if (!tied) matrix('lm_head.weight', 'output.weight', vocab, h, 0.3);
+  const a = spec.arch;
+  const config = {
+    model_type: a, architectures: [a === 'llama' ? 'LlamaForCausalLM' : 'Qwen2ForCausalLM'],
+    hidden_size: h, num_attention_heads: heads, num_key_value_heads: kvHeads, num_hidden_layers: spec.layers,
+    intermediate_size: inter, vocab_size: vocab, max_position_embeddings: 4096, rms_norm_eps: 1e-5,
+    rope_theta: 10000, tie_word_embeddings: tied, hidden_act: 'silu',
+  };
+  const hfDir = join(dir, `${name}-hf`);
+  mkdirSync(hfDir, { recursive: true });
+  writeFileSync(join(hfDir, 'config.json'), JSON.stringify(config));
+  writeFileSync(join(hfDir, 'model.safetensors'), encodeSafetensors(hf));
+  const ggufPath = join(dir, `${name}.gguf`);
+  writeFileSync(ggufPath, writeGguf({
+    metadata: [
+      ['general.architecture', meta.str(a)],
+      ['general.name', meta.str(`tiny ${a}`)],
+      [`${a}.block_count`, meta.u32(spec.layers)],
+      [`${a}.context_length`, meta.u32(4096)],
+      [`${a}.embedding_length`, meta.u32(h)],
+      [`${a}.feed_forward_length`, meta.u32(inter)],
+      [`${a}.attention.head_count`, meta.u32(heads)],
+      [`${a}.attention.head_count_kv`, meta.u32(kvHeads)],
+      [`${a}.rope.freq_base`, meta.f32(10000)],
+      [`${a}.attention.layer_norm_rms_epsilon`, meta.f32(1e-5)],
+      ...(spec.extraMeta ?? []),
+    ],
+    tensors: gg,
+  }));
+  return { hfDir, ggufPath };
+}

@@ -1,0 +1,111 @@
+// A GGUF model runs exactly like its Hugging Face layout: same attention probabilities (llama's permuted Q/K
+// un-permuted, qwen2's left as is), for F32, F16 and quantized weights (against the HF model holding the
+// dequantized weights). Also the un-permutation itself and the metadata → config mapping.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ModelLoadError } from '../../src/core/attention/errors';
+import { runAttention } from '../../src/core/attention/forward';
+import { loadModel } from '../../src/core/attention/model';
+import { unpermuteQk, type GgufModel } from '../../src/core/model/ggufModel';
+import { dequantizeRows } from '../../src/core/tensor/quant/dequantize';
+import { meta, writeGguf } from '../support/ggufWriter';
+import { permuteRows, writeTinyModel, type TinySpec } from '../support/ggufModels';
+import { quantize } from '../support/quantize';
+
+const dir = mkdtempSync(join(tmpdir(), 'llm-lens-ggufmodel-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const tokens = [3, 17, 42, 8, 99, 5, 63, 21, 77, 1, 30, 12];
+
+async function compare(spec: TinySpec, name: string, tol: number): Promise<void> {
+  const { hfDir, ggufPath } = writeTinyModel(dir, spec, name);
+  const hf = await loadModel(hfDir);
+  const gg = (await loadModel(ggufPath)) as GgufModel;
+  assert.equal(gg.format, 'gguf');
+  for (const k of ['layers', 'hidden', 'heads', 'kvHeads', 'headDim', 'intermediate', 'vocab', 'tieEmbeddings'] as const) assert.equal(gg.config[k], hf.config[k], k);
+  const a = await runAttention(hf, tokens);
+  const b = await runAttention(gg, tokens);
+  let worst = 0;
+  for (let l = 0; l < a.layers; l++) {
+    for (let h = 0; h < a.heads; h++) {
+      const p = a.probs[l][h], q = b.probs[l][h];
+      for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i] - q[i]));
+    }
+  }
+  assert.ok(worst <= tol, `${name}: attention differs by ${worst}`);
+  assert.deepEqual(b.predictions.map((x) => x.id), a.predictions.map((x) => x.id));
+  // The attention is not trivially uniform (otherwise equality proves nothing about Q/K).
+  let spread = 0;
+  const last = a.probs[a.layers - 1][0];
+  for (let j = 0; j < tokens.length; j++) spread = Math.max(spread, Math.abs(last[(tokens.length - 1) * tokens.length + j] - 1 / tokens.length));
+  assert.ok(spread > 0.02, `attention too flat to test anything (${spread})`);
+}
+
+const base = { layers: 2, hidden: 64, heads: 4, kvHeads: 2, intermediate: 96, vocab: 128, seed: 5 };
+
+describe('GGUF model = its Hugging Face layout', () => {
+  it('llama, F32 (Q/K un-permuted): same attention to 1e-5', () => compare({ ...base, arch: 'llama', type: 'f32' }, 'llama-f32', 1e-5));
+  it('llama, F16', () => compare({ ...base, arch: 'llama', type: 'f16', seed: 6 }, 'llama-f16', 1e-5));
+  it('llama, Q8_0 against the dequantized HF weights', () => compare({ ...base, arch: 'llama', type: 'q8_0', seed: 7 }, 'llama-q8', 1e-5));
+  it('llama, Q4_K (256-wide rows) against the dequantized HF weights', () => compare({ ...base, hidden: 256, intermediate: 256, arch: 'llama', type: 'q4_k', seed: 8 }, 'llama-q4k', 1e-5));
+  it('qwen2 (biases, tied embeddings, no permutation), F32 and Q8_0', async () => {
+    await compare({ ...base, arch: 'qwen2', type: 'f32', seed: 9 }, 'qwen2-f32', 1e-5);
+    await compare({ ...base, arch: 'qwen2', type: 'q8_0', seed: 10 }, 'qwen2-q8', 1e-5);
+  });
+
+  it('the un-permutation matters: the rows as GGUF stores them give different attention', async () => {
+    const { hfDir } = writeTinyModel(dir, { ...base, arch: 'llama', type: 'f32', seed: 11 }, 'perm');
+    const model = await loadModel(hfDir);
+    const right = await runAttention(model, tokens);
+    const c = model.config;
+    for (const lw of model.weights.layers) {
+      lw.q = permuteRows(lw.q, c.heads * c.headDim, c.hidden, c.heads);
+      lw.k = permuteRows(lw.k, c.kvHeads * c.headDim, c.hidden, c.kvHeads);
+    }
+    const wrong = await runAttention(model, tokens);
+    let worst = 0;
+    for (let i = 0; i < right.probs[0][0].length; i++) worst = Math.max(worst, Math.abs(right.probs[0][0][i] - wrong.probs[0][0][i]));
+    assert.ok(worst > 1e-3, `permuted Q/K changed attention by only ${worst}`);
+  });
+});
+
+describe('unpermuteQk', () => {
+  it('inverts the converter permutation, for float rows and for quantized rows', () => {
+    const rows = 16, cols = 32, heads = 2;
+    const w = Float32Array.from({ length: rows * cols }, (_, i) => i);
+    const permuted = permuteRows(w, rows, cols, heads);
+    // Head 0, d = 8: GGUF rows 0,1,2,3 hold HF rows 0,4,1,5.
+    assert.deepEqual([0, 1, 2, 3].map((r) => permuted[r * cols] / cols), [0, 4, 1, 5]);
+    assert.deepEqual(unpermuteQk({ type: 'f32', rows, cols, data: permuted }, heads).data, w);
+    const q = unpermuteQk({ type: 'q8_0', rows, cols, data: quantize('q8_0', permuted) }, heads);
+    assert.deepEqual(dequantizeRows(q, 0, rows), dequantizeRows({ type: 'q8_0', rows, cols, data: quantize('q8_0', w) }, 0, rows));
+  });
+});
+
+describe('GGUF metadata → config', () => {
+  it('maps the llama keys and exposes the chat template', async () => {
+    const { ggufPath } = writeTinyModel(dir, { ...base, arch: 'llama', type: 'f32', extraMeta: [['tokenizer.chat_template', meta.str('{{ messages }}')], ['general.file_type', meta.u32(0)]] }, 'meta');
+    const m = (await loadModel(ggufPath)) as GgufModel;
+    assert.deepEqual(
+      [m.config.modelType, m.config.maxPositions, m.config.ropeTheta, m.config.headDim, m.chatTemplate, m.quantization, m.architecture],
+      ['llama', 4096, 10000, 16, '{{ messages }}', 'F32', 'llama'],
+    );
+    assert.ok(Math.abs(m.config.normEps - 1e-5) < 1e-10);
+  });
+
+  it('refuses an unknown architecture and a weight whose shape contradicts the metadata', async () => {
+    const unknown = join(dir, 'mamba.gguf');
+    writeFileSync(unknown, writeGguf({ metadata: [['general.architecture', meta.str('mamba')]], tensors: [] }));
+    await assert.rejects(loadModel(unknown), (e: unknown) => e instanceof ModelLoadError && e.code === 'unsupportedArchitecture' && /mamba/.test(e.message));
+    const bad = join(dir, 'bad.gguf');
+    const v = new Float32Array(64 * 8);
+    writeFileSync(bad, writeGguf({
+      metadata: [['general.architecture', meta.str('llama')], ['llama.block_count', meta.u32(1)], ['llama.embedding_length', meta.u32(64)], ['llama.feed_forward_length', meta.u32(96)], ['llama.attention.head_count', meta.u32(4)]],
+      tensors: [{ name: 'token_embd.weight', dims: [64, 8], type: 'f32', values: v }, { name: 'blk.0.attn_q.weight', dims: [64, 8], type: 'f32', values: v }],
+    }));
+    await assert.rejects(loadModel(bad), (e: unknown) => e instanceof ModelLoadError && e.code === 'tensorShape' && /attn_q/.test(e.message));
+  });
+});
