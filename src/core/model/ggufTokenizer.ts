@@ -22,15 +22,25 @@ const DEEPSEEK3 = [
   "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
 ];
 
+/** How a byte-level BPE vocabulary splits text before merging. */
+interface PreTokenizer {
+  regexes: string[];
+  /** A whole pre-token that is in the vocabulary is one token (tokenizer.json "ignore_merges"). */
+  ignoreMerges?: boolean;
+  /** Unicode NFC normalization before splitting. */
+  nfc?: boolean;
+}
+
 /** tokenizer.ggml.pre values LLM Lens knows (llama-vocab.cpp's name → pre-type mapping), with their regexes. */
-export const GGUF_PRE_TOKENIZERS: Readonly<Record<string, { regexes: string[]; ignoreMerges?: boolean }>> = {
+export const GGUF_PRE_TOKENIZERS: Readonly<Record<string, PreTokenizer>> = {
   // llama.cpp sets ignore_merges for LLAMA3, as tokenizer.json's "ignore_merges": true.
   'llama-bpe': { regexes: [LLAMA3], ignoreMerges: true },
   'llama3': { regexes: [LLAMA3], ignoreMerges: true },
   'llama-v3': { regexes: [LLAMA3], ignoreMerges: true },
   'smaug-bpe': { regexes: [LLAMA3] },
   'dbrx': { regexes: [LLAMA3] },
-  'qwen2': { regexes: [QWEN2] },
+  // Qwen2's tokenizer.json normalizes to NFC first (llama.cpp does not; the model's own ids are the reference).
+  'qwen2': { regexes: [QWEN2], nfc: true },
   'stablelm2': { regexes: [QWEN2] },
   'gpt-2': { regexes: [GPT2] },
   'gpt2': { regexes: [GPT2] },
@@ -113,7 +123,7 @@ function vocabOf(meta: ReadonlyMap<string, GgufValue>, tokens: string[], default
 
 /** Splits text at special-token strings: [text, isSpecialId] fragments in order. */
 function splitSpecials(text: string, v: Vocab): (string | number)[] {
-  if (v.specials.size === 0) return [text];
+  if (v.specials.size === 0) return text ? [text] : [];
   const out: (string | number)[] = [];
   let start = 0;
   let i = 0;
@@ -133,7 +143,7 @@ function splitSpecials(text: string, v: Vocab): (string | number)[] {
 const utf8 = new TextEncoder();
 
 /** Byte-level BPE (tokenizer.ggml.model "gpt2"). */
-function bpeTokenizer(v: Vocab, merges: string[], pre: { regexes: string[]; ignoreMerges?: boolean }): ModelTokenizer {
+function bpeTokenizer(v: Vocab, merges: string[], pre: PreTokenizer): ModelTokenizer {
   const ranks = new Map<string, number>();
   merges.forEach((m, i) => {
     if (!ranks.has(m)) ranks.set(m, i);
@@ -185,7 +195,7 @@ function bpeTokenizer(v: Vocab, merges: string[], pre: { regexes: string[]; igno
       if (options?.addSpecialTokens && v.addBos && v.bos !== undefined) ids.push(v.bos);
       for (const frag of splitSpecials(text, v)) {
         if (typeof frag === 'number') { ids.push(frag); continue; }
-        let words = [frag];
+        let words = [pre.nfc ? frag.normalize('NFC') : frag];
         for (const re of regexes) words = isolate(words, re);
         for (const w of words) ids.push(...encodeWord(w));
       }
@@ -202,24 +212,60 @@ function spmTokenizer(v: Vocab, scores: number[], addSpacePrefix: boolean): Mode
   for (let b = 0; b < 256; b++) byteIds[b] = v.ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
 
   const encodeText = (text: string, out: number[]): void => {
+    // llm_tokenizer_spm_session: merge the adjacent pair whose union is the highest-scoring piece (leftmost on
+    // ties) until none is a piece, with a heap of candidate pairs over a linked list of symbols (n log n).
     const sym = Array.from(text.replace(/ /g, '\u2581'));
-    // llm_tokenizer_spm_session: repeatedly merge the adjacent pair whose union is the highest-scoring piece
-    // (leftmost on ties); what never became a piece falls back to <0xNN> byte tokens.
-    for (;;) {
-      let best = -1, bestScore = -Infinity;
-      for (let i = 0; i + 1 < sym.length; i++) {
-        const id = v.ids.get(sym[i] + sym[i + 1]);
-        if (id === undefined) continue;
-        const s = scores[id] ?? 0;
-        if (s > bestScore) { bestScore = s; best = i; }
+    const next = sym.map((_, i) => (i + 1 < sym.length ? i + 1 : -1));
+    const prev = sym.map((_, i) => i - 1);
+    const heap: { left: number; right: number; score: number; text: string }[] = [];
+    const before = (a: (typeof heap)[number], b: (typeof heap)[number]): boolean => a.score > b.score || (a.score === b.score && a.left < b.left);
+    const push = (left: number, right: number): void => {
+      if (left < 0 || right < 0) return;
+      const t = sym[left] + sym[right];
+      const id = v.ids.get(t);
+      if (id === undefined) return;
+      heap.push({ left, right, score: scores[id] ?? 0, text: t });
+      for (let i = heap.length - 1; i > 0; ) {
+        const p = (i - 1) >> 1;
+        if (!before(heap[i], heap[p])) break;
+        [heap[i], heap[p]] = [heap[p], heap[i]];
+        i = p;
       }
-      if (best < 0) break;
-      sym.splice(best, 2, sym[best] + sym[best + 1]);
+    };
+    const pop = (): (typeof heap)[number] => {
+      const top = heap[0];
+      const last = heap.pop() as (typeof heap)[number];
+      if (heap.length > 0) {
+        heap[0] = last;
+        for (let i = 0; ; ) {
+          const l = 2 * i + 1, r = l + 1;
+          let m = i;
+          if (l < heap.length && before(heap[l], heap[m])) m = l;
+          if (r < heap.length && before(heap[r], heap[m])) m = r;
+          if (m === i) break;
+          [heap[i], heap[m]] = [heap[m], heap[i]];
+          i = m;
+        }
+      }
+      return top;
+    };
+    for (let i = 1; i < sym.length; i++) push(i - 1, i);
+    while (heap.length > 0) {
+      const b = pop();
+      // Stale: one side was merged away or grew since the pair was queued.
+      if (sym[b.left] === '' || sym[b.right] === '' || sym[b.left] + sym[b.right] !== b.text || next[b.left] !== b.right) continue;
+      sym[b.left] = b.text;
+      sym[b.right] = '';
+      next[b.left] = next[b.right];
+      if (next[b.right] >= 0) prev[next[b.right]] = b.left;
+      push(prev[b.left], b.left);
+      push(b.left, next[b.left]);
     }
-    for (const s of sym) {
+    for (let i = 0; i >= 0 && i < sym.length; i = next[i]) {
+      const s = sym[i];
       const id = v.ids.get(s);
       if (id !== undefined) out.push(id);
-      else for (const b of utf8.encode(s)) { const bid = byteIds[b]; if (bid !== undefined) out.push(bid); }
+      else for (const byte of utf8.encode(s)) { const bid = byteIds[byte]; if (bid !== undefined) out.push(bid); }
     }
   };
 
