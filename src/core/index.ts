@@ -60,3 +60,15 @@ export { attentionCsv } from './attention/export';
 export { matmulABt, useWasmMatmul } from './train/ops';
 export { paramLayout, initParams, sequenceForwardBackward, parameterCount } from './train/model';
 export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from './train/model';
+// GGUF models and quantized weights (issue 13): the reader, ggml's block types, the quantized matmul, the
+// GGUF tokenizer and the models the user already has (Hugging Face cache, Ollama, LM Studio).
+export type { WeightMatrix, WeightType } from './tensor/weights';
+export { BLOCK_TYPES, QK_K, blockTypeById, ggmlTypeName, rowBytes } from './tensor/quant/blockTypes';
+export type { BlockType } from './tensor/quant/blockTypes';
+export { dequantizeRow, dequantizeRows, toFloat32 } from './tensor/quant/dequantize';
+export { linearQuantized, quantKernelChoice } from './tensor/quant/linear';
+export { openGguf, readGgufHeader, isGgufFile, ggufShardPaths, MAX_GGUF_HEADER_BYTES, MAX_GGUF_ARRAY_ELEMENTS } from './model/formats/gguf';
+export type { GgufFile, GgufHeader, GgufHeaderOptions, GgufTensorInfo, GgufValue, GgufSkippedArray } from './model/formats/gguf';
+export { loadGgufModel, ggufConfig, readGgufWeights, storedToFloat32, unpermuteQk, ggufQuantization, GGUF_ARCHITECTURES } from './model/ggufModel';
+export type { GgufModel, GgufStoredWeights } from './model/ggufModel';
+export { ggufTokenizer, ggufTokenizerSupported, GGUF_PRE_TOKENIZERS } from './model/ggufTokenizer';
