@@ -72,3 +72,5 @@ export type { GgufFile, GgufHeader, GgufHeaderOptions, GgufTensorInfo, GgufValue
 export { loadGgufModel, ggufConfig, readGgufWeights, storedToFloat32, unpermuteQk, ggufQuantization, GGUF_ARCHITECTURES } from './model/ggufModel';
 export type { GgufModel, GgufStoredWeights } from './model/ggufModel';
 export { ggufTokenizer, ggufTokenizerSupported, GGUF_PRE_TOKENIZERS } from './model/ggufTokenizer';
+export { findLocalModels, defaultLocalModelRoots, describeGguf } from './model/localModels';
+export type { LocalModel, LocalModelRoots } from './model/localModels';
