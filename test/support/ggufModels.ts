@@ -23,6 +23,11 @@ export interface TinySpec {
   /** Storage type of the 2-D weights in the GGUF (norms stay F32, as llama.cpp writes them). */
   type: WeightType;
   seed: number;
+  /**
+   * Llama 3.1-style RoPE scaling: config.json's rope_scaling, and in the GGUF the rope_freqs.weight tensor
+   * convert_hf_to_gguf.py computes from it (low 1, high 4, original context 8192).
+   */
+  llama3RopeFactor?: number;
   /** Extra metadata (a tokenizer, a chat template …). */
   extraMeta?: [string, MetaValue][];
 }
@@ -83,12 +88,25 @@ export function writeTinyModel(dir: string, spec: TinySpec, name = 'model'): { h
   vector('model.norm.weight', 'output_norm.weight', norm(h));
   const tied = spec.arch === 'qwen2';
   if (!tied) matrix('lm_head.weight', 'output.weight', vocab, h, 0.3);
+  const factor = spec.llama3RopeFactor;
+  if (factor) {
+    // LlamaModel.generate_extra_tensors: a divisor per frequency, 1 for short wavelengths, `factor` for long ones.
+    const freqs = Float32Array.from({ length: d / 2 }, (_, i) => {
+      const wavelen = (2 * Math.PI) / (1 / 10000 ** ((2 * i) / d));
+      if (wavelen < 8192 / 4) return 1;
+      if (wavelen > 8192 / 1) return factor;
+      const smooth = (8192 / wavelen - 1) / (4 - 1);
+      return 1 / ((1 - smooth) / factor + smooth);
+    });
+    gg.push({ name: 'rope_freqs.weight', dims: [d / 2], type: 'f32', values: freqs });
+  }
   const a = spec.arch;
   const config = {
     model_type: a, architectures: [a === 'llama' ? 'LlamaForCausalLM' : 'Qwen2ForCausalLM'],
     hidden_size: h, num_attention_heads: heads, num_key_value_heads: kvHeads, num_hidden_layers: spec.layers,
     intermediate_size: inter, vocab_size: vocab, max_position_embeddings: 4096, rms_norm_eps: 1e-5,
     rope_theta: 10000, tie_word_embeddings: tied, hidden_act: 'silu',
+    rope_scaling: factor ? { rope_type: 'llama3', factor, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } : null,
   };
   const hfDir = join(dir, `${name}-hf`);
   mkdirSync(hfDir, { recursive: true });

@@ -51,6 +51,12 @@ describe('GGUF model = its Hugging Face layout', () => {
   it('llama, F16', () => compare({ ...base, arch: 'llama', type: 'f16', seed: 6 }, 'llama-f16', 1e-5));
   it('llama, Q8_0 against the dequantized HF weights', () => compare({ ...base, arch: 'llama', type: 'q8_0', seed: 7 }, 'llama-q8', 1e-5));
   it('llama, Q4_K (256-wide rows) against the dequantized HF weights', () => compare({ ...base, hidden: 256, intermediate: 256, arch: 'llama', type: 'q4_k', seed: 8 }, 'llama-q4k', 1e-5));
+  it('Llama 3.1 RoPE scaling carried as the rope_freqs tensor', async () => {
+    await compare({ ...base, arch: 'llama', type: 'f32', seed: 12, llama3RopeFactor: 8 }, 'llama31', 1e-5);
+    const m = await loadModel(join(dir, 'llama31.gguf'));
+    assert.deepEqual(m.config.ropeScaling, { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 });
+  });
+
   it('qwen2 (biases, tied embeddings, no permutation), F32 and Q8_0', async () => {
     await compare({ ...base, arch: 'qwen2', type: 'f32', seed: 9 }, 'qwen2-f32', 1e-5);
     await compare({ ...base, arch: 'qwen2', type: 'q8_0', seed: 10 }, 'qwen2-q8', 1e-5);

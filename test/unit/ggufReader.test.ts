@@ -1,7 +1,7 @@
 // The GGUF reader: a written file reads back (metadata of every type, tensors at their offsets, split files),
 // and hostile files end in a typed ModelLoadError quickly and without large allocations.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -120,6 +120,24 @@ describe('GGUF reader', () => {
     } finally {
       await g.close();
     }
+  });
+});
+
+describe('large files', () => {
+  it('opening a 5 GB GGUF reads its header only (a sparse file: no disk, no memory)', async () => {
+    // One F32 tensor of 1024 × 1,310,720 (5 GiB) whose data is a hole in a sparse file.
+    const h = new GgufBytes().u32(0x46554747).u32(3).u64(1).u64(1).kv('general.architecture', meta.str('llama')).str('big').u32(2).u64(1024).u64(1_310_720).u32(0).u64(0).pad(32);
+    const p = file(h.bytes(), 'big.gguf');
+    truncateSync(p, h.length + 5 * 2 ** 30);
+    const before = process.memoryUsage().rss;
+    const g = await openGguf(p);
+    try {
+      assert.equal(g.tensors.get('big')?.bytes, 5 * 2 ** 30);
+      assert.equal(g.fileBytes, h.length + 5 * 2 ** 30);
+    } finally {
+      await g.close();
+    }
+    assert.ok(process.memoryUsage().rss - before < 64 * 2 ** 20, 'header-only reads');
   });
 });
 
