@@ -131,3 +131,75 @@ export function writeTinyModel(dir: string, spec: TinySpec, name = 'model'): { h
   }));
   return { hfDir, ggufPath };
 }
+
+/** A tiny GPT-2 as a Hugging Face directory (Conv1D [in, out] weights) and as llama.cpp's GGUF (transposed, attn_qkv). */
+export function writeTinyGpt2(dir: string, type: WeightType, seed: number, name = 'gpt2'): { hfDir: string; ggufPath: string } {
+  const r = rng(seed);
+  const h = 64, heads = 4, layers = 2, vocab = 128, positions = 32, inter = 4 * h;
+  const rand = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+  const effective = (w: Float32Array, rows: number, cols: number): Float32Array =>
+    type === 'f32' ? w : dequantizeRows({ type, rows, cols, data: quantize(type, w) }, 0, rows);
+  const transpose = (w: Float32Array, rows: number, cols: number): Float32Array => {
+    const t = new Float32Array(w.length);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = w[i * cols + j];
+    return t;
+  };
+  const hf: TensorToWrite[] = [];
+  const gg: TensorSpec[] = [];
+  // `out × in` weights: GGUF stores them as is, HF's Conv1D as their transpose.
+  const conv = (hfName: string, ggName: string, out: number, inp: number, scale: number): void => {
+    const w = effective(rand(out * inp, scale), out, inp);
+    hf.push({ name: hfName, shape: [inp, out], data: transpose(w, out, inp) });
+    gg.push({ name: ggName, dims: [inp, out], type, values: w });
+  };
+  const vec = (hfName: string, ggName: string, v: Float32Array): void => {
+    hf.push({ name: hfName, shape: [v.length], data: v });
+    gg.push({ name: ggName, dims: [v.length], type: 'f32', values: v });
+  };
+  const ones = (n: number): Float32Array => Float32Array.from({ length: n }, () => 1 + (r() * 2 - 1) * 0.1);
+  const wte = effective(rand(vocab * h, 0.5), vocab, h);
+  hf.push({ name: 'transformer.wte.weight', shape: [vocab, h], data: wte });
+  gg.push({ name: 'token_embd.weight', dims: [h, vocab], type, values: wte }, { name: 'output.weight', dims: [h, vocab], type, values: wte });
+  const wpe = rand(positions * h, 0.3);
+  hf.push({ name: 'transformer.wpe.weight', shape: [positions, h], data: wpe });
+  gg.push({ name: 'position_embd.weight', dims: [h, positions], type: 'f32', values: wpe });
+  for (let l = 0; l < layers; l++) {
+    const p = `transformer.h.${l}.`;
+    const g = `blk.${l}.`;
+    vec(`${p}ln_1.weight`, `${g}attn_norm.weight`, ones(h));
+    vec(`${p}ln_1.bias`, `${g}attn_norm.bias`, rand(h, 0.1));
+    conv(`${p}attn.c_attn.weight`, `${g}attn_qkv.weight`, 3 * h, h, 0.4);
+    vec(`${p}attn.c_attn.bias`, `${g}attn_qkv.bias`, rand(3 * h, 0.2));
+    conv(`${p}attn.c_proj.weight`, `${g}attn_output.weight`, h, h, 0.2);
+    vec(`${p}attn.c_proj.bias`, `${g}attn_output.bias`, rand(h, 0.1));
+    vec(`${p}ln_2.weight`, `${g}ffn_norm.weight`, ones(h));
+    vec(`${p}ln_2.bias`, `${g}ffn_norm.bias`, rand(h, 0.1));
+    conv(`${p}mlp.c_fc.weight`, `${g}ffn_up.weight`, inter, h, 0.2);
+    vec(`${p}mlp.c_fc.bias`, `${g}ffn_up.bias`, rand(inter, 0.1));
+    conv(`${p}mlp.c_proj.weight`, `${g}ffn_down.weight`, h, inter, 0.1);
+    vec(`${p}mlp.c_proj.bias`, `${g}ffn_down.bias`, rand(h, 0.1));
+  }
+  vec('transformer.ln_f.weight', 'output_norm.weight', ones(h));
+  vec('transformer.ln_f.bias', 'output_norm.bias', rand(h, 0.1));
+  const hfDir = join(dir, `${name}-hf`);
+  mkdirSync(hfDir, { recursive: true });
+  writeFileSync(join(hfDir, 'config.json'), JSON.stringify({
+    model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], n_embd: h, n_head: heads, n_layer: layers, n_positions: positions,
+    vocab_size: vocab, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5,
+  }));
+  writeFileSync(join(hfDir, 'model.safetensors'), encodeSafetensors(hf));
+  const ggufPath = join(dir, `${name}.gguf`);
+  writeFileSync(ggufPath, writeGguf({
+    metadata: [
+      ['general.architecture', meta.str('gpt2')],
+      ['gpt2.block_count', meta.u32(layers)],
+      ['gpt2.context_length', meta.u32(positions)],
+      ['gpt2.embedding_length', meta.u32(h)],
+      ['gpt2.feed_forward_length', meta.u32(inter)],
+      ['gpt2.attention.head_count', meta.u32(heads)],
+      ['gpt2.attention.layer_norm_epsilon', meta.f32(1e-5)],
+    ],
+    tensors: gg,
+  }));
+  return { hfDir, ggufPath };
+}

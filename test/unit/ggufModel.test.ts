@@ -12,7 +12,8 @@ import { loadModel } from '../../src/core/attention/model';
 import { unpermuteQk, type GgufModel } from '../../src/core/model/ggufModel';
 import { dequantizeRows } from '../../src/core/tensor/quant/dequantize';
 import { meta, writeGguf } from '../support/ggufWriter';
-import { permuteRows, writeTinyModel, type TinySpec } from '../support/ggufModels';
+import type { WeightType } from '../../src/core/tensor/weights';
+import { permuteRows, writeTinyGpt2, writeTinyModel, type TinySpec } from '../support/ggufModels';
 import { quantize } from '../support/quantize';
 
 const dir = mkdtempSync(join(tmpdir(), 'llm-lens-ggufmodel-'));
@@ -20,8 +21,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const tokens = [3, 17, 42, 8, 99, 5, 63, 21, 77, 1, 30, 12];
 
-async function compare(spec: TinySpec, name: string, tol: number): Promise<void> {
-  const { hfDir, ggufPath } = writeTinyModel(dir, spec, name);
+async function compare(spec: TinySpec | { gpt2: true; type: WeightType; seed: number }, name: string, tol: number): Promise<void> {
+  const { hfDir, ggufPath } = 'gpt2' in spec ? writeTinyGpt2(dir, spec.type, spec.seed, name) : writeTinyModel(dir, spec, name);
   const hf = await loadModel(hfDir);
   const gg = (await loadModel(ggufPath)) as GgufModel;
   assert.equal(gg.format, 'gguf');
@@ -60,6 +61,11 @@ describe('GGUF model = its Hugging Face layout', () => {
   it('qwen2 (biases, tied embeddings, no permutation), F32 and Q8_0', async () => {
     await compare({ ...base, arch: 'qwen2', type: 'f32', seed: 9 }, 'qwen2-f32', 1e-5);
     await compare({ ...base, arch: 'qwen2', type: 'q8_0', seed: 10 }, 'qwen2-q8', 1e-5);
+  });
+
+  it('GPT-2 (fused attn_qkv, learned positions, LayerNorm biases), F32 and Q8_0', async () => {
+    await compare({ gpt2: true, type: 'f32', seed: 13 }, 'gpt2-f32', 1e-5);
+    await compare({ gpt2: true, type: 'q8_0', seed: 14 }, 'gpt2-q8', 1e-5);
   });
 
   it('the un-permutation matters: the rows as GGUF stores them give different attention', async () => {

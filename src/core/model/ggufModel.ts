@@ -17,6 +17,8 @@ export const GGUF_ARCHITECTURES: Readonly<Record<string, { permutedQk: boolean }
   llama: { permutedQk: true },
   // Qwen2Model keeps HF's layout; llama.cpp runs it with NEOX (half-split) RoPE (llama-model.cpp rope type).
   qwen2: { permutedQk: false },
+  // GPT2Model transposes the Conv1D weights to [out, in] and fuses q, k, v as attn_qkv; learned positions.
+  gpt2: { permutedQk: false },
 };
 
 /** A linear layer's weights in stored form, before the one conversion to float32. */
@@ -65,6 +67,7 @@ export function ggufConfig(g: GgufFile): ModelConfig {
   }
   const hidden = need(meta, `${arch}.embedding_length`, path);
   const heads = need(meta, `${arch}.attention.head_count`, path);
+  if (arch === 'gpt2') return gpt2Config(g, meta, hidden, heads);
   const kvHeads = metaNumber(meta, `${arch}.attention.head_count_kv`) ?? heads;
   if (!Number.isSafeInteger(kvHeads) || kvHeads <= 0 || heads % kvHeads !== 0) throw new ModelLoadError('config', `${path}: head_count ${heads} is not a multiple of head_count_kv ${kvHeads}`);
   const headDim = metaNumber(meta, `${arch}.attention.key_length`) ?? hidden / heads;
@@ -99,6 +102,76 @@ export function ggufConfig(g: GgufFile): ModelConfig {
     scaleByInverseLayer: false,
     bosTokenId: id('tokenizer.ggml.bos_token_id'),
     eosTokenId: id('tokenizer.ggml.eos_token_id'),
+  };
+}
+
+function gpt2Config(g: GgufFile, meta: ReadonlyMap<string, GgufValue>, hidden: number, heads: number): ModelConfig {
+  const path = g.paths[0];
+  if (hidden % heads !== 0) throw new ModelLoadError('config', `${path}: embedding_length ${hidden} is not divisible by head_count ${heads}`);
+  const embed = g.tensors.get('token_embd.weight');
+  if (!embed || embed.dims.length !== 2 || embed.dims[0] !== hidden) throw new ModelLoadError('missingTensor', `${path}: no token_embd.weight of dims [${hidden}, vocab]`);
+  const eps = metaNumber(meta, 'gpt2.attention.layer_norm_epsilon') ?? 1e-5;
+  return {
+    family: 'gpt2', modelType: 'gpt2',
+    layers: need(meta, 'gpt2.block_count', path),
+    hidden, heads, kvHeads: heads, headDim: hidden / heads,
+    intermediate: need(meta, 'gpt2.feed_forward_length', path),
+    vocab: embed.dims[1],
+    maxPositions: need(meta, 'gpt2.context_length', path),
+    normEps: eps > 0 ? eps : 1e-5,
+    ropeTheta: 0, ropeScaling: { type: 'default' },
+    // GPT-2 ties its unembedding to wte; the converter writes output.weight as a copy of it (not read).
+    tieEmbeddings: true,
+    scaleByInverseLayer: false,
+    bosTokenId: metaNumber(meta, 'tokenizer.ggml.bos_token_id'),
+    eosTokenId: metaNumber(meta, 'tokenizer.ggml.eos_token_id'),
+  };
+}
+
+/** Rows [start, start + count) of a weight matrix, sharing its storage (quantized rows are whole blocks). */
+export function sliceRows(w: WeightMatrix, start: number, count: number): WeightMatrix {
+  const len = w.data instanceof Float32Array ? w.cols : rowBytes(w.type, w.cols);
+  return { type: w.type, rows: count, cols: w.cols, data: w.data.subarray(start * len, (start + count) * len) };
+}
+
+/** GPT-2's weights (llama.cpp names: attn_qkv fused [3h, h], position_embd, LayerNorm biases) as float32. */
+async function readGpt2Weights(g: GgufFile, c: ModelConfig): Promise<ModelWeights> {
+  const path = g.paths[0];
+  const h = c.hidden;
+  const readStored = async (name: string, rows: number, cols: number): Promise<WeightMatrix> => {
+    const t = g.tensors.get(name);
+    if (!t) throw new ModelLoadError('missingTensor', `${path}: the weights lack "${name}"`);
+    const want = rows === 1 ? [cols] : [cols, rows];
+    if (t.dims.length !== want.length || t.dims.some((d, i) => d !== want[i])) {
+      throw new ModelLoadError('tensorShape', `${path}: "${name}" has dims [${t.dims.join(', ')}] (innermost first), the metadata implies [${want.join(', ')}]`);
+    }
+    return g.readWeight(name);
+  };
+  const read = async (name: string, rows: number, cols: number): Promise<Float32Array> => toFloat32(await readStored(name, rows, cols));
+  const embed = await read('token_embd.weight', c.vocab, h);
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < c.layers; l++) {
+    const p = `blk.${l}.`;
+    // The fused projection splits by rows (q, k, v), which works on quantized rows too.
+    const qkv = await readStored(`${p}attn_qkv.weight`, 3 * h, h);
+    const qkvBias = await read(`${p}attn_qkv.bias`, 1, 3 * h);
+    layers.push({
+      norm1: await read(`${p}attn_norm.weight`, 1, h), norm1Bias: await read(`${p}attn_norm.bias`, 1, h),
+      q: toFloat32(sliceRows(qkv, 0, h)), k: toFloat32(sliceRows(qkv, h, h)), v: toFloat32(sliceRows(qkv, 2 * h, h)),
+      qBias: qkvBias.subarray(0, h), kBias: qkvBias.subarray(h, 2 * h), vBias: qkvBias.subarray(2 * h),
+      o: await read(`${p}attn_output.weight`, h, h), oBias: await read(`${p}attn_output.bias`, 1, h),
+      norm2: await read(`${p}ffn_norm.weight`, 1, h), norm2Bias: await read(`${p}ffn_norm.bias`, 1, h),
+      up: await read(`${p}ffn_up.weight`, c.intermediate, h), upBias: await read(`${p}ffn_up.bias`, 1, c.intermediate),
+      down: await read(`${p}ffn_down.weight`, h, c.intermediate), downBias: await read(`${p}ffn_down.bias`, 1, h),
+    });
+  }
+  return {
+    embed,
+    positions: await read('position_embd.weight', c.maxPositions, h),
+    layers,
+    finalNorm: await read('output_norm.weight', 1, h),
+    finalNormBias: await read('output_norm.bias', 1, h),
+    lmHead: embed,
   };
 }
 
@@ -251,8 +324,7 @@ export async function loadGgufModel(path: string): Promise<GgufModel> {
     const config = ggufConfig(g);
     const freqs = g.tensors.get('rope_freqs.weight');
     if (freqs) config.ropeScaling = llama3RopeFromFactors(toFloat32(await g.readWeight('rope_freqs.weight')), config, path);
-    const stored = await readGgufWeights(g, config);
-    const weights = storedToFloat32(stored);
+    const weights = config.family === 'gpt2' ? await readGpt2Weights(g, config) : storedToFloat32(await readGgufWeights(g, config));
     let parameters = 0;
     for (const t of g.tensors.values()) if (t.name !== 'rope_freqs.weight') parameters += t.elements;
     const tokenizer = ggufTokenizer(g.metadata);
