@@ -58,26 +58,36 @@ function q5_0(src: Uint8Array, p: number, out: Float32Array, o: number, blocks: 
   }
 }
 
-/** get_scale_min_k4: the 6-bit scale and min of sub-block j from the 12 packed bytes at `s`. */
-function scaleMin(src: Uint8Array, s: number, j: number): [number, number] {
-  if (j < 4) return [src[s + j] & 63, src[s + j + 4] & 63];
-  return [(src[s + j + 4] & 0x0f) | ((src[s + j - 4] >> 6) << 4), (src[s + j + 4] >> 4) | ((src[s + j] >> 6) << 4)];
+/** get_scale_min_k4 for all 8 sub-blocks: 6-bit scales into sc[0..7], mins into m[0..7], from the 12 bytes at `s`. */
+function scalesMins(src: Uint8Array, s: number, sc: Uint8Array, m: Uint8Array): void {
+  for (let j = 0; j < 4; j++) {
+    sc[j] = src[s + j] & 63;
+    m[j] = src[s + j + 4] & 63;
+  }
+  for (let j = 4; j < 8; j++) {
+    sc[j] = (src[s + j + 4] & 0x0f) | ((src[s + j - 4] >> 6) << 4);
+    m[j] = (src[s + j + 4] >> 4) | ((src[s + j] >> 6) << 4);
+  }
 }
+
+const scBuf = new Uint8Array(8);
+const mBuf = new Uint8Array(8);
 
 /** dequantize_row_q4_K: 8 sub-blocks of 32, w = d·sc·q − dmin·m; each 32 bytes of qs hold two sub-blocks (low, high nibbles). */
 function q4_k(src: Uint8Array, p: number, out: Float32Array, o: number, blocks: number, h: Float32Array): void {
   for (let b = 0; b < blocks; b++, p += 144) {
     const d = h[src[p] | (src[p + 1] << 8)];
     const dmin = h[src[p + 2] | (src[p + 3] << 8)];
+    scalesMins(src, p + 4, scBuf, mBuf);
     let q = p + 16;
     for (let is = 0; is < 8; is += 2, q += 32) {
-      const [sc1, m1] = scaleMin(src, p + 4, is);
-      const [sc2, m2] = scaleMin(src, p + 4, is + 1);
-      const d1 = f(d * sc1), mm1 = f(dmin * m1), d2 = f(d * sc2), mm2 = f(dmin * m2);
-      for (let l = 0; l < 32; l++) out[o + l] = f(d1 * (src[q + l] & 0x0f)) - mm1;
-      o += 32;
-      for (let l = 0; l < 32; l++) out[o + l] = f(d2 * (src[q + l] >> 4)) - mm2;
-      o += 32;
+      const d1 = f(d * scBuf[is]), mm1 = f(dmin * mBuf[is]), d2 = f(d * scBuf[is + 1]), mm2 = f(dmin * mBuf[is + 1]);
+      for (let l = 0; l < 32; l++) {
+        const byte = src[q + l];
+        out[o + l] = f(d1 * (byte & 0x0f)) - mm1;
+        out[o + l + 32] = f(d2 * (byte >> 4)) - mm2;
+      }
+      o += 64;
     }
   }
 }
@@ -87,20 +97,23 @@ function q5_k(src: Uint8Array, p: number, out: Float32Array, o: number, blocks: 
   for (let b = 0; b < blocks; b++, p += 176) {
     const d = h[src[p] | (src[p + 1] << 8)];
     const dmin = h[src[p + 2] | (src[p + 3] << 8)];
+    scalesMins(src, p + 4, scBuf, mBuf);
     const qh = p + 16;
     let ql = p + 48;
     let u1 = 1, u2 = 2;
     for (let is = 0; is < 8; is += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
-      const [sc1, m1] = scaleMin(src, p + 4, is);
-      const [sc2, m2] = scaleMin(src, p + 4, is + 1);
-      const d1 = f(d * sc1), mm1 = f(dmin * m1), d2 = f(d * sc2), mm2 = f(dmin * m2);
-      for (let l = 0; l < 32; l++) out[o + l] = f(d1 * ((src[ql + l] & 0x0f) + (src[qh + l] & u1 ? 16 : 0))) - mm1;
-      o += 32;
-      for (let l = 0; l < 32; l++) out[o + l] = f(d2 * ((src[ql + l] >> 4) + (src[qh + l] & u2 ? 16 : 0))) - mm2;
-      o += 32;
+      const d1 = f(d * scBuf[is]), mm1 = f(dmin * mBuf[is]), d2 = f(d * scBuf[is + 1]), mm2 = f(dmin * mBuf[is + 1]);
+      for (let l = 0; l < 32; l++) {
+        const byte = src[ql + l], hb = src[qh + l];
+        out[o + l] = f(d1 * ((byte & 0x0f) + (hb & u1 ? 16 : 0))) - mm1;
+        out[o + l + 32] = f(d2 * ((byte >> 4) + (hb & u2 ? 16 : 0))) - mm2;
+      }
+      o += 64;
     }
   }
 }
+
+const s6 = new Float32Array(8);
 
 /** dequantize_row_q6_K: q = (4 low bits from ql | 2 high bits from qh) − 32, w = d·scale[16-weight group]·q. */
 function q6_k(src: Uint8Array, p: number, out: Float32Array, o: number, blocks: number, h: Float32Array): void {
@@ -108,17 +121,16 @@ function q6_k(src: Uint8Array, p: number, out: Float32Array, o: number, blocks: 
     const d = h[src[p + 208] | (src[p + 209] << 8)];
     let ql = p, qh = p + 128, sc = p + 192;
     for (let n = 0; n < QK_K; n += 128, o += 128, ql += 64, qh += 32, sc += 8) {
+      // d·scales[is + k] for the 8 int8 scales of these 128 weights (is = l / 16).
+      for (let k = 0; k < 8; k++) s6[k] = f(d * ((src[sc + k] << 24) >> 24));
       for (let l = 0; l < 32; l++) {
         const is = l >> 4;
         const hb = src[qh + l];
-        const q1 = ((src[ql + l] & 0x0f) | ((hb & 3) << 4)) - 32;
-        const q2 = ((src[ql + l + 32] & 0x0f) | (((hb >> 2) & 3) << 4)) - 32;
-        const q3 = ((src[ql + l] >> 4) | (((hb >> 4) & 3) << 4)) - 32;
-        const q4 = ((src[ql + l + 32] >> 4) | (((hb >> 6) & 3) << 4)) - 32;
-        out[o + l] = f(d * ((src[sc + is] << 24) >> 24)) * q1;
-        out[o + l + 32] = f(d * ((src[sc + is + 2] << 24) >> 24)) * q2;
-        out[o + l + 64] = f(d * ((src[sc + is + 4] << 24) >> 24)) * q3;
-        out[o + l + 96] = f(d * ((src[sc + is + 6] << 24) >> 24)) * q4;
+        const lo = src[ql + l], hi = src[ql + l + 32];
+        out[o + l] = s6[is] * (((lo & 0x0f) | ((hb & 3) << 4)) - 32);
+        out[o + l + 32] = s6[is + 2] * (((hi & 0x0f) | (((hb >> 2) & 3) << 4)) - 32);
+        out[o + l + 64] = s6[is + 4] * (((lo >> 4) | (((hb >> 4) & 3) << 4)) - 32);
+        out[o + l + 96] = s6[is + 6] * (((hi >> 4) | (((hb >> 6) & 3) << 4)) - 32);
       }
     }
   }
