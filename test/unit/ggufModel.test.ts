@@ -2,7 +2,7 @@
 // un-permuted, qwen2's left as is), for F32, F16 and quantized weights (against the HF model holding the
 // dequantized weights). Also the un-permutation itself and the metadata → config mapping.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import { runAttention } from '../../src/core/attention/forward';
 import { loadModel } from '../../src/core/attention/model';
 import { unpermuteQk, type GgufModel } from '../../src/core/model/ggufModel';
 import { dequantizeRows } from '../../src/core/tensor/quant/dequantize';
-import { meta, writeGguf } from '../support/ggufWriter';
+import { meta, writeGguf, type MetaValue } from '../support/ggufWriter';
 import type { WeightType } from '../../src/core/tensor/weights';
 import { permuteRows, writeTinyGpt2, writeTinyModel, type TinySpec } from '../support/ggufModels';
 import { quantize } from '../support/quantize';
@@ -99,11 +99,24 @@ describe('unpermuteQk', () => {
 
 describe('GGUF metadata → config', () => {
   it('maps the llama keys and exposes the chat template', async () => {
-    const { ggufPath } = writeTinyModel(dir, { ...base, arch: 'llama', type: 'f32', extraMeta: [['tokenizer.chat_template', meta.str('{{ messages }}')], ['general.file_type', meta.u32(0)]] }, 'meta');
+    const tokenizer: [string, MetaValue][] = [
+      ['tokenizer.ggml.model', meta.str('llama')],
+      ['tokenizer.ggml.tokens', meta.strs(['<unk>', '<s>', '</s>', '▁', 'h', 'i', '▁h', '▁hi'])],
+      ['tokenizer.ggml.scores', meta.f32s([0, 0, 0, 0, 0, 0, -1, -2])],
+      ['tokenizer.ggml.token_type', meta.i32s([2, 3, 3, 1, 1, 1, 1, 1])],
+      ['tokenizer.ggml.bos_token_id', meta.u32(1)],
+    ];
+    const { ggufPath } = writeTinyModel(dir, { ...base, arch: 'llama', type: 'q8_0', extraMeta: [['tokenizer.chat_template', meta.str('{{ messages }}')], ['general.file_type', meta.u32(7)], ...tokenizer] }, 'meta');
     const m = (await loadModel(ggufPath)) as GgufModel;
+    assert.deepEqual(m.tokenizer?.encode('hi hi', { addSpecialTokens: true }), [1, 7, 7]);
+    assert.deepEqual(m.shape, { layers: 2, queryHeads: 4, kvHeads: 2, headDim: 16 });
+    assert.deepEqual(m.parameterCounts, { total: m.parameters, active: m.parameters });
+    assert.equal(m.fileBytes, statSync(ggufPath).size);
+    // Float32 today: every distinct parameter held as 4 bytes.
+    assert.equal(m.residentBytes, m.parameters * 4);
     assert.deepEqual(
       [m.config.modelType, m.config.maxPositions, m.config.ropeTheta, m.config.headDim, m.chatTemplate, m.quantization, m.architecture],
-      ['llama', 4096, 10000, 16, '{{ messages }}', 'F32', 'llama'],
+      ['llama', 4096, 10000, 16, '{{ messages }}', 'Q8_0', 'llama'],
     );
     assert.ok(Math.abs(m.config.normEps - 1e-5) < 1e-10);
   });

@@ -5,6 +5,7 @@
 import { ModelLoadError } from '../attention/errors';
 import type { ModelConfig, RopeScaling } from '../attention/config';
 import type { LayerWeights, Model, ModelWeights } from '../attention/model';
+import type { AttentionShape } from '../kvcache/shape';
 import { toFloat32 } from '../tensor/quant/dequantize';
 import { rowBytes } from '../tensor/quant/blockTypes';
 import type { WeightMatrix } from '../tensor/weights';
@@ -48,6 +49,12 @@ export interface GgufModel extends Model {
   chatTemplate?: string;
   /** The quantization, from general.file_type or the tensor types (e.g. "Q4_K_M"). */
   quantization?: string;
+  /** Weight bytes held in memory now (float32 until the runtime keeps quantized weights). */
+  residentBytes: number;
+  /** For the KV-cache formulas (a GGUF has no config.json). */
+  shape: AttentionShape;
+  /** Dense models: active = total. */
+  parameterCounts: { total: number; active: number };
 }
 
 function need(meta: ReadonlyMap<string, GgufValue>, key: string, path: string): number {
@@ -328,6 +335,13 @@ export async function loadGgufModel(path: string): Promise<GgufModel> {
     let parameters = 0;
     for (const t of g.tensors.values()) if (t.name !== 'rope_freqs.weight') parameters += t.elements;
     const tokenizer = ggufTokenizer(g.metadata);
+    let held = 0;
+    const seen = new Set<Float32Array>();
+    const count = (a: Float32Array | undefined): void => {
+      if (a && !seen.has(a)) { seen.add(a); held += a.byteLength; }
+    };
+    count(weights.embed); count(weights.positions); count(weights.finalNorm); count(weights.finalNormBias); count(weights.lmHead);
+    for (const l of weights.layers) for (const a of Object.values(l) as (Float32Array | undefined)[]) count(a);
     return {
       dir: path,
       config,
@@ -340,6 +354,9 @@ export async function loadGgufModel(path: string): Promise<GgufModel> {
       architecture: config.modelType,
       chatTemplate: metaString(g.metadata, 'tokenizer.chat_template'),
       quantization: ggufQuantization(g.metadata, g.tensors.values()),
+      residentBytes: held,
+      shape: { layers: config.layers, queryHeads: config.heads, kvHeads: config.kvHeads, headDim: config.headDim, ...(config.slidingWindow ? { slidingWindow: config.slidingWindow } : {}) },
+      parameterCounts: { total: parameters, active: parameters },
     };
   } finally {
     await g.close();
