@@ -16,9 +16,12 @@ export type TensorSpec =
   | { name: string; dims: number[]; type: WeightType; values: Float32Array }
   | { name: string; dims: number[]; typeId: number; bytes: Uint8Array };
 
+const textEncoder = new TextEncoder();
+
 /** Appends little-endian values to a growing buffer. */
 export class GgufBytes {
   private buf = new Uint8Array(1024);
+  private dv = new DataView(this.buf.buffer);
   length = 0;
 
   private grow(n: number): void {
@@ -26,23 +29,25 @@ export class GgufBytes {
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
+    this.dv = new DataView(next.buffer);
   }
-  private view(n: number): DataView {
+  /** Reserves n bytes and returns their offset (call it before reading this.dv: it may replace the buffer). */
+  private at(n: number): number {
     this.grow(n);
-    const v = new DataView(this.buf.buffer, this.length, n);
+    const p = this.length;
     this.length += n;
-    return v;
+    return p;
   }
-  u8(v: number): this { this.view(1).setUint8(0, v); return this; }
-  u16(v: number): this { this.view(2).setUint16(0, v, true); return this; }
-  u32(v: number): this { this.view(4).setUint32(0, v, true); return this; }
-  i32(v: number): this { this.view(4).setInt32(0, v, true); return this; }
-  f32(v: number): this { this.view(4).setFloat32(0, v, true); return this; }
-  f64(v: number): this { this.view(8).setFloat64(0, v, true); return this; }
-  u64(v: number | bigint): this { this.view(8).setBigUint64(0, BigInt(v), true); return this; }
-  i64(v: number | bigint): this { this.view(8).setBigInt64(0, BigInt(v), true); return this; }
+  u8(v: number): this { const p = this.at(1); this.dv.setUint8(p, v); return this; }
+  u16(v: number): this { const p = this.at(2); this.dv.setUint16(p, v, true); return this; }
+  u32(v: number): this { const p = this.at(4); this.dv.setUint32(p, v, true); return this; }
+  i32(v: number): this { const p = this.at(4); this.dv.setInt32(p, v, true); return this; }
+  f32(v: number): this { const p = this.at(4); this.dv.setFloat32(p, v, true); return this; }
+  f64(v: number): this { const p = this.at(8); this.dv.setFloat64(p, v, true); return this; }
+  u64(v: number | bigint): this { const p = this.at(8); this.dv.setBigUint64(p, BigInt(v), true); return this; }
+  i64(v: number | bigint): this { const p = this.at(8); this.dv.setBigInt64(p, BigInt(v), true); return this; }
   raw(b: Uint8Array): this { this.grow(b.length); this.buf.set(b, this.length); this.length += b.length; return this; }
-  str(s: string): this { const b = new TextEncoder().encode(s); return this.u64(b.length).raw(b); }
+  str(s: string): this { const b = textEncoder.encode(s); return this.u64(b.length).raw(b); }
   pad(alignment: number): this { while (this.length % alignment) this.u8(0); return this; }
   scalar(t: Scalar, v: number | string | boolean | bigint): this {
     switch (t) {
