@@ -16,6 +16,8 @@ const CONTRACTIONS = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"
 const LLAMA3 = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
 const QWEN2 = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
 const GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
+/** STARCODER / SMOLLM / REFACT: single digits first, then GPT-2's pattern. */
+const STARCODER = ['\\p{N}', GPT2];
 const DEEPSEEK3 = [
   '\\p{N}{1,3}',
   '[一-龥぀-ゟ゠-ヿ]+',
@@ -41,11 +43,17 @@ export const GGUF_PRE_TOKENIZERS: Readonly<Record<string, PreTokenizer>> = {
   'dbrx': { regexes: [LLAMA3] },
   // Qwen2's tokenizer.json normalizes to NFC first (llama.cpp does not; the model's own ids are the reference).
   'qwen2': { regexes: [QWEN2], nfc: true },
+  'deepseek-r1-qwen': { regexes: [QWEN2], nfc: true },
   'stablelm2': { regexes: [QWEN2] },
   'gpt-2': { regexes: [GPT2] },
   'gpt2': { regexes: [GPT2] },
   'olmo': { regexes: [GPT2] },
   'mpt': { regexes: [GPT2] },
+  'phi-2': { regexes: [GPT2] },
+  'smollm': { regexes: STARCODER },
+  'starcoder': { regexes: STARCODER },
+  'refact': { regexes: STARCODER },
+  'codeshell': { regexes: STARCODER },
   'deepseek-v3': { regexes: DEEPSEEK3 },
 };
 
