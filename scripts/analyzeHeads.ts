@@ -5,8 +5,8 @@
 //   node dist-scripts/analyzeHeads.js [modelDir] [--windows N]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../src/core/attention/model';
-import { runAttention } from '../src/core/attention/forward';
+import { loadModel } from '../src/core/model/load';
+import { runAttention } from '../src/core/model/runtime';
 import { bytesToUnicode } from '../src/core/bpe/trainer';
 import { embeddedModelDir } from '../src/core/paths';
 import { buildCorpus, splitHeldOut, type CorpusDoc } from './buildCorpus';

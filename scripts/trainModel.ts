@@ -10,7 +10,7 @@ import { BpeEncoder, bpeToTokenizerJson, trainBpe, type BpeMerge } from '../src/
 import { initParams, paramLayout, type TrainModelConfig } from '../src/core/train/model';
 import { AdamW, clipGradNorm, learningRate } from '../src/core/train/optim';
 import { Prng } from '../src/core/train/prng';
-import { writeSafetensorsFile } from '../src/core/attention/safetensorsWriter';
+import { writeSafetensorsFile } from '../src/core/model/formats/safetensorsWriter';
 import { buildCorpus, splitHeldOut, type Corpus } from './buildCorpus';
 import { bigramBaseline } from './bigram';
 import { renderLossSvg } from './lossSvg';

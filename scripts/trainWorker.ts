@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { paramLayout, sequenceForwardBackward, type TrainModelConfig } from '../src/core/train/model';
 import { shardGradients } from '../src/core/train/batch';
-import { useWasmMatmul } from '../src/core/train/ops';
+import { useWasmMatmul } from '../src/core/tensor/matmul';
 
 /** What the main thread hands each worker once. */
 export interface TrainWorkerData {

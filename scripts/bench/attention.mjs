@@ -18,7 +18,7 @@ const mib = (bytes) => (bytes / 2 ** 20).toFixed(0);
 function forwardFlops(c, T) {
   const d = c.headDim;
   const perLayer = 2 * T * c.hidden * (c.heads * d + 2 * c.kvHeads * d) + 2 * T * c.heads * d * c.hidden
-    + 2 * T * c.hidden * c.intermediate * (c.family === 'llama' ? 3 : 2)
+    + 2 * T * c.hidden * c.intermediate * (c.block.mlp === 'gelu' ? 2 : 3)
     + 2 * c.heads * d * T * (T + 1); // Q·Kᵀ and P·V over the causal half, both
   return c.layers * perLayer + 2 * c.hidden * c.vocab;
 }
@@ -205,5 +205,32 @@ if (process.env.BENCH_ATTENTION_LARGE) {
     console.log(`attention embedded 256 tokens: ${ms.toFixed(1)} ms (target 100)`);
     console.log(`attention embedded 256 tokens cpu: ${cpuMs.toFixed(1)} ms`);
     console.log(`attention embedded effective: ${(forwardFlops(model.config, 256) / ms / 1e6).toFixed(2)} GFLOP/s`);
+    await decodeSteps(model, 256, 32);
   }
+}
+
+/**
+ * Greedy decoding of `steps` tokens after a `T`-token prompt: with the runtime's KV cache (prefill once, then
+ * one token per forward) and without it (the whole sequence recomputed per token). Same tokens both ways.
+ */
+async function decodeSteps(model, T, steps) {
+  const prompt = Array.from({ length: T }, (_, i) => (i * 7919 + 13) % model.config.vocab);
+  const argmax = (logits) => logits.reduce((best, v, i) => (v > logits[best] ? i : best), 0);
+  let t0 = performance.now();
+  const cache = core.createKvCache(model);
+  let logits = (await core.forward(model, prompt, { cache })).logits;
+  const prefillMs = performance.now() - t0;
+  const cached = [];
+  t0 = performance.now();
+  for (let s = 0; s < steps; s++) {
+    cached.push(argmax(logits));
+    logits = (await core.forward(model, [cached[s]], { cache })).logits;
+  }
+  const cachedMs = performance.now() - t0;
+  const ids = prompt.slice();
+  t0 = performance.now();
+  for (let s = 0; s < steps; s++) ids.push(argmax(await core.nextTokenLogits(model, ids)));
+  const fullMs = performance.now() - t0;
+  if (ids.slice(T).some((id, s) => id !== cached[s])) throw new Error('decoding with and without the KV cache chose different tokens');
+  console.log(`attention embedded decode ${steps} tokens after ${T} (prefill ${prefillMs.toFixed(0)} ms): with KV cache ${(steps / (cachedMs / 1000)).toFixed(1)} tokens/s, recomputing ${(steps / (fullMs / 1000)).toFixed(1)} tokens/s (${(fullMs / cachedMs).toFixed(1)}x)`);
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
-import { findCachedModels, hfCacheRoot } from '../core/attention/discovery';
+import { findCachedModels, hfCacheRoot } from '../core/model/discovery';
 import { embeddedModelDir } from '../core/paths';
 import type { AttentionModelInfo } from '../shared/protocol';
 

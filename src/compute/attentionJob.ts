@@ -1,14 +1,15 @@
 // The Attention panel's worker job: load a model (cached per worker), tokenize the text with the
 // model's own tokenizer, cap the length, run the forward pass with per-layer progress.
-import { ModelLoadError } from '../core/attention/errors';
-import { runAttention, type AttentionRun } from '../core/attention/forward';
-import { combineHeads } from '../core/attention/step';
-import { loadModel, type Model } from '../core/attention/model';
+import { ModelLoadError } from '../core/model/errors';
+import { runAttention, type AttentionRun } from '../core/model/runtime';
+import { combineHeads } from '../core/analysis/step';
+import { loadModel, type Model } from '../core/model/load';
+import type { GgufModel } from '../core/model/ggufModel';
 import { transferWith, type ReportProgress } from './workerHost';
 
 /** What the host asks for. */
 export interface AttentionJobInput {
-  /** A model directory (Hugging Face layout). */
+  /** A model directory (Hugging Face layout) or a GGUF file. */
   dir: string;
   text: string;
   /** Token cap (the llmLens.attention.maxTokens setting). */
@@ -48,11 +49,16 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
     cached = undefined;
     throw error;
   }
+  if (!model.tokenizer && model.format === 'gguf') {
+    // A GGUF carries its tokenizer in its metadata (tokenizer.ggml.*), never in a tokenizer.json beside it.
+    const why = (model as GgufModel).tokenizerProblem ?? 'no tokenizer in the metadata';
+    throw new ModelLoadError('ggufTokenizer', `${input.dir}: this GGUF file has no tokenizer LLM Lens can read in its metadata (${why}), so text cannot be turned into its token ids`);
+  }
   if (!model.tokenizer) throw new ModelLoadError('tokenizer', `${input.dir}: the model has no tokenizer.json, so text cannot be turned into its token ids`);
   const tokenizer = model.tokenizer;
   const all = tokenizer.encode(input.text, { addSpecialTokens: true });
   const c = model.config;
-  const limit = Math.max(1, Math.min(input.maxTokens, c.family === 'gpt2' ? c.maxPositions : Number.MAX_SAFE_INTEGER));
+  const limit = Math.max(1, Math.min(input.maxTokens, c.block.positions === 'learned' ? c.maxPositions : Number.MAX_SAFE_INTEGER));
   const ids = all.slice(0, limit);
   const started = Date.now();
   const run = await runAttention(model, ids, { topK: input.topK, onProgress: (done, total) => progress(done / total) });

@@ -34,11 +34,15 @@ export class JobCancelledError extends Error {
   }
 }
 
-/** The error a job that threw in its worker rejects with (same name and message). */
+/** The error a job that threw in its worker rejects with (same name, message and `code` when the error had one). */
 export class JobFailedError extends Error {
-  constructor(name: string, message: string) {
+  /** The thrown error's machine-readable code (e.g. TokenizerError's 'embeddedNotBuilt'), if it had one. */
+  readonly code: string | undefined;
+
+  constructor(name: string, message: string, code?: string) {
     super(message);
     this.name = name;
+    this.code = code;
   }
 }
 
@@ -136,7 +140,7 @@ export class ComputePool<T extends JobTable> {
       slot.pending.delete(reply.id);
       if (slot.pending.size === 0) worker.unref();
       if (reply.kind === 'result') pending.resolve(reply.output);
-      else pending.reject(new JobFailedError(reply.name, reply.message));
+      else pending.reject(new JobFailedError(reply.name, reply.message, reply.code));
     });
     worker.on('error', (error) => this.restart(index, error));
     worker.on('exit', (code) => {

@@ -23,7 +23,7 @@ export interface JobRequest {
 export type JobReply =
   | { id: number; kind: 'progress'; fraction: number; message?: string }
   | { id: number; kind: 'result'; output: unknown }
-  | { id: number; kind: 'error'; name: string; message: string };
+  | { id: number; kind: 'error'; name: string; message: string; code?: string };
 
 const transferLists = new WeakMap<object, ArrayBuffer[]>();
 
@@ -58,7 +58,9 @@ export function serveJobs(jobs: JobTable): void {
       port.postMessage({ id: request.id, kind: 'result', output } satisfies JobReply, transfer ?? []);
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
-      port.postMessage({ id: request.id, kind: 'error', name: e.name, message: e.message } satisfies JobReply);
+      // Typed core errors (ModelLoadError, TokenizerError, …) keep their machine-readable code across the thread.
+      const code = (e as { code?: unknown }).code;
+      port.postMessage({ id: request.id, kind: 'error', name: e.name, message: e.message, code: typeof code === 'string' ? code : undefined } satisfies JobReply);
     }
   });
 }

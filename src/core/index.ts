@@ -1,25 +1,33 @@
 // The public core API of LLM Lens (../shared/docs/architecture.md). Pure TypeScript: never imports 'vscode'.
 // Stable: extend it, never change what is here.
 export { packageRoot, dataDir, embeddedModelDir } from './paths';
-export { encodeSafetensors, writeSafetensorsFile } from './attention/safetensorsWriter';
-export type { TensorToWrite, WritableDtype } from './attention/safetensorsWriter';
+export { encodeSafetensors, writeSafetensorsFile } from './model/formats/safetensorsWriter';
+export type { TensorToWrite, WritableDtype } from './model/formats/safetensorsWriter';
 export { trainBpe, applyBpe, preTokenize, bytesToUnicode, byteLevelString, bpeToTokenizerJson, BpeEncoder, BpeError, PRE_TOKENIZE_PATTERN } from './bpe/trainer';
 export type { BpeMerge, BpeTrainResult, BpeTrainOptions, HfTokenizerJson } from './bpe/trainer';
-export { loadModel } from './attention/model';
-export type { Model, ModelWeights, LayerWeights } from './attention/model';
-export { runAttention, kvHeadMap, topPredictions } from './attention/forward';
-export type { AttentionResult, AttentionRun, RunOptions, LayerQkv, TokenPrediction } from './attention/forward';
-export { attentionStep, combineHeads } from './attention/step';
-export type { AttentionStep, StepOptions } from './attention/step';
-export { parseModelConfig, architectureFamilyOf, SUPPORTED_ARCHITECTURES } from './attention/config';
-export type { ModelConfig, ArchitectureFamily, RopeScaling } from './attention/config';
-export { ModelLoadError, AttentionCancelledError, AttentionInputError } from './attention/errors';
-export type { ModelLoadErrorCode } from './attention/errors';
-export { parseSafetensors, openSafetensorsFile, MAX_HEADER_BYTES } from './attention/safetensors';
-export type { SafetensorsHeader, SafetensorsFile, SafetensorsBuffer, TensorInfo } from './attention/safetensors';
-export { findCachedModels, hfCacheRoot } from './attention/discovery';
-export type { CachedModel } from './attention/discovery';
-export type { ModelTokenizer } from './attention/modelTokenizer';
+export { loadModel } from './model/load';
+export type { Model, ModelWeights, LayerWeights } from './model/load';
+export { runAttention, kvHeadMap, topPredictions, forward, nextTokenLogits, unembed, createKvCache } from './model/runtime';
+export type { AttentionResult, AttentionRun, RunOptions, LayerQkv, TokenPrediction, ForwardHooks, ForwardOptions, ForwardResult, Ablation, LayerRouting } from './model/runtime';
+export { KvCache } from './model/kvCache';
+export { shapeOf } from './model/load';
+export { ARCHITECTURES, architectureOf } from './model/arch/index';
+export type { Architecture } from './model/arch/architecture';
+export type { BlockSpec } from './model/config';
+export type { TensorSource } from './model/weights';
+export { linear, f32Weight, f32Data, weightRow, weightFloat32 } from './tensor/weights';
+export type { WeightType, WeightMatrix } from './tensor/weights';
+export { attentionStep, combineHeads } from './analysis/step';
+export type { AttentionStep, StepOptions } from './analysis/step';
+export { parseModelConfig, architectureFamilyOf, SUPPORTED_ARCHITECTURES } from './model/arch/index';
+export type { ModelConfig, ArchitectureFamily, RopeScaling } from './model/config';
+export { ModelLoadError, AttentionCancelledError, AttentionInputError } from './model/errors';
+export type { ModelLoadErrorCode } from './model/errors';
+export { parseSafetensors, openSafetensorsFile, MAX_HEADER_BYTES } from './model/formats/safetensors';
+export type { SafetensorsHeader, SafetensorsFile, SafetensorsBuffer, TensorInfo } from './model/formats/safetensors';
+export { findCachedModels, hfCacheRoot } from './model/discovery';
+export type { CachedModel } from './model/discovery';
+export type { ModelTokenizer } from './model/tokenizer';
 // KV cache (issue 4).
 export { KvCacheError } from './kvcache/shape';
 export type { AttentionShape } from './kvcache/shape';
@@ -56,21 +64,20 @@ export { DocumentRegions, languageSyntax, isProseLanguage } from './glossary/tex
 export type { TextRegion, LanguageSyntax, StringDelimiter } from './glossary/textRegions';
 export { parseCount, parseCustomModel, customModelText, parseLayerList, formatLayerList, KV_INPUT_LIMITS } from './kvcache/inputs';
 export type { KvFieldError, CustomModelText, CustomModelResult, SlidingLayerPattern } from './kvcache/inputs';
-export { attentionCsv } from './attention/export';
-export { matmulABt, useWasmMatmul } from './train/ops';
+export { attentionCsv } from './analysis/export';
+export { matmulABt, useWasmMatmul } from './tensor/matmul';
 export { paramLayout, initParams, sequenceForwardBackward, parameterCount } from './train/model';
 export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from './train/model';
 // GGUF models and quantized weights (issue 13): the reader, ggml's block types, the quantized matmul, the
 // GGUF tokenizer and the models the user already has (Hugging Face cache, Ollama, LM Studio).
-export type { WeightMatrix, WeightType } from './tensor/weights';
 export { BLOCK_TYPES, QK_K, blockTypeById, ggmlTypeName, rowBytes } from './tensor/quant/blockTypes';
 export type { BlockType } from './tensor/quant/blockTypes';
 export { dequantizeRow, dequantizeRows, toFloat32 } from './tensor/quant/dequantize';
-export { linearQuantized, quantKernelChoice } from './tensor/quant/linear';
+export { linearQuantized } from './tensor/quant/linear';
 export { openGguf, readGgufHeader, isGgufFile, ggufShardPaths, MAX_GGUF_HEADER_BYTES, MAX_GGUF_ARRAY_ELEMENTS } from './model/formats/gguf';
 export type { GgufFile, GgufHeader, GgufHeaderOptions, GgufTensorInfo, GgufValue, GgufSkippedArray } from './model/formats/gguf';
-export { loadGgufModel, ggufConfig, readGgufWeights, storedToFloat32, unpermuteQk, ggufQuantization, GGUF_ARCHITECTURES } from './model/ggufModel';
+export { loadGgufModel, ggufConfig, readGgufWeights, storedToModelWeights, heldWeightBytes, unpermuteQk, ggufQuantization, GGUF_ARCHITECTURES } from './model/ggufModel';
 export type { GgufModel, GgufStoredWeights } from './model/ggufModel';
 export { ggufTokenizer, ggufTokenizerSupported, GGUF_PRE_TOKENIZERS } from './model/ggufTokenizer';
-export { findLocalModels, defaultLocalModelRoots, describeGguf } from './model/localModels';
-export type { LocalModel, LocalModelRoots } from './model/localModels';
+export { findLocalModels, defaultLocalModelRoots, describeGguf, estimateRunBytes, estimateRunActivationBytes } from './model/localModels';
+export type { LocalModel, LocalModelRoots, ModelDims } from './model/localModels';

@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttentionJobOutput } from '../compute/attentionJob';
-import { JobCancelledError } from '../compute/pool';
-import { attentionCsv } from '../core/attention/export';
-import { attentionStep } from '../core/attention/step';
+import { JobCancelledError, JobFailedError } from '../compute/pool';
+import { attentionCsv } from '../core/analysis/export';
+import { attentionStep } from '../core/analysis/step';
 import { currentModelSource, type ModelSource } from '../commands/chooseModel';
 import type { AttentionHeadChoice, AttentionRequest, AttentionSnapshot, AttentionStepView } from '../shared/protocol';
 import { Panel, type PanelDefinition, type Services } from './panel';
@@ -67,6 +67,9 @@ export class AttentionPanel extends Panel<'attention'> {
         );
       } catch (error) {
         if (error instanceof JobCancelledError) throw error;
+        if (error instanceof JobFailedError && error.code === 'ggufTokenizer') {
+          throw new Error(vscode.l10n.t('{0} is a GGUF file whose metadata has no tokenizer LLM Lens can read, so its text cannot be turned into token ids. Use a GGUF converted by a recent llama.cpp, or the model\'s Hugging Face folder. Details: {1}', source.label, error.message));
+        }
         const reason = error instanceof Error ? error.message : String(error);
         if (source.source === 'embedded' && !existsSync(join(source.dir, 'model.safetensors'))) {
           throw new Error(vscode.l10n.t('The embedded model is not available in this build. Choose another model with "LLM Lens: Choose Model".'));

@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSafetensors, type TensorToWrite } from '../../src/core/attention/safetensorsWriter';
+import { encodeSafetensors, type TensorToWrite } from '../../src/core/model/formats/safetensorsWriter';
 
 /** GPT-2's byte → printable character table (the ByteLevel pre-tokenizer's alphabet). */
 function byteAlphabet(): string[] {

@@ -137,24 +137,35 @@ describe('LLM Lens: Tokenize Selection', function () {
     const content = realSource(300_000);
     // Plain text: the built-in JavaScript language service would otherwise busy the same host with a 300 KB file.
     await openText(content, 'plaintext', new vscode.Selection(0, 0, 0, 0));
-    await new Promise((r) => setTimeout(r, 1000));
+    // While the worker tokenizes, the extension host's event loop keeps running timers on time. The machine
+    // may be busy, so the lag is compared with the same probe's lag over an idle window just before.
+    const lagProbe = () => {
+      let worst = 0;
+      let last = Date.now();
+      const timer = setInterval(() => {
+        const now = Date.now();
+        worst = Math.max(worst, now - last - 10);
+        last = now;
+      }, 10);
+      return { stop: () => (clearInterval(timer), worst) };
+    };
+    const idle = lagProbe();
+    await new Promise((r) => setTimeout(r, 1500));
+    const idleLag = idle.stop();
     const started = Date.now();
-    // While the worker tokenizes, the extension host's event loop keeps running timers on time.
+    const probe = lagProbe();
     let worstLag = 0;
-    let last = Date.now();
-    const probe = setInterval(() => {
-      const now = Date.now();
-      worstLag = Math.max(worstLag, now - last - 10);
-      last = now;
-    }, 10);
     try {
       await vscode.commands.executeCommand('llmLens.tokenizeSelection');
       const s = await tokenizerSnapshot('tokens of the large document', (x) => x.text === content && x.tokenization !== null, 200_000);
       assert.equal(s.stats?.tokens, o200kCount(content));
     } finally {
-      clearInterval(probe);
+      worstLag = probe.stop();
     }
-    assert.ok(worstLag < 500, `the extension host stayed responsive (worst timer lag ${worstLag} ms over ${Date.now() - started} ms)`);
+    assert.ok(
+      worstLag < 500 + 2 * idleLag,
+      `the extension host stayed responsive (worst timer lag ${worstLag} ms over ${Date.now() - started} ms; ${idleLag} ms when idle)`,
+    );
   });
 
   it('the status bar count follows the selection', async () => {

@@ -204,8 +204,13 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      // The server may still be writing a cache (language packs) as it stops: the clean-up retries.
-      rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      // The server may still be writing a cache (language packs) as it stops: the clean-up retries, and a
+      // temporary folder that still cannot be removed (a child process still writing) is left, not a failure.
+      try {
+        rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch (error) {
+        console.warn(`[code-server] left ${home} behind: ${(error as Error).message}`);
+      }
     },
   };
 }

@@ -4,7 +4,7 @@
 // model holding the dequantized weights, so both sides run exactly the same numbers.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeSafetensors, type TensorToWrite } from '../../src/core/attention/safetensorsWriter';
+import { encodeSafetensors, type TensorToWrite } from '../../src/core/model/formats/safetensorsWriter';
 import { dequantizeRows } from '../../src/core/tensor/quant/dequantize';
 import type { WeightType } from '../../src/core/tensor/weights';
 import { rng } from '../unit/attentionFixtures';

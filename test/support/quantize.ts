@@ -3,7 +3,7 @@
 // k-quants the per-sub-block scale/min search (make_qkx2_quants / make_qx_quants, an iterative fit) is
 // replaced by the plain min/max fit, and everything after it (6-bit scale packing, super-block d/dmin,
 // bit layouts) follows the reference. The blocks are valid ggml blocks either way; only the fit is simpler.
-import { floatToHalfBits } from '../../src/core/attention/dtypes';
+import { floatToHalfBits } from '../../src/core/tensor/dtypes';
 import { BLOCK_TYPES, QK_K } from '../../src/core/tensor/quant/blockTypes';
 import { halfToFloatTable } from '../../src/core/tensor/quant/dequantize';
 import type { WeightType } from '../../src/core/tensor/weights';

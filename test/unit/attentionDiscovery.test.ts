@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findCachedModels, hfCacheRoot } from '../../src/core/attention/discovery';
-import { loadModel } from '../../src/core/attention/model';
+import { findCachedModels, hfCacheRoot } from '../../src/core/model/discovery';
+import { loadModel } from '../../src/core/model/load';
 import { makeLlama } from './attentionFixtures';
 import { readFileSync } from 'node:fs';
 

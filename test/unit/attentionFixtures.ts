@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSafetensors, type TensorToWrite, type WritableDtype } from '../../src/core/attention/safetensorsWriter';
+import { encodeSafetensors, type TensorToWrite, type WritableDtype } from '../../src/core/model/formats/safetensorsWriter';
 
 /** A seeded PRNG (mulberry32) so every run builds the same models and random inputs reproduce. */
 export function rng(seed: number): () => number {

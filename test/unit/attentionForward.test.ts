@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { loadModel } from '../../src/core/attention/model';
-import { runAttention, type AttentionRun } from '../../src/core/attention/forward';
-import { attentionStep, combineHeads } from '../../src/core/attention/step';
-import { AttentionInputError, ModelLoadError } from '../../src/core/attention/errors';
+import { loadModel } from '../../src/core/model/load';
+import { runAttention, type AttentionRun } from '../../src/core/model/runtime';
+import { attentionStep, combineHeads } from '../../src/core/analysis/step';
+import { AttentionInputError, ModelLoadError } from '../../src/core/model/errors';
 import { makeGpt2, makeLlama, referenceGpt2, referenceLlama, rng, type LlamaSpec, type RefResult } from './attentionFixtures';
 
 const TOL = 1e-5;
@@ -247,7 +247,7 @@ test('a model directory with tokenizer.json encodes text and labels predictions'
 });
 
 test('CSV export: header of keys, a row per query, quoting and formula defusing', async () => {
-  const { attentionCsv } = await import('../../src/core/attention/export');
+  const { attentionCsv } = await import('../../src/core/analysis/export');
   const csv = attentionCsv(['a', ' b', '=SUM(1)', 'x,"y"'], Float32Array.from([1, 0, 0, 0, 0.5, 0.5, 0, 0, 0.25, 0.25, 0.5, 0, 0.125, 0.125, 0.25, 0.5]));
   const lines = csv.trimEnd().split('\r\n');
   assert.equal(lines.length, 5);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelChoice, linear, linearJs, matVec } from '../../src/core/attention/tensor';
-import { topPredictions } from '../../src/core/attention/forward';
-import { linearWasm, wasmMatmulAvailable } from '../../src/core/wasm/matmul';
+import { linearF32, matVec, useWasmMatmul } from '../../src/core/tensor/matmul';
+import { topPredictions } from '../../src/core/model/runtime';
+import { linearWasm, wasmMatmulAvailable } from '../../src/core/tensor/wasmMatmul';
 import { rng } from './attentionFixtures';
 
 /** y = x Wᵀ + b with three plain loops in float64. */
@@ -30,7 +30,9 @@ test('both matmul kernels match a naive triple loop on odd and even shapes', () 
     const w = Float32Array.from({ length: outDim * inDim }, () => r() * 2 - 1);
     const b = Float32Array.from({ length: outDim }, () => r() - 0.5);
     const expected = naive(x, rows, inDim, w, outDim, b);
-    const js = linearJs(x, rows, inDim, w, outDim, b);
+    useWasmMatmul(false);
+    const js = linearF32(x, rows, inDim, w, outDim, b);
+    useWasmMatmul(true);
     const mv = rows === 1 ? matVec(x, inDim, w, outDim, b) : undefined;
     const wasm = linearWasm(x, rows, inDim, w, outDim, b);
     assert.ok(wasm, 'wasm kernel ran');
@@ -43,15 +45,15 @@ test('both matmul kernels match a naive triple loop on odd and even shapes', () 
   }
 });
 
-test('linear honours the kernel choice and a large operand after a small one (memory growth)', () => {
+test('linearF32 honours the one kernel switch and a large operand after a small one (memory growth)', () => {
   const r = rng(5);
   const big = [64, 512, 1024] as const;
   const x = Float32Array.from({ length: big[0] * big[1] }, () => r() - 0.5);
   const w = Float32Array.from({ length: big[2] * big[1] }, () => r() - 0.5);
-  kernelChoice.wasm = false;
-  const viaJs = linear(x, big[0], big[1], w, big[2]);
-  kernelChoice.wasm = true;
-  const viaWasm = linear(x, big[0], big[1], w, big[2]);
+  assert.equal(useWasmMatmul(false), false);
+  const viaJs = linearF32(x, big[0], big[1], w, big[2]);
+  assert.equal(useWasmMatmul(true), true);
+  const viaWasm = linearF32(x, big[0], big[1], w, big[2]);
   let worst = 0;
   for (let i = 0; i < viaJs.length; i++) worst = Math.max(worst, Math.abs(viaJs[i] - viaWasm[i]));
   assert.ok(worst < 1e-4, `js and wasm differ by ${worst}`);

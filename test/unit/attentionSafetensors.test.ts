@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSafetensors } from '../../src/core/attention/safetensorsWriter';
-import { MAX_HEADER_BYTES, openSafetensorsFile, parseSafetensors } from '../../src/core/attention/safetensors';
-import { ModelLoadError, type ModelLoadErrorCode } from '../../src/core/attention/errors';
+import { encodeSafetensors } from '../../src/core/model/formats/safetensorsWriter';
+import { MAX_HEADER_BYTES, openSafetensorsFile, parseSafetensors } from '../../src/core/model/formats/safetensors';
+import { ModelLoadError, type ModelLoadErrorCode } from '../../src/core/model/errors';
 import { rng } from './attentionFixtures';
 
 /** A valid file with three tensors of the three float dtypes (values exact in each). */

@@ -61,6 +61,12 @@ test('errors thrown in a job reach the caller with their message', async () => {
   const pool = new ComputePool<typeof fixtureJobs>(workerScript, 1);
   try {
     await assert.rejects(pool.run('fail', { message: 'bad input' }), (e: unknown) => e instanceof JobFailedError && e.message === 'bad input');
+    // A typed core error keeps its name and code across the thread: callers never match message text.
+    await assert.rejects(
+      pool.run('failWithCode', { code: 'embeddedNotBuilt' }),
+      (e: unknown) => e instanceof JobFailedError && e.name === 'TokenizerError' && e.code === 'embeddedNotBuilt',
+    );
+    await assert.rejects(pool.run('fail', { message: 'plain' }), (e: unknown) => e instanceof JobFailedError && e.code === undefined);
     assert.equal(await pool.run('sumTo', { n: 3, steps: 1 }), 6);
   } finally {
     pool.dispose();

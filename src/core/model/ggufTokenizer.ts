@@ -4,7 +4,7 @@
 // fallback. Special tokens (control / user-defined / unknown) in the text become their single ids, as the
 // added tokens of a tokenizer.json do.
 import { bytesToUnicode } from '../bpe/trainer';
-import type { ModelTokenizer } from '../attention/modelTokenizer';
+import type { ModelTokenizer } from './tokenizer';
 import type { GgufValue } from './formats/gguf';
 
 /** llama.cpp's token types (llama_token_type). */

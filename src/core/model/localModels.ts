@@ -6,15 +6,16 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { findCachedModels, hfCacheRoot } from '../attention/discovery';
-import { openSafetensorsFile } from '../attention/safetensors';
-import { weightFiles } from '../attention/model';
+import { findCachedModels, hfCacheRoot } from './discovery';
+import { openSafetensorsFile } from './formats/safetensors';
+import { weightFiles } from './load';
 import { ggufShardPaths, isGgufFile, readGgufHeader, type GgufTensorInfo } from './formats/gguf';
 import { GGUF_ARCHITECTURES, ggufQuantization } from './ggufModel';
 
 /** A model found on this machine (architecture.md, Round 2 extensions). */
 export interface LocalModel {
-  source: 'huggingface' | 'ollama' | 'lmstudio';
+  /** 'folder': a GGUF file found under an extra root (llmLens.modelRoots) outside Ollama's and LM Studio's layouts. */
+  source: 'huggingface' | 'ollama' | 'lmstudio' | 'folder';
   name: string;
   /** What loadModel takes: a Hugging Face snapshot directory or a GGUF file (the first shard of a split one). */
   path: string;
@@ -27,6 +28,45 @@ export interface LocalModel {
   supported: boolean;
   /** Why not, when not supported. */
   reason?: string;
+  /** Weight bytes loadModel would hold: GGUF matrices in their stored type (norms as float32), safetensors as float32. */
+  residentBytes?: number;
+  /** The sizes an activation estimate needs, from the metadata or config.json. */
+  dims?: ModelDims;
+}
+
+/** A model's sizes for estimating a run's memory. */
+export interface ModelDims {
+  layers: number;
+  hidden: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  intermediate: number;
+  vocab: number;
+}
+
+/**
+ * Estimated bytes of one Attention-panel run over `tokens` tokens besides the weights: the probabilities kept
+ * per layer and head (and their mean and max), q/k/v kept for the step view, the residual stream and MLP
+ * activations of one layer, the logits, and the 4 MiB tile a quantized matmul dequantizes into. An estimate:
+ * the JavaScript engine's own overhead is not counted.
+ */
+export function estimateRunActivationBytes(d: ModelDims, tokens: number): number {
+  const T = tokens;
+  const probs = d.layers * T * T * 4 * (d.heads + 2);
+  const qkv = d.layers * T * (d.heads + 2 * d.kvHeads) * d.headDim * 4;
+  const layer = T * (4 * d.hidden + 3 * d.intermediate) * 4;
+  return probs + qkv + layer + d.vocab * 4 + 4 * 2 ** 20;
+}
+
+/** Estimated memory of a run: the resident weights plus the activations at `tokens` tokens (undefined when the sizes are unknown). */
+export function estimateRunBytes(m: LocalModel, tokens: number): number | undefined {
+  if (m.residentBytes === undefined || !m.dims) return undefined;
+  return m.residentBytes + estimateRunActivationBytes(m.dims, tokens);
+}
+
+function positive(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 /** Where to look; each omitted root takes its default. */
@@ -34,6 +74,8 @@ export interface LocalModelRoots {
   huggingFace?: string;
   ollama?: string;
   lmStudio?: string[];
+  /** More folders to search (llmLens.modelRoots), each recognised by its layout. */
+  extra?: string[];
 }
 
 /** Ollama's media type of the weights layer in a manifest. */
@@ -47,7 +89,7 @@ const MAX_MODELS_PER_SOURCE = 2_000;
  * Linux service's /usr/share/ollama/.ollama/models; LM Studio's ~/.lmstudio/models and the older
  * ~/.cache/lm-studio/models.
  */
-export function defaultLocalModelRoots(env: Readonly<Record<string, string | undefined>> = process.env, home = homedir()): Required<LocalModelRoots> {
+export function defaultLocalModelRoots(env: Readonly<Record<string, string | undefined>> = process.env, home = homedir()): Required<Omit<LocalModelRoots, 'extra'>> {
   const userOllama = join(home, '.ollama', 'models');
   const serviceOllama = '/usr/share/ollama/.ollama/models';
   return {
@@ -98,6 +140,20 @@ export async function describeGguf(path: string, source: LocalModel['source'], n
     model.quantization = ggufQuantization(metadata, tensors);
     const ctx = metadata.get(`${model.architecture}.context_length`);
     if (typeof ctx === 'number') model.contextLength = ctx;
+    // What loadGgufModel holds: 2-D weights as stored, vectors widened to float32.
+    model.residentBytes = tensors.filter((t) => t.name !== 'rope_freqs.weight').reduce((s, t) => s + (t.dims.length === 1 ? t.elements * 4 : (t.bytes ?? t.elements * 4)), 0);
+    const a = model.architecture;
+    const hidden = positive(metadata.get(`${a}.embedding_length`)), heads = positive(metadata.get(`${a}.attention.head_count`));
+    const embed = tensors.find((t) => t.name === 'token_embd.weight');
+    if (hidden && heads) {
+      const kvHeads = positive(metadata.get(`${a}.attention.head_count_kv`)) ?? heads;
+      model.dims = {
+        layers: positive(metadata.get(`${a}.block_count`)) ?? 0, hidden, heads, kvHeads,
+        headDim: positive(metadata.get(`${a}.attention.key_length`)) ?? Math.floor(hidden / heads),
+        intermediate: positive(metadata.get(`${a}.feed_forward_length`)) ?? 4 * hidden,
+        vocab: embed?.dims[1] ?? 0,
+      };
+    }
     const unreadable = tensors.find((t) => t.type === undefined);
     if (!(model.architecture in GGUF_ARCHITECTURES)) {
       model.reason = `GGUF architecture "${model.architecture}" is not supported (supported: ${Object.keys(GGUF_ARCHITECTURES).join(', ')})`;
@@ -136,6 +192,15 @@ async function huggingFaceModels(root: string): Promise<LocalModel[]> {
         }
       }
       model.parameters = parameters;
+      model.residentBytes = parameters * 4;
+      const hidden = positive(config.hidden_size ?? config.n_embd), heads = positive(config.num_attention_heads ?? config.n_head);
+      if (hidden && heads) {
+        model.dims = {
+          layers: positive(config.num_hidden_layers ?? config.n_layer) ?? 0, hidden, heads,
+          kvHeads: positive(config.num_key_value_heads) ?? heads, headDim: positive(config.head_dim) ?? Math.floor(hidden / heads),
+          intermediate: positive(config.intermediate_size ?? config.n_inner) ?? 4 * hidden, vocab: positive(config.vocab_size) ?? 0,
+        };
+      }
       model.quantization = [...dtypes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     } catch (e) {
       if (model.supported) {
@@ -211,7 +276,36 @@ async function lmStudioModels(roots: readonly string[]): Promise<LocalModel[]> {
   return out;
 }
 
-/** Every model found under the roots (defaults for omitted ones): supported first, then by source and name. */
+/** GGUF files (first shards) directly in `dir` and one folder down: a folder of downloads. */
+async function looseGgufModels(root: string): Promise<LocalModel[]> {
+  const out: LocalModel[] = [];
+  const visit = async (dir: string, prefix: string, depth: number): Promise<void> => {
+    for (const e of await list(dir)) {
+      if (out.length >= MAX_MODELS_PER_SOURCE) return;
+      if (e.file && e.name.toLowerCase().endsWith('.gguf')) {
+        const shard = LATER_SHARD.exec(e.name);
+        if (!shard || shard[1] === '00001') out.push(await describeGguf(join(dir, e.name), 'folder', prefix + e.name));
+      } else if (e.dir && depth > 0) await visit(join(dir, e.name), `${prefix}${e.name}/`, depth - 1);
+    }
+  };
+  await visit(root, '', 1);
+  return out;
+}
+
+/**
+ * The models under one extra root (llmLens.modelRoots), by its layout: an Ollama models folder (manifests/),
+ * a Hugging Face hub cache (models--*), else LM Studio's <publisher>/<model>/*.gguf and loose .gguf files.
+ */
+async function extraRootModels(root: string): Promise<LocalModel[]> {
+  const entries = await list(root);
+  if (entries.some((e) => e.dir && e.name === 'manifests')) return ollamaModels(root);
+  if (entries.some((e) => e.dir && e.name.startsWith('models--'))) return huggingFaceModels(root);
+  const lm = await lmStudioModels([root]);
+  const seen = new Set(lm.map((m) => m.path));
+  return [...lm, ...(await looseGgufModels(root)).filter((m) => !seen.has(m.path))];
+}
+
+/** Every model found under the roots (defaults for omitted ones, plus `extra` roots): supported first, then by source and name. */
 export async function findLocalModels(roots: LocalModelRoots = {}): Promise<LocalModel[]> {
   const d = defaultLocalModelRoots();
   const found = [
@@ -219,6 +313,10 @@ export async function findLocalModels(roots: LocalModelRoots = {}): Promise<Loca
     ...(await ollamaModels(roots.ollama ?? d.ollama)),
     ...(await lmStudioModels(roots.lmStudio ?? d.lmStudio)),
   ];
-  const order = { huggingface: 0, ollama: 1, lmstudio: 2 };
+  for (const root of roots.extra ?? []) {
+    const known = new Set(found.map((m) => m.path));
+    found.push(...(await extraRootModels(root)).filter((m) => !known.has(m.path)));
+  }
+  const order = { huggingface: 0, ollama: 1, lmstudio: 2, folder: 3 };
   return found.sort((a, b) => Number(b.supported) - Number(a.supported) || order[a.source] - order[b.source] || a.name.localeCompare(b.name));
 }

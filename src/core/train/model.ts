@@ -6,6 +6,7 @@ import {
   type AttentionDims, type Vec,
 } from './ops';
 import { Prng } from './prng';
+import type { RopeTables } from '../tensor/kernels';
 
 /** Hyper-parameters of a Llama-style decoder with tied input/output embeddings. */
 export interface TrainModelConfig {
@@ -105,7 +106,7 @@ export interface SequenceResult {
   probs?: Vec[][];
 }
 
-const ropeCache = new Map<string, { cos: Float64Array; sin: Float64Array }>();
+const ropeCache = new Map<string, RopeTables>();
 
 function view(params: Vec, layout: ParamLayout, name: string): Vec {
   const s = layout.byName.get(name);

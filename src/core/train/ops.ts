@@ -1,93 +1,13 @@
 // Forward and hand-written backward passes for every op of the embedded Llama-style model.
-// Each op works on Float32Array (training) or Float64Array (gradient checks in tests); shapes are row-major.
+// The forward kernels (matmul, RMSNorm, RoPE, SwiGLU, softmax, transpose) are the core's one tensor library
+// (src/core/tensor), shared with the inference runtime; what stays here is what training adds: the values
+// kept for backward and the backward passes themselves.
+import { like, matmulABt, wasmMatmulInUse, type Vec } from '../tensor/matmul';
+import { applyRope, gatherHead, rmsNorm, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
 
-import { matmulABtWasm, wasmMatmulAvailable } from '../wasm/matmul';
-
-/** A dense buffer: Float32Array for training, Float64Array for precise gradient checks. */
-export type Vec = Float32Array | Float64Array;
-
-/** A zero buffer of length n with the same element type as `x`. */
-export function like(x: Vec, n: number): Vec {
-  return x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
-}
-
-/** Transpose of a [rows, cols] matrix. */
-export function transpose(a: Vec, rows: number, cols: number, out: Vec = like(a, rows * cols)): Vec {
-  for (let r = 0; r < rows; r++) {
-    const ro = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = a[ro + c];
-  }
-  return out;
-}
-
-/**
- * C[m,n] (+)= A[m,k] · B[n,k]ᵀ. Both operands are read along rows (dot products), blocked 4 rows of A by
- * 4 rows of B so each loaded value feeds four accumulators (about 1.5x the speed of a 1x1 loop in V8).
- */
-export function matmulABt(a: Vec, b: Vec, m: number, k: number, n: number, out: Vec, accumulate = false): Vec {
-  if (
-    wasmOn && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array
-    && m * n * k >= 4096 && matmulABtWasm(a, b, m, k, n, out, accumulate)
-  ) {
-    return out;
-  }
-  const m4 = m - (m % 4);
-  const n4 = n - (n % 4);
-  for (let i = 0; i < m4; i += 4) {
-    const a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-    const c0 = i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
-    for (let j = 0; j < n4; j += 4) {
-      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-      for (let p = 0; p < k; p++) {
-        const x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
-        const y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p], y3 = b[b3 + p];
-        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
-        s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
-        s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
-      }
-      if (accumulate) {
-        out[c0 + j] += s00; out[c0 + j + 1] += s01; out[c0 + j + 2] += s02; out[c0 + j + 3] += s03;
-        out[c1 + j] += s10; out[c1 + j + 1] += s11; out[c1 + j + 2] += s12; out[c1 + j + 3] += s13;
-        out[c2 + j] += s20; out[c2 + j + 1] += s21; out[c2 + j + 2] += s22; out[c2 + j + 3] += s23;
-        out[c3 + j] += s30; out[c3 + j + 1] += s31; out[c3 + j + 2] += s32; out[c3 + j + 3] += s33;
-      } else {
-        out[c0 + j] = s00; out[c0 + j + 1] = s01; out[c0 + j + 2] = s02; out[c0 + j + 3] = s03;
-        out[c1 + j] = s10; out[c1 + j + 1] = s11; out[c1 + j + 2] = s12; out[c1 + j + 3] = s13;
-        out[c2 + j] = s20; out[c2 + j + 1] = s21; out[c2 + j + 2] = s22; out[c2 + j + 3] = s23;
-        out[c3 + j] = s30; out[c3 + j + 1] = s31; out[c3 + j + 2] = s32; out[c3 + j + 3] = s33;
-      }
-    }
-    for (let j = n4; j < n; j++) dotRows(a, b, k, n, i, 4, j, out, accumulate);
-  }
-  for (let i = m4; i < m; i++) for (let j = 0; j < n; j++) dotRows(a, b, k, n, i, 1, j, out, accumulate);
-  return out;
-}
-
-let wasmOn = false;
-
-/**
- * Routes float32 products through the WebAssembly SIMD kernel of src/core/wasm (about 4x the JavaScript
- * loop per CPU second) when `on`; returns whether the kernel is in use. Per thread.
- */
-export function useWasmMatmul(on: boolean): boolean {
-  wasmOn = on && wasmMatmulAvailable();
-  return wasmOn;
-}
-
-/** The remainder path of matmulABt: rows i..i+rows-1 of A against row j of B. */
-function dotRows(a: Vec, b: Vec, k: number, n: number, i: number, rows: number, j: number, out: Vec, accumulate: boolean): void {
-  const bo = j * k;
-  for (let r = i; r < i + rows; r++) {
-    const ao = r * k;
-    let s = 0;
-    for (let p = 0; p < k; p++) s += a[ao + p] * b[bo + p];
-    if (accumulate) out[r * n + j] += s;
-    else out[r * n + j] = s;
-  }
-}
+export { like, matmulABt, useWasmMatmul } from '../tensor/matmul';
+export type { Vec } from '../tensor/matmul';
+export { transpose, ropeTables } from '../tensor/kernels';
 
 /** y[T,out] = x[T,in] · Wᵀ with W stored [out,in] (the Hugging Face nn.Linear layout). */
 export function linearForward(x: Vec, w: Vec, t: number, inDim: number, outDim: number): Vec {
@@ -122,19 +42,10 @@ export function embeddingBackward(ids: ArrayLike<number>, dx: Vec, de: Vec, d: n
   }
 }
 
-/** RMSNorm per row: y = x / sqrt(mean(x²) + eps) · w. Returns y and the per-row inverse RMS for backward. */
+/** RMSNorm per row (the tensor library's rmsNorm), returning y and the per-row inverse RMS for backward. */
 export function rmsNormForward(x: Vec, w: Vec, t: number, d: number, eps: number): { y: Vec; inv: Float64Array } {
-  const y = like(x, t * d);
   const inv = new Float64Array(t);
-  for (let r = 0; r < t; r++) {
-    const o = r * d;
-    let ss = 0;
-    for (let j = 0; j < d; j++) ss += x[o + j] * x[o + j];
-    const iv = 1 / Math.sqrt(ss / d + eps);
-    inv[r] = iv;
-    for (let j = 0; j < d; j++) y[o + j] = x[o + j] * iv * w[j];
-  }
-  return { y, inv };
+  return { y: rmsNorm(x, t, d, w, eps, inv), inv };
 }
 
 /** Backward of rmsNormForward: dw += Σ dy·x·inv; dx = inv·g − inv³·x·(g·x)/d with g = dy·w. */
@@ -154,43 +65,12 @@ export function rmsNormBackward(dy: Vec, x: Vec, w: Vec, inv: Float64Array, dw: 
   return dx;
 }
 
-/** cos/sin tables [T, headDim/2] for RoPE: angle = position · theta^(−2i/headDim). */
-export function ropeTables(t: number, headDim: number, theta: number): { cos: Float64Array; sin: Float64Array } {
-  const half = headDim / 2;
-  const cos = new Float64Array(t * half);
-  const sin = new Float64Array(t * half);
-  for (let p = 0; p < t; p++) {
-    for (let i = 0; i < half; i++) {
-      const a = p * Math.pow(theta, (-2 * i) / headDim);
-      cos[p * half + i] = Math.cos(a);
-      sin[p * half + i] = Math.sin(a);
-    }
-  }
-  return { cos, sin };
-}
-
 /**
- * RoPE in place on x[T, heads·headDim] with the Hugging Face half-split pairing (element i rotates with
- * i + headDim/2). `inverse` rotates by −angle, which is exactly the backward pass (rotations are orthogonal).
+ * RoPE in place on x[T, heads·headDim] with the Hugging Face half-split pairing (the tensor library's
+ * applyRope). `inverse` rotates by −angle, which is exactly the backward pass (rotations are orthogonal).
  */
-export function ropeApply(
-  x: Vec, t: number, heads: number, headDim: number, tables: { cos: Float64Array; sin: Float64Array }, inverse = false,
-): void {
-  const half = headDim / 2;
-  const s = inverse ? -1 : 1;
-  for (let p = 0; p < t; p++) {
-    for (let h = 0; h < heads; h++) {
-      const o = (p * heads + h) * headDim;
-      for (let i = 0; i < half; i++) {
-        const c = tables.cos[p * half + i];
-        const sn = s * tables.sin[p * half + i];
-        const x1 = x[o + i];
-        const x2 = x[o + i + half];
-        x[o + i] = x1 * c - x2 * sn;
-        x[o + i + half] = x1 * sn + x2 * c;
-      }
-    }
-  }
+export function ropeApply(x: Vec, t: number, heads: number, headDim: number, tables: RopeTables, inverse = false): void {
+  applyRope(x, t, heads, headDim, tables, inverse, 'half');
 }
 
 /** Shape of one causal GQA attention call. */
@@ -220,25 +100,17 @@ export function attentionForward(q: Vec, k: Vec, v: Vec, dims: AttentionDims): {
     const qh = h * headDim;
     for (let i = 0; i < t; i++) {
       const qo = i * qs + qh;
-      let max = -Infinity;
       for (let j = 0; j <= i; j++) {
         const ko = j * ks + kh;
         let s = 0;
         for (let p = 0; p < headDim; p++) s += q[qo + p] * k[ko + p];
-        s *= scale;
         row[j] = s;
-        if (s > max) max = s;
       }
-      let sum = 0;
-      for (let j = 0; j <= i; j++) {
-        const e = Math.exp(row[j] - max);
-        row[j] = e;
-        sum += e;
-      }
+      softmaxInPlace(row, 0, i + 1, scale);
       const po = (h * t + i) * t;
       const oo = i * qs + qh;
       for (let j = 0; j <= i; j++) {
-        const pr = row[j] / sum;
+        const pr = row[j];
         probs[po + j] = pr;
         const vo = j * ks + kh;
         for (let p = 0; p < headDim; p++) out[oo + p] += pr * v[vo + p];
@@ -299,14 +171,7 @@ export function attentionBackward(
 
 /** The matrix-product form of attention pays off only with the SIMD kernel (it computes the masked half too). */
 function useBlockedAttention(q: Vec): boolean {
-  return wasmOn && q instanceof Float32Array;
-}
-
-/** Copies head h's columns out of x[T, heads·hd] into a contiguous [T, hd] block. */
-function gatherHead(x: Float32Array, t: number, heads: number, hd: number, h: number): Float32Array {
-  const out = new Float32Array(t * hd);
-  for (let i = 0; i < t; i++) out.set(x.subarray((i * heads + h) * hd, (i * heads + h + 1) * hd), i * hd);
-  return out;
+  return wasmMatmulInUse() && q instanceof Float32Array;
 }
 
 /** Adds a contiguous [T, hd] block into head h's columns of x[T, heads·hd], times `scale`. */
@@ -333,15 +198,7 @@ function attentionForwardBlocked(q: Float32Array, k: Float32Array, v: Float32Arr
     matmulABt(gatherHead(q, t, qHeads, hd, h), kBlocks[g], t, hd, t, p);
     for (let i = 0; i < t; i++) {
       const r = i * t;
-      let max = -Infinity;
-      for (let j = 0; j <= i; j++) if (p[r + j] * scale > max) max = p[r + j] * scale;
-      let sum = 0;
-      for (let j = 0; j <= i; j++) {
-        const e = Math.exp(p[r + j] * scale - max);
-        p[r + j] = e;
-        sum += e;
-      }
-      for (let j = 0; j <= i; j++) p[r + j] /= sum;
+      softmaxInPlace(p, r, r + i + 1, scale);
       for (let j = i + 1; j < t; j++) p[r + j] = 0;
     }
     matmulABt(p, vT[g], t, t, hd, oh);
@@ -390,14 +247,9 @@ function attentionBackwardBlocked(
   return { dq, dk, dv };
 }
 
-/** SwiGLU gate: h = silu(g) · u, silu(g) = g·σ(g). */
+/** SwiGLU gate: h = silu(g) · u, silu(g) = g·σ(g) (the tensor library's swiglu, into a new buffer). */
 export function swigluForward(g: Vec, u: Vec): Vec {
-  const h = like(g, g.length);
-  for (let i = 0; i < g.length; i++) {
-    const x = g[i];
-    h[i] = (x / (1 + Math.exp(-x))) * u[i];
-  }
-  return h;
+  return swiglu(g, u);
 }
 
 /** Backward of swigluForward: du = dh·silu(g), dg = dh·u·σ(g)·(1 + g·(1 − σ(g))). */

@@ -5,7 +5,7 @@
 // read lazily with positioned reads: inspecting a 5 GB file reads only its header.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ModelLoadError } from '../../attention/errors';
+import { ModelLoadError } from '../errors';
 import { blockTypeById, ggmlTypeName } from '../../tensor/quant/blockTypes';
 import type { WeightMatrix, WeightType } from '../../tensor/weights';
 

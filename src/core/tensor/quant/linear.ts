@@ -2,16 +2,12 @@
 // dequantized into a float scratch and multiplied in float by the project's WebAssembly SIMD kernel, so the
 // result is exact to the dequantized weights (activations are never quantized) and the float copy of W
 // never exists whole. The weights stay outside WebAssembly memory (capped at 4 GiB); only a tile goes in.
-import { linearJs, matVec } from '../../attention/tensor';
-import { matmulABtWasm } from '../../wasm/matmul';
+import { matmulABt, matVec } from '../matmul';
 import type { WeightMatrix } from '../weights';
 import { dequantizeRows } from './dequantize';
 
 /** Float32 values per dequantized tile (4 MiB): big enough to amortise the kernel's copy of x, small enough for L2/L3. */
 const TILE_FLOATS = 1 << 20;
-
-/** Which kernel linearQuantized uses; tests and the benchmark switch it to compare both. */
-export const quantKernelChoice = { wasm: true };
 
 /** y[r, o] = Σ_i x[r, i]·W[o, i] (+ bias[o]) for x rows × w.cols; W dequantized a tile of rows at a time. */
 export function linearQuantized(x: Float32Array, rows: number, w: WeightMatrix, bias?: Float32Array): Float32Array {
@@ -28,8 +24,8 @@ export function linearQuantized(x: Float32Array, rows: number, w: WeightMatrix, 
     const tile = dequantizeRows(w, o0, n, scratch.subarray(0, n * inDim));
     let part: Float32Array;
     if (rows === 1) part = matVec(x, inDim, tile, n);
-    else if (quantKernelChoice.wasm && matmulABtWasm(x, tile, rows, inDim, n, tileOut)) part = tileOut;
-    else part = linearJs(x, rows, inDim, tile, n);
+    // The core's one float kernel: WebAssembly SIMD when useWasmMatmul is on, else the blocked JS loop.
+    else part = matmulABt(x, tile, rows, inDim, n, tileOut.subarray(0, rows * n));
     for (let r = 0; r < rows; r++) y.set(part.subarray(r * n, (r + 1) * n), r * outDim + o0);
   }
   if (bias) {

@@ -4,8 +4,8 @@
 // UTF-8 JSON starting with '{' (may be padded with spaces), then the byte buffer, which "needs to be
 // entirely indexed, and cannot contain holes".
 import { open } from 'node:fs/promises';
-import { decodeBF16, decodeF16, decodeF32 } from './dtypes';
-import { ModelLoadError } from './errors';
+import { decodeBF16, decodeF16, decodeF32 } from '../../tensor/dtypes';
+import { ModelLoadError } from '../errors';
 
 /** Largest JSON header we accept (the reference implementation caps it at 100 MB too). */
 export const MAX_HEADER_BYTES = 100_000_000;

@@ -2,7 +2,7 @@
 // Used by the tests (random models) and the training script (the embedded model); the extension never
 // writes to the user's files with it.
 import { writeFile } from 'node:fs/promises';
-import { floatToBF16Bits, floatToHalfBits } from './dtypes';
+import { floatToBF16Bits, floatToHalfBits } from '../../tensor/dtypes';
 
 /** The float formats this writer can store. */
 export type WritableDtype = 'F32' | 'F16' | 'BF16';

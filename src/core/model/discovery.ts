@@ -2,7 +2,7 @@
 // (layout of huggingface_hub's cache; files there are usually symlinks into ../../blobs, which reads follow).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseModelConfig } from './config';
+import { parseModelConfig } from './arch/index';
 
 /** A model folder found in the cache, supported or not (with the reason). */
 export interface CachedModel {

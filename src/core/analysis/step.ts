@@ -1,7 +1,7 @@
 // The step view's arithmetic for one layer, head and query: Q·Kᵀ, scaling, mask, softmax, ·V — recomputed
 // from the q/k/v a run kept, so toggling the scaling or moving the temperature costs microseconds.
-import { AttentionInputError } from './errors';
-import { isVisible, type AttentionRun } from './forward';
+import { AttentionInputError } from '../model/errors';
+import { isVisible, type AttentionRun } from '../model/runtime';
 
 /** Options of the step view: drop the 1/√d_k factor, divide scores by a temperature. */
 export interface StepOptions {

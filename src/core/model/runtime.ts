@@ -1,0 +1,387 @@
+// The runtime: one forward pass that runs any architecture by following its block description
+// (config.block), over new tokens at a position offset with an optional KV cache, with the hooks the
+// analyses need (residual stream, ablation, MLP gate/up, q and k before RoPE, routing). runAttention keeps
+// every layer's attention probabilities (and, for the step view, q/k/v) so nothing needs a second pass.
+import type { BlockSpec, ModelConfig } from './config';
+import { AttentionCancelledError, AttentionInputError } from './errors';
+import { KvCache } from './kvCache';
+import type { Model } from './load';
+import type { LayerWeights } from './weights';
+import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose } from '../tensor/kernels';
+import { linearF32 } from '../tensor/matmul';
+import { linear, weightRow } from '../tensor/weights';
+
+/** The public result shape (architecture.md): probs[layer][head] is seqLen × seqLen, row = query. */
+export interface AttentionResult {
+  layers: number;
+  heads: number;
+  seqLen: number;
+  probs: Float32Array[][];
+  kvHeadOf: number[];
+}
+
+/** One layer's projections after RoPE: q is seqLen × (heads·headDim), k and v seqLen × (kvHeads·headDim). */
+export interface LayerQkv {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+}
+
+/** A candidate next token at the last position. */
+export interface TokenPrediction {
+  id: number;
+  /** Softmax probability over the whole vocabulary. */
+  probability: number;
+  logit: number;
+  /** Decoded text of the token when the model has a tokenizer. */
+  label?: string;
+}
+
+/** Everything one forward pass produced: the public result plus what the step view and predictions need. */
+export interface AttentionRun extends AttentionResult {
+  tokenIds: number[];
+  kvHeads: number;
+  headDim: number;
+  /** The factor each layer multiplies Q·Kᵀ by (1/√d_k; GPT-2 may also divide by layer + 1). */
+  scales: number[];
+  /** Keys further back than this are masked (Mistral), if set. */
+  slidingWindow?: number;
+  /** Per layer q/k/v, kept unless `keepQkv: false`. */
+  qkv?: LayerQkv[];
+  /** Top next-token predictions after the last position (empty when `topK` is 0). */
+  predictions: TokenPrediction[];
+  /** Per layer: which experts each token was routed to (undefined for dense layers; every layer today). */
+  routing: (LayerRouting | undefined)[];
+}
+
+/** Knobs of a forward pass. */
+export interface RunOptions {
+  /** Keep each layer's q/k/v for the step view (default true; costs layers × seqLen × (q+k+v dims) floats). */
+  keepQkv?: boolean;
+  /** How many next-token predictions to return (default 10). */
+  topK?: number;
+  /** Called after each layer with (layers done, total). */
+  onProgress?: (done: number, total: number) => void;
+  /** Polled between layers; returning true stops the pass with AttentionCancelledError. */
+  isCancelled?: () => boolean;
+  /** Analysis hooks (residual stream, ablation, MLP values, q/k before RoPE). */
+  hooks?: ForwardHooks;
+}
+
+/** A mixture-of-experts layer's routing (architecture.md): seqLen × topK, row-major, best first. */
+export interface LayerRouting {
+  experts: Int32Array;
+  weights: Float32Array;
+  topK: number;
+  numExperts: number;
+}
+
+/** What an ablation knocks out: one head's output (before o_proj), or with no `head` the layer's whole attention. */
+export interface Ablation {
+  layer: number;
+  /** The query head whose output is zeroed; omitted = the attention sublayer adds nothing to the residual stream. */
+  head?: number;
+}
+
+/**
+ * Hooks into a forward pass, for the analyses. Callbacks receive the runtime's live buffers, valid only
+ * during the call: copy what you keep (the runtime goes on to change them in place).
+ */
+export interface ForwardHooks {
+  /** Zero these heads' outputs / whole layers' attention (TransformerLens-style ablation). */
+  ablate?: readonly Ablation[];
+  /** The residual stream after layer `layer`: rows × hidden, one row per token of this call (logit lens). */
+  residual?: (layer: number, x: Float32Array) => void;
+  /** The MLP's gate (undefined for ungated MLPs) and up projections, rows × intermediate, before the activation. */
+  mlp?: (layer: number, values: { gate?: Float32Array; up: Float32Array }) => void;
+  /** q (rows × heads·headDim) and k (rows × kvHeads·headDim) after the projection and its bias, before RoPE. */
+  qkPreRope?: (layer: number, q: Float32Array, k: Float32Array) => void;
+}
+
+/** Knobs of the low-level `forward`. */
+export interface ForwardOptions {
+  /** Feed the tokens after the cache's positions and append each layer's K and V to it. */
+  cache?: KvCache;
+  /** Keep each layer's attention probabilities, rows × (cached + new positions) per head (default false). */
+  keepProbs?: boolean;
+  /** Keep each layer's q/k/v of the new tokens, after RoPE (default false). */
+  keepQkv?: boolean;
+  /** Logits to compute: none, the last row's (default), or every row's (rows × vocab). */
+  logits?: 'none' | 'last' | 'all';
+  hooks?: ForwardHooks;
+  onProgress?: (done: number, total: number) => void;
+  isCancelled?: () => boolean;
+}
+
+/** What `forward` produced for the tokens of one call. */
+export interface ForwardResult {
+  /** Position of the first token of this call (the cache's length before it; 0 without a cache). */
+  offset: number;
+  /** Tokens of this call. */
+  rows: number;
+  /** The residual stream after the last layer (rows × hidden), before the final norm. */
+  hidden: Float32Array;
+  /** Logits as asked for: the last row (vocab) or every row (rows × vocab); empty for 'none'. */
+  logits: Float32Array;
+  /** probs[layer][head]: rows × (offset + rows), row-major, when `keepProbs`. */
+  probs?: Float32Array[][];
+  /** Per layer q/k/v of this call's tokens (after RoPE), when `keepQkv`. */
+  qkv?: LayerQkv[];
+  /** The factor each layer multiplies Q·Kᵀ by. */
+  scales: number[];
+  /** Per layer routing; undefined for dense layers. */
+  routing: (LayerRouting | undefined)[];
+}
+
+/** The KV head each query head reads: heads are grouped in order, heads/kvHeads per group. */
+export function kvHeadMap(heads: number, kvHeads: number): number[] {
+  const group = heads / kvHeads;
+  return Array.from({ length: heads }, (_, h) => Math.floor(h / group));
+}
+
+/** RoPE inverse frequencies θ^(-2i/d) for i < d/2, adjusted by rope_scaling (linear or Llama 3). */
+export function ropeInverseFrequencies(config: ModelConfig): Float64Array {
+  const half = config.headDim / 2;
+  const inv = ropeFrequencies(config.headDim, config.ropeTheta);
+  const s = config.ropeScaling;
+  if (s.type === 'linear') for (let i = 0; i < half; i++) inv[i] /= s.factor;
+  if (s.type === 'llama3') {
+    // Llama 3.1's frequency-dependent scaling (transformers, modeling_rope_utils._compute_llama3_parameters).
+    const lowWavelen = s.originalMaxPositions / s.lowFreqFactor;
+    const highWavelen = s.originalMaxPositions / s.highFreqFactor;
+    for (let i = 0; i < half; i++) {
+      const wavelen = (2 * Math.PI) / inv[i];
+      if (wavelen > lowWavelen) inv[i] /= s.factor;
+      else if (wavelen >= highWavelen) {
+        const smooth = (s.originalMaxPositions / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+        inv[i] = (1 - smooth) * (inv[i] / s.factor) + smooth * inv[i];
+      }
+    }
+  }
+  return inv;
+}
+
+/** Whether key `j` is visible to query `i` (causal, and inside the sliding window if any). */
+export function isVisible(i: number, j: number, slidingWindow?: number): boolean {
+  return j <= i && (slidingWindow === undefined || i - j < slidingWindow);
+}
+
+function validateIds(model: Model, tokenIds: readonly number[], offset: number): void {
+  const c = model.config;
+  if (tokenIds.length === 0) throw new AttentionInputError('runAttention needs at least one token id');
+  for (const id of tokenIds) {
+    if (!Number.isInteger(id) || id < 0 || id >= c.vocab) throw new AttentionInputError(`token id ${id} is outside the vocabulary (0..${c.vocab - 1})`);
+  }
+  if (c.block.positions === 'learned' && offset + tokenIds.length > c.maxPositions) {
+    throw new AttentionInputError(`this model (${c.modelType}) has ${c.maxPositions} learned positions; got ${offset + tokenIds.length} tokens`);
+  }
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A KV cache for `model`'s shape, empty. */
+export function createKvCache(model: Model): KvCache {
+  return new KvCache(model.shape);
+}
+
+/** The block's normalisation of `rows` rows (RMSNorm, or LayerNorm with its bias). */
+function norm(block: BlockSpec, x: Float32Array, rows: number, dim: number, weight: Float32Array, bias: Float32Array | undefined, eps: number): Float32Array {
+  return block.norm === 'layer' ? layerNorm(x, rows, dim, weight, bias, eps) : rmsNorm(x, rows, dim, weight, eps);
+}
+
+/**
+ * Runs the model over `tokenIds` placed after the cache's positions (or from position 0 without a cache),
+ * appending each layer's K and V to the cache and committing the positions at the end. Layers follow
+ * `model.config.block`; the runtime has no per-family code.
+ */
+export async function forward(model: Model, tokenIds: readonly number[], options: ForwardOptions = {}): Promise<ForwardResult> {
+  const cache = options.cache;
+  const P = cache?.length ?? 0;
+  validateIds(model, tokenIds, P);
+  const c = model.config;
+  const block = c.block;
+  const w = model.weights;
+  const T = tokenIds.length;
+  const H = c.hidden;
+  const d = c.headDim;
+  const hooks = options.hooks;
+
+  // Embedding lookup (+ learned positions).
+  const x = new Float32Array(T * H);
+  for (let t = 0; t < T; t++) {
+    // Only the looked-up rows are read (and dequantized, for a quantized embedding).
+    weightRow(w.embed, tokenIds[t], x, t * H);
+    if (block.positions === 'learned' && w.positions) {
+      const row = (P + t) * H;
+      for (let i = 0; i < H; i++) x[t * H + i] += w.positions[row + i];
+    }
+  }
+  const rope = block.positions === 'rope' ? ropeTablesAt(ropeInverseFrequencies(c), P, T) : undefined;
+
+  const kvHeadOf = kvHeadMap(c.heads, c.kvHeads);
+  const probs: Float32Array[][] = [];
+  const qkv: LayerQkv[] = [];
+  const scales: number[] = [];
+  const routing: (LayerRouting | undefined)[] = [];
+
+  for (let l = 0; l < c.layers; l++) {
+    if (options.isCancelled?.()) throw new AttentionCancelledError();
+    const lw = w.layers[l];
+    const hIn = norm(block, x, T, H, lw.norm1, lw.norm1Bias, c.normEps);
+    const q = linear(hIn, T, lw.q, lw.qBias);
+    const k = linear(hIn, T, lw.k, lw.kBias);
+    const v = linear(hIn, T, lw.v, lw.vBias);
+    hooks?.qkPreRope?.(l, q, k);
+    if (rope) {
+      applyRope(q, T, c.heads, d, rope, false, block.ropeStyle);
+      applyRope(k, T, c.kvHeads, d, rope, false, block.ropeStyle);
+    }
+    const scale = (1 / Math.sqrt(d)) * (c.scaleByInverseLayer ? 1 / (l + 1) : 1);
+    scales.push(scale);
+    const kv = cache ? cache.append(l, k, v, T) : { keys: k, values: v, start: 0 };
+    const { layerProbs, heads } = attend(q, T, kv.keys, kv.values, kv.start, P, c.heads, kvHeadOf, c.kvHeads, d, scale, c.slidingWindow, options.keepProbs === true);
+    if (options.keepProbs) probs.push(layerProbs);
+    if (options.keepQkv) qkv.push({ q, k, v });
+    const ablated = hooks?.ablate?.filter((a) => a.layer === l) ?? [];
+    if (!ablated.some((a) => a.head === undefined)) {
+      for (const a of ablated) zeroHead(heads, T, c.heads, d, a.head as number);
+      addInPlace(x, linear(heads, T, lw.o, lw.oBias));
+    }
+    addInPlace(x, mlp(norm(block, x, T, H, lw.norm2, lw.norm2Bias, c.normEps), T, block, lw, l, hooks));
+    routing.push(undefined);
+    hooks?.residual?.(l, x);
+    options.onProgress?.(l + 1, c.layers);
+    if (options.isCancelled || options.onProgress) await yieldToEventLoop();
+  }
+  cache?.commit(T);
+
+  const which = options.logits ?? 'last';
+  const logits = which === 'none' ? new Float32Array(0) : which === 'all' ? unembed(model, x, T) : unembed(model, x.subarray((T - 1) * H, T * H), 1);
+  return {
+    offset: P, rows: T, hidden: x, logits, scales, routing,
+    probs: options.keepProbs ? probs : undefined,
+    qkv: options.keepQkv ? qkv : undefined,
+  };
+}
+
+/** The model's final norm and unembedding of `rows` residual-stream rows: rows × vocab logits (also for the logit lens). */
+export function unembed(model: Model, residual: Float32Array, rows: number): Float32Array {
+  const c = model.config;
+  const w = model.weights;
+  return linear(norm(c.block, residual, rows, c.hidden, w.finalNorm, w.finalNormBias, c.normEps), rows, w.lmHead);
+}
+
+/** The logits after the last of `tokenIds` over the whole vocabulary (architecture.md). */
+export async function nextTokenLogits(model: Model, tokenIds: number[]): Promise<Float32Array> {
+  return (await forward(model, tokenIds, { logits: 'last' })).logits;
+}
+
+/** Runs the model on `tokenIds` and returns every layer's attention probabilities (plus q/k/v and predictions). */
+export async function runAttention(model: Model, tokenIds: number[], options: RunOptions = {}): Promise<AttentionRun> {
+  const c = model.config;
+  const topK = options.topK ?? 10;
+  const keepQkv = options.keepQkv ?? true;
+  const result = await forward(model, tokenIds, {
+    keepProbs: true, keepQkv, logits: topK > 0 ? 'last' : 'none', hooks: options.hooks, onProgress: options.onProgress, isCancelled: options.isCancelled,
+  });
+  const predictions = topK > 0 ? topPredictions(result.logits, topK, model.tokenizer ? (id) => model.tokenizer?.label(id) : undefined) : [];
+  return {
+    layers: c.layers,
+    heads: c.heads,
+    seqLen: tokenIds.length,
+    probs: result.probs ?? [],
+    kvHeadOf: kvHeadMap(c.heads, c.kvHeads),
+    tokenIds: tokenIds.slice(),
+    kvHeads: c.kvHeads,
+    headDim: c.headDim,
+    scales: result.scales,
+    slidingWindow: c.slidingWindow,
+    qkv: result.qkv,
+    predictions,
+    routing: result.routing,
+  };
+}
+
+/** Zeroes head `h`'s columns of the concatenated head outputs (T × heads·d). */
+function zeroHead(heads: Float32Array, T: number, n: number, d: number, h: number): void {
+  if (!Number.isInteger(h) || h < 0 || h >= n) throw new AttentionInputError(`ablation head ${h} is outside 0..${n - 1}`);
+  for (let t = 0; t < T; t++) heads.fill(0, t * n * d + h * d, t * n * d + h * d + d);
+}
+
+/**
+ * Causal scaled dot-product attention of T new queries (positions P … P+T−1) over the keys of positions
+ * start … P+T−1 (a sliding-window cache may have dropped older ones), for every head; returns probabilities
+ * (T × (P+T) per head, when kept) and the concatenated head outputs. Q·Kᵀ and P·V go through the matmul
+ * library (the full rectangle is computed and the masked part discarded: still several times faster than a
+ * scalar causal loop).
+ */
+function attend(
+  q: Float32Array, T: number, kAll: Float32Array, vAll: Float32Array, start: number, P: number, nHeads: number, kvHeadOf: number[], nKv: number,
+  d: number, scale: number, slidingWindow: number | undefined, keepProbs: boolean,
+): { layerProbs: Float32Array[]; heads: Float32Array } {
+  const S = P + T - start;
+  const out = new Float32Array(T * nHeads * d);
+  const keys = Array.from({ length: nKv }, (_, g) => gatherHead(kAll, S, nKv, d, g));
+  // V per group transposed to d × S, so P·V is another row-by-row product.
+  const valuesT = Array.from({ length: nKv }, (_, g) => transpose(gatherHead(vAll, S, nKv, d, g), S, d));
+  const layerProbs: Float32Array[] = [];
+  for (let h = 0; h < nHeads; h++) {
+    const g = kvHeadOf[h];
+    const p = linearF32(gatherHead(q, T, nHeads, d, h), T, d, keys[g], S);
+    for (let i = 0; i < T; i++) {
+      const row = i * S;
+      const last = P + i - start;
+      const first = slidingWindow === undefined ? 0 : Math.max(0, P + i - slidingWindow + 1 - start);
+      // Softmax over the visible keys only; masked ones are exactly 0 (exp(-∞)), without computing it.
+      softmaxInPlace(p, row + first, row + last + 1, scale);
+      p.fill(0, row, row + first);
+      p.fill(0, row + last + 1, row + S);
+    }
+    const o = linearF32(p, T, S, valuesT[g], d);
+    for (let t = 0; t < T; t++) out.set(o.subarray(t * d, t * d + d), t * nHeads * d + h * d);
+    if (keepProbs) layerProbs.push(start === 0 ? p : widen(p, T, S, start));
+  }
+  return { layerProbs, heads: out };
+}
+
+/** A T × S probability matrix over keys start … as T × (start + S), the dropped keys' columns 0. */
+function widen(p: Float32Array, T: number, S: number, start: number): Float32Array {
+  const out = new Float32Array(T * (start + S));
+  for (let i = 0; i < T; i++) out.set(p.subarray(i * S, (i + 1) * S), i * (start + S) + start);
+  return out;
+}
+
+/** The block's MLP: gated (SwiGLU / GeGLU) or GELU, as config.block.mlp says. */
+function mlp(hIn: Float32Array, T: number, block: BlockSpec, lw: LayerWeights, layer: number, hooks: ForwardHooks | undefined): Float32Array {
+  const up = linear(hIn, T, lw.up, lw.upBias);
+  if (block.mlp === 'gelu') {
+    hooks?.mlp?.(layer, { up });
+    geluTanhInPlace(up);
+    return linear(up, T, lw.down, lw.downBias);
+  }
+  if (!lw.gate) throw new AttentionInputError(`layer ${layer}: a gated MLP without a gate projection`);
+  const gate = linear(hIn, T, lw.gate, lw.gateBias);
+  hooks?.mlp?.(layer, { gate, up });
+  if (block.mlp === 'geglu') geglu(gate, up, gate);
+  else swiglu(gate, up, gate);
+  return linear(gate, T, lw.down, lw.downBias);
+}
+
+/** The k largest logits with their softmax probabilities over all of `logits`. */
+export function topPredictions(logits: Float32Array, k: number, label?: (id: number) => string | undefined): TokenPrediction[] {
+  let max = -Infinity;
+  for (const v of logits) if (v > max) max = v;
+  let sum = 0;
+  for (const v of logits) sum += Math.exp(v - max);
+  // Partial selection: keep the k best in a small sorted list (O(vocab · k), no full sort of the vocabulary).
+  const order: number[] = [];
+  for (let id = 0; id < logits.length; id++) {
+    const v = logits[id];
+    if (order.length === k && v <= logits[order[k - 1]]) continue;
+    let at = order.length;
+    while (at > 0 && v > logits[order[at - 1]]) at--;
+    order.splice(at, 0, id);
+    if (order.length > k) order.pop();
+  }
+  return order.map((id) => ({ id, logit: logits[id], probability: Math.exp(logits[id] - max) / sum, label: label?.(id) }));
+}
