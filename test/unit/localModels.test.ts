@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadModel } from '../../src/core/model/load';
-import { defaultLocalModelRoots, findLocalModels, type LocalModel } from '../../src/core/model/localModels';
+import { defaultLocalModelRoots, estimateRunActivationBytes, estimateRunBytes, findLocalModels, type LocalModel, type ModelDims } from '../../src/core/model/localModels';
 import { meta, writeGguf } from '../support/ggufWriter';
 import { writeTinyModel } from '../support/ggufModels';
 
@@ -136,6 +136,36 @@ describe('findLocalModels', () => {
     const mamba = byName('state-spaces/mamba-GGUF/mamba.gguf');
     assert.equal(mamba.architecture, 'mamba');
     assert.match(mamba.reason ?? '', /"mamba" is not supported/);
+  });
+
+  it('extra roots (llmLens.modelRoots) are recognised by layout: Ollama, hub cache, LM Studio, a folder of .gguf files', async () => {
+    const none = join(root, 'none');
+    const extra = await findLocalModels({ huggingFace: none, ollama: none, lmStudio: [], extra: [ollama, hf, lms, work] });
+    const names = (source: LocalModel['source']): string[] => extra.filter((m) => m.source === source).map((m) => m.name).sort();
+    assert.deepEqual(names('ollama'), ['hf.co/someone/Tiny-GGUF:Q8_0', 'notgguf:latest', 'partial:7b', 'tiny:latest']);
+    assert.deepEqual(names('huggingface'), ['acme/tiny-llama']);
+    assert.ok(names('lmstudio').includes('Qwen/Tiny-GGUF/tiny-q8_0.gguf'));
+    // writeTinyModel put llama.gguf and qwen.gguf directly in `work` (their HF folders hold no .gguf).
+    assert.deepEqual(names('folder'), ['llama.gguf', 'qwen.gguf']);
+    // A root listed twice, or also a default root, gives each model once.
+    const twice = await findLocalModels({ huggingFace: none, ollama, lmStudio: [], extra: [ollama] });
+    assert.equal(twice.filter((m) => m.name === 'tiny:latest').length, 1);
+  });
+
+  it('residentBytes is what loadModel then holds; the run estimate adds the activations at a token count', async () => {
+    const tiny = byName('tiny:latest');
+    const model = await loadModel(tiny.path);
+    assert.equal(tiny.residentBytes, model.residentBytes);
+    const hfModel = byName('acme/tiny-llama');
+    assert.equal(hfModel.residentBytes, (await loadModel(hfModel.path)).residentBytes);
+    assert.deepEqual(tiny.dims, { layers: 1, hidden: 64, heads: 4, kvHeads: 2, headDim: 16, intermediate: 96, vocab: 128 });
+    assert.deepEqual(hfModel.dims, tiny.dims);
+    // 1 layer, 4 heads, T = 10: probabilities 1·100·4·(4 + 2), q/k/v 1·10·(4 + 4)·16·4, one layer's residual
+    // and MLP 10·(4·64 + 3·96)·4, logits 128·4, the 4 MiB dequantization tile.
+    const activations = 100 * 4 * 6 + 10 * 8 * 16 * 4 + 10 * (256 + 288) * 4 + 128 * 4 + 4 * 2 ** 20;
+    assert.equal(estimateRunActivationBytes(tiny.dims as ModelDims, 10), activations);
+    assert.equal(estimateRunBytes(tiny, 10), (tiny.residentBytes ?? 0) + activations);
+    assert.equal(estimateRunBytes(byName('partial:7b'), 10), undefined);
   });
 
   it('missing roots give an empty list, not an error', async () => {
