@@ -46,3 +46,27 @@ for (const type of ['q8_0', 'q4_k', 'q6_k']) {
   const dequant = median(() => core.dequantizeRows(weight, 0, outDim));
   console.log(`matmul ${rows}×${inDim} · ${inDim}×${outDim}, ${type.toUpperCase()} weights (median of 5): ${ms.toFixed(1)} ms, ${(flops / ms / 1e6).toFixed(2)} GFLOP/s (${(ms / f32Ms).toFixed(2)}× the F32 time; dequantizing all ${outDim * inDim} weights alone: ${dequant.toFixed(1)} ms; weight bytes ${(weight.data.length / 2 ** 20).toFixed(2)} MiB vs ${(w.byteLength / 2 ** 20).toFixed(0)} MiB F32)`);
 }
+
+// Resident memory of a loaded Q4_K model (quantized weights stay quantized) against the same model in F32:
+// the model's residentBytes and, as an outside check, the growth of the process's ArrayBuffer memory.
+{
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { writeTinyModel } = require('../../dist-test/support/ggufModels.js');
+  const dir = mkdtempSync(join(tmpdir(), 'llm-lens-bench-q4k-'));
+  try {
+    const spec = { arch: 'llama', layers: 2, hidden: 512, heads: 8, kvHeads: 8, intermediate: 1536, vocab: 4096, type: 'q4_k', seed: 1 };
+    const { ggufPath, hfDir } = writeTinyModel(dir, spec, 'bench');
+    globalThis.gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    const model = await core.loadModel(ggufPath);
+    globalThis.gc?.();
+    const grown = process.memoryUsage().arrayBuffers - before;
+    const f32 = await core.loadModel(hfDir);
+    const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    console.log(`loaded Q4_K model (${spec.layers} layers, hidden ${spec.hidden}, ${model.parameters} parameters): residentBytes ${mib(model.residentBytes)} (file ${mib(model.fileBytes)}; ArrayBuffer growth on load ${mib(grown)}${globalThis.gc ? '' : ', without --expose-gc'}) vs ${mib(f32.residentBytes)} for the same model in F32 (${(f32.residentBytes / model.residentBytes).toFixed(1)}×)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
