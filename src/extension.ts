@@ -19,6 +19,7 @@ import { registerGlossaryHover } from './hover/glossaryHover';
 import { tokenizeSelection } from './commands/tokenizeSelection';
 import { TokenizerPanel, type TokenizerPanelTimings } from './panels/tokenizerPanel';
 import { TokenCountStatus, type TokenCountUpdate } from './statusBar/tokenCount';
+import { TokenBoundaries } from './editor/tokenBoundaries';
 import { CommandId, type PanelKind, type SnapshotOf } from './shared/protocol';
 
 /** What activate() returns: lets integration tests read what a panel was sent, through the real host. */
@@ -44,6 +45,8 @@ export interface LlmLensApi {
     updateStatusBar(): Promise<void>;
     panelTimings(): TokenizerPanelTimings | undefined;
   };
+  /** Token boundaries in the editor (issue 19): what is drawn and what it cost the host. */
+  tokenBoundaries: TokenBoundaries;
 }
 
 /** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
@@ -85,6 +88,9 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.tokenizeSelection, (uri?: unknown) => tokenizeSelection(panels, uri)));
   const tokenCount = new TokenCountStatus(pool);
   context.subscriptions.push(tokenCount);
+  // Token boundaries drawn in the editor (issue 19); nothing runs until the command turns them on.
+  const tokenBoundaries = new TokenBoundaries(pool);
+  context.subscriptions.push(tokenBoundaries, vscode.commands.registerCommand(CommandId.toggleTokenBoundaries, () => tokenBoundaries.toggle()));
 
   const activatedAt = performance.now();
   return {
@@ -104,6 +110,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
         return panel instanceof TokenizerPanel ? panel.timings : undefined;
       },
     },
+    tokenBoundaries,
   };
 }
 

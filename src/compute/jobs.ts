@@ -2,6 +2,7 @@
 // Each feature adds its entries here; the pool calls them by name (see FOUNDATION.md).
 import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
+import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -18,6 +19,8 @@ export const jobs = {
   replayToken: replayTokenJob,
   /** Tokenization panel: a BPE trained on the text, for the merge stepper. */
   trainBpe: trainBpeJob,
+  /** Editor (issue 19): the visible slice's tokens for the boundary decorations. */
+  tokenBoundaries: tokenBoundaryJob,
 } satisfies JobTable;
 
 /** The job table's type: the pool's `run` is typed by it (import it with `import type` only). */

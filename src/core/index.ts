@@ -35,6 +35,8 @@ export { kvCacheBytes, kvCacheBreakdown, kvBytesPerToken, weightBytes } from './
 export type { KvCacheOptions, KvCacheBreakdown } from './kvcache/bytes';
 export { shapeFromHfConfig } from './kvcache/hfConfig';
 export { modelPresets } from './kvcache/presets';
+export { countParameters, COUNTED_MODEL_TYPES } from './kvcache/parameters';
+export type { ParameterCounts } from './kvcache/parameters';
 export type { ModelPreset } from './kvcache/presets';
 export { attentionKind, attentionVariants, defaultGqaKvHeads, gqaKvHeadChoices, kvHeadOf } from './kvcache/variants';
 export type { AttentionKind, AttentionVariant } from './kvcache/variants';
@@ -44,8 +46,16 @@ export { kvCacheReport, chartTokenAxis } from './kvcache/report';
 export type { KvCacheReport, KvCacheReportInput, KvCacheVariantReport } from './kvcache/report';
 export { formatBinaryBytes, markdownTable } from './kvcache/format';
 // Tokenization: real tokenizers with byte/UTF-16 spans, token pieces, pre-tokenized words, merge replay.
-export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile } from './tokenizers/registry';
+export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile, registerTokenizerFile, fileTokenizerId, fileTokenizerPath } from './tokenizers/registry';
 export { tokenize, tokenizeInChunks, countTokens, tokenBytes, tokenPiece, vocabularySize, wordSpans } from './tokenizers/tokenize';
+export type { TokenizeOptions } from './tokenizers/tokenize';
+export { addTokenizerToCatalog } from './tokenizers/catalog';
+// Chat templates (issue 19): tokenizer_config.json's chat_template rendered as transformers does.
+export { applyChatTemplate, chatTemplateFromConfig, ChatTemplateError } from './chat/template';
+export type { ChatMessage, ChatTemplateOptions, ChatTemplateConfig, ChatTemplateErrorCode } from './chat/template';
+export { chatTemplateOf } from './chat/packaged';
+export { chatTokens, contentTokens } from './chat/chatTokens';
+export type { ChatTokens, ChatTokensOptions, ChatFormat } from './chat/chatTokens';
 export { chunkBoundaries, spansFromTokenBytes } from './tokenizers/spans';
 export { decomposedHangulSyllables } from './tokenizers/korean';
 export { mergeStepTokenCounts } from './bpe/stepper';

@@ -108,7 +108,8 @@ export class AttentionPanel extends Panel<'attention'> {
       const T = run.seqLen;
       step = {
         layer, head, query, kvHead: st.kvHead, headDim: st.headDim, scaled: this.stepOptions.scaled, scale: st.scale, temperature: st.temperature,
-        q: st.q, rawScores: st.rawScores, scaledScores: st.scaledScores, mask: st.mask, probs: st.probs,
+        q: st.q, rawScores: st.rawScores, scaledScores: st.softcap === undefined ? st.scaledScores : st.cappedScores, mask: st.mask, probs: st.probs,
+        defaultScale: st.defaultScale, qkNorm: st.qkNorm, softcap: st.softcap, slidingWindow: st.slidingWindow,
         modelProbs: run.probs[layer][head].slice(query * T, (query + 1) * T), output: st.output, values: st.values,
       };
     }

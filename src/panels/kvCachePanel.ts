@@ -5,6 +5,7 @@ import { elementTypes, gpuSizes } from '../core/kvcache/budget';
 import { formatBinaryBytes, markdownTable } from '../core/kvcache/format';
 import { shapeFromHfConfig } from '../core/kvcache/hfConfig';
 import { KV_INPUT_LIMITS, customModelText, parseCount, parseCustomModel, type KvFieldError } from '../core/kvcache/inputs';
+import { countParameters } from '../core/kvcache/parameters';
 import { modelPresets, type ModelPreset } from '../core/kvcache/presets';
 import { kvCacheReport, type KvCacheReport } from '../core/kvcache/report';
 import { KvCacheError, type AttentionShape } from '../core/kvcache/shape';
@@ -23,24 +24,35 @@ interface OpenedConfig {
   label: string;
   shape?: AttentionShape;
   error?: string;
-  /** The parameter count of a preset whose published config this file matches, if any. */
-  matchedParameters?: number;
+  /** countParameters of the file, when its family and fields allow it. */
+  counts?: { total: number; active: number };
+  /** Why the parameters could not be counted (localized), when they could not. */
+  countError?: string;
+  /** The file wraps a multimodal model: the numbers are its language model's (text_config). */
+  languageModelOnly?: boolean;
   /** max_position_embeddings (n_positions for GPT-2), when the file gives one. */
   contextLength?: number;
 }
 
-/** The trained context a config.json states, if it states one as a positive integer. */
+/** The trained context a config.json states, if it states one as a positive integer (text_config for wrappers). */
 function configContextLength(config: Record<string, unknown>): number | undefined {
   const value = config.max_position_embeddings ?? config.n_positions;
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  const text = config.text_config;
+  return typeof text === 'object' && text !== null && !Array.isArray(text) ? configContextLength(text as Record<string, unknown>) : undefined;
 }
 
 /** The model and numbers of the last inputs that were all valid (shown while a field is being fixed). */
 interface Computed {
+  /** Which model the numbers belong to (source and preset id or file), so they never appear under another. */
+  modelKey: string;
   model: KvCacheSnapshot['model'];
   used: KvCacheSnapshot['used'];
   report: KvCacheReport;
 }
+
+// Saves and outside edits of the followed config.json arrive as bursts of events; read the file once per burst.
+const RELOAD_DELAY_MS = 150;
 
 /** The default inputs: Llama-3.1-8B, 32K tokens, batch 1, bf16 cache and weights, a 24 GiB GPU. */
 export function defaultKvCacheInputs(): KvCacheInputs {
@@ -78,16 +90,12 @@ function fieldMessage(error: KvFieldError): string {
   }
 }
 
-/** True when every field of `preset.config` has the same value in `config` (an unmodified published config). */
-function matchesPreset(config: Record<string, unknown>, preset: ModelPreset): boolean {
-  return Object.entries(preset.config).every(([key, value]) => (value === null ? config[key] === null || config[key] === undefined : config[key] === value));
-}
-
-/** Reads a config.json read-only: the open editor's text if it is open (unsaved edits included), else the file. */
+/** Reads a config.json read-only: the open editor's text while it has unsaved edits, else the file on disk. */
 export async function readConfig(uri: vscode.Uri): Promise<OpenedConfig> {
   const label = `${basename(dirname(uri.fsPath)) || '.'}/${basename(uri.fsPath)}`;
   try {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    // A clean editor's text can lag behind the file right after an outside change: read the disk then.
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && d.isDirty);
     let text: string;
     if (open) text = open.getText();
     else {
@@ -107,9 +115,19 @@ export async function readConfig(uri: vscode.Uri): Promise<OpenedConfig> {
     }
     const config = json as Record<string, unknown>;
     const shape = shapeFromHfConfig(config);
-    const match = modelPresets().find((p) => matchesPreset(config, p));
-    return { uri, label, shape, matchedParameters: match?.parameters, contextLength: configContextLength(config) };
+    const opened: OpenedConfig = { uri, label, shape, contextLength: configContextLength(config) };
+    opened.languageModelOnly = config.num_hidden_layers === undefined && config.n_layer === undefined && typeof config.text_config === 'object' && config.text_config !== null;
+    try {
+      opened.counts = countParameters(config);
+    } catch (error) {
+      opened.countError = error instanceof Error ? error.message : String(error);
+    }
+    return opened;
   } catch (error) {
+    // Followed files can be deleted or moved while the panel shows them.
+    if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') {
+      return { uri, label, error: vscode.l10n.t('{0} is gone (deleted or moved): open another config.json, or put it back.', label) };
+    }
     // KvCacheError messages name the config.json field at fault.
     const detail = error instanceof KvCacheError || error instanceof Error ? error.message : String(error);
     return { uri, label, error: vscode.l10n.t('Cannot read {0}: {1}', label, detail) };
@@ -122,6 +140,15 @@ export class KvCachePanel extends Panel<'kvcache'> {
   private config: OpenedConfig | undefined;
   private last: Computed;
   private readonly presets = modelPresets();
+  /** The parameter count last filled in from the config file (a count the user typed is left alone). */
+  private filledParameters = '';
+  /** Watches the opened config.json so a saved fix (or any outside change) shows at once. */
+  private follow: vscode.Disposable | undefined;
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped on every read of the config: a slow, older read never overwrites a newer one. */
+  private readGeneration = 0;
+  /** The seq of the last inputs the webview sent and this panel applied. */
+  private inputsSeq = 0;
 
   private constructor(webviewPanel: vscode.WebviewPanel, services: Services, restore: unknown) {
     super('kvcache', webviewPanel, services);
@@ -129,11 +156,13 @@ export class KvCachePanel extends Panel<'kvcache'> {
     // Always have a valid computation to fall back on, so the chart is never empty.
     this.inputs = defaults;
     this.last = this.compute().computed as Computed;
+    this.track({ dispose: () => this.stopFollowing() });
     const restored = asRestore(restore);
     if (restored) {
       this.inputs = restored.inputs;
       const configUri = restored.configUri ? parseUri(restored.configUri) : undefined;
       if (configUri) {
+        this.filledParameters = restored.inputs.configParameters;
         void this.openConfig(configUri, false);
         return;
       }
@@ -144,22 +173,67 @@ export class KvCachePanel extends Panel<'kvcache'> {
   /** How KV-cache panels are made and restored. */
   static readonly definition: PanelDefinition<'kvcache'> = {
     kind: 'kvcache',
-    title: () => vscode.l10n.t('KV Cache Memory'),
+    title: () => vscode.l10n.t('LLM Lens: KV Cache Memory'),
     create: (webviewPanel, services, restore) => new KvCachePanel(webviewPanel, services, restore),
   };
 
-  /** Reads `uri` (a config.json) and shows its model. */
+  /** Reads `uri` (a config.json), shows its model, and follows the file from then on (read-only). */
   async openConfig(uri: vscode.Uri, switchSource = true): Promise<void> {
-    this.config = await readConfig(uri);
-    if (switchSource) {
-      this.inputs = {
-        ...this.inputs,
-        source: 'config',
-        gqaKvHeads: null,
-        configParameters: this.config.matchedParameters ? String(this.config.matchedParameters) : '',
-      };
+    if (this.config?.uri.toString() !== uri.toString()) {
+      this.startFollowing(uri);
+      // A different file: its own count replaces whatever the previous file had.
+      if (switchSource) this.filledParameters = this.inputs.configParameters;
     }
+    await this.load(uri);
+    if (switchSource) this.inputs = { ...this.inputs, source: 'config', gqaKvHeads: null };
     this.refresh();
+  }
+
+  /** Reads the config and fills its parameter count in, unless the user typed another one. */
+  private async load(uri: vscode.Uri): Promise<void> {
+    const generation = ++this.readGeneration;
+    const config = await readConfig(uri);
+    if (generation !== this.readGeneration) return;
+    this.config = config;
+    const userTyped = this.inputs.configParameters.trim() !== '' && this.inputs.configParameters !== this.filledParameters;
+    if (!userTyped) {
+      // Grouped the way the form reads numbers back ("7,615,616,512"), so a count is easy to check.
+      const filled = config.counts ? config.counts.total.toLocaleString('en-US') : '';
+      this.inputs = { ...this.inputs, configParameters: filled };
+      this.filledParameters = filled;
+    }
+  }
+
+  private startFollowing(uri: vscode.Uri): void {
+    this.stopFollowing();
+    const reload = () => {
+      if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => {
+        this.reloadTimer = undefined;
+        void this.load(uri).then(() => this.refresh());
+      }, RELOAD_DELAY_MS);
+    };
+    const same = (other: vscode.Uri) => other.toString() === uri.toString();
+    // The watcher sees saves from any editor or program; onDidSaveTextDocument covers files a watcher
+    // cannot see (outside the workspace on some platforms). Nothing here ever writes the file.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), basename(uri.path)));
+    const subscriptions = [
+      watcher,
+      watcher.onDidChange(reload),
+      watcher.onDidCreate(reload),
+      watcher.onDidDelete(reload),
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (same(d.uri)) reload();
+      }),
+    ];
+    this.follow = vscode.Disposable.from(...subscriptions);
+  }
+
+  private stopFollowing(): void {
+    if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
+    this.reloadTimer = undefined;
+    this.follow?.dispose();
+    this.follow = undefined;
   }
 
   /** The inputs currently set (for tests and the serializer). */
@@ -171,12 +245,14 @@ export class KvCachePanel extends Panel<'kvcache'> {
     switch (request.type) {
       case 'setInputs': {
         const previous = this.inputs;
+        const shownBefore = this.showing();
         const changedModel = request.inputs.source !== previous.source || request.inputs.presetId !== previous.presetId;
         this.inputs = request.inputs;
+        if (request.seq !== undefined) this.inputsSeq = request.seq;
         if (changedModel) {
           // A new model has other valid GQA group counts; the custom form starts from the model shown.
           this.inputs = { ...this.inputs, gqaKvHeads: null };
-          if (request.inputs.source === 'custom') {
+          if (request.inputs.source === 'custom' && shownBefore !== 'none') {
             this.inputs.custom = customModelText(this.last.model.shape as AttentionShape, this.last.model.parameters);
           }
         }
@@ -193,10 +269,27 @@ export class KvCachePanel extends Panel<'kvcache'> {
         break;
       }
       case 'copyMarkdown':
+        if (this.showing() === 'none') return;
         await vscode.env.clipboard.writeText(this.markdown());
         vscode.window.setStatusBarMessage(vscode.l10n.t('LLM Lens: copied the KV-cache comparison as a Markdown table.'), 4000);
         break;
     }
+  }
+
+  /** Which model the inputs select, as a key comparable with Computed.modelKey. */
+  private modelKey(): string {
+    const inputs = this.inputs;
+    if (inputs.source === 'preset') return `preset:${this.presets.some((p) => p.id === inputs.presetId) ? inputs.presetId : DEFAULT_PRESET}`;
+    if (inputs.source === 'custom') return 'custom';
+    return `config:${this.config?.uri.toString() ?? ''}`;
+  }
+
+  /** Whether the numbers on screen are the inputs' own, the same model's last valid ones, or none at all. */
+  private showing(errors?: Partial<Record<KvInputField, string>>): KvCacheSnapshot['numbers'] {
+    const fieldErrors = errors ?? this.compute().errors;
+    // A config.json that does not read is no model at all, even if an earlier version of the file was.
+    if (fieldErrors.config !== undefined || this.last.modelKey !== this.modelKey()) return 'none';
+    return Object.keys(fieldErrors).length === 0 ? 'current' : 'stale';
   }
 
   /** Recomputes from the inputs and posts the complete snapshot. */
@@ -210,6 +303,9 @@ export class KvCachePanel extends Panel<'kvcache'> {
       gpus: gpuSizes(),
       config: this.config ? { label: this.config.label, uri: this.config.uri.toString(), error: this.config.error, shape: this.config.shape } : null,
       fieldErrors: errors,
+      // Another model's numbers never stand under an error: a model that cannot be read shows none.
+      numbers: this.showing(errors),
+      inputsSeq: this.inputsSeq,
       model: this.last.model,
       used: this.last.used,
       weightsBytes: this.last.report.weightsBytes,
@@ -220,6 +316,18 @@ export class KvCachePanel extends Panel<'kvcache'> {
     this.setSnapshot(snapshot);
   }
 
+  /** The parameter note of an opened config: where the count comes from, or why there is none. */
+  private configParametersNote(typed: number): string | null {
+    const config = this.config;
+    if (!config) return null;
+    const parts: string[] = [];
+    if (config.counts && typed === config.counts.total) parts.push(vscode.l10n.t('counted from the shapes in config.json'));
+    else if (typed > 0) parts.push(vscode.l10n.t('the count typed in the form'));
+    else if (config.countError) parts.push(vscode.l10n.t('cannot count the parameters: {0}', config.countError));
+    if (config.languageModelOnly) parts.push(vscode.l10n.t('the language model of a multimodal config (text_config); its vision encoder is not counted'));
+    return parts.length ? parts.join('; ') : null;
+  }
+
   /** Validates every field; computes the report when all are good. */
   private compute(): { computed?: Computed; errors: Partial<Record<KvInputField, string>> } {
     const errors: Partial<Record<KvInputField, string>> = {};
@@ -227,15 +335,36 @@ export class KvCachePanel extends Panel<'kvcache'> {
     let model: KvCacheSnapshot['model'] | undefined;
     if (inputs.source === 'preset') {
       const preset = this.presets.find((p) => p.id === inputs.presetId) ?? (this.presets.find((p) => p.id === DEFAULT_PRESET) as ModelPreset);
-      model = { label: preset.label, source: preset.source, parameters: preset.parameters, contextLength: preset.contextLength, shape: preset.shape };
+      model = {
+        label: preset.label,
+        source: preset.source,
+        parameters: preset.parameters,
+        activeParameters: preset.activeParameters,
+        parametersNote: null,
+        contextLength: preset.contextLength,
+        shape: preset.shape,
+      };
     } else if (inputs.source === 'custom') {
       const custom = parseCustomModel(inputs.custom);
       for (const [field, error] of Object.entries(custom.errors)) errors[field as KvInputField] = fieldMessage(error as KvFieldError);
-      if (custom.shape) model = { label: vscode.l10n.t('Custom model'), source: '', parameters: custom.parameters, contextLength: null, shape: custom.shape };
+      if (custom.shape) {
+        model = { label: vscode.l10n.t('Custom model'), source: '', parameters: custom.parameters, activeParameters: custom.parameters, parametersNote: null, contextLength: null, shape: custom.shape };
+      }
     } else if (this.config?.shape) {
       const typed = inputs.configParameters.trim() === '' ? 0 : parseCount(inputs.configParameters, 1, KV_INPUT_LIMITS.parameters);
       if (typeof typed === 'number') {
-        model = { label: this.config.label, source: this.config.uri.fsPath, parameters: typed, contextLength: this.config.contextLength ?? null, shape: this.config.shape };
+        // The active count belongs to the file's own total; a typed total says nothing about experts.
+        const counts = this.config.counts;
+        const active = counts && typed === counts.total ? counts.active : typed;
+        model = {
+          label: this.config.label,
+          source: this.config.uri.fsPath,
+          parameters: typed,
+          activeParameters: active,
+          parametersNote: this.configParametersNote(typed),
+          contextLength: this.config.contextLength ?? null,
+          shape: this.config.shape,
+        };
       } else errors.configParameters = fieldMessage(typed);
     } else {
       errors.config = this.config?.error ?? vscode.l10n.t('No config.json opened yet.');
@@ -270,6 +399,7 @@ export class KvCachePanel extends Panel<'kvcache'> {
       return {
         errors,
         computed: {
+          modelKey: this.modelKey(),
           model,
           used: { seqLen, batch, kvDtype: kvType.id, weightsDtype: weightsType.id, gqaKvHeads: gqaKvHeads ?? null },
           report,

@@ -245,6 +245,8 @@ export function errorMessage(error: unknown): string {
 /** One live panel per kind: shows the existing one or creates it; restores panels after a window reload. */
 export class PanelManager implements vscode.Disposable {
   private readonly live = new Map<PanelKind, Panel<PanelKind>>();
+  /** Kinds opened in a column of their own choosing (Welcome, in the editor's column), not beside it. */
+  private readonly pinned = new Set<PanelKind>();
   private readonly registrations: vscode.Disposable[] = [];
   private readonly services: Services;
 
@@ -267,17 +269,40 @@ export class PanelManager implements vscode.Disposable {
     );
   }
 
-  /** The live panel of `kind`, created with `definition` when there is none. */
-  show<K extends PanelKind>(definition: PanelDefinition<K>, column = vscode.ViewColumn.Beside): Panel<K> {
+  /**
+   * The live panel of `kind`, created with `definition` when there is none. Without `column` it opens where
+   * every LLM Lens panel opens (see `besideColumn`); an explicit column (Welcome's first) is kept to itself.
+   */
+  show<K extends PanelKind>(definition: PanelDefinition<K>, column?: vscode.ViewColumn): Panel<K> {
     const existing = this.live.get(definition.kind) as Panel<K> | undefined;
     if (existing) {
-      existing.webviewPanel.reveal(existing.webviewPanel.viewColumn ?? column, true);
+      existing.webviewPanel.reveal(existing.webviewPanel.viewColumn ?? column ?? this.besideColumn(), true);
       return existing;
     }
-    const webviewPanel = vscode.window.createWebviewPanel(viewTypeOf(definition.kind), definition.title(), { viewColumn: column, preserveFocus: true }, webviewOptions(this.context));
+    if (column !== undefined) this.pinned.add(definition.kind);
+    else this.pinned.delete(definition.kind);
+    const viewColumn = column ?? this.besideColumn();
+    const webviewPanel = vscode.window.createWebviewPanel(viewTypeOf(definition.kind), definition.title(), { viewColumn, preserveFocus: true }, webviewOptions(this.context));
     const panel = definition.create(webviewPanel, this.services, undefined);
     this.adopt(definition.kind, panel);
     return panel;
+  }
+
+  /**
+   * The one placement rule: the column that already holds LLM Lens panels (other than one pinned to the
+   * editor's own column), else the column beside the text editor. ViewColumn.Beside alone is relative to
+   * the active group, so a command run while a panel had focus opened a third column.
+   */
+  private besideColumn(): vscode.ViewColumn {
+    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+    const editorColumn = editor?.viewColumn;
+    for (const [kind, panel] of this.live) {
+      const at = panel.webviewPanel.viewColumn;
+      if (at !== undefined && at !== editorColumn && !this.pinned.has(kind)) return at;
+    }
+    if (editorColumn !== undefined) return editorColumn + 1;
+    // No text editor: beside whatever is open, or the first column of an empty window.
+    return vscode.window.tabGroups.all.some((group) => group.tabs.length > 0) ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
   }
 
   /** The live panel of `kind`, if one is open (tests use it to read what was posted). */

@@ -21,6 +21,8 @@ export const CommandId = {
   openGlossary: 'llmLens.openGlossary',
   /** Opens a chapter of the "Learn LLM basics" walkthrough: its panel on a sample file, or the glossary. */
   learnChapter: 'llmLens.learnChapter',
+  /** Draws (or stops drawing) token boundaries in the editor itself. */
+  toggleTokenBoundaries: 'llmLens.toggleTokenBoundaries',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -141,8 +143,26 @@ export interface KvCacheSnapshot {
   config: { label: string; uri: string; error?: string; shape?: KvShape } | null;
   /** Localized message per bad field. While any is set, the numbers below are those of the last valid inputs. */
   fieldErrors: Partial<Record<KvInputField, string>>;
-  /** The model the numbers describe. */
-  model: { label: string; source: string; parameters: number; contextLength: number | null; shape: KvShape };
+  /**
+   * 'current': the numbers are the inputs' own; 'stale': the same model's last valid numbers while a marked
+   * field is fixed; 'none': the model cannot be read (a broken config.json), so no numbers are shown at all.
+   */
+  numbers: 'current' | 'stale' | 'none';
+  /** The seq of the last setInputs the host applied (0 before any). */
+  inputsSeq: number;
+  /**
+   * The model the numbers describe. activeParameters: what one token runs through (< parameters for a
+   * mixture of experts); parametersNote: where an opened config's count comes from, or why there is none.
+   */
+  model: {
+    label: string;
+    source: string;
+    parameters: number;
+    activeParameters: number;
+    parametersNote: string | null;
+    contextLength: number | null;
+    shape: KvShape;
+  };
   /** The values the numbers were computed with. */
   used: { seqLen: number; batch: number; kvDtype: string; weightsDtype: string; gqaKvHeads: number | null };
   weightsBytes: number;
@@ -154,8 +174,11 @@ export interface KvCacheSnapshot {
 
 /** KV-cache panel requests. */
 export type KvCacheRequest =
-  /** The inputs changed (the complete set; the host validates every field). */
-  | { type: 'setInputs'; inputs: KvCacheInputs }
+  /**
+   * The inputs changed (the complete set; the host validates every field). seq counts the webview's
+   * sends, so it can tell a snapshot of older inputs from one of its latest (fast typing).
+   */
+  | { type: 'setInputs'; inputs: KvCacheInputs; seq?: number }
   /** Pick a config.json with a file dialog and use it. */
   | { type: 'pickConfig' }
   /** Copy the variant comparison to the clipboard as a Markdown table. */
@@ -206,15 +229,23 @@ export interface AttentionStepView {
   /** 1/√d_k (or 1 when scaling is dropped). */
   scale: number;
   temperature: number;
-  /** The query vector (after RoPE for Llama-family models). */
+  /** The query vector (after the per-head q norm when the model has one, and RoPE for RoPE models). */
   q: Float32Array;
   /** q·k_j per key j. */
   rawScores: Float32Array;
   /** rawScores · scale / temperature. */
   scaledScores: Float32Array;
+  /** 1/√d_k, to compare with the scale the model uses (Gemma: query_pre_attn_scalar^-½). */
+  defaultScale?: number;
+  /** Whether q and k were RMS-normalised per head before RoPE (Qwen3, Gemma 3). */
+  qkNorm?: boolean;
+  /** Gemma 2's attention soft-cap: scores became cap·tanh(score/cap) before the mask. */
+  softcap?: number;
+  /** This layer's sliding window (keys further back are masked), if any. */
+  slidingWindow?: number;
   /** 0 for visible keys, -Infinity for masked ones. */
   mask: Float32Array;
-  /** Softmax of scaledScores + mask. */
+  /** Softmax of the (soft-capped, when the model caps) scaledScores + mask. */
   probs: Float32Array;
   /** The model's own weights for this row (scaled, temperature 1), for comparison. */
   modelProbs: Float32Array;
@@ -657,7 +688,10 @@ function parseKvCacheRequest(m: Record<string, unknown>): KvCacheRequest | undef
   switch (m.type) {
     case 'setInputs': {
       const inputs = parseKvCacheInputs(m.inputs);
-      return inputs ? { type: 'setInputs', inputs } : undefined;
+      if (!inputs) return undefined;
+      if (m.seq === undefined) return { type: 'setInputs', inputs };
+      const seq = intIn(m.seq, 0, Number.MAX_SAFE_INTEGER);
+      return seq === undefined ? undefined : { type: 'setInputs', inputs, seq };
     }
     case 'pickConfig':
     case 'copyMarkdown':

@@ -42,6 +42,7 @@ const PER_TOKEN_BF16: Record<string, number> = {
   'qwen2.5-0.5b': 2 * 24 * 2 * 64 * 2, // 12 KiB
   'smollm2-135m': 2 * 30 * 3 * 64 * 2, // 45 KiB
   'gemma-2-2b': 2 * 26 * 4 * 256 * 2, // 208 KiB
+  'qwen3-30b-a3b': 2 * 48 * 4 * 128 * 2, // 96 KiB
 };
 
 test('the domain-facts table, row by row: KV per token in bf16', () => {
@@ -274,6 +275,11 @@ test('parameter counts match the tensors of each architecture, counted here inde
   const dense = 3 * (mlaAttention + 2 * d + 3 * d * 18432);
   const moe = 58 * (mlaAttention + 2 * d + 257 * 3 * d * 2048 + 256 * d + 256);
   expected['deepseek-v3'] = dense + moe + 2 * 129280 * d + d;
+  // Qwen3-30B-A3B: 48 layers, q/k/v/o of 32/4 heads of 128 plus per-head q_norm/k_norm, 128 experts of
+  // width 768 with a router, no shared expert, untied lm_head.
+  const qh = 2048;
+  const qwenAttention = 2 * qh * 32 * 128 + 2 * qh * 4 * 128 + 2 * 128;
+  expected['qwen3-30b-a3b'] = 48 * (qwenAttention + 2 * qh + 128 * 3 * qh * 768 + qh * 128) + 2 * 151936 * qh + qh;
 
   for (const p of modelPresets()) {
     assert.equal(p.parameters, expected[p.id], p.id);

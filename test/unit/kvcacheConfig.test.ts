@@ -278,3 +278,13 @@ test('malformed configs throw errors that name the field', () => {
   throwsField('{"n_layer": 1}', 'config', /JSON object/);
   throwsField({}, 'num_hidden_layers', /no layer count/);
 });
+
+test('sizes no real model has are refused at once (a billion sliding layers would freeze the editor)', () => {
+  const gemma = JSON.parse(GEMMA2_9B) as Record<string, unknown>;
+  for (const [key, value] of [['num_hidden_layers', 1e9], ['num_attention_heads', 2 ** 20], ['kv_lora_rank', 1e7]] as const) {
+    const config = key === 'kv_lora_rank' ? { ...(JSON.parse(DEEPSEEK_V3) as Record<string, unknown>), [key]: value } : { ...gemma, [key]: value, num_key_value_heads: 1 };
+    assert.throws(() => shapeFromHfConfig(config), (e: unknown) => e instanceof KvCacheError && e.field === key && /no real model/.test(e.message), key);
+  }
+  // The largest accepted sizes still work: 10,000 layers.
+  assert.equal(shapeFromHfConfig({ ...gemma, num_hidden_layers: 10_000 }).slidingWindowLayers?.length, 5000);
+});

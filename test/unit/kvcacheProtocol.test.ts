@@ -22,6 +22,7 @@ test('the KV-cache panel accepts well-formed requests (bad field text is the hos
   assert.deepEqual(parseRequest('kvcache', { type: 'setInputs', inputs: valid }), { type: 'setInputs', inputs: valid });
   const typo = { ...valid, seqLen: '12x', custom: { ...valid.custom, kvHeads: '5' }, gqaKvHeads: 4 };
   assert.deepEqual(parseRequest('kvcache', { type: 'setInputs', inputs: typo }), { type: 'setInputs', inputs: typo });
+  assert.deepEqual(parseRequest('kvcache', { type: 'setInputs', inputs: valid, seq: 7 }), { type: 'setInputs', inputs: valid, seq: 7 });
   assert.deepEqual(parseRequest('kvcache', { type: 'copyMarkdown' }), { type: 'copyMarkdown' });
   assert.deepEqual(parseRequest('kvcache', { type: 'pickConfig', path: '/etc/passwd' }), { type: 'pickConfig' }, 'extra fields are dropped');
   assert.deepEqual(parseRequest('kvcache', { type: 'ready' }), { type: 'ready' });
@@ -36,6 +37,8 @@ test('the KV-cache panel rejects malformed requests', () => {
     { type: 'setInputs', inputs: { ...valid, seqLen: 32768 } },
     { type: 'setInputs', inputs: { ...valid, seqLen: 'x'.repeat(65) } },
     { type: 'setInputs', inputs: { ...valid, gqaKvHeads: 2.5 } },
+    { type: 'setInputs', inputs: valid, seq: -1 },
+    { type: 'setInputs', inputs: valid, seq: '3' },
     { type: 'setInputs', inputs: { ...valid, gqaKvHeads: '8' } },
     { type: 'setInputs', inputs: { ...valid, custom: undefined } },
     { type: 'setInputs', inputs: { ...valid, custom: { ...valid.custom, slidingLayers: 'some' } } },

@@ -510,6 +510,16 @@ function vectorLine(values: Float32Array, shown: number): string {
   return Array.from(values.slice(0, shown), (v) => v.toFixed(3)).join('  ') + (values.length > shown ? '  …' : '');
 }
 
+/** One line per way this layer's attention differs from Q·Kᵀ/√d_k + causal mask (query scale, q/k norm, soft-cap, window). */
+function architectureNotes(step: AttentionStepView): string[] {
+  const notes: string[] = [];
+  if (step.scaled && step.defaultScale !== undefined && Math.abs(step.scale - step.defaultScale) > 1e-9) notes.push(fmt(strings.scaleUsed, step.scale.toFixed(4)));
+  if (step.qkNorm) notes.push(strings.qkNormLine);
+  if (step.softcap !== undefined) notes.push(fmt(strings.softcapLine, step.softcap));
+  if (step.slidingWindow !== undefined) notes.push(fmt(strings.windowLine, step.slidingWindow));
+  return notes;
+}
+
 function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
   const step: AttentionStepView | undefined = s.step;
   if (!step) {
@@ -549,6 +559,8 @@ function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
     el('h3', { text: `${fmt(strings.layerN, step.layer)} · ${headName(step.head, s)} · ${strings.query} ${step.query} “${tokenLabel(s.tokens[step.query].text, 30)}”` }),
     el('p', { className: 'formula mono', text: fmt(strings.formula, step.scaled ? step.scale.toFixed(4) : '1', step.temperature.toFixed(2)) }),
     el('p', { className: 'muted', text: fmt(strings.dkLine, step.headDim, (1 / Math.sqrt(step.headDim)).toFixed(4), step.head, step.kvHead) }),
+    // The architecture's own arithmetic, where it differs from the textbook block.
+    ...architectureNotes(step).map((text) => el('p', { className: 'muted', text })),
     el('p', { className: 'mono', text: `${fmt(strings.qVector, shown, step.headDim)}: ${vectorLine(step.q, shown)}` }),
     el('div', { className: 'table-wrap', children: [el('table', { className: 'data step-table', children: [el('thead', { children: [header] }), el('tbody', { children: rows })] })] }),
     el('p', { className: 'mono', text: fmt(strings.entropy, entropy(step.probs).toFixed(3), entropy(step.modelProbs).toFixed(3)) }),

@@ -5,6 +5,7 @@ import { formatBinaryBytes } from '../../src/core/kvcache/format';
 import { announce } from '../common/a11y';
 import { cssVar } from '../common/theme';
 import { variantStyle } from './variantStyle';
+import { placeLabels, spreadAlong, type LabelBox } from './labelLayout';
 
 /** The localized strings the chart needs. */
 export interface ChartStrings {
@@ -17,6 +18,15 @@ export interface ChartStrings {
 }
 
 const PAD = { left: 64, right: 64, top: 12, bottom: 34 };
+/** The chart's narrowest drawing width (a 480 px panel leaves about 440 px). */
+const MIN_WIDTH = 300;
+/** One line of 11 px chart text. */
+const LINE_HEIGHT = 13;
+
+/** A label drawn on the chart: its text and box (recorded on the canvas as data-labels). */
+interface PlacedLabel extends LabelBox {
+  text: string;
+}
 
 /** Tokens with binary K/M (128K = 131,072), the way context lengths are quoted. */
 export function formatTokensShort(tokens: number): string {
@@ -121,7 +131,7 @@ export class MemoryChart {
 
   private draw(): void {
     const s = this.snapshot;
-    const width = Math.max(320, this.element.clientWidth);
+    const width = Math.max(MIN_WIDTH, this.element.clientWidth);
     const height = 320;
     const ratio = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(width * ratio);
@@ -138,9 +148,14 @@ export class MemoryChart {
     const grid = cssVar('--vscode-charts-lines', muted);
     const font = cssVar('--vscode-font-family', 'sans-serif');
     ctx.font = `11px ${font}`;
+    // Every label drawn is recorded, so none is placed over another (and tests can check that).
+    const placed: PlacedLabel[] = [];
+    const taken: LabelBox[] = [];
+    const textWidth = (text: string) => Math.ceil(ctx.measureText(text).width);
 
     const plotW = width - PAD.left - PAD.right;
     const plotH = height - PAD.top - PAD.bottom;
+    const plot: LabelBox = { x: PAD.left, y: PAD.top, w: plotW, h: plotH };
     const maxTokens = s.chartTokens[s.chartTokens.length - 1];
     const xMax = Math.log2(maxTokens);
     const x = (tokens: number) => PAD.left + (Math.log2(tokens) / xMax) * plotW;
@@ -152,12 +167,11 @@ export class MemoryChart {
     const hi = Math.log2(Math.max(...totals, ...gpuBytes) * 2);
     const y = (bytes: number) => PAD.top + plotH - ((Math.log2(Math.max(bytes, 1)) - lo) / (hi - lo)) * plotH;
 
-    // Grid and axes: powers of two, thinned to about six labels each.
+    // Grid and axes: powers of two, thinned so that labels keep clear of each other at any width.
     ctx.strokeStyle = grid;
     ctx.fillStyle = muted;
     ctx.lineWidth = 1;
-    ctx.globalAlpha = 0.35;
-    const yStep = [1, 2, 5, 10].find((step) => (hi - lo) / step <= 7) ?? 20;
+    const yStep = [1, 2, 5, 10].find((step) => ((hi - lo) / step) * 2 * LINE_HEIGHT <= plotH && (hi - lo) / step <= 7) ?? 20;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     for (let k = Math.ceil(lo / yStep) * yStep; k <= hi; k += yStep) {
@@ -167,9 +181,15 @@ export class MemoryChart {
       ctx.lineTo(PAD.left + plotW, y(2 ** k));
       ctx.stroke();
       ctx.globalAlpha = 1;
-      ctx.fillText(formatBinaryBytes(2 ** k), PAD.left - 6, y(2 ** k));
+      const text = formatBinaryBytes(2 ** k);
+      ctx.fillText(text, PAD.left - 6, y(2 ** k));
+      const box = { x: PAD.left - 6 - textWidth(text), y: y(2 ** k) - LINE_HEIGHT / 2, w: textWidth(text), h: LINE_HEIGHT };
+      taken.push(box);
+      placed.push({ text, ...box });
     }
-    const xStep = [1, 2, 3, 4, 5, 10].find((step) => xMax / step <= 8) ?? 10;
+    // About 44 px per token label ("256K" plus room) decides how many the width can take.
+    const xLabels = Math.max(2, Math.floor(plotW / 44));
+    const xStep = [1, 2, 3, 4, 5, 10, 20].find((step) => xMax / step <= Math.min(8, xLabels)) ?? 40;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     for (let k = 0; k <= xMax; k += xStep) {
@@ -179,7 +199,11 @@ export class MemoryChart {
       ctx.lineTo(x(2 ** k), PAD.top + plotH);
       ctx.stroke();
       ctx.globalAlpha = 1;
-      ctx.fillText(formatTokensShort(2 ** k), x(2 ** k), PAD.top + plotH + 6);
+      const text = formatTokensShort(2 ** k);
+      ctx.fillText(text, x(2 ** k), PAD.top + plotH + 6);
+      const box = { x: x(2 ** k) - textWidth(text) / 2, y: PAD.top + plotH + 6, w: textWidth(text), h: LINE_HEIGHT };
+      taken.push(box);
+      placed.push({ text, ...box });
     }
 
     ctx.save();
@@ -187,21 +211,15 @@ export class MemoryChart {
     ctx.rect(PAD.left, PAD.top, plotW, plotH);
     ctx.clip();
 
-    // The weights: a band from the bottom up to their size.
+    // The weights: a band from the bottom up to their size (its label is placed with the others below).
     if (s.weightsBytes > 0) {
       ctx.fillStyle = fg;
       ctx.globalAlpha = 0.1;
       ctx.fillRect(PAD.left, y(s.weightsBytes), plotW, PAD.top + plotH - y(s.weightsBytes));
-      ctx.globalAlpha = 0.8;
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'top';
-      ctx.fillText(`${this.strings.chartWeights} ${formatBinaryBytes(s.weightsBytes)}`, PAD.left + 6, y(s.weightsBytes) + 4);
       ctx.globalAlpha = 1;
     }
 
     // GPU sizes: dashed lines, the chosen one stronger.
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'middle';
     s.gpus.forEach((gpu) => {
       const chosen = gpu.id === s.inputs.gpuId;
       ctx.strokeStyle = chosen ? fg : muted;
@@ -214,7 +232,8 @@ export class MemoryChart {
     });
     ctx.setLineDash([]);
 
-    // Markers: the trained context and the current context.
+    // Markers: the trained context and the current context (labels placed below).
+    const markers: { tokens: number; label: string }[] = [];
     const marker = (tokens: number, label: string, dash: number[]) => {
       if (tokens < 1 || tokens > maxTokens) return;
       ctx.strokeStyle = muted;
@@ -225,10 +244,7 @@ export class MemoryChart {
       ctx.lineTo(x(tokens), PAD.top + plotH);
       ctx.stroke();
       ctx.setLineDash([]);
-      ctx.fillStyle = muted;
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'top';
-      ctx.fillText(label, x(tokens) + 3, PAD.top + 2);
+      markers.push({ tokens, label });
     };
     if (s.model.contextLength) marker(s.model.contextLength, this.strings.chartContextMarker, [2, 3]);
     marker(s.used.seqLen, this.strings.chartCurrent, [1, 2]);
@@ -251,13 +267,69 @@ export class MemoryChart {
     ctx.setLineDash([]);
     ctx.restore();
 
-    // GPU labels in the right margin.
+    // GPU labels in the right margin, spread apart where their lines run close (48 and 80 GiB).
+    const gpuY = spreadAlong(s.gpus.map((g) => y(g.bytes)), LINE_HEIGHT, PAD.top, PAD.top + plotH);
     ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
-    s.gpus.forEach((gpu) => {
-      ctx.fillStyle = gpu.id === s.inputs.gpuId ? fg : muted;
-      ctx.fillText(gpu.label, PAD.left + plotW + 4, y(gpu.bytes));
+    s.gpus.forEach((gpu, i) => {
+      const chosen = gpu.id === s.inputs.gpuId;
+      const lineY = y(gpu.bytes);
+      const labelX = PAD.left + plotW + (Math.abs(gpuY[i] - lineY) > 1 ? 12 : 4);
+      ctx.fillStyle = chosen ? fg : muted;
+      ctx.strokeStyle = chosen ? fg : muted;
+      if (labelX > PAD.left + plotW + 4) {
+        // A short leader joins a moved label to its line.
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        ctx.moveTo(PAD.left + plotW, lineY);
+        ctx.lineTo(labelX - 2, gpuY[i]);
+        ctx.stroke();
+      }
+      ctx.fillText(gpu.label, labelX, gpuY[i]);
+      const box = { x: labelX, y: gpuY[i] - LINE_HEIGHT / 2, w: textWidth(gpu.label), h: LINE_HEIGHT };
+      taken.push(box);
+      placed.push({ text: gpu.label, ...box });
     });
+
+    // Marker labels at the top of the plot, each on the first row and side of its line that is free.
+    ctx.fillStyle = muted;
+    ctx.textBaseline = 'top';
+    ctx.textAlign = 'left';
+    const markerCandidates = markers.map(({ tokens, label }) => {
+      const w = textWidth(label);
+      const options: LabelBox[] = [];
+      for (let row = 0; row < 4; row++) {
+        const top = PAD.top + 2 + row * LINE_HEIGHT;
+        options.push({ x: x(tokens) + 3, y: top, w, h: LINE_HEIGHT }, { x: x(tokens) - 3 - w, y: top, w, h: LINE_HEIGHT });
+      }
+      return options;
+    });
+    placeLabels(markerCandidates, plot, taken).forEach((box, i) => {
+      if (!box) return;
+      ctx.fillText(markers[i].label, box.x, box.y);
+      placed.push({ text: markers[i].label, ...box });
+    });
+
+    // The weights label: just inside the band, or above its edge when a marker label sits there.
+    if (s.weightsBytes > 0) {
+      const text = `${this.strings.chartWeights} ${formatBinaryBytes(s.weightsBytes)}`;
+      const w = textWidth(text);
+      const edge = y(s.weightsBytes);
+      const options: LabelBox[] = [];
+      for (const dx of [6, plotW / 3, (2 * plotW) / 3 - w]) {
+        options.push({ x: PAD.left + dx, y: edge + 4, w, h: LINE_HEIGHT }, { x: PAD.left + dx, y: edge - 4 - LINE_HEIGHT, w, h: LINE_HEIGHT });
+      }
+      const [box] = placeLabels([options], plot, taken);
+      if (box) {
+        ctx.fillStyle = fg;
+        ctx.globalAlpha = 0.8;
+        ctx.fillText(text, box.x, box.y);
+        ctx.globalAlpha = 1;
+        placed.push({ text, ...box });
+      }
+    }
+    this.canvas.dataset.labels = JSON.stringify(placed.map((p) => ({ ...p, x: Math.round(p.x), y: Math.round(p.y) })));
+    this.canvas.dataset.size = JSON.stringify({ width, height });
 
     // The cursor (mouse or keyboard) with its values.
     if (this.cursor >= 0) {

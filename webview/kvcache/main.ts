@@ -62,19 +62,23 @@ function labelledField(key: TextKey, label: string): HTMLElement {
     sendInputs();
   }) as HTMLElement & { value: string };
   field.dataset.field = key;
+  // The host takes fields of at most 64 characters (1,000 for a layer list); longer text would be refused whole.
+  field.setAttribute('maxlength', key === 'slidingLayerList' ? '1000' : '64');
   field.setAttribute('aria-describedby', `error-${key}`);
   textFields.set(key, { field, error });
   return el('div', { className: 'field', children: [field, error] });
 }
 
 let pending = false;
+/** How many setInputs were sent: a snapshot answering an older one must not bring older inputs back. */
+let sentSeq = 0;
 /** Sends the inputs once per frame at most (sliders fire faster than the screen redraws). */
 function sendInputs(): void {
   if (!inputs || pending) return;
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
-    if (inputs) send({ type: 'setInputs', inputs });
+    if (inputs) send({ type: 'setInputs', inputs, seq: ++sentSeq });
   });
 }
 
@@ -140,10 +144,11 @@ const customGrid = el('div', {
 const configGrid = el('div', { className: 'grid config-grid', children: [pickConfigButton, labelledField('configParameters', strings.fieldParameters)] });
 const gqaSlot = el('div', { className: 'field gqa-field' });
 let gqaKey = '';
+const contextWarning = el('p', { className: 'context-warning', attrs: { role: 'status', 'data-testid': 'context-warning' } });
 const workloadGrid = el('div', {
   className: 'grid workload-grid',
   children: [
-    el('div', { className: 'field context-field', children: [labelledField('seqLen', strings.fieldSeqLen), contextSlider] }),
+    el('div', { className: 'field context-field', children: [labelledField('seqLen', strings.fieldSeqLen), contextSlider, contextWarning] }),
     labelledField('batch', strings.fieldBatch),
     dropdownSlots.kvDtype,
     dropdownSlots.weightsDtype,
@@ -152,12 +157,33 @@ const workloadGrid = el('div', {
   ],
 });
 const staleNote = el('p', { className: 'stale-note', text: strings.staleNote, attrs: { role: 'alert' } });
+// Shown instead of every number when the model itself cannot be read: never another model's numbers.
+const noNumbersNote = el('p', { className: 'no-numbers', attrs: { role: 'alert', 'data-testid': 'no-numbers' } });
 const cards = el('div', { className: 'cards', attrs: { 'data-testid': 'variant-cards' } });
 const chart = new MemoryChart(strings, fmt, num);
 const legend = el('div', { className: 'legend' });
 const chartTable = el('details', { className: 'chart-table' });
 const formulaSlot = el('div', { className: 'formula-slot' });
 const formulaBox = el('div', { className: 'formula', attrs: { 'data-testid': 'formula' } });
+
+const results = el('div', {
+  className: 'results',
+  attrs: { 'data-testid': 'results' },
+  children: [
+    el('h2', { text: strings.comparisonHeading }),
+    cards,
+    el('div', { className: 'toolbar', children: [copyButton] }),
+    el('h2', { text: strings.chartHeading }),
+    el('p', { className: 'muted', text: strings.chartHelp }),
+    chart.element,
+    legend,
+    chartTable,
+    el('h2', { text: strings.formulaHeading }),
+    formulaSlot,
+    formulaBox,
+    el('p', { className: 'muted', text: strings.gpuNote }),
+  ],
+});
 
 replaceChildren(
   root,
@@ -178,18 +204,8 @@ replaceChildren(
     ],
   }),
   staleNote,
-  el('h2', { text: strings.comparisonHeading }),
-  cards,
-  el('div', { className: 'toolbar', children: [copyButton] }),
-  el('h2', { text: strings.chartHeading }),
-  el('p', { className: 'muted', text: strings.chartHelp }),
-  chart.element,
-  legend,
-  chartTable,
-  el('h2', { text: strings.formulaHeading }),
-  formulaSlot,
-  formulaBox,
-  el('p', { className: 'muted', text: strings.gpuNote }),
+  noNumbersNote,
+  results,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -305,7 +321,14 @@ function shapeSummary(shape: KvShape): string {
 
 function renderSummary(s: KvCacheSnapshot): void {
   const m = s.model;
-  const parts = [shapeSummary(m.shape), m.parameters > 0 ? fmt(strings.summaryParameters, num(m.parameters)) : strings.summaryNoParameters];
+  let parameters = strings.summaryNoParameters;
+  if (m.parameters > 0) {
+    parameters = m.activeParameters > 0 && m.activeParameters < m.parameters
+      ? fmt(strings.summaryParametersActive, num(m.parameters), num(m.activeParameters))
+      : fmt(strings.summaryParameters, num(m.parameters));
+  }
+  if (m.parametersNote) parameters += ` (${m.parametersNote})`;
+  const parts = [shapeSummary(m.shape), parameters];
   if (m.contextLength) parts.push(fmt(strings.summaryContext, num(m.contextLength)));
   replaceChildren(
     modelSummary,
@@ -416,7 +439,18 @@ function renderCards(s: KvCacheSnapshot): void {
       (card.querySelector('.swatch') as HTMLElement).style.borderTopStyle = style.border;
       return card;
     }),
+    ...absentCards(s),
   );
+}
+
+/** Cards saying why a variant of the heading is missing, instead of leaving the reader to wonder. */
+function absentCards(s: KvCacheSnapshot): HTMLElement[] {
+  const notes: HTMLElement[] = [];
+  const note = (kind: string, text: string) =>
+    notes.push(el('section', { className: 'card note', attrs: { 'data-note': kind, 'aria-label': kind }, children: [el('h3', { text: kind }), el('p', { className: 'muted', text })] }));
+  if (!s.variants.some((v) => v.kind === 'GQA')) note('GQA', fmt(strings.noGqa, num(s.model.shape.queryHeads)));
+  if (!s.variants.some((v) => v.kind === 'MLA')) note('MLA', strings.noMla);
+  return notes;
 }
 
 function ratio(x: number): string {
@@ -528,6 +562,14 @@ function renderFormula(s: KvCacheSnapshot): void {
   replaceChildren(formulaBox, ...lines);
 }
 
+/** Says so when the context passes what the model was trained on (the memory numbers still hold). */
+function renderContextWarning(s: KvCacheSnapshot): void {
+  const trained = s.model.contextLength;
+  const past = s.numbers !== 'none' && trained !== null && s.used.seqLen > trained;
+  contextWarning.hidden = !past;
+  contextWarning.textContent = past && trained !== null ? fmt(strings.pastTrainedContext, num(s.used.seqLen), num(trained)) : '';
+}
+
 function persist(): void {
   if (!inputs) return;
   saveState<UiState>({ restore: { inputs, configUri: snapshot?.config?.uri }, formulaKind });
@@ -536,12 +578,23 @@ function persist(): void {
 function render(s: KvCacheSnapshot): void {
   snapshot = s;
   status.clear();
-  // Take the host's inputs, except for the field being typed into.
+  // A snapshot of inputs older than the last sent (typing ran ahead of the host) keeps what the user
+  // typed; otherwise take the host's inputs, except for the field being typed into.
+  const behind = s.inputsSeq < sentSeq || pending;
   const typing = [...textFields.entries()].find(([, entry]) => document.activeElement === entry.field);
-  inputs = structuredClone(s.inputs);
-  if (typing) writeText(typing[0], typing[1].field.value);
-  updateControls(s);
-  staleNote.hidden = Object.keys(s.fieldErrors).length === 0;
+  if (!behind || !inputs) {
+    inputs = structuredClone(s.inputs);
+    if (typing) writeText(typing[0], typing[1].field.value);
+  }
+  updateControls(behind ? { ...s, inputs: structuredClone(inputs) } : s);
+  // "Fix the marked fields" only when a field is marked; a config that cannot be read hides every number.
+  const marked = Object.keys(s.fieldErrors).some((field) => field !== 'config');
+  staleNote.hidden = !(s.numbers === 'stale' && marked);
+  noNumbersNote.hidden = s.numbers !== 'none';
+  noNumbersNote.textContent = s.fieldErrors.config !== undefined ? (s.config ? strings.noNumbersConfig : strings.noNumbersNoConfig) : strings.noNumbersFields;
+  results.hidden = s.numbers === 'none';
+  modelSummary.hidden = s.numbers === 'none';
+  renderContextWarning(s);
   renderSummary(s);
   renderCards(s);
   chart.update(s);

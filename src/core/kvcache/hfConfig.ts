@@ -2,6 +2,7 @@
 // huggingface/transformers configuration and modelling files named at each rule below.
 
 import { AttentionShape, KvCacheError, checkShape, describeValue } from './shape';
+import { KV_INPUT_LIMITS } from './inputs';
 
 type Config = Record<string, unknown>;
 
@@ -27,6 +28,15 @@ function intAt(config: Config, key: string, min: number): number {
     const what = min === 0 ? 'a non-negative integer' : 'a positive integer';
     throw new KvCacheError(key, `config.json: "${key}" must be ${what} (got ${describeValue(value)})`);
   }
+  return value;
+}
+
+/**
+ * Refuses sizes far beyond any real model (the custom form's limits): a config.json claiming a billion
+ * layers would otherwise make per-layer lists and diagrams that freeze the editor.
+ */
+function atMost(key: string, value: number, max: number): number {
+  if (value > max) throw new KvCacheError(key, `config.json: "${key}" (${value}) is more than ${max.toLocaleString('en-US')}: no real model is that large`);
   return value;
 }
 
@@ -126,9 +136,10 @@ export function shapeFromHfConfig(config: Record<string, unknown>): AttentionSha
     return shapeFromHfConfig(config.text_config);
   }
   const modelType = typeof config.model_type === 'string' ? config.model_type.toLowerCase() : '';
-  const layers = requiredInt(config, LAYER_KEYS, 1, 'layer count').value;
+  const layerCount = requiredInt(config, LAYER_KEYS, 1, 'layer count');
+  const layers = atMost(layerCount.key, layerCount.value, KV_INPUT_LIMITS.layers);
   const heads = requiredInt(config, HEAD_KEYS, 1, 'attention head count');
-  const queryHeads = heads.value;
+  const queryHeads = atMost(heads.key, heads.value, KV_INPUT_LIMITS.heads);
   const kv = kvHeadsOf(config, modelType, queryHeads);
   if (kv.value > queryHeads || queryHeads % kv.value !== 0) {
     throw new KvCacheError(
@@ -142,7 +153,7 @@ export function shapeFromHfConfig(config: Record<string, unknown>): AttentionSha
   if (present(config, 'kv_lora_rank')) {
     // DeepSeek-V2/V3 MLA. The per-head width d_h of the uncompressed equivalent is v_head_dim
     // (= qk_nope_head_dim = 128 in both), the d_h of DeepSeek-V2's Table 1 comparison with MHA/GQA/MQA.
-    const kvLoraRank = intAt(config, 'kv_lora_rank', 1);
+    const kvLoraRank = atMost('kv_lora_rank', intAt(config, 'kv_lora_rank', 1), KV_INPUT_LIMITS.rank);
     if (!present(config, 'qk_rope_head_dim')) {
       throw new KvCacheError('qk_rope_head_dim', 'config.json sets "kv_lora_rank" (MLA) but has no "qk_rope_head_dim"');
     }

@@ -3,7 +3,7 @@
 // ModelLoadError naming the file and the reason.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ModelConfig } from './config';
+import { inactiveExpertParameters, type ModelConfig } from './config';
 import { architectureOf, parseModelConfig } from './arch/index';
 import { ModelLoadError } from './errors';
 import { loadModelTokenizer, type ModelTokenizer } from './tokenizer';
@@ -103,7 +103,7 @@ export async function weightFiles(dir: string): Promise<string[]> {
   return [single];
 }
 
-/** Loads a Hugging Face model directory (Llama family or GPT-2) or a GGUF file. Throws ModelLoadError on any problem. */
+/** Loads a Hugging Face model directory (any family of model/arch/) or a GGUF file. Throws ModelLoadError on any problem. */
 export async function loadModel(dir: string): Promise<Model> {
   // A .gguf path, or any file starting with the GGUF magic (Ollama's blobs have no extension).
   if (dir.endsWith('.gguf') || (await isGgufFile(dir))) return loadGgufModel(dir);
@@ -129,7 +129,7 @@ export async function loadModel(dir: string): Promise<Model> {
     return {
       dir, config, weights, tokenizer, parameters, weightBytes: parameters * 4,
       format: 'safetensors', fileBytes, residentBytes: parameters * 4, shape: shapeOf(config),
-      parameterCounts: { total: parameters, active: parameters },
+      parameterCounts: { total: parameters, active: parameters - inactiveExpertParameters(config) },
     };
   } finally {
     await Promise.all(files.map((f) => f.close()));
@@ -140,6 +140,7 @@ export async function loadModel(dir: string): Promise<Model> {
 export function shapeOf(c: ModelConfig): AttentionShape {
   const shape: AttentionShape = { layers: c.layers, queryHeads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim };
   if (c.slidingWindow !== undefined) shape.slidingWindow = c.slidingWindow;
+  if (c.slidingWindow !== undefined && c.slidingWindowLayers !== undefined) shape.slidingWindowLayers = c.slidingWindowLayers.slice();
   return shape;
 }
 
