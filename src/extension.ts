@@ -15,8 +15,11 @@ import { KvCachePanel } from './panels/kvCachePanel';
 import { GlossaryPanel } from './panels/glossaryPanel';
 import { openGlossary } from './commands/openGlossary';
 import { learnChapter } from './commands/learnChapter';
+import { runWithEditorOrSample } from './commands/editorOrSample';
 import { registerGlossaryHover } from './hover/glossaryHover';
 import { tokenizeSelection } from './commands/tokenizeSelection';
+import { generateFromSelection } from './commands/generateFromSelection';
+import { DecodingPanel } from './panels/decodingPanel';
 import { TokenizerPanel, type TokenizerPanelTimings } from './panels/tokenizerPanel';
 import { TokenCountStatus, type TokenCountUpdate } from './statusBar/tokenCount';
 import { TokenBoundaries } from './editor/tokenBoundaries';
@@ -38,9 +41,12 @@ export interface LlmLensApi {
   bundleEvaluationMs: number;
   /** The rows the last "LLM Lens: Choose Model" quick pick showed (label, description, detail), for tests. */
   chooseModelRows(): readonly ModelPickRow[] | undefined;
+  /** What a Welcome panel button does (tests run it without clicking): see runWithEditorOrSample. */
+  runWelcomeFeature(command: string): Promise<'active' | 'visible' | 'sample' | 'none'>;
   /** The token-count status bar item and the Tokenization panel's timings (tests and benchmarks). */
   tokenizer: {
     statusBarText(): string | undefined;
+    statusBarTooltip(): string | undefined;
     statusBarUpdates(): readonly TokenCountUpdate[];
     updateStatusBar(): Promise<void>;
     panelTimings(): TokenizerPanelTimings | undefined;
@@ -63,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   panels.register(KvCachePanel.definition);
   panels.register(GlossaryPanel.definition);
   panels.register(TokenizerPanel.definition);
+  panels.register(DecodingPanel.definition);
 
   // Commands.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
@@ -80,6 +87,9 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     vscode.commands.registerCommand(CommandId.openGlossary, (arg?: unknown) => openGlossary(panels, arg)),
     vscode.commands.registerCommand(CommandId.learnChapter, (arg?: unknown) => learnChapter(context, panels, arg)),
   );
+
+  // Decoding (issue 17): generate from the selection with the current model.
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.generateFromSelection, () => generateFromSelection(panels)));
 
   // Hovers: glossary terms in every file type (the matcher is built on the first hover).
   context.subscriptions.push(registerGlossaryHover());
@@ -101,8 +111,10 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     isPanelReady: (kind) => panels.get(kind)?.isReady ?? false,
     openPanels: () => panels.openKinds(),
     chooseModelRows: () => lastChooseModelRows(),
+    runWelcomeFeature: (command) => runWithEditorOrSample(context, command),
     tokenizer: {
       statusBarText: () => tokenCount.text,
+      statusBarTooltip: () => tokenCount.tooltip,
       statusBarUpdates: () => tokenCount.updates,
       updateStatusBar: () => tokenCount.update(),
       panelTimings: () => {

@@ -3,6 +3,7 @@
 import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
+import { decodeJob } from './decodeJob';
 import { compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -21,6 +22,8 @@ export const jobs = {
   trainBpe: trainBpeJob,
   /** Editor (issue 19): the visible slice's tokens for the boundary decorations. */
   tokenBoundaries: tokenBoundaryJob,
+  /** Decoding panel (issue 17): generation with the KV cache, cooperative cancel, speed with and without the cache. */
+  decode: decodeJob,
 } satisfies JobTable;
 
 /** The job table's type: the pool's `run` is typed by it (import it with `import type` only). */

@@ -68,6 +68,8 @@ export type { MergeReplay, MergeStep, ReplayPiece, ReplayFinish } from './bpe/re
 // region scanner used by the hover.
 export { lookupTerm, findTerms, findTermAt, glossaryEntries, glossaryEntry, glossaryChapters } from './glossary/glossary';
 export { createTermMatcher, isCaseSensitiveForm, formsOf } from './glossary/matcher';
+export { searchGlossary, searchForm, GlossaryMatchTier, maxGlossaryQueryLength } from './glossary/search';
+export type { GlossaryHit } from './glossary/search';
 export type { GlossaryMatch, TermMatcher } from './glossary/matcher';
 export type { GlossaryEntry, GlossaryChapter, GlossaryChapterInfo, GlossaryPanel, GlossaryLanguage, LocalizedText } from './glossary/types';
 export { DocumentRegions, languageSyntax, isProseLanguage } from './glossary/textRegions';
@@ -91,3 +93,10 @@ export type { GgufModel, GgufStoredWeights } from './model/ggufModel';
 export { ggufTokenizer, ggufTokenizerSupported, GGUF_PRE_TOKENIZERS } from './model/ggufTokenizer';
 export { findLocalModels, defaultLocalModelRoots, describeGguf, estimateRunBytes, estimateRunActivationBytes } from './model/localModels';
 export type { LocalModel, LocalModelRoots, ModelDims } from './model/localModels';
+// Decoding (issue 17): logit processors in Hugging Face's order, greedy / seeded sampling / beam search with the KV cache.
+export { generate, eosTokenIds, CANDIDATES_PER_STEP } from './decode/generate';
+export type { GenerateOptions, Generation, GenerationStep, Candidate, Beam } from './decode/generate';
+export { candidateCutoffs } from './decode/cutoffs';
+export type { CandidateCutoffs } from './decode/cutoffs';
+export { processLogits, applyRepetitionPenalty, applyTemperature, topKFilter, topPFilter, minPFilter, softmax, drawFrom, entropy, validateSettings } from './decode/processors';
+export type { ProcessorSettings, ProcessedLogits } from './decode/processors';

@@ -4,6 +4,7 @@
 import type { GlossaryChapterInfo, GlossaryEntry } from '../core/glossary/types';
 import type { KvCacheBreakdown } from '../core/kvcache/bytes';
 import type { AttentionShape } from '../core/kvcache/shape';
+import { parseDecodingRequest, type DecodingRequest, type DecodingSnapshot } from './decodingProtocol';
 
 /** Every command id LLM Lens contributes (one documented list; package.json declares the same ids). */
 export const CommandId = {
@@ -23,6 +24,8 @@ export const CommandId = {
   learnChapter: 'llmLens.learnChapter',
   /** Draws (or stops drawing) token boundaries in the editor itself. */
   toggleTokenBoundaries: 'llmLens.toggleTokenBoundaries',
+  /** Generates from the selection with the current model and opens the Decoding panel. */
+  generateFromSelection: 'llmLens.generateFromSelection',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -208,7 +211,26 @@ export interface AttentionModelInfo {
   weightBytes: number;
   /** True when MODEL_CARD.md (and loss.svg) can be opened (the embedded model). */
   hasModelCard: boolean;
+  /** The model's trained context (config.json's max_position_embeddings; n_positions for GPT-2). */
+  trainedContext: number;
+  /** A llmLens.modelPath from this workspace's settings that was not used because the folder is not trusted. */
+  ignoredWorkspacePath?: string;
 }
+
+/** What an attention run read: the selection or (nothing selected) the whole document, and how much of it. */
+export interface AttentionInput {
+  /** 'document' when nothing was selected and the whole document ran. */
+  scope: 'selection' | 'document';
+  /** The document's name (file name, or the untitled editor's name). */
+  label: string;
+  /** Characters of the selection or document. */
+  totalChars: number;
+  /** Characters read: all of them, or the first `maxInputChars` (the shared safety cap). */
+  readChars: number;
+}
+
+/** Which limit cut a run: the llmLens.attention.maxTokens setting or the model's trained context. */
+export type AttentionLimitReason = 'maxTokens' | 'trainedContext';
 
 /** One token of the run, as the model's tokenizer split the text. */
 export interface AttentionToken {
@@ -260,9 +282,13 @@ export interface AttentionSnapshot {
   model: AttentionModelInfo;
   /** The text the tokens came from (bounded), kept so the panel can be restored after a reload. */
   text: string;
+  /** What the text is (selection or whole document) and how many of its characters were read. */
+  input: AttentionInput;
   tokens: AttentionToken[];
-  /** Set when the selection had more tokens than the cap: how many there were and the cap. */
-  cap?: { total: number; limit: number };
+  /** Set when the text had more tokens than the run: how many there were, the run's length and which limit applied. */
+  cap?: { total: number; limit: number; reason: AttentionLimitReason };
+  /** True when the run is longer than the model's trained context (llmLens.attention.allowBeyondTrainedContext). */
+  beyondTrainedContext: boolean;
   layers: number;
   heads: number;
   seqLen: number;
@@ -284,6 +310,26 @@ export interface AttentionSnapshot {
   elapsedMs: number;
 }
 
+/** Why the chosen model cannot run: the folder is missing, not a model folder, or its files are unusable. */
+export interface AttentionModelProblem {
+  /** notFound: no such path; notFolder: a file; noConfig: no config.json; noWeights: no *.safetensors; embeddedMissing: this build lacks the embedded weights; unusable: the files could not be loaded. */
+  kind: 'notFound' | 'notFolder' | 'noConfig' | 'noWeights' | 'embeddedMissing' | 'unusable';
+  /** The localized explanation (names the path and what is wrong). */
+  message: string;
+}
+
+/** What the Attention panel shows when the chosen model cannot run: the problem, with ways out. */
+export interface AttentionProblemSnapshot {
+  problem: AttentionModelProblem;
+  model: Pick<AttentionModelInfo, 'label' | 'source' | 'dir' | 'ignoredWorkspacePath'>;
+  /** The text that was to run (kept for a retry and for restoring after a reload). */
+  text: string;
+  input: AttentionInput;
+}
+
+/** Everything the Attention panel's webview can be sent: a run, or a model problem. */
+export type AttentionPanelSnapshot = AttentionSnapshot | AttentionProblemSnapshot;
+
 /** Attention panel requests. */
 export type AttentionRequest =
   /** Show another layer / head (or mean/max) / query position. */
@@ -296,6 +342,8 @@ export type AttentionRequest =
   | { type: 'exportPng'; dataUrl: string }
   /** Open "LLM Lens: Choose Model". */
   | { type: 'chooseModel' }
+  /** Forget the chosen model and the setting's folder for now: run the embedded model (the setting is left alone). */
+  | { type: 'useEmbeddedModel' }
   /** Open the embedded model's card or its training-loss curve. */
   | { type: 'openModelDoc'; doc: 'card' | 'loss' };
 
@@ -326,6 +374,8 @@ export function parseAttentionRequest(m: Record<string, unknown>): AttentionRequ
     }
     case 'chooseModel':
       return { type: 'chooseModel' };
+    case 'useEmbeddedModel':
+      return { type: 'useEmbeddedModel' };
     case 'openModelDoc': {
       const doc = oneOf(m.doc, ['card', 'loss'] as const);
       return doc ? { type: 'openModelDoc', doc } : undefined;
@@ -369,15 +419,32 @@ export interface GlossarySnapshot {
   panels: GlossaryPanelKind[];
   /** Set when opened from a hover link or the walkthrough. */
   focus: GlossaryFocus | null;
+  /** The last search the webview asked for and the ids it found, best first (the core's searchGlossary). */
+  search: GlossarySearchResult;
+}
+
+/** A glossary search as the host ran it: the query exactly as typed, and the ids found, best first. */
+export interface GlossarySearchResult {
+  query: string;
+  ids: string[];
 }
 
 /** Glossary panel requests. */
 export type GlossaryRequest =
   /** Open the panel that shows `term` (on a sample file shipped with LLM Lens). */
-  { type: 'openPanel'; panel: GlossaryPanelKind; term: string };
+  | { type: 'openPanel'; panel: GlossaryPanelKind; term: string }
+  /** Search the glossary for `query` (sent on every edit of the search field). */
+  | { type: 'search'; query: string };
+
+/** Longest glossary query a webview may send. */
+export const maxGlossarySearchChars = 200;
 
 /** Validates a Glossary panel request. */
 export function parseGlossaryRequest(m: Record<string, unknown>): GlossaryRequest | undefined {
+  if (m.type === 'search') {
+    const query = stringUpTo(m.query, maxGlossarySearchChars);
+    return query === undefined ? undefined : { type: 'search', query };
+  }
   if (m.type !== 'openPanel') return undefined;
   const panel = oneOf(m.panel, glossaryPanelKinds);
   const term = stringUpTo(m.term, 64);
@@ -560,10 +627,11 @@ export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequ
 /** The snapshot and request types of each panel kind. New panels add one line here. */
 export interface PanelMessages {
   welcome: { snapshot: WelcomeSnapshot; request: WelcomeRequest };
-  attention: { snapshot: AttentionSnapshot; request: AttentionRequest };
+  attention: { snapshot: AttentionPanelSnapshot; request: AttentionRequest };
   kvcache: { snapshot: KvCacheSnapshot; request: KvCacheRequest };
   glossary: { snapshot: GlossarySnapshot; request: GlossaryRequest };
   tokenizer: { snapshot: TokenizerSnapshot; request: TokenizerRequest };
+  decoding: { snapshot: DecodingSnapshot; request: DecodingRequest };
 }
 
 /** A panel kind: also the webview bundle name (dist/webview/<kind>.js) and the view type suffix. */
@@ -637,6 +705,7 @@ const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   kvcache: (m) => parseKvCacheRequest(m),
   glossary: (m) => parseGlossaryRequest(m),
   tokenizer: (m) => parseTokenizerRequest(m),
+  decoding: (m) => parseDecodingRequest(m),
 };
 
 /** Checks a raw message from panel `kind`'s webview; undefined when it is not a valid request. */

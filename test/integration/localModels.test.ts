@@ -92,7 +92,8 @@ describe('LLM Lens: Choose Model with Ollama and LM Studio models', () => {
     await vscode.commands.executeCommand('llmLens.showAttention');
     const s = await waitFor('an attention snapshot of the Ollama model', () => {
       const snap = api.snapshotOf('attention');
-      return snap?.text === text && snap.model.label === 'tinyllama:latest' ? snap : undefined;
+      if (snap && 'problem' in snap && snap.model.label === 'tinyllama:latest') throw new Error(`the GGUF model was refused: ${snap.problem.message}`);
+      return snap && !('problem' in snap) && snap.text === text && snap.model.label === 'tinyllama:latest' ? snap : undefined;
     }, 60_000);
     assert.equal(s.layers, 2);
     assert.equal(s.heads, 4);
