@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { showWelcome } from './commands/showWelcome';
 import { showAttention } from './commands/showAttention';
-import { chooseModel } from './commands/chooseModel';
+import { chooseModel, lastChooseModelRows, type ModelPickRow } from './commands/chooseModel';
 import { AttentionPanel } from './panels/attentionPanel';
 import { showKvCache } from './commands/showKvCache';
 import type { Jobs } from './compute/jobs';
@@ -39,6 +39,8 @@ export interface LlmLensApi {
   activateBodyMs: number;
   /** Of which: evaluating the bundle's modules (the rest is the host's own work between loading and activating). */
   bundleEvaluationMs: number;
+  /** The rows the last "LLM Lens: Choose Model" quick pick showed (label, description, detail), for tests. */
+  chooseModelRows(): readonly ModelPickRow[] | undefined;
   /** What a Welcome panel button does (tests run it without clicking): see runWithEditorOrSample. */
   runWelcomeFeature(command: string): Promise<'active' | 'visible' | 'sample' | 'none'>;
   /** The token-count status bar item and the Tokenization panel's timings (tests and benchmarks). */
@@ -108,6 +110,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     snapshotOf: (kind) => panels.get(kind)?.currentSnapshot,
     isPanelReady: (kind) => panels.get(kind)?.isReady ?? false,
     openPanels: () => panels.openKinds(),
+    chooseModelRows: () => lastChooseModelRows(),
     runWelcomeFeature: (command) => runWithEditorOrSample(context, command),
     tokenizer: {
       statusBarText: () => tokenCount.text,

@@ -4,11 +4,12 @@ import { ModelLoadError } from '../core/model/errors';
 import { runAttention, type AttentionRun } from '../core/model/runtime';
 import { combineHeads } from '../core/analysis/step';
 import { loadModel, type Model } from '../core/model/load';
+import type { GgufModel } from '../core/model/ggufModel';
 import { transferWith, type ReportProgress } from './workerHost';
 
 /** What the host asks for. */
 export interface AttentionJobInput {
-  /** A model directory (Hugging Face layout). */
+  /** A model directory (Hugging Face layout) or a GGUF file. */
   dir: string;
   text: string;
   /** Token cap (the llmLens.attention.maxTokens setting). */
@@ -53,6 +54,11 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   } catch (error) {
     cached = undefined;
     throw error;
+  }
+  if (!model.tokenizer && model.format === 'gguf') {
+    // A GGUF carries its tokenizer in its metadata (tokenizer.ggml.*), never in a tokenizer.json beside it.
+    const why = (model as GgufModel).tokenizerProblem ?? 'no tokenizer in the metadata';
+    throw new ModelLoadError('ggufTokenizer', `${input.dir}: this GGUF file has no tokenizer LLM Lens can read in its metadata (${why}), so text cannot be turned into its token ids`);
   }
   if (!model.tokenizer) throw new ModelLoadError('tokenizer', `${input.dir}: the model has no tokenizer.json, so text cannot be turned into its token ids`);
   const tokenizer = model.tokenizer;

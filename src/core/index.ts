@@ -15,7 +15,7 @@ export { ARCHITECTURES, architectureOf } from './model/arch/index';
 export type { Architecture } from './model/arch/architecture';
 export type { BlockSpec } from './model/config';
 export type { TensorSource } from './model/weights';
-export { linear, f32Weight } from './tensor/weights';
+export { linear, f32Weight, f32Data, weightRow, weightFloat32 } from './tensor/weights';
 export type { WeightType, WeightMatrix } from './tensor/weights';
 export { attentionStep, combineHeads } from './analysis/step';
 export type { AttentionStep, StepOptions } from './analysis/step';
@@ -80,6 +80,19 @@ export { attentionCsv } from './analysis/export';
 export { matmulABt, useWasmMatmul } from './tensor/matmul';
 export { paramLayout, initParams, sequenceForwardBackward, parameterCount } from './train/model';
 export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from './train/model';
+// GGUF models and quantized weights (issue 13): the reader, ggml's block types, the quantized matmul, the
+// GGUF tokenizer and the models the user already has (Hugging Face cache, Ollama, LM Studio).
+export { BLOCK_TYPES, QK_K, blockTypeById, ggmlTypeName, rowBytes } from './tensor/quant/blockTypes';
+export type { BlockType } from './tensor/quant/blockTypes';
+export { dequantizeRow, dequantizeRows, toFloat32 } from './tensor/quant/dequantize';
+export { linearQuantized } from './tensor/quant/linear';
+export { openGguf, readGgufHeader, isGgufFile, ggufShardPaths, MAX_GGUF_HEADER_BYTES, MAX_GGUF_ARRAY_ELEMENTS } from './model/formats/gguf';
+export type { GgufFile, GgufHeader, GgufHeaderOptions, GgufTensorInfo, GgufValue, GgufSkippedArray } from './model/formats/gguf';
+export { loadGgufModel, ggufConfig, readGgufWeights, storedToModelWeights, heldWeightBytes, unpermuteQk, ggufQuantization, GGUF_ARCHITECTURES } from './model/ggufModel';
+export type { GgufModel, GgufStoredWeights } from './model/ggufModel';
+export { ggufTokenizer, ggufTokenizerSupported, GGUF_PRE_TOKENIZERS } from './model/ggufTokenizer';
+export { findLocalModels, defaultLocalModelRoots, describeGguf, estimateRunBytes, estimateRunActivationBytes } from './model/localModels';
+export type { LocalModel, LocalModelRoots, ModelDims } from './model/localModels';
 // Decoding (issue 17): logit processors in Hugging Face's order, greedy / seeded sampling / beam search with the KV cache.
 export { generate, eosTokenIds, CANDIDATES_PER_STEP } from './decode/generate';
 export type { GenerateOptions, Generation, GenerationStep, Candidate, Beam } from './decode/generate';

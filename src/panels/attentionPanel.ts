@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttentionJobOutput } from '../compute/attentionJob';
-import { JobCancelledError } from '../compute/pool';
+import { JobCancelledError, JobFailedError } from '../compute/pool';
 import { attentionCsv } from '../core/analysis/export';
 import { attentionStep } from '../core/analysis/step';
 import { currentModelSource, modelFolderProblem, useEmbeddedModel, type ModelSource } from '../commands/chooseModel';
@@ -104,6 +104,9 @@ export class AttentionPanel extends Panel<'attention'> {
         );
       } catch (error) {
         if (error instanceof JobCancelledError) throw error;
+        if (error instanceof JobFailedError && error.code === 'ggufTokenizer') {
+          throw new Error(vscode.l10n.t('{0} is a GGUF file whose metadata has no tokenizer LLM Lens can read, so its text cannot be turned into token ids. Use a GGUF converted by a recent llama.cpp, or the model\'s Hugging Face folder. Details: {1}', source.label, error.message));
+        }
         const reason = error instanceof Error ? error.message : String(error);
         // A model that cannot be loaded gets the problem view (with ways out), not an error over an empty panel.
         if (error instanceof Error && error.name === 'ModelLoadError') {

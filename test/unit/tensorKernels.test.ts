@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyRope, geglu, geluTanh, ropeTables, softmaxInPlace } from '../../src/core/tensor/kernels';
-import { f32Weight, linear, type WeightMatrix } from '../../src/core/tensor/weights';
+import { f32Weight, linear, weightRow, type WeightMatrix } from '../../src/core/tensor/weights';
+import { dequantizeRows } from '../../src/core/tensor/quant/dequantize';
+import { quantize } from '../support/quantize';
 import { rng } from './attentionFixtures';
 
 test('linear(x, rows, WeightMatrix, bias) equals x·Wᵀ + b by plain loops, for one row and many', () => {
@@ -25,9 +27,20 @@ test('linear(x, rows, WeightMatrix, bias) equals x·Wᵀ + b by plain loops, for
   }
 });
 
-test('linear refuses storage types without a kernel, naming the type; f32Weight checks its size', () => {
-  const q: WeightMatrix = { type: 'q4_k', rows: 2, cols: 256, data: new Uint8Array(2 * 144) };
-  assert.throws(() => linear(new Float32Array(256), 1, q), /q4_k/);
+test('linear multiplies quantized weights as their dequantized floats; weightRow dequantizes one row; sizes are checked', () => {
+  const r0 = rng(9);
+  const values = Float32Array.from({ length: 6 * 256 }, () => r0() - 0.5);
+  const q: WeightMatrix = { type: 'q4_k', rows: 6, cols: 256, data: quantize('q4_k', values) };
+  const floats = f32Weight(dequantizeRows(q, 0, 6), 6, 256);
+  const x = Float32Array.from({ length: 3 * 256 }, () => r0() - 0.5);
+  const got = linear(x, 3, q), want = linear(x, 3, floats);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * (1 + Math.abs(want[i])), `[${i}] ${got[i]} vs ${want[i]}`);
+  const row = new Float32Array(256 + 3);
+  weightRow(q, 4, row, 3);
+  assert.deepEqual(row.subarray(3), floats.data.subarray(4 * 256, 5 * 256));
+  assert.throws(() => weightRow(q, 6, row), /row 6/);
+  // A quantized matrix whose bytes are short of its rows is refused, not read past its end.
+  assert.throws(() => linear(new Float32Array(256), 1, { type: 'q4_k', rows: 2, cols: 256, data: new Uint8Array(144) }), RangeError);
   assert.throws(() => f32Weight(new Float32Array(5), 2, 3), /5 values for 2 × 3/);
   assert.throws(() => linear(new Float32Array(4), 2, f32Weight(new Float32Array(6), 2, 3)), /x has 4 values/);
 });

@@ -15,7 +15,8 @@ export type ModelLoadErrorCode =
   | 'unsupportedArchitecture' // the model is not of a supported family
   | 'missingTensor' // a weight the architecture needs is absent
   | 'tensorShape' // a weight has the wrong shape for the config
-  | 'tokenizer'; // tokenizer.json cannot be read
+  | 'tokenizer' // tokenizer.json cannot be read
+  | 'ggufTokenizer'; // a GGUF file's metadata has no tokenizer LLM Lens can read
 
 /** A model directory or file that cannot be used, with a machine-readable `code`. */
 export class ModelLoadError extends Error {

@@ -11,6 +11,8 @@ import { openSafetensorsFile, type SafetensorsFile, type TensorInfo } from './fo
 import type { ModelWeights, TensorSource } from './weights';
 import { f32Weight, type WeightMatrix } from '../tensor/weights';
 import type { AttentionShape } from '../kvcache/shape';
+import { isGgufFile } from './formats/gguf';
+import { loadGgufModel } from './ggufModel';
 
 export type { LayerWeights, ModelWeights } from './weights';
 
@@ -22,14 +24,18 @@ export interface Model {
   tokenizer?: ModelTokenizer;
   /** Number of distinct parameters held (tied embeddings counted once). */
   parameters: number;
-  /** Bytes of float32 weight memory held. */
+  /** Bytes the weights would take as float32 (parameters × 4). */
   weightBytes: number;
   /** The weights' file format. */
-  format: 'safetensors';
-  /** Weight bytes on disk (the safetensors files, headers included). */
+  format: 'safetensors' | 'gguf';
+  /** Weight bytes on disk (the safetensors files or GGUF shards, headers included). */
   fileBytes: number;
-  /** Weight bytes held in memory now (float32 here: 16-bit files are widened on load). */
+  /** Weight bytes held in memory now (safetensors: float32, 16-bit files widened on load; GGUF: the stored, quantized bytes). */
   residentBytes: number;
+  /** The chat template (Jinja) the model ships: GGUF's tokenizer.chat_template, when present. */
+  chatTemplate?: string;
+  /** The quantization (e.g. "Q4_K_M", "F16"), for GGUF models. */
+  quantization?: string;
   /** The attention shape, for the KV-cache formulas. */
   shape: AttentionShape;
   /** Parameters in total and used per token (equal for dense models; fewer active for mixtures of experts). */
@@ -97,8 +103,10 @@ export async function weightFiles(dir: string): Promise<string[]> {
   return [single];
 }
 
-/** Loads a Hugging Face model directory (any family of model/arch/). Throws ModelLoadError on any problem. */
+/** Loads a Hugging Face model directory (any family of model/arch/) or a GGUF file. Throws ModelLoadError on any problem. */
 export async function loadModel(dir: string): Promise<Model> {
+  // A .gguf path, or any file starting with the GGUF magic (Ollama's blobs have no extension).
+  if (dir.endsWith('.gguf') || (await isGgufFile(dir))) return loadGgufModel(dir);
   const config = await readConfig(dir);
   const paths = await weightFiles(dir);
   const files: SafetensorsFile[] = [];

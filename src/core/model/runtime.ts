@@ -9,7 +9,7 @@ import type { Model } from './load';
 import type { LayerWeights } from './weights';
 import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
 import { linearF32 } from '../tensor/matmul';
-import { linear } from '../tensor/weights';
+import { linear, weightRow } from '../tensor/weights';
 
 /** The public result shape (architecture.md): probs[layer][head] is seqLen × seqLen, row = query. */
 export interface AttentionResult {
@@ -240,7 +240,8 @@ export async function forward(model: Model, tokenIds: readonly number[], options
   // Embedding lookup (+ learned positions), times the block's embedding scale.
   const x = new Float32Array(T * H);
   for (let t = 0; t < T; t++) {
-    x.set(w.embed.subarray(tokenIds[t] * H, (tokenIds[t] + 1) * H), t * H);
+    // Only the looked-up rows are read (and dequantized, for a quantized embedding).
+    weightRow(w.embed, tokenIds[t], x, t * H);
     if (block.positions === 'learned' && w.positions) {
       const row = (P + t) * H;
       for (let i = 0; i < H; i++) x[t * H + i] += w.positions[row + i];

@@ -1,5 +1,5 @@
 // The weights of a loaded model, arranged for the runtime: every projection a WeightMatrix ([out, in],
-// float32 today, quantized block types once a format provides them), vectors (norms, biases) as float32.
+// float32 from safetensors, the stored 16-bit or quantized block type from GGUF), vectors (norms, biases) as float32.
 import type { WeightMatrix } from '../tensor/weights';
 
 /** One transformer block's weights; linear weights are [out, in]. */
@@ -47,14 +47,14 @@ export interface ExpertWeights {
 
 /** All weights of a model. */
 export interface ModelWeights {
-  /** vocab × hidden (float32: one row is looked up per token). */
-  embed: Float32Array;
+  /** vocab × hidden in its stored type: one row is looked up (and dequantized) per token. */
+  embed: WeightMatrix;
   /** GPT-2's learned positions: maxPositions × hidden. */
   positions?: Float32Array;
   layers: LayerWeights[];
   finalNorm: Float32Array;
   finalNormBias?: Float32Array;
-  /** vocab × hidden; over the same array as `embed` when embeddings are tied. */
+  /** vocab × hidden; the same matrix as `embed` when embeddings are tied. */
   lmHead: WeightMatrix;
 }
 

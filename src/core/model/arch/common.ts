@@ -52,8 +52,8 @@ export function under(prefixes: readonly string[], rest: string): string[] {
 }
 
 /** lm_head.weight, or the embedding when tied or when an export left the head out. */
-export async function lmHeadOf(r: TensorSource, c: ModelConfig, embed: Float32Array, headNames: string[] = ['lm_head.weight']): Promise<WeightMatrix> {
-  const tied: WeightMatrix = { type: 'f32', rows: c.vocab, cols: c.hidden, data: embed };
+export async function lmHeadOf(r: TensorSource, c: ModelConfig, embed: WeightMatrix, headNames: string[] = ['lm_head.weight']): Promise<WeightMatrix> {
+  const tied = embed;
   return c.tieEmbeddings || !r.find(headNames) ? tied : r.matrix(headNames, c.vocab, c.hidden);
 }
 

@@ -132,7 +132,7 @@ async function readGemma(r: TensorSource, c: ModelConfig): Promise<ModelWeights>
   const m = c.intermediate;
   const qkNorm = c.block.qkNorm === true;
   const at = (s: string): string[] => under(PREFIXES, s);
-  const embed = await r.required(at('embed_tokens.weight'), [c.vocab, h]);
+  const embed = await r.matrix(at('embed_tokens.weight'), c.vocab, h);
   const norm = async (s: string, n = h): Promise<Float32Array> => plusOne(await r.required(at(s), [n]));
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.layers; l++) {

@@ -70,13 +70,14 @@ async function readWeights(r: TensorSource, c: ModelConfig): Promise<ModelWeight
       downBias: await r.required(p('mlp.c_proj.bias'), [h]),
     });
   }
+  const embedMatrix = f32Weight(embed, c.vocab, h);
   return {
-    embed,
+    embed: embedMatrix,
     positions,
     layers,
     finalNorm: await r.required(t('ln_f.weight'), [h]),
     finalNormBias: await r.required(t('ln_f.bias'), [h]),
-    lmHead: f32Weight(embed, c.vocab, h),
+    lmHead: embedMatrix,
   };
 }
 

@@ -59,7 +59,7 @@ async function readWeights(r: TensorSource, c: ModelConfig): Promise<ModelWeight
   const h = c.hidden;
   const qDim = c.heads * c.headDim;
   const kvDim = c.kvHeads * c.headDim;
-  const embed = await r.required(names('model.', 'embed_tokens.weight'), [c.vocab, h]);
+  const embed = await r.matrix(names('model.', 'embed_tokens.weight'), c.vocab, h);
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.layers; l++) {
     const p = (s: string): string[] => names('model.', `layers.${l}.${s}`);
@@ -84,8 +84,7 @@ async function readWeights(r: TensorSource, c: ModelConfig): Promise<ModelWeight
   }
   const finalNorm = await r.required(names('model.', 'norm.weight'), [h]);
   // Tied models have no lm_head; some untied-flagged exports also omit it, so fall back to the embedding.
-  const tiedHead = { type: 'f32', rows: c.vocab, cols: h, data: embed } as const;
-  const lmHead = c.tieEmbeddings || !r.find(['lm_head.weight']) ? tiedHead : await r.matrix(['lm_head.weight'], c.vocab, h);
+  const lmHead = c.tieEmbeddings || !r.find(['lm_head.weight']) ? embed : await r.matrix(['lm_head.weight'], c.vocab, h);
   return { embed, layers, finalNorm, lmHead };
 }
 

@@ -47,7 +47,7 @@ async function readWeights(r: TensorSource, c: ModelConfig): Promise<ModelWeight
   const qDim = c.heads * c.headDim;
   const kvDim = c.kvHeads * c.headDim;
   const m = c.intermediate;
-  const embed = await r.required(names('model.', 'embed_tokens.weight'), [c.vocab, h]);
+  const embed = await r.matrix(names('model.', 'embed_tokens.weight'), c.vocab, h);
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.layers; l++) {
     const p = (s: string): string[] => names('model.', `layers.${l}.${s}`);

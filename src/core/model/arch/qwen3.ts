@@ -60,7 +60,7 @@ async function readQwen3(r: TensorSource, c: ModelConfig): Promise<ModelWeights>
   const qDim = c.heads * d;
   const kvDim = c.kvHeads * d;
   const moe = c.block.moe;
-  const embed = await r.required(names('model.', 'embed_tokens.weight'), [c.vocab, h]);
+  const embed = await r.matrix(names('model.', 'embed_tokens.weight'), c.vocab, h);
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.layers; l++) {
     const p = (s: string): string[] => names('model.', `layers.${l}.${s}`);
