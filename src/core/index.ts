@@ -87,3 +87,12 @@ export { candidateCutoffs } from './decode/cutoffs';
 export type { CandidateCutoffs } from './decode/cutoffs';
 export { processLogits, applyRepetitionPenalty, applyTemperature, topKFilter, topPFilter, minPFilter, softmax, drawFrom, entropy, validateSettings } from './decode/processors';
 export type { ProcessorSettings, ProcessedLogits } from './decode/processors';
+// Reading heads (issue 18): logit lens, head ablation, attention sinks, heatmap export (SVG / HTML).
+export { logitLens, answerFirstLayer, LOGIT_LENS_DEFAULT_TOP_K } from './analysis/logitLens';
+export type { LogitLens, LogitLensOptions } from './analysis/logitLens';
+export { ablateHeads } from './analysis/ablation';
+export type { HeadAblationResult } from './analysis/ablation';
+export { sinkShares, withoutFirstKeyView } from './analysis/sinks';
+export type { FirstKeyHiddenView } from './analysis/sinks';
+export { heatmapSvg, heatmapHtml, heatmapLayout, viridis, escapeXml } from './analysis/heatmapSvg';
+export type { HeatmapSpec, HeatmapHtmlOptions, HeatmapLayout } from './analysis/heatmapSvg';
