@@ -105,3 +105,12 @@ export type { AttentionPatterns, HeadScoreOptions, HeadScores } from './analysis
 export { routeTopK, loadBalancingLoss, moeForward, moeBackward } from './train/moe';
 export type { MoeConfig, Routing, ExpertWeights, MoeCache } from './train/moe';
 export { trainConfigFromHf, loadTrainModel } from './train/hf';
+// Reading heads (issue 18): logit lens, head ablation, attention sinks, heatmap export (SVG / HTML).
+export { logitLens, answerFirstLayer, LOGIT_LENS_DEFAULT_TOP_K } from './analysis/logitLens';
+export type { LogitLens, LogitLensOptions } from './analysis/logitLens';
+export { ablateHeads } from './analysis/ablation';
+export type { HeadAblationResult } from './analysis/ablation';
+export { sinkShares, withoutFirstKeyView } from './analysis/sinks';
+export type { FirstKeyHiddenView } from './analysis/sinks';
+export { heatmapSvg, heatmapHtml, heatmapLayout, viridis, escapeXml } from './analysis/heatmapSvg';
+export type { HeatmapSpec, HeatmapHtmlOptions, HeatmapLayout } from './analysis/heatmapSvg';

@@ -1,0 +1,94 @@
+// Benchmarks the logit lens (issue 18) on a generated model with SmolLM2-135M's shape (random BF16 weights in a
+// temp dir; HuggingFaceTB/SmolLM2-135M config.json: 30 layers, hidden 576, 9 heads, 3 KV heads, intermediate
+// 1536, vocab 49152, tied embeddings): 128 tokens, the last 32 positions unembedded after every layer, against
+// the plain forward pass over the same tokens (target: lens ≤ 2× the forward pass). Also one head ablation.
+// Note: the unembedding alone is layers × positions × vocab × hidden multiply-adds (30·32·49152·576 = 27.2 G),
+// twice the forward pass's matmuls over 128 tokens (13.6 G), so dense unembedding puts a floor near 3×; the
+// line "multiply-add floor" prints that bound so the measured ratio can be read against it.
+// Prints `name: value unit` lines. Run after `node scripts/build.mjs`.
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const core = require('../../dist/core/index.js');
+
+/** Writes a random Llama-shaped model as BF16 safetensors (as scripts/bench/attention.mjs does); returns its directory. */
+function writeRandomLlama({ layers, hidden, heads, kvHeads, intermediate, vocab }) {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-lens-bench-lens-'));
+  const d = hidden / heads;
+  let seed = 0x1b873593;
+  const random = (n, scale) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+      a[i] = ((seed >>> 0) / 4294967296 - 0.5) * 2 * scale;
+    }
+    return a;
+  };
+  const ones = (n) => new Float32Array(n).fill(1);
+  const s = 1 / Math.sqrt(hidden);
+  const tensors = [{ name: 'model.embed_tokens.weight', shape: [vocab, hidden], data: random(vocab * hidden, 0.05), dtype: 'BF16' }];
+  for (let l = 0; l < layers; l++) {
+    const p = `model.layers.${l}.`;
+    tensors.push(
+      { name: p + 'input_layernorm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' },
+      { name: p + 'post_attention_layernorm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' },
+      { name: p + 'self_attn.q_proj.weight', shape: [heads * d, hidden], data: random(heads * d * hidden, 2 * s), dtype: 'BF16' },
+      { name: p + 'self_attn.k_proj.weight', shape: [kvHeads * d, hidden], data: random(kvHeads * d * hidden, 2 * s), dtype: 'BF16' },
+      { name: p + 'self_attn.v_proj.weight', shape: [kvHeads * d, hidden], data: random(kvHeads * d * hidden, s), dtype: 'BF16' },
+      { name: p + 'self_attn.o_proj.weight', shape: [hidden, heads * d], data: random(hidden * heads * d, s), dtype: 'BF16' },
+      { name: p + 'mlp.gate_proj.weight', shape: [intermediate, hidden], data: random(intermediate * hidden, s), dtype: 'BF16' },
+      { name: p + 'mlp.up_proj.weight', shape: [intermediate, hidden], data: random(intermediate * hidden, s), dtype: 'BF16' },
+      { name: p + 'mlp.down_proj.weight', shape: [hidden, intermediate], data: random(hidden * intermediate, 1 / Math.sqrt(intermediate)), dtype: 'BF16' },
+    );
+  }
+  tensors.push({ name: 'model.norm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' });
+  writeFileSync(join(dir, 'model.safetensors'), core.encodeSafetensors(tensors));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({
+    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: hidden, intermediate_size: intermediate,
+    num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, vocab_size: vocab,
+    rms_norm_eps: 1e-5, rope_theta: 100000, tie_word_embeddings: true, max_position_embeddings: 8192,
+  }));
+  return dir;
+}
+
+/** Best wall and CPU time of `repeats` runs of `fn` (CPU too: on a shared machine the wall clock counts others' turns). */
+async function best(fn, repeats) {
+  let ms = Infinity;
+  let cpuMs = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    ms = Math.min(ms, performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuMs = Math.min(cpuMs, (c.user + c.system) / 1000);
+  }
+  return { ms, cpuMs };
+}
+
+const dir = writeRandomLlama({ layers: 30, hidden: 576, heads: 9, kvHeads: 3, intermediate: 1536, vocab: 49152 });
+try {
+  const model = await core.loadModel(dir);
+  const T = 128;
+  const shown = 32;
+  const ids = Array.from({ length: T }, (_, i) => (i * 7919 + 13) % model.config.vocab);
+  const positions = Array.from({ length: shown }, (_, i) => T - shown + i);
+  await core.forward(model, ids.slice(0, 8)); // warm the JIT on a short input
+  await core.logitLens(model, ids.slice(0, 8), { topK: 10 });
+  const fwd = await best(() => core.forward(model, ids, { logits: 'last' }), 2);
+  const lens = await best(() => core.logitLens(model, ids, { topK: 10, positions }), 2);
+  console.log(`logit lens smollm2-135m-shape forward ${T} tokens: ${fwd.ms.toFixed(0)} ms (cpu ${fwd.cpuMs.toFixed(0)} ms)`);
+  console.log(`logit lens smollm2-135m-shape ${T} tokens, last ${shown} positions × 30 layers, top 10: ${lens.ms.toFixed(0)} ms (cpu ${lens.cpuMs.toFixed(0)} ms)`);
+  console.log(`logit lens smollm2-135m-shape lens / forward: ${(lens.ms / fwd.ms).toFixed(2)}x wall, ${(lens.cpuMs / fwd.cpuMs).toFixed(2)}x cpu (target ≤ 2)`);
+  const c = model.config;
+  const forwardMacs = c.layers * T * (c.hidden * (c.heads * c.headDim + 2 * c.kvHeads * c.headDim) + c.heads * c.headDim * c.hidden + 3 * c.hidden * c.intermediate + c.heads * c.headDim * (T + 1));
+  const lensMacs = forwardMacs + c.layers * shown * c.vocab * c.hidden;
+  console.log(`logit lens smollm2-135m-shape multiply-add floor (lens / forward): ${(lensMacs / forwardMacs).toFixed(2)}x`);
+  const abl = await best(() => core.ablateHeads(model, ids, [{ layer: 10, head: 3 }]), 1);
+  console.log(`head ablation smollm2-135m-shape ${T} tokens (clean + ablated pass): ${abl.ms.toFixed(0)} ms (cpu ${abl.cpuMs.toFixed(0)} ms)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
