@@ -58,7 +58,8 @@ export function kvHeadOf(queryHeads: number, kvHeads: number): number[] {
  */
 export function attentionVariants(shape: AttentionShape, gqaKvHeads?: number): AttentionVariant[] {
   checkShape(shape);
-  const { mla, ...rest } = shape;
+  // The variants are uniform what-ifs: per-layer KV heads (OpenELM) give way to the variant's one count.
+  const { mla, kvHeadsPerLayer: _perLayer, ...rest } = shape;
   // Copies, so a caller editing one variant never changes another or the input.
   const standard: AttentionShape = { ...rest, ...(rest.slidingWindowLayers ? { slidingWindowLayers: [...rest.slidingWindowLayers] } : {}) };
   const modelKind = attentionKind(shape);
