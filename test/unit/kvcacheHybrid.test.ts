@@ -4,6 +4,7 @@ import { AttentionShape, KvCacheError, checkShape } from '../../src/core/kvcache
 import { shapeFromHfConfig } from '../../src/core/kvcache/hfConfig';
 import { kvCacheBreakdown, kvCacheBytes, stateBytes } from '../../src/core/kvcache/bytes';
 import { maxContextForBudget } from '../../src/core/kvcache/budget';
+import { kvCacheReport } from '../../src/core/kvcache/report';
 
 // Each family's config.json fields as published (the values named in each test), read through
 // shapeFromHfConfig, then checked against bytes computed by hand from those values. bf16 = 2 bytes.
@@ -152,4 +153,20 @@ test('the budget takes a hybrid state off the top; a stack with no KV layer is u
   assert.deepEqual(maxContextForBudget(shape, { budgetBytes: 99, bytesPerElement: 1 }), { kind: 'none', maxTokens: 0 });
   assert.deepEqual(maxContextForBudget({ ...shape, kvLayers: [] }, { budgetBytes: 100, bytesPerElement: 1 }), { kind: 'unbounded', maxTokens: 0 });
   assert.equal(kvCacheBytes({ ...shape, kvLayers: [] }, { seqLen: 1000, bytesPerElement: 2 }), 0);
+});
+
+test('the panel report: a hybrid\'s total counts its fixed state; OpenELM\'s own row keeps its per-layer heads', () => {
+  const jamba = shapeFromHfConfig(JAMBA_V01);
+  const report = kvCacheReport({ shape: jamba, parameters: 1000, seqLen: 100, batch: 2, kvBytesPerElement: 2, weightsBytesPerElement: 2, budgets: [], chartMaxTokens: 1024, chartPoints: 8 });
+  const own = report.variants.find((v) => v.isModel);
+  assert.ok(own);
+  // 16,384 bytes per token × 100 × 2 sequences, + 2,000 weight bytes, + 2 × 9,175,040 state bytes.
+  assert.equal(own.kvBytes, 3_276_800);
+  assert.equal(own.totalBytes, 3_276_800 + 2000 + 18_350_080);
+  const kv = [3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5];
+  const openelm = shapeFromHfConfig({ model_type: 'openelm', num_transformer_layers: 16, head_dim: 64, num_kv_heads: kv, num_query_heads: kv.map((h) => h * 4) });
+  const rows = kvCacheReport({ shape: openelm, parameters: 0, seqLen: 1, batch: 1, kvBytesPerElement: 2, weightsBytesPerElement: 2, budgets: [], chartMaxTokens: 1024, chartPoints: 8 }).variants;
+  assert.equal(rows.find((v) => v.isModel)?.kvBytes, 16_128);
+  // The what-if rows are uniform: MQA is 1 head on each of 16 layers.
+  assert.equal(rows.find((v) => v.kind === 'MQA')?.kvBytes, 16 * 2 * 64 * 2);
 });
