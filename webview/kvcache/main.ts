@@ -521,21 +521,30 @@ function renderFormula(s: KvCacheSnapshot): void {
   lines.push(el('div', { className: 'formula-general', text: b.kind === 'mla' ? strings.formulaMla : strings.formulaStandard }));
   if (b.kind === 'mla') {
     lines.push(line(`${strings.formulaPerLayer} = `, term(b.kvLoraRank), ' + ', term(b.ropeHeadDim), ' = ', term(b.elementsPerTokenPerLayer)));
+  } else if (b.perLayerHeads) {
+    // KV heads differ per layer (OpenELM): the unit is one KV head, summed over the layers' heads below.
+    lines.push(line(`${strings.formulaPerKvHead} = 2 × `, term(b.headDim), ' = ', term(b.elementsPerTokenPerLayer)));
   } else {
     lines.push(line(`${strings.formulaPerLayer} = 2 × `, term(b.kvHeads), ' × ', term(b.headDim), ' = ', term(b.elementsPerTokenPerLayer)));
   }
+  if (b.stateLayers > 0) lines.push(el('div', { className: 'muted', text: fmt(strings.formulaNoKvLayers, num(b.stateLayers), num(b.layers)) }));
+  const fullCount = b.perLayerHeads ? b.fullKvHeads : b.fullLayers;
+  const windowCount = b.perLayerHeads ? b.slidingKvHeads : b.slidingLayers;
+  const fullLabel = b.perLayerHeads ? strings.formulaFullHeads : strings.formulaFull;
+  const windowLabel = b.perLayerHeads ? strings.formulaSlidingHeads : b.windowKind === 'chunked' ? strings.formulaChunked : strings.formulaSliding;
+  const tokensLabel = b.perLayerHeads ? strings.formulaHeadTokens : strings.formulaLayerTokens;
   if (b.window === null) {
-    lines.push(line(`${strings.formulaLayerTokens} = `, term(b.layers), ' × ', term(b.seqLen), ' = ', term(b.layerTokens)));
+    lines.push(line(`${tokensLabel} = `, term(fullCount), ' × ', term(b.seqLen), ' = ', term(b.layerTokens)));
   } else {
     lines.push(
       line(
-        `${strings.formulaLayerTokens} = `,
-        term(b.fullLayers),
-        ` ${strings.formulaFull} × `,
+        `${tokensLabel} = `,
+        term(fullCount),
+        ` ${fullLabel} × `,
         term(b.seqLen),
         ' + ',
-        term(b.slidingLayers),
-        ` ${strings.formulaSliding} × min(`,
+        term(windowCount),
+        ` ${windowLabel} × min(`,
         term(b.seqLen),
         ', ',
         term(b.window),
@@ -559,6 +568,9 @@ function renderFormula(s: KvCacheSnapshot): void {
       exactProduct !== b.bytes ? el('span', { className: 'muted', text: ` (${strings.formulaRounded})` }) : '',
     ),
   );
+  if (b.stateBytes > 0) {
+    lines.push(line(`${strings.formulaState} = `, term(`${num(b.stateBytesPerSequence)} B`), ' × ', term(b.batch), ' = ', bytes(b.stateBytes)));
+  }
   replaceChildren(formulaBox, ...lines);
 }
 
