@@ -42,3 +42,23 @@ uiTest('a hybrid model (Jamba): only its 4 attention layers grow a cache; the Ma
   await formula.scrollIntoViewIfNeeded();
   await screenshot(page, 'kvcache-hybrid');
 });
+
+uiTest('speed bounds: Llama-3.1-8B at 4,096 tokens on an H100 SXM decodes at most ≈ 201.8 tokens/s', { workbench: () => workbench }, async () => {
+  const { page } = workbench;
+  await runCommand(page, 'View: Close All Editors');
+  await runCommand(page, 'LLM Lens: Show KV Cache Memory');
+  const view = activeWebview(page);
+  // A fresh panel opens on its default preset, Llama-3.1-8B.
+  await view.locator('[data-testid="model-summary"]').filter({ hasText: 'Llama-3.1-8B' }).waitFor({ timeout: 30_000 });
+  await view.locator('vscode-text-field[data-field="seqLen"] input').fill('4096');
+  const h100 = view.locator('[data-testid="speed"] .speed-row[data-gpu="h100-sxm"]');
+  // 3,350 GB/s ÷ (16,060,522,496 bf16 weight bytes + 536,870,912 KV bytes) = 201.8 tokens/s.
+  await h100.filter({ hasText: '16,597,393,408 B' }).waitFor({ timeout: 15_000 });
+  const text = (await h100.textContent()) ?? '';
+  assert.match(text, /3,350 GB\/s ÷ 16,597,393,408 B = 201\.8 tokens\/s/);
+  // Each sequence's 512 MiB KV read takes longer than its FLOPs: batching never reaches the compute roof.
+  assert.match(text, /batching never makes decode compute-bound/);
+  assert.match(text, /Source: .*H100 Tensor Core GPU datasheet/);
+  await view.locator('[data-testid="speed"]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'kvcache-speed');
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AttentionShape, KvCacheError } from '../../src/core/kvcache/shape';
 import { kvCacheBytes } from '../../src/core/kvcache/bytes';
-import { attentionFlops, decodeRoofline, gpuSpecs, keysSeen, prefillFlops } from '../../src/core/kvcache/roofline';
+import { attentionFlops, decodeRoofline, gpuSpecs, keysSeen, prefillFlops, speedTable } from '../../src/core/kvcache/roofline';
 
 const TOY: AttentionShape = { layers: 2, queryHeads: 2, kvHeads: 1, headDim: 4 };
 
@@ -60,4 +60,17 @@ test('every GPU in the table names its source; dense BF16 is half the sparse dat
     assert.ok(gpu.bandwidth > 0 && gpu.bf16Flops > 0 && gpu.memoryBytes > 0);
   }
   assert.equal(gpuSpecs().find((g) => g.id === 'h100-sxm')?.bf16Flops, 989.5e12);
+});
+
+test('the speed table: FP8 peak for 1-byte weights where the GPU has FP8, BF16 otherwise', () => {
+  const shape: AttentionShape = { layers: 32, queryHeads: 32, kvHeads: 8, headDim: 128 };
+  const rows = speedTable(shape, 8_030_261_248, 1, 4096, 536_870_912);
+  const a100 = rows.find((r) => r.gpu.id === 'a100-80gb-sxm');
+  const h100 = rows.find((r) => r.gpu.id === 'h100-sxm');
+  assert.equal(a100?.flopsType, 'bf16');
+  assert.equal(h100?.flopsType, 'fp8');
+  assert.equal(h100?.flops, 1979e12);
+  // 1 byte per weight: 8,030,261,248 + 536,870,912 bytes per token; 2.039e12 / 8,567,132,160 = 238.0.
+  assert.ok(Math.abs((a100?.decodeTokensPerSecond ?? 0) - 2.039e12 / 8_567_132_160) < 1e-9);
+  assert.equal(a100?.bytesPerToken, 8_567_132_160);
 });

@@ -165,6 +165,7 @@ const legend = el('div', { className: 'legend' });
 const chartTable = el('details', { className: 'chart-table' });
 const formulaSlot = el('div', { className: 'formula-slot' });
 const formulaBox = el('div', { className: 'formula', attrs: { 'data-testid': 'formula' } });
+const speedBox = el('div', { className: 'formula', attrs: { 'data-testid': 'speed' } });
 
 const results = el('div', {
   className: 'results',
@@ -182,6 +183,9 @@ const results = el('div', {
     formulaSlot,
     formulaBox,
     el('p', { className: 'muted', text: strings.gpuNote }),
+    el('h2', { text: strings.speedHeading }),
+    el('p', { className: 'muted', text: strings.speedIntro }),
+    speedBox,
   ],
 });
 
@@ -574,6 +578,40 @@ function renderFormula(s: KvCacheSnapshot): void {
   replaceChildren(formulaBox, ...lines);
 }
 
+/** Decode speed bounds per datasheet GPU, with the division written out. */
+function renderSpeed(s: KvCacheSnapshot): void {
+  const rows = s.speed ?? [];
+  if (rows.length === 0) {
+    replaceChildren(speedBox, el('p', { className: 'muted', text: strings.speedNoParameters }));
+    return;
+  }
+  const one = (value: number) => new Intl.NumberFormat(init.language, { maximumFractionDigits: 1 }).format(value);
+  const blocks = rows.map((row) => {
+    const reads: (Node | string)[] = [bytes(row.weightBytes), ` ${strings.speedWeights} + `, bytes(row.kvBytes), ` ${strings.speedKv}`];
+    if (row.stateBytes > 0) reads.push(' + ', bytes(row.stateBytes), ` ${strings.speedState}`);
+    return el('div', {
+      className: 'speed-row',
+      attrs: { 'data-gpu': row.gpuId },
+      children: [
+        el('div', { className: 'formula-line', children: [el('strong', { text: row.gpuLabel })] }),
+        el('div', {
+          className: 'formula-line',
+          children: [`${strings.speedDecode} ≤ `, term(`${one(row.bandwidth / 1e9)} GB/s`), ' ÷ ', term(`${num(row.bytesPerToken)} B`), ' = ', term(fmt(strings.speedTokens, one(row.decodeTokensPerSecond)))],
+        }),
+        el('div', { className: 'formula-line muted', children: [`${strings.speedRead}: `, ...reads] }),
+        el('div', {
+          className: 'formula-line',
+          text: row.computeBoundBatch === null
+            ? strings.speedNeverCompute
+            : fmt(strings.speedComputeBatch, num(Math.ceil(row.computeBoundBatch)), one(row.flops / 1e12), row.flopsType.toUpperCase()),
+        }),
+        el('div', { className: 'formula-line muted', text: fmt(strings.speedSource, row.source) }),
+      ],
+    });
+  });
+  replaceChildren(speedBox, ...blocks);
+}
+
 /** Says so when the context passes what the model was trained on (the memory numbers still hold). */
 function renderContextWarning(s: KvCacheSnapshot): void {
   const trained = s.model.contextLength;
@@ -613,6 +651,7 @@ function render(s: KvCacheSnapshot): void {
   renderLegend(s);
   renderChartTable(s);
   renderFormula(s);
+  renderSpeed(s);
   persist();
 }
 

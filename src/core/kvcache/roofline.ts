@@ -153,3 +153,35 @@ export function prefillFlops(shape: AttentionShape, activeParameters: number, to
   if (!Number.isFinite(total)) throw new KvCacheError('result', 'prefill FLOPs overflow');
   return { linear, attention, total };
 }
+
+/** One GPU's speed bounds for a model at a context, with every term the panel shows. */
+export interface SpeedRow extends RooflineResult {
+  gpu: GpuSpec;
+  /** Which peak the compute bound uses: FP8 for weights of 1 byte or less on GPUs with FP8 tensor cores. */
+  flopsType: 'bf16' | 'fp8';
+  flops: number;
+  /** KV bytes of one sequence at the context, and its fixed state (hybrids), both read every decode step. */
+  kvBytes: number;
+  stateBytes: number;
+}
+
+/**
+ * The decode bound of `shape` at `context` tokens on each GPU of gpuSpecs() (or `gpus`), one sequence.
+ * kvBytesPerSequence is the caller's kvCacheBytes at that context (batch 1).
+ */
+export function speedTable(
+  shape: AttentionShape,
+  activeParameters: number,
+  weightBytesPerParameter: number,
+  context: number,
+  kvBytesPerSequence: number,
+  gpus: GpuSpec[] = gpuSpecs(),
+): SpeedRow[] {
+  const split = checkShape(shape);
+  return gpus.map((gpu) => {
+    const fp8 = weightBytesPerParameter <= 1 && gpu.fp8Flops !== null;
+    const flops = fp8 ? (gpu.fp8Flops as number) : gpu.bf16Flops;
+    const result = decodeRoofline({ shape, activeParameters, weightBytesPerParameter, kvBytesPerSequence, context, bandwidth: gpu.bandwidth, flops });
+    return { ...result, gpu, flopsType: fp8 ? 'fp8' : 'bf16', flops, kvBytes: kvBytesPerSequence, stateBytes: split.stateBytes };
+  });
+}
