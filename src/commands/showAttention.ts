@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
-import { AttentionPanel, maxAttentionTextLength } from '../panels/attentionPanel';
+import { basename } from 'node:path';
+import { AttentionPanel } from '../panels/attentionPanel';
+import { maxInputChars } from '../shared/limits';
+import type { AttentionInput } from '../shared/protocol';
 import type { PanelManager } from '../panels/panel';
 
 /**
@@ -13,14 +16,23 @@ export async function showAttention(panels: PanelManager): Promise<void> {
     return;
   }
   const range = editor.selection.isEmpty ? undefined : editor.selection;
-  const text = editor.document.getText(range);
+  const document = editor.document;
+  const text = document.getText(range);
   if (text.trim().length === 0) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('The selection is empty: select some code to see its attention.'));
+    void vscode.window.showWarningMessage(
+      range
+        ? vscode.l10n.t('The selection is only whitespace: select some code to see its attention.')
+        : vscode.l10n.t('The document is empty: type or open some code to see its attention.'),
+    );
     return;
   }
-  if (text.length > maxAttentionTextLength) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Only the first {0} characters of the selection are used.', maxAttentionTextLength));
-  }
+  // The panel names the character cap when it cuts the text (and what it ran: the selection or the whole document).
+  const input: AttentionInput = {
+    scope: range ? 'selection' : 'document',
+    label: basename(document.uri.path) || document.uri.toString(true),
+    totalChars: text.length,
+    readChars: Math.min(text.length, maxInputChars),
+  };
   const panel = panels.show(AttentionPanel.definition);
-  if (panel instanceof AttentionPanel) await panel.analyze(text);
+  if (panel instanceof AttentionPanel) await panel.analyze(text.slice(0, maxInputChars), input);
 }

@@ -13,6 +13,8 @@ export interface AttentionJobInput {
   text: string;
   /** Token cap (the llmLens.attention.maxTokens setting). */
   maxTokens: number;
+  /** Run past the model's trained context (llmLens.attention.allowBeyondTrainedContext); GPT-2's learned positions still end it. */
+  allowBeyondTrainedContext?: boolean;
   topK: number;
 }
 
@@ -24,6 +26,10 @@ export interface AttentionJobOutput {
   total: number;
   /** The cap actually applied (GPT-2 is also limited by its learned positions). */
   limit: number;
+  /** Which limit that was: the maxTokens setting or the model's trained context. */
+  limitReason: 'maxTokens' | 'trainedContext';
+  /** The model's trained context (max_position_embeddings; n_positions for GPT-2). */
+  trainedContext: number;
   /** The run; probs[layer][head] are views into `layerProbs` (cloned once, not twice). */
   run: AttentionRun;
   /** Per layer: heads × seqLen × seqLen, the arrays the panel sends to its webview. */
@@ -52,7 +58,11 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   const tokenizer = model.tokenizer;
   const all = tokenizer.encode(input.text, { addSpecialTokens: true });
   const c = model.config;
-  const limit = Math.max(1, Math.min(input.maxTokens, c.block.positions === 'learned' ? c.maxPositions : Number.MAX_SAFE_INTEGER));
+  // Runs stop at the context the model was trained on (its card and config say so) unless the user allows
+  // more; GPT-2 has no position past its learned table, so nothing goes beyond that.
+  const contextLimit = input.allowBeyondTrainedContext && c.block.positions !== 'learned' ? Number.MAX_SAFE_INTEGER : c.maxPositions;
+  const limit = Math.max(1, Math.min(input.maxTokens, contextLimit));
+  const limitReason = input.maxTokens <= contextLimit ? 'maxTokens' : 'trainedContext';
   const ids = all.slice(0, limit);
   const started = Date.now();
   const run = await runAttention(model, ids, { topK: input.topK, onProgress: (done, total) => progress(done / total) });
@@ -70,6 +80,8 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
     tokens: ids.map((id) => ({ id, text: tokenizer.label(id) })),
     total: all.length,
     limit,
+    limitReason,
+    trainedContext: c.maxPositions,
     run,
     layerProbs,
     meanProbs,

@@ -2,6 +2,8 @@
 // Each feature adds its entries here; the pool calls them by name (see FOUNDATION.md).
 import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
+import { tokenBoundaryJob } from './tokenBoundaryJob';
+import { decodeJob } from './decodeJob';
 import { compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -18,6 +20,10 @@ export const jobs = {
   replayToken: replayTokenJob,
   /** Tokenization panel: a BPE trained on the text, for the merge stepper. */
   trainBpe: trainBpeJob,
+  /** Editor (issue 19): the visible slice's tokens for the boundary decorations. */
+  tokenBoundaries: tokenBoundaryJob,
+  /** Decoding panel (issue 17): generation with the KV cache, cooperative cancel, speed with and without the cache. */
+  decode: decodeJob,
 } satisfies JobTable;
 
 /** The job table's type: the pool's `run` is typed by it (import it with `import type` only). */

@@ -51,8 +51,16 @@ export type { ServingOptions, TensorParallelKv, PipelineStage, PagedKv, PrefixSh
 export { gpuSpecs, keysSeen, attentionFlops, decodeRoofline, prefillFlops } from './kvcache/roofline';
 export type { GpuSpec, RooflineInput, RooflineResult } from './kvcache/roofline';
 // Tokenization: real tokenizers with byte/UTF-16 spans, token pieces, pre-tokenized words, merge replay.
-export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile } from './tokenizers/registry';
+export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile, registerTokenizerFile, fileTokenizerId, fileTokenizerPath } from './tokenizers/registry';
 export { tokenize, tokenizeInChunks, countTokens, tokenBytes, tokenPiece, vocabularySize, wordSpans } from './tokenizers/tokenize';
+export type { TokenizeOptions } from './tokenizers/tokenize';
+export { addTokenizerToCatalog } from './tokenizers/catalog';
+// Chat templates (issue 19): tokenizer_config.json's chat_template rendered as transformers does.
+export { applyChatTemplate, chatTemplateFromConfig, ChatTemplateError } from './chat/template';
+export type { ChatMessage, ChatTemplateOptions, ChatTemplateConfig, ChatTemplateErrorCode } from './chat/template';
+export { chatTemplateOf } from './chat/packaged';
+export { chatTokens, contentTokens } from './chat/chatTokens';
+export type { ChatTokens, ChatTokensOptions, ChatFormat } from './chat/chatTokens';
 export { chunkBoundaries, spansFromTokenBytes } from './tokenizers/spans';
 export { decomposedHangulSyllables } from './tokenizers/korean';
 export { mergeStepTokenCounts } from './bpe/stepper';
@@ -65,6 +73,8 @@ export type { MergeReplay, MergeStep, ReplayPiece, ReplayFinish } from './bpe/re
 // region scanner used by the hover.
 export { lookupTerm, findTerms, findTermAt, glossaryEntries, glossaryEntry, glossaryChapters } from './glossary/glossary';
 export { createTermMatcher, isCaseSensitiveForm, formsOf } from './glossary/matcher';
+export { searchGlossary, searchForm, GlossaryMatchTier, maxGlossaryQueryLength } from './glossary/search';
+export type { GlossaryHit } from './glossary/search';
 export type { GlossaryMatch, TermMatcher } from './glossary/matcher';
 export type { GlossaryEntry, GlossaryChapter, GlossaryChapterInfo, GlossaryPanel, GlossaryLanguage, LocalizedText } from './glossary/types';
 export { DocumentRegions, languageSyntax, isProseLanguage } from './glossary/textRegions';
@@ -75,3 +85,10 @@ export { attentionCsv } from './analysis/export';
 export { matmulABt, useWasmMatmul } from './tensor/matmul';
 export { paramLayout, initParams, sequenceForwardBackward, parameterCount } from './train/model';
 export type { TrainModelConfig, ParamLayout, ParamSlot, SequenceResult } from './train/model';
+// Decoding (issue 17): logit processors in Hugging Face's order, greedy / seeded sampling / beam search with the KV cache.
+export { generate, eosTokenIds, CANDIDATES_PER_STEP } from './decode/generate';
+export type { GenerateOptions, Generation, GenerationStep, Candidate, Beam } from './decode/generate';
+export { candidateCutoffs } from './decode/cutoffs';
+export type { CandidateCutoffs } from './decode/cutoffs';
+export { processLogits, applyRepetitionPenalty, applyTemperature, topKFilter, topPFilter, minPFilter, softmax, drawFrom, entropy, validateSettings } from './decode/processors';
+export type { ProcessorSettings, ProcessedLogits } from './decode/processors';

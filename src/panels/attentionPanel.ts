@@ -5,17 +5,26 @@ import type { AttentionJobOutput } from '../compute/attentionJob';
 import { JobCancelledError } from '../compute/pool';
 import { attentionCsv } from '../core/analysis/export';
 import { attentionStep } from '../core/analysis/step';
-import { currentModelSource, type ModelSource } from '../commands/chooseModel';
-import type { AttentionHeadChoice, AttentionRequest, AttentionSnapshot, AttentionStepView } from '../shared/protocol';
+import { currentModelSource, modelFolderProblem, useEmbeddedModel, type ModelSource } from '../commands/chooseModel';
+import { maxInputChars } from '../shared/limits';
+import type { AttentionHeadChoice, AttentionInput, AttentionModelProblem, AttentionRequest, AttentionSnapshot, AttentionStepView } from '../shared/protocol';
 import { Panel, type PanelDefinition, type Services } from './panel';
 
-/** Longest selection the panel keeps (characters): far above any token cap, small enough for webview state. */
-export const maxAttentionTextLength = 200_000;
+/** What the webview saves so the host can re-run after a window reload (untrusted: validated here). */
+function parseRestore(restore: unknown): { text: string; input: AttentionInput } | undefined {
+  const r = (restore ?? {}) as { text?: unknown; input?: unknown };
+  const text = r.text;
+  if (typeof text !== 'string' || text.length === 0 || text.length > maxInputChars) return undefined;
+  const i = (r.input ?? {}) as Record<string, unknown>;
+  const scope = i.scope === 'document' ? 'document' : 'selection';
+  const label = typeof i.label === 'string' ? i.label.slice(0, 260) : '';
+  const totalChars = typeof i.totalChars === 'number' && Number.isSafeInteger(i.totalChars) && i.totalChars >= text.length ? i.totalChars : text.length;
+  return { text, input: { scope, label, totalChars, readChars: text.length } };
+}
 
-/** What the webview saves so the host can re-run after a window reload. */
-function restoreText(restore: unknown): string | undefined {
-  const text = (restore as { text?: unknown } | undefined)?.text;
-  return typeof text === 'string' && text.length > 0 && text.length <= maxAttentionTextLength ? text : undefined;
+/** The input description of `text` run on its own (tests, restores without one). */
+function plainInput(text: string): AttentionInput {
+  return { scope: 'selection', label: '', totalChars: text.length, readChars: Math.min(text.length, maxInputChars) };
 }
 
 /** The latest run and what the panel derived from it once (flattened and combined matrices). */
@@ -34,11 +43,27 @@ interface RunState {
 export class AttentionPanel extends Panel<'attention'> {
   private state: RunState | undefined;
   private text = '';
+  private input: AttentionInput = plainInput('');
   private selection: { layer: number; head: AttentionHeadChoice; query: number } = { layer: 0, head: 0, query: 0 };
   private stepOptions = { scaled: true, temperature: 1 };
 
+  private rerunTimer: NodeJS.Timeout | undefined;
+
   private constructor(webviewPanel: vscode.WebviewPanel, services: Services) {
     super('attention', webviewPanel, services);
+    // The panel follows its settings and the folder's trust: a fixed model path, a new token cap, or trust
+    // granted (which lets a workspace model path in) re-runs the same text. Both events can fire together.
+    const soon = (): void => {
+      clearTimeout(this.rerunTimer);
+      this.rerunTimer = setTimeout(() => void this.rerun(), 150);
+    };
+    this.track(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('llmLens.modelPath') || e.affectsConfiguration('llmLens.attention')) soon();
+      }),
+    );
+    this.track(vscode.workspace.onDidGrantWorkspaceTrust(soon));
+    this.track({ dispose: () => clearTimeout(this.rerunTimer) });
   }
 
   /** How Attention panels are made and restored (a restored panel re-runs its saved text). */
@@ -47,33 +72,51 @@ export class AttentionPanel extends Panel<'attention'> {
     title: () => vscode.l10n.t('LLM Lens: Attention'),
     create: (webviewPanel, services, restore) => {
       const panel = new AttentionPanel(webviewPanel, services);
-      const text = restoreText(restore);
-      if (text) void panel.analyze(text);
+      const saved = parseRestore(restore);
+      if (saved) void panel.analyze(saved.text, saved.input);
       return panel;
     },
   };
 
-  /** Runs the current model on `text` (tokenized by the model's tokenizer, capped) and shows the result. */
-  async analyze(text: string): Promise<void> {
-    this.text = text.slice(0, maxAttentionTextLength);
+  /**
+   * Runs the current model on `text` (cut at the shared character cap; tokenized by the model's tokenizer and
+   * cut at the token cap) and shows the result, or what is wrong with the model folder.
+   */
+  async analyze(text: string, input: AttentionInput = plainInput(text)): Promise<void> {
+    this.text = text.slice(0, maxInputChars);
+    this.input = { ...input, readChars: this.text.length, totalChars: Math.max(input.totalChars, this.text.length) };
     const source = currentModelSource(this.context);
-    const maxTokens = vscode.workspace.getConfiguration('llmLens').get<number>('attention.maxTokens', 256);
+    const problem = modelFolderProblem(source);
+    if (problem) {
+      this.showProblem(source, problem);
+      return;
+    }
+    const config = vscode.workspace.getConfiguration('llmLens');
+    const maxTokens = config.get<number>('attention.maxTokens', 256);
+    const allowBeyondTrainedContext = config.get<boolean>('attention.allowBeyondTrainedContext', false) === true;
+    let failure: AttentionModelProblem | undefined;
     const output = await this.runJob(vscode.l10n.t('Running {0}…', source.label), async (token, report) => {
       try {
         return await this.services.pool.run(
           'attentionRun',
-          { dir: source.dir, text: this.text, maxTokens: Math.max(2, Math.min(1024, Math.floor(maxTokens))), topK: 10 },
+          { dir: source.dir, text: this.text, maxTokens: Math.max(2, Math.min(1024, Math.floor(Number(maxTokens) || 256))), allowBeyondTrainedContext, topK: 10 },
           { cancel: token, onProgress: report, affinity: 'attention' },
         );
       } catch (error) {
         if (error instanceof JobCancelledError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
-        if (source.source === 'embedded' && !existsSync(join(source.dir, 'model.safetensors'))) {
-          throw new Error(vscode.l10n.t('The embedded model is not available in this build. Choose another model with "LLM Lens: Choose Model".'));
+        // A model that cannot be loaded gets the problem view (with ways out), not an error over an empty panel.
+        if (error instanceof Error && error.name === 'ModelLoadError') {
+          failure = { kind: 'unusable', message: vscode.l10n.t('{0} cannot be used: {1}', source.label, reason) };
+          return undefined;
         }
         throw new Error(vscode.l10n.t('Could not run {0}: {1}', source.label, reason));
       }
     });
+    if (failure) {
+      this.showProblem(source, failure);
+      return;
+    }
     if (!output) return;
     const { run } = output;
     const T = run.seqLen;
@@ -83,9 +126,22 @@ export class AttentionPanel extends Panel<'attention'> {
     this.publish();
   }
 
+  /** Shows why the model cannot run, with Choose Model and the embedded model as ways out; the last run is dropped. */
+  private showProblem(source: ModelSource, problem: AttentionModelProblem): void {
+    // A run still on its way (an earlier model) must not replace the problem when it ends.
+    this.cancelJob();
+    this.state = undefined;
+    this.setSnapshot({
+      problem,
+      model: { label: source.label, source: source.source, dir: source.dir, ignoredWorkspacePath: source.ignoredWorkspacePath },
+      text: this.text,
+      input: this.input,
+    });
+  }
+
   /** Runs again on the same text (after the model changed). */
   async rerun(): Promise<void> {
-    if (this.text) await this.analyze(this.text);
+    if (this.text) await this.analyze(this.text, this.input);
   }
 
   /** The latest run's output (integration tests and the command read it). */
@@ -105,7 +161,8 @@ export class AttentionPanel extends Panel<'attention'> {
       const T = run.seqLen;
       step = {
         layer, head, query, kvHead: st.kvHead, headDim: st.headDim, scaled: this.stepOptions.scaled, scale: st.scale, temperature: st.temperature,
-        q: st.q, rawScores: st.rawScores, scaledScores: st.scaledScores, mask: st.mask, probs: st.probs,
+        q: st.q, rawScores: st.rawScores, scaledScores: st.softcap === undefined ? st.scaledScores : st.cappedScores, mask: st.mask, probs: st.probs,
+        defaultScale: st.defaultScale, qkNorm: st.qkNorm, softcap: st.softcap, slidingWindow: st.slidingWindow,
         modelProbs: run.probs[layer][head].slice(query * T, (query + 1) * T), output: st.output, values: st.values,
       };
     }
@@ -114,10 +171,14 @@ export class AttentionPanel extends Panel<'attention'> {
       model: {
         label: source.label, source: source.source, dir: source.dir, ...output.model,
         hasModelCard: embedded && existsSync(join(source.dir, 'MODEL_CARD.md')),
+        trainedContext: output.trainedContext,
+        ignoredWorkspacePath: source.ignoredWorkspacePath,
       },
       text: this.text,
+      input: this.input,
       tokens: output.tokens,
-      cap: output.total > output.tokens.length ? { total: output.total, limit: output.limit } : undefined,
+      cap: output.total > output.tokens.length ? { total: output.total, limit: output.limit, reason: output.limitReason } : undefined,
+      beyondTrainedContext: run.seqLen > output.trainedContext,
       layers: run.layers,
       heads: run.heads,
       seqLen: run.seqLen,
@@ -176,6 +237,10 @@ export class AttentionPanel extends Panel<'attention'> {
       }
       case 'chooseModel':
         await vscode.commands.executeCommand('llmLens.chooseModel');
+        break;
+      case 'useEmbeddedModel':
+        await useEmbeddedModel(this.context);
+        await this.rerun();
         break;
       case 'openModelDoc': {
         if (!s || s.source.source !== 'embedded') return;

@@ -181,6 +181,8 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
       if (this.snapshot !== undefined) this.post({ type: 'snapshot', snapshot: this.snapshot });
       if (this.progress) this.post(this.progress);
       else if (this.lastError !== undefined) this.post({ type: 'error', message: this.lastError });
+      // Nothing runs: a webview that paints "working" until it hears from the host can show its resting state.
+      else if (this.snapshot === undefined) this.post({ type: 'idle' });
       return;
     }
     if (request.type === 'cancel') {

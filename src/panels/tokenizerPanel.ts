@@ -14,10 +14,11 @@ import type {
   TokenizerSnapshot,
   TokenizerStats,
 } from '../shared/protocol';
+import { maxInputChars } from '../shared/limits';
 import { Panel, errorMessage, type PanelDefinition, type Services } from './panel';
 
-/** Most characters the panel tokenizes; longer selections or documents are cut, and the panel says so. */
-export const maxTokenizeChars = 500_000;
+/** Most characters the panel tokenizes (the shared safety cap); longer texts are cut, and the panel says so. */
+export const maxTokenizeChars = maxInputChars;
 /** Longest text kept in the webview's state for restoring after a window reload. */
 const maxRestoreChars = 100_000;
 /** Inputs above this many characters can be cancelled (which stops the worker and drops its vocabularies). */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CommandId, type WelcomeFeature, type WelcomeRequest } from '../shared/protocol';
+import { runWithEditorOrSample } from '../commands/editorOrSample';
 import { Panel, type PanelDefinition, type Services } from './panel';
 
 /** The features the Welcome panel offers, each shown only when its command is registered. */
@@ -55,7 +56,8 @@ export class WelcomePanel extends Panel<'welcome'> {
   protected async handleRequest(request: WelcomeRequest): Promise<void> {
     switch (request.type) {
       case 'runCommand':
-        await vscode.commands.executeCommand(request.command);
+        // With no file open (or only this panel focused) the button still shows the feature: see runWithEditorOrSample.
+        await runWithEditorOrSample(this.context, request.command);
         break;
     }
   }

@@ -4,6 +4,7 @@
 import type { GlossaryChapterInfo, GlossaryEntry } from '../core/glossary/types';
 import type { KvCacheBreakdown } from '../core/kvcache/bytes';
 import type { AttentionShape } from '../core/kvcache/shape';
+import { parseDecodingRequest, type DecodingRequest, type DecodingSnapshot } from './decodingProtocol';
 
 /** Every command id LLM Lens contributes (one documented list; package.json declares the same ids). */
 export const CommandId = {
@@ -21,6 +22,10 @@ export const CommandId = {
   openGlossary: 'llmLens.openGlossary',
   /** Opens a chapter of the "Learn LLM basics" walkthrough: its panel on a sample file, or the glossary. */
   learnChapter: 'llmLens.learnChapter',
+  /** Draws (or stops drawing) token boundaries in the editor itself. */
+  toggleTokenBoundaries: 'llmLens.toggleTokenBoundaries',
+  /** Generates from the selection with the current model and opens the Decoding panel. */
+  generateFromSelection: 'llmLens.generateFromSelection',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -225,7 +230,26 @@ export interface AttentionModelInfo {
   weightBytes: number;
   /** True when MODEL_CARD.md (and loss.svg) can be opened (the embedded model). */
   hasModelCard: boolean;
+  /** The model's trained context (config.json's max_position_embeddings; n_positions for GPT-2). */
+  trainedContext: number;
+  /** A llmLens.modelPath from this workspace's settings that was not used because the folder is not trusted. */
+  ignoredWorkspacePath?: string;
 }
+
+/** What an attention run read: the selection or (nothing selected) the whole document, and how much of it. */
+export interface AttentionInput {
+  /** 'document' when nothing was selected and the whole document ran. */
+  scope: 'selection' | 'document';
+  /** The document's name (file name, or the untitled editor's name). */
+  label: string;
+  /** Characters of the selection or document. */
+  totalChars: number;
+  /** Characters read: all of them, or the first `maxInputChars` (the shared safety cap). */
+  readChars: number;
+}
+
+/** Which limit cut a run: the llmLens.attention.maxTokens setting or the model's trained context. */
+export type AttentionLimitReason = 'maxTokens' | 'trainedContext';
 
 /** One token of the run, as the model's tokenizer split the text. */
 export interface AttentionToken {
@@ -246,15 +270,23 @@ export interface AttentionStepView {
   /** 1/√d_k (or 1 when scaling is dropped). */
   scale: number;
   temperature: number;
-  /** The query vector (after RoPE for Llama-family models). */
+  /** The query vector (after the per-head q norm when the model has one, and RoPE for RoPE models). */
   q: Float32Array;
   /** q·k_j per key j. */
   rawScores: Float32Array;
   /** rawScores · scale / temperature. */
   scaledScores: Float32Array;
+  /** 1/√d_k, to compare with the scale the model uses (Gemma: query_pre_attn_scalar^-½). */
+  defaultScale?: number;
+  /** Whether q and k were RMS-normalised per head before RoPE (Qwen3, Gemma 3). */
+  qkNorm?: boolean;
+  /** Gemma 2's attention soft-cap: scores became cap·tanh(score/cap) before the mask. */
+  softcap?: number;
+  /** This layer's sliding window (keys further back are masked), if any. */
+  slidingWindow?: number;
   /** 0 for visible keys, -Infinity for masked ones. */
   mask: Float32Array;
-  /** Softmax of scaledScores + mask. */
+  /** Softmax of the (soft-capped, when the model caps) scaledScores + mask. */
   probs: Float32Array;
   /** The model's own weights for this row (scaled, temperature 1), for comparison. */
   modelProbs: Float32Array;
@@ -269,9 +301,13 @@ export interface AttentionSnapshot {
   model: AttentionModelInfo;
   /** The text the tokens came from (bounded), kept so the panel can be restored after a reload. */
   text: string;
+  /** What the text is (selection or whole document) and how many of its characters were read. */
+  input: AttentionInput;
   tokens: AttentionToken[];
-  /** Set when the selection had more tokens than the cap: how many there were and the cap. */
-  cap?: { total: number; limit: number };
+  /** Set when the text had more tokens than the run: how many there were, the run's length and which limit applied. */
+  cap?: { total: number; limit: number; reason: AttentionLimitReason };
+  /** True when the run is longer than the model's trained context (llmLens.attention.allowBeyondTrainedContext). */
+  beyondTrainedContext: boolean;
   layers: number;
   heads: number;
   seqLen: number;
@@ -293,6 +329,26 @@ export interface AttentionSnapshot {
   elapsedMs: number;
 }
 
+/** Why the chosen model cannot run: the folder is missing, not a model folder, or its files are unusable. */
+export interface AttentionModelProblem {
+  /** notFound: no such path; notFolder: a file; noConfig: no config.json; noWeights: no *.safetensors; embeddedMissing: this build lacks the embedded weights; unusable: the files could not be loaded. */
+  kind: 'notFound' | 'notFolder' | 'noConfig' | 'noWeights' | 'embeddedMissing' | 'unusable';
+  /** The localized explanation (names the path and what is wrong). */
+  message: string;
+}
+
+/** What the Attention panel shows when the chosen model cannot run: the problem, with ways out. */
+export interface AttentionProblemSnapshot {
+  problem: AttentionModelProblem;
+  model: Pick<AttentionModelInfo, 'label' | 'source' | 'dir' | 'ignoredWorkspacePath'>;
+  /** The text that was to run (kept for a retry and for restoring after a reload). */
+  text: string;
+  input: AttentionInput;
+}
+
+/** Everything the Attention panel's webview can be sent: a run, or a model problem. */
+export type AttentionPanelSnapshot = AttentionSnapshot | AttentionProblemSnapshot;
+
 /** Attention panel requests. */
 export type AttentionRequest =
   /** Show another layer / head (or mean/max) / query position. */
@@ -305,6 +361,8 @@ export type AttentionRequest =
   | { type: 'exportPng'; dataUrl: string }
   /** Open "LLM Lens: Choose Model". */
   | { type: 'chooseModel' }
+  /** Forget the chosen model and the setting's folder for now: run the embedded model (the setting is left alone). */
+  | { type: 'useEmbeddedModel' }
   /** Open the embedded model's card or its training-loss curve. */
   | { type: 'openModelDoc'; doc: 'card' | 'loss' };
 
@@ -335,6 +393,8 @@ export function parseAttentionRequest(m: Record<string, unknown>): AttentionRequ
     }
     case 'chooseModel':
       return { type: 'chooseModel' };
+    case 'useEmbeddedModel':
+      return { type: 'useEmbeddedModel' };
     case 'openModelDoc': {
       const doc = oneOf(m.doc, ['card', 'loss'] as const);
       return doc ? { type: 'openModelDoc', doc } : undefined;
@@ -378,15 +438,32 @@ export interface GlossarySnapshot {
   panels: GlossaryPanelKind[];
   /** Set when opened from a hover link or the walkthrough. */
   focus: GlossaryFocus | null;
+  /** The last search the webview asked for and the ids it found, best first (the core's searchGlossary). */
+  search: GlossarySearchResult;
+}
+
+/** A glossary search as the host ran it: the query exactly as typed, and the ids found, best first. */
+export interface GlossarySearchResult {
+  query: string;
+  ids: string[];
 }
 
 /** Glossary panel requests. */
 export type GlossaryRequest =
   /** Open the panel that shows `term` (on a sample file shipped with LLM Lens). */
-  { type: 'openPanel'; panel: GlossaryPanelKind; term: string };
+  | { type: 'openPanel'; panel: GlossaryPanelKind; term: string }
+  /** Search the glossary for `query` (sent on every edit of the search field). */
+  | { type: 'search'; query: string };
+
+/** Longest glossary query a webview may send. */
+export const maxGlossarySearchChars = 200;
 
 /** Validates a Glossary panel request. */
 export function parseGlossaryRequest(m: Record<string, unknown>): GlossaryRequest | undefined {
+  if (m.type === 'search') {
+    const query = stringUpTo(m.query, maxGlossarySearchChars);
+    return query === undefined ? undefined : { type: 'search', query };
+  }
   if (m.type !== 'openPanel') return undefined;
   const panel = oneOf(m.panel, glossaryPanelKinds);
   const term = stringUpTo(m.term, 64);
@@ -569,10 +646,11 @@ export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequ
 /** The snapshot and request types of each panel kind. New panels add one line here. */
 export interface PanelMessages {
   welcome: { snapshot: WelcomeSnapshot; request: WelcomeRequest };
-  attention: { snapshot: AttentionSnapshot; request: AttentionRequest };
+  attention: { snapshot: AttentionPanelSnapshot; request: AttentionRequest };
   kvcache: { snapshot: KvCacheSnapshot; request: KvCacheRequest };
   glossary: { snapshot: GlossarySnapshot; request: GlossaryRequest };
   tokenizer: { snapshot: TokenizerSnapshot; request: TokenizerRequest };
+  decoding: { snapshot: DecodingSnapshot; request: DecodingRequest };
 }
 
 /** A panel kind: also the webview bundle name (dist/webview/<kind>.js) and the view type suffix. */
@@ -646,6 +724,7 @@ const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   kvcache: (m) => parseKvCacheRequest(m),
   glossary: (m) => parseGlossaryRequest(m),
   tokenizer: (m) => parseTokenizerRequest(m),
+  decoding: (m) => parseDecodingRequest(m),
 };
 
 /** Checks a raw message from panel `kind`'s webview; undefined when it is not a valid request. */

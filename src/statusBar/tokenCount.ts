@@ -108,13 +108,16 @@ export class TokenCountStatus implements vscode.Disposable {
       return;
     }
     if (seq !== this.seq) return;
-    this.item.text = `$(symbol-string) ${vscode.l10n.t('{0} tokens', count.toLocaleString())}`;
-    this.item.tooltip = inSelection
-      ? vscode.l10n.t('{0} tokens in the selection with {1}. Click to open the Tokenization panel.', count.toLocaleString(), label)
-      : vscode.l10n.t('{0} tokens in the document with {1}. Click to open the Tokenization panel.', count.toLocaleString(), label);
+    this.item.text = `$(symbol-string) ${tokenCountText(count)}`;
+    this.item.tooltip = tokenCountTooltip(count, label, inSelection);
     this.item.show();
     this.updates.push({ chars, hostMs, latencyMs: performance.now() - started });
     if (this.updates.length > 100) this.updates.splice(0, this.updates.length - 100);
+  }
+
+  /** The item's current tooltip (tests read it). */
+  get tooltip(): string | undefined {
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : undefined;
   }
 
   /** Removes the item and its listeners. */
@@ -122,4 +125,25 @@ export class TokenCountStatus implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** "1 token" / "2 tokens" (Korean has one form for both). */
+export function tokenCountText(count: number): string {
+  return count === 1 ? vscode.l10n.t('{0} token', count.toLocaleString()) : vscode.l10n.t('{0} tokens', count.toLocaleString());
+}
+
+/**
+ * The tooltip: the count, where it was taken and which tokenizer counted it. The status bar always counts
+ * with llmLens.defaultTokenizer, while the Tokenization panel may show another one: the setting is named.
+ */
+function tokenCountTooltip(count: number, tokenizer: string, inSelection: boolean): string {
+  const n = count.toLocaleString();
+  if (inSelection) {
+    return count === 1
+      ? vscode.l10n.t('{0} token in the selection, counted with {1} (setting llmLens.defaultTokenizer). Click to open the Tokenization panel.', n, tokenizer)
+      : vscode.l10n.t('{0} tokens in the selection, counted with {1} (setting llmLens.defaultTokenizer). Click to open the Tokenization panel.', n, tokenizer);
+  }
+  return count === 1
+    ? vscode.l10n.t('{0} token in the document, counted with {1} (setting llmLens.defaultTokenizer). Click to open the Tokenization panel.', n, tokenizer)
+    : vscode.l10n.t('{0} tokens in the document, counted with {1} (setting llmLens.defaultTokenizer). Click to open the Tokenization panel.', n, tokenizer);
 }

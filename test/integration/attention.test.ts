@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { AttentionSnapshot } from '../../src/shared/protocol';
+import { maxInputChars } from '../../src/shared/limits';
+import type { AttentionPanelSnapshot, AttentionProblemSnapshot, AttentionSnapshot } from '../../src/shared/protocol';
 import { writeByteModel } from './attentionFixture';
 import { closeAll, llmLens, openText, waitFor } from './helpers';
 
@@ -17,9 +18,21 @@ async function showAttentionFor(text: string): Promise<AttentionSnapshot> {
   await waitFor('the attention webview to say ready', () => api.isPanelReady('attention'), 30_000);
   return waitFor('an attention snapshot of the selection', () => {
     const s = api.snapshotOf('attention');
-    return s?.text === text ? s : undefined;
+    return s && !('problem' in s) && s.text === text ? s : undefined;
   }, 60_000);
 }
+
+/** Runs the command on the open editor and waits for a snapshot (a run or a model problem) that `accept` takes. */
+async function runFor<T extends AttentionPanelSnapshot>(what: string, accept: (s: AttentionPanelSnapshot) => s is T): Promise<T> {
+  const api = await llmLens();
+  await vscode.commands.executeCommand('llmLens.showAttention');
+  return waitFor(what, () => {
+    const s = api.snapshotOf('attention');
+    return s && accept(s) ? s : undefined;
+  }, 60_000);
+}
+
+const isProblem = (s: AttentionPanelSnapshot): s is AttentionProblemSnapshot => 'problem' in s;
 
 function assertCausalRows(s: AttentionSnapshot): void {
   const T = s.seqLen;
@@ -84,7 +97,8 @@ describe('LLM Lens: Show Attention for Selection', () => {
     const text = 'function add(a, b) { return a + b; }';
     const s = await showAttentionFor(text);
     assert.equal(s.seqLen, 8);
-    assert.deepEqual(s.cap, { total: Buffer.byteLength(text), limit: 8 });
+    assert.deepEqual(s.cap, { total: Buffer.byteLength(text), limit: 8, reason: 'maxTokens' });
+    assert.equal(s.beyondTrainedContext, false);
     await config().update('attention.maxTokens', undefined, vscode.ConfigurationTarget.Global);
   });
 
@@ -128,7 +142,7 @@ describe('LLM Lens: Show Attention for Selection', () => {
       await pick(2);
       const chosen = await waitFor('a re-run with the cached model', () => {
         const s = api.snapshotOf('attention');
-        return s?.model.source === 'cache' ? s : undefined;
+        return s && !('problem' in s) && s.model.source === 'cache' ? s : undefined;
       }, 60_000);
       assert.equal(chosen.model.label, 'test-org/byte-model');
       assert.equal(chosen.text, text);
@@ -140,5 +154,146 @@ describe('LLM Lens: Show Attention for Selection', () => {
       else process.env.HF_HUB_CACHE = previous;
       rmSync(hub, { recursive: true, force: true });
     }
+  });
+
+  it('says whether it ran on the selection or on the whole document (nothing selected), with its file name', async () => {
+    await config().update('modelPath', modelDir, vscode.ConfigurationTarget.Global);
+    const text = 'let a = 1;\nlet b = 2;\n';
+    const selection = await showAttentionFor(text);
+    assert.equal(selection.input.scope, 'selection');
+    assert.equal(selection.input.totalChars, text.length);
+    // Nothing selected: the whole document runs, and the panel says so.
+    const editor = await openText(text, 'typescript', new vscode.Selection(0, 0, 0, 0));
+    const whole = await runFor('a run of the whole document', (s): s is AttentionSnapshot => !isProblem(s) && s.input.scope === 'document');
+    assert.equal(whole.text, text);
+    assert.equal(whole.input.label, editor.document.uri.path.split('/').pop());
+    assert.equal(whole.input.readChars, text.length);
+  });
+
+  it('reads at most the shared character cap (the same as Tokenization) and counts the tokens of what it read', async () => {
+    await config().update('modelPath', modelDir, vscode.ConfigurationTarget.Global);
+    const api = await llmLens();
+    const total = maxInputChars + 123_457;
+    const big = 'x = 1;\n'.repeat(Math.ceil(total / 7)).slice(0, total);
+    await openText(big, 'plaintext', new vscode.Selection(0, 0, 0, 0));
+    const s = await runFor('a run of the big document', (x): x is AttentionSnapshot => !isProblem(x) && x.input.totalChars === total);
+    assert.equal(s.input.scope, 'document');
+    assert.equal(s.input.readChars, maxInputChars);
+    assert.equal(s.text.length, maxInputChars);
+    // One token per byte (ASCII): the count is of the characters read, and the token cap is what limits the run.
+    assert.deepEqual(s.cap, { total: maxInputChars, limit: 256, reason: 'maxTokens' });
+    // The Tokenization panel cuts at the same number.
+    await vscode.commands.executeCommand('llmLens.tokenizeSelection');
+    const t = await waitFor('the tokenizer snapshot of the big document', () => {
+      const x = api.snapshotOf('tokenizer');
+      return x?.source?.totalChars === total ? x : undefined;
+    }, 60_000);
+    assert.equal(t.limit, maxInputChars);
+    assert.equal(t.text.length, maxInputChars);
+  });
+
+  it('stops at the trained context (max_position_embeddings) unless allowed past it, and says which limit applied', async () => {
+    const short = writeByteModel({ maxPositions: 16 });
+    try {
+      await config().update('modelPath', short, vscode.ConfigurationTarget.Global);
+      const text = 'const answer = compute(40, 2); // forty-two';
+      const bytes = Buffer.byteLength(text);
+      const capped = await showAttentionFor(text);
+      assert.equal(capped.seqLen, 16);
+      assert.equal(capped.model.trainedContext, 16);
+      assert.deepEqual(capped.cap, { total: bytes, limit: 16, reason: 'trainedContext' });
+      assert.equal(capped.beyondTrainedContext, false);
+      // A smaller token cap is the limit that applies.
+      await config().update('attention.maxTokens', 10, vscode.ConfigurationTarget.Global);
+      const byTokens = await runFor('a run capped at 10 tokens', (s): s is AttentionSnapshot => !isProblem(s) && s.seqLen === 10);
+      assert.deepEqual(byTokens.cap, { total: bytes, limit: 10, reason: 'maxTokens' });
+      // Allowed past the trained context: the run goes to maxTokens and is flagged.
+      await config().update('attention.maxTokens', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('attention.allowBeyondTrainedContext', true, vscode.ConfigurationTarget.Global);
+      const beyond = await runFor('a run past the trained context', (s): s is AttentionSnapshot => !isProblem(s) && s.seqLen === bytes);
+      assert.equal(beyond.cap, undefined);
+      assert.equal(beyond.beyondTrainedContext, true);
+      assertCausalRows(beyond);
+    } finally {
+      await config().update('attention.allowBeyondTrainedContext', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('attention.maxTokens', undefined, vscode.ConfigurationTarget.Global);
+      rmSync(short, { recursive: true, force: true });
+    }
+  });
+
+  it('the embedded model stops at its trained context of 128 tokens by default', async function () {
+    const dir = join(vscode.extensions.getExtension('llm-lens.llm-lens')?.extensionPath ?? '', 'data', 'embedded-model');
+    if (!existsSync(join(dir, 'model.safetensors'))) this.skip();
+    await config().update('modelPath', undefined, vscode.ConfigurationTarget.Global);
+    const trained = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { max_position_embeddings: number }).max_position_embeddings;
+    const text = Array.from({ length: 80 }, (_, i) => `const value${i} = ${i * 7};`).join('\n');
+    const s = await showAttentionFor(text);
+    assert.equal(s.model.source, 'embedded');
+    assert.equal(s.seqLen, trained);
+    assert.equal(s.cap?.reason, 'trainedContext');
+    assert.ok((s.cap?.total ?? 0) > trained);
+  });
+
+  it('a model folder that cannot run says what is wrong (not found, a file, no config.json, no weights, unusable)', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'llm-lens-broken-'));
+    try {
+      const file = join(scratch, 'model.bin');
+      writeFileSync(file, 'not a folder');
+      const noConfig = join(scratch, 'empty');
+      mkdirSync(noConfig);
+      const noWeights = join(scratch, 'config-only');
+      mkdirSync(noWeights);
+      writeFileSync(join(noWeights, 'config.json'), readFileSync(join(modelDir, 'config.json')));
+      const badWeights = join(scratch, 'bad-weights');
+      cpSync(modelDir, badWeights, { recursive: true });
+      writeFileSync(join(badWeights, 'model.safetensors'), Buffer.from([1, 2, 3]));
+      const cases: [string, AttentionProblemSnapshot['problem']['kind'], RegExp][] = [
+        [join(scratch, 'no-such-model'), 'notFound', /does not exist/],
+        [file, 'notFolder', /is a file, not a model folder/],
+        [noConfig, 'noConfig', /no config\.json/],
+        [noWeights, 'noWeights', /no weights/],
+        [badWeights, 'unusable', /cannot be used/],
+      ];
+      await openText('const broken = true;', 'typescript');
+      for (const [path, kind, message] of cases) {
+        await config().update('modelPath', path, vscode.ConfigurationTarget.Global);
+        const s = await runFor(`the problem of ${path}`, (x): x is AttentionProblemSnapshot => isProblem(x) && x.model.dir === path);
+        assert.equal(s.problem.kind, kind, path);
+        assert.match(s.problem.message, message);
+        assert.ok(s.problem.message.includes(path), `the message names the path: ${s.problem.message}`);
+        assert.equal(s.model.source, 'setting');
+      }
+      // Fixing the setting runs the model again (the problem view is replaced by the run).
+      await config().update('modelPath', modelDir, vscode.ConfigurationTarget.Global);
+      await runFor('a run after the fix', (x): x is AttentionSnapshot => !isProblem(x) && x.model.dir === modelDir);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('fast repeated runs end with the last text, and binary-looking text (NUL, a lone surrogate) runs', async function () {
+    this.timeout(120_000);
+    await config().update('modelPath', modelDir, vscode.ConfigurationTarget.Global);
+    const api = await llmLens();
+    const texts = ['let a = 1;', 'let b = 22;', 'let c = 333;', 'let d = 4444;', 'bytes\u0000\u0001 and \ud800 end'];
+    let last = '';
+    for (const text of texts) {
+      // What the document holds (VS Code may store the lone surrogate differently).
+      last = (await openText(text, 'plaintext')).document.getText();
+      // Not awaited: each run starts before the one before it has finished.
+      void vscode.commands.executeCommand('llmLens.showAttention');
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const s = await waitFor('the last run', () => {
+      const x = api.snapshotOf('attention');
+      return x && !('problem' in x) && x.text === last ? x : undefined;
+    }, 60_000);
+    // The lone surrogate is U+FFFD (3 bytes) once UTF-8 encoded: one token per byte.
+    assert.equal(s.seqLen, Buffer.byteLength(last));
+    assertCausalRows(s);
+    // Nothing later replaces it.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const after = api.snapshotOf('attention');
+    assert.ok(after && !('problem' in after) && after.text === last);
   });
 });

@@ -12,8 +12,11 @@ function byteAlphabet(): string[] {
   return Array.from({ length: 256 }, (_, b) => (printable(b) ? String.fromCharCode(b) : String.fromCharCode(256 + extra++)));
 }
 
-/** Writes the model (2 layers, 4 query heads sharing 2 KV heads) and returns its directory. */
-export function writeByteModel(): string {
+/**
+ * Writes the model (2 layers, 4 query heads sharing 2 KV heads) and returns its directory. `maxPositions` sets
+ * config.json's max_position_embeddings (the trained context); without it the config states none.
+ */
+export function writeByteModel(options: { maxPositions?: number } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'llm-lens-attn-it-'));
   const vocab = 256, hidden = 16, heads = 4, kvHeads = 2, headDim = 4, inter = 24, layers = 2;
   let seed = 12345;
@@ -41,6 +44,7 @@ export function writeByteModel(): string {
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
     architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: vocab, hidden_size: hidden, intermediate_size: inter,
     num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, head_dim: headDim, tie_word_embeddings: true,
+    ...(options.maxPositions === undefined ? {} : { max_position_embeddings: options.maxPositions }),
   }));
   const alphabet = byteAlphabet();
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({

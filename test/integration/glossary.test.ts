@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { glossaryEntry } from '../../src/core/glossary/glossary';
@@ -147,17 +149,31 @@ describe('LLM Lens: Open Glossary and the walkthrough', () => {
     await waitFor('the snapshot to follow the setting', () => api.snapshotOf('glossary')?.language === 'both' || undefined);
   });
 
-  it('a walkthrough chapter opens its panel on a sample file, or the glossary at the chapter', async () => {
+  it('a walkthrough chapter opens its panel on an untitled copy of a sample file, or the glossary at the chapter', async () => {
     const api = await llmLens();
+    const extensionPath = vscode.extensions.getExtension('llm-lens.llm-lens')?.extensionPath ?? '';
+    const sampleText = (name: string) => readFileSync(join(extensionPath, 'media', 'samples', name), 'utf8');
+    /** The sample is open as an untitled copy (same text and language), never as the extension's own file. */
+    const assertCopy = (name: string, language: string) => {
+      const text = sampleText(name);
+      const shown = vscode.window.visibleTextEditors.map((e) => e.document).filter((d) => d.getText() === text);
+      assert.ok(shown.length > 0, `${name}'s text is open in an editor`);
+      for (const document of shown) {
+        assert.equal(document.uri.scheme, 'untitled', `${name} is an untitled copy, not ${document.uri.toString()}`);
+        assert.equal(document.languageId, language);
+      }
+      const own = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'file' && d.uri.fsPath.startsWith(join(extensionPath, 'media')));
+      assert.deepEqual(own.map((d) => d.uri.fsPath), [], 'no file of the extension is open in an editor');
+    };
     await vscode.commands.executeCommand('llmLens.learnChapter', 'efficiency');
     await waitFor('the KV cache panel', () => api.isPanelReady('kvcache'));
     const kv = await waitFor('a KV cache snapshot of the sample config.json', () => api.snapshotOf('kvcache')?.config ?? undefined);
-    assert.ok(kv.uri.endsWith('media/samples/config.json'), kv.uri);
+    assert.ok(kv.uri.startsWith('untitled:'), kv.uri);
+    assertCopy('config.json', 'json');
     await closeAll();
     await vscode.commands.executeCommand('llmLens.learnChapter', 'training');
     await waitFor('the glossary at the training chapter', () => api.snapshotOf('glossary')?.focus?.chapter === 'training' || undefined);
-    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.path.endsWith('media/samples/notes.md'));
-    assert.ok(editor, 'the sample notes are open');
+    assertCopy('notes.md', 'markdown');
     await closeAll();
     // Tokenization: the Tokenization panel on the sample's selected `attend` function.
     await vscode.commands.executeCommand('llmLens.learnChapter', 'tokenization');
@@ -166,6 +182,7 @@ describe('LLM Lens: Open Glossary and the walkthrough', () => {
       return t?.source && t.text.startsWith('export function attend') ? t : undefined;
     });
     assert.ok(tokens.source?.selection, 'the selection, not the whole file');
+    assertCopy('attention.ts', 'typescript');
     await vscode.commands.executeCommand('workbench.action.openWalkthrough', 'llm-lens.llm-lens#learnLlmBasics', false);
   });
 });

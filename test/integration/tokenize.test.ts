@@ -183,4 +183,27 @@ describe('LLM Lens: Tokenize Selection', function () {
     await select(content.indexOf('토'), content.length);
     await select(0, 0); // nothing selected: the whole document
   });
+
+  it('the status bar says "1 token" and "2 tokens", and its tooltip names the tokenizer that counted', async () => {
+    const api = await llmLens();
+    const content = 'hello world, hello';
+    assert.equal(o200kCount('hello'), 1, 'tiktoken: "hello" is one o200k token');
+    const editor = await openText(content, 'plaintext', new vscode.Selection(0, 0, 0, 5));
+    await waitFor('"1 token" in the status bar', () => (api.tokenizer.statusBarText() === '$(symbol-string) 1 token' ? true : undefined));
+    assert.match(api.tokenizer.statusBarTooltip() ?? '', /^1 token in the selection, counted with o200k_base .*llmLens\.defaultTokenizer/);
+    const two = content.slice(0, 11);
+    assert.equal(o200kCount(two), 2);
+    editor.selection = new vscode.Selection(0, 0, 0, 11);
+    await waitFor('"2 tokens" in the status bar', () => (api.tokenizer.statusBarText() === '$(symbol-string) 2 tokens' ? true : undefined));
+    assert.match(api.tokenizer.statusBarTooltip() ?? '', /^2 tokens in the selection, counted with o200k_base/);
+    // Another default tokenizer: the tooltip names it (the Tokenization panel may be showing a third one).
+    const config = vscode.workspace.getConfiguration('llmLens');
+    await config.update('defaultTokenizer', 'cl100k_base', vscode.ConfigurationTarget.Global);
+    try {
+      editor.selection = new vscode.Selection(0, 0, 0, 0);
+      await waitFor('the tooltip to name cl100k_base', () => (/in the document, counted with cl100k_base/.test(api.tokenizer.statusBarTooltip() ?? '') ? true : undefined));
+    } finally {
+      await config.update('defaultTokenizer', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { closeAll, llmLens, waitFor } from './helpers';
@@ -58,4 +60,31 @@ describe('LLM Lens: Show Welcome', () => {
     await waitFor('the webview to be ready again', () => api.isPanelReady('welcome'));
     assert.deepEqual(api.snapshotOf('welcome'), before);
   });
+
+  it('a feature button with no file open runs on an untitled copy of the sample instead of only warning', async function () {
+    this.timeout(180_000);
+    const api = await llmLens();
+    await closeAll();
+    assert.equal(vscode.window.visibleTextEditors.length, 0, 'no editor is open');
+    const used = await api.runWelcomeFeature('llmLens.tokenizeSelection');
+    assert.equal(used, 'sample');
+    const editor = await waitFor('the sample in an editor', () => vscode.window.activeTextEditor);
+    assert.equal(editor.document.uri.scheme, 'untitled', 'a copy, never the extension\'s own file');
+    const extensionPath = vscode.extensions.getExtension('llm-lens.llm-lens')?.extensionPath ?? '';
+    assert.equal(editor.document.getText(), readFileSync(join(extensionPath, 'media', 'samples', 'attention.ts'), 'utf8'));
+    assert.equal(editor.document.languageId, 'typescript');
+    const tokens = await waitFor('the Tokenization panel on the sample', () => {
+      const t = api.snapshotOf('tokenizer');
+      return t?.tokenization && t.text.startsWith('export function attend') ? t : undefined;
+    }, 120_000);
+    assert.ok(tokens.stats && tokens.stats.tokens > 0);
+    // With a file open the button uses it, sample or not.
+    await closeAll();
+    const document = await vscode.workspace.openTextDocument({ content: 'const answer = 42;\n', language: 'typescript' });
+    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    assert.equal(await api.runWelcomeFeature('llmLens.tokenizeSelection'), 'active');
+    await waitFor('the Tokenization panel on the open file', () => (api.snapshotOf('tokenizer')?.text === 'const answer = 42;\n' ? true : undefined), 120_000);
+    await closeAll();
+  });
 });
+

@@ -78,6 +78,11 @@ export interface CodeServerOptions {
   extensionsDir?: string;
   /** Display language, e.g. 'ko' (VS Code's `locale` in argv.json). */
   locale?: string;
+  /**
+   * Workspace trust on (every other workbench runs with it off): the workspace opens untrusted, in Restricted
+   * Mode, without the startup prompt.
+   */
+  workspaceTrust?: boolean;
 }
 
 /** A running code-server. */
@@ -146,7 +151,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   mkdirSync(join(userData, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
   mkdirSync(workspace, { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...options.settings }, null, 2));
+  const trust = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...trust, ...options.settings }, null, 2));
   if (options.locale) {
     writeFileSync(join(userData, 'User', 'argv.json'), JSON.stringify({ locale: options.locale }));
     if (options.locale !== 'en') registerEmptyLanguagePack(home, userData, options.locale);
@@ -162,7 +168,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     '--extensions-dir', extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--ignore-last-opened',
     '--config', config,
   ];

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeWebview, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { clippedElements, narrowWebviewTo, restoreViewport } from './narrow';
+import { activeWebview, closeAllEditors, openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
 
 let workbench: Workbench;
 
@@ -24,6 +25,31 @@ test('LLM Lens: Show Welcome renders the toolkit page in the real workbench', as
   const cards = await view.locator('.card').count();
   assert.equal(upgraded, cards, 'one upgraded toolkit button per feature card');
   await screenshot(page, 'welcome');
+});
+
+test('at 480 px nothing is cut off, and with no file open a feature button runs on a sample copy', async () => {
+  const { page } = workbench;
+  await runCommand(page, 'View: Close All Editors');
+  await runCommand(page, 'LLM Lens: Show Welcome');
+  const view = activeWebview(page);
+  await view.locator('.card vscode-button').first().waitFor({ timeout: 30_000 });
+  const width = await narrowWebviewTo(page, 480);
+  assert.ok(Math.abs(width - 480) <= 8, `webview width ${width}`);
+  assert.deepEqual(await clippedElements(view), []);
+  await screenshot(page, 'welcome-480');
+  await restoreViewport(page);
+  // No editor is open: the Tokenization button opens an untitled copy of the sample and tokenizes it.
+  await view.locator('.card[data-command="llmLens.tokenizeSelection"] vscode-button').click();
+  await page.locator('.tabs-container .tab', { hasText: 'Untitled' }).first().waitFor({ timeout: 30_000 });
+  const tokens = activeWebview(page).locator('.stat[data-stat="tokens"] .stat-value');
+  await tokens.filter({ hasText: /^\d+$/ }).waitFor({ timeout: 120_000 });
+  await screenshot(page, 'welcome-sample');
+  // The untitled copy is a throwaway: closing it asks whether to save it (closeAllEditors says no).
+  await closeAllEditors(page);
+  await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+  // The next test reloads the window with the Welcome panel open.
+  await runCommand(page, 'LLM Lens: Show Welcome');
+  await activeWebview(page).locator('h1', { hasText: 'LLM Lens' }).waitFor({ timeout: 30_000 });
 });
 
 test('the panel comes back after a window reload (its serializer restores it)', async () => {

@@ -91,7 +91,7 @@ export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Wor
   if (reused) {
     writeFiles(shared.server, options.files);
     writeFileSync(join(shared.server.home, 'u', 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...options.settings }, null, 2));
-    await runCommand(shared.page, 'View: Close All Editors');
+    await closeAllEditors(shared.page);
     // VS Code watches the settings file; give it a moment to apply the new values.
     await shared.page.waitForTimeout(1_500);
   }
@@ -140,6 +140,16 @@ async function quickOpen(page: Page, query: string, rowText: string, timeoutMs: 
       await page.waitForTimeout(1_000);
     }
   }
+}
+
+/**
+ * Closes every editor. Untitled copies of LLM Lens's samples (Welcome, the walkthrough) hold unsaved text, so
+ * VS Code asks whether to save them: the answer is "Don't Save" (English or Korean workbench).
+ */
+export async function closeAllEditors(page: Page): Promise<void> {
+  await runCommand(page, 'View: Close All Editors');
+  const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don.t Save|저장 안 함/ }).first();
+  for (let i = 0; i < 5 && (await dontSave.isVisible({ timeout: 1_500 }).catch(() => false)); i++) await dontSave.click();
 }
 
 /** Runs a command from the Command Palette by its title, e.g. 'LLM Lens: Show Welcome'. */
@@ -208,7 +218,7 @@ export function uiTest(name: string, options: UiTestOptions, body: () => Promise
       const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
       console.log(`FLAKY: "${name}" failed on its first run (${reason}); running it again from a clean workbench`);
       await workbench.page.keyboard.press('Escape').catch(() => undefined);
-      await runCommand(workbench.page, 'View: Close All Editors');
+      await closeAllEditors(workbench.page);
       await workbench.page.waitForTimeout(1_000);
     }
     await body();

@@ -41,6 +41,13 @@ test('the worker job tokenizes with the model tokenizer, caps by setting and by 
     assert.equal(long.limit, 6);
     assert.equal(long.run.seqLen, 6);
     assert.equal(long.total, 10);
+    assert.equal(long.limitReason, 'trainedContext');
+    assert.equal(long.trainedContext, 6);
+    assert.equal(out.limitReason, 'maxTokens');
+    // Going past the trained context is allowed for RoPE models only: GPT-2 has no position past its table.
+    const allowed = await attentionJob({ dir, text: 'abcdefghij', maxTokens: 256, allowBeyondTrainedContext: true, topK: 1 }, () => undefined);
+    assert.equal(allowed.run.seqLen, 6);
+    assert.equal(allowed.limitReason, 'trainedContext');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

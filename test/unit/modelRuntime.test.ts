@@ -222,6 +222,6 @@ test('Model: format, file and resident bytes, attention shape, parameter counts'
 
 test('the runtime has no per-family code: it follows config.block (families live in model/arch/)', () => {
   const source = readFileSync(join(packageRoot(), 'src', 'core', 'model', 'runtime.ts'), 'utf8');
-  const mentions = source.match(/\.family\b|['"](llama|gpt2|qwen2|mistral)['"]/g) ?? [];
+  const mentions = source.match(/\.family\b|['"](llama|gpt2|qwen2|mistral|qwen3|qwen3moe|qwen3_moe|gemma2|gemma3|gemma3_text|phi3|mixtral)['"]/g) ?? [];
   assert.deepEqual(mentions, []);
 });

@@ -2,8 +2,9 @@ import './style.css';
 // The Attention panel: every layer × head as thumbnails, one head as a large heatmap (hover, keyboard,
 // table), token lines, the step-by-step arithmetic and the next-token predictions. It only draws: every
 // number comes from the host's snapshot (the forward pass and the step view are computed there).
-import type { AttentionHeadChoice, AttentionSnapshot, AttentionStepView } from '../../src/shared/protocol';
+import type { AttentionHeadChoice, AttentionPanelSnapshot, AttentionProblemSnapshot, AttentionSnapshot, AttentionStepView } from '../../src/shared/protocol';
 import type { StringsOf } from '../../src/shared/strings';
+import { visibleWhitespace } from '../../src/shared/whitespace';
 import { announce, gridKeyMove, type GridPosition } from '../common/a11y';
 import { appRoot, el, replaceChildren } from '../common/dom';
 import { connect, initData, loadState, saveState } from '../common/host';
@@ -27,18 +28,29 @@ const saved = loadState<UiState>();
 const ui: UiState = { view: saved?.view ?? 'grid', table: saved?.table ?? false };
 
 let snapshot: AttentionSnapshot | undefined;
+/** The model problem shown instead of a run, if any. */
+let problem: AttentionProblemSnapshot | undefined;
 /** The run the persistent controls were built for (see runKey). */
 let builtKey: string | undefined;
 let heatmapFocus: GridPosition = { row: 0, col: 0 };
 
 /** Fills {0}, {1}… in a localized template. */
 function fmt(template: string, ...args: (string | number)[]): string {
-  return template.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+  return template.replace(/\{(\d+)\}/g, (_, i: string) => {
+    const value = args[Number(i)];
+    return typeof value === 'number' ? num(value) : (value ?? '');
+  });
 }
 
-/** A token as a short, visible label: whitespace shown as ␣ ↵ ⇥. */
+/** A number as the user's language writes it (thousands separators). */
+const numberFormat = new Intl.NumberFormat(init.language || undefined);
+function num(n: number): string {
+  return numberFormat.format(n);
+}
+
+/** A token as a short, visible label: whitespace shown as in the Tokenization panel and VS Code (· → ↵). */
 function tokenLabel(text: string, max = 14): string {
-  const shown = text.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\r/g, '␍').replace(/\t/g, '⇥');
+  const shown = visibleWhitespace(text);
   return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown || '∅';
 }
 
@@ -61,7 +73,8 @@ function matrixOf(s: AttentionSnapshot, layer: number, head: AttentionHeadChoice
 }
 
 function persist(): void {
-  saveState({ ...ui, restore: snapshot ? { text: snapshot.text } : undefined });
+  const shown = snapshot ?? problem;
+  saveState({ ...ui, restore: shown ? { text: shown.text, input: shown.input } : undefined });
 }
 
 function select(layer: number, head: AttentionHeadChoice, query: number): void {
@@ -304,6 +317,7 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
   const size = margin + cell * T + 4;
   const canvas = el('canvas', { className: 'heatmap', attrs: { tabindex: '0', role: 'img', 'aria-label': fmt(strings.heatmapLabel, layer, headName(head, s)) } });
   const tooltip = el('div', { className: 'tooltip', attrs: { role: 'presentation' } });
+  const scroll = el('div', { className: 'heatmap-scroll', children: [el('div', { className: 'heatmap-wrap', children: [canvas, tooltip] })] });
   const readout = (i: number, j: number): string =>
     fmt(strings.cellReadout, i, tokenLabel(s.tokens[i].text, 30), j, tokenLabel(s.tokens[j].text, 30), j > i ? strings.masked : percent(m[i * T + j]));
 
@@ -360,9 +374,18 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
       return;
     }
     tooltip.textContent = readout(at.row, at.col);
-    tooltip.style.left = `${event.offsetX + 14}px`;
-    tooltip.style.top = `${event.offsetY + 14}px`;
     tooltip.classList.add('visible');
+    // Keep the readout inside what the scroll box shows (a narrow panel scrolls the canvas): flip it to the
+    // left of the pointer, or above it, when it would run off the visible edge.
+    const view = scroll.getBoundingClientRect();
+    const width = tooltip.offsetWidth;
+    const height = tooltip.offsetHeight;
+    let left = event.offsetX + 14;
+    if (event.clientX + 14 + width > Math.min(view.right, window.innerWidth) - 4) left = Math.max(scroll.scrollLeft + 2, event.offsetX - 14 - width);
+    let top = event.offsetY + 14;
+    if (event.clientY + 14 + height > Math.min(view.bottom, window.innerHeight) - 4) top = Math.max(scroll.scrollTop + 2, event.offsetY - 14 - height);
+    tooltip.style.left = `${left}px`;
+    tooltip.style.top = `${top}px`;
   });
   canvas.addEventListener('mouseleave', () => tooltip.classList.remove('visible'));
   canvas.addEventListener('click', (event) => {
@@ -391,27 +414,74 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
     announce(readout(next.row, next.col));
   });
   draw();
-  const exportPng = button(strings.exportPng, () => send({ type: 'exportPng', dataUrl: canvas.toDataURL('image/png') }), 'secondary');
+  const exportPng = button(strings.exportPng, () => send({ type: 'exportPng', dataUrl: exportImage(s, canvas).toDataURL('image/png') }), 'secondary');
   toolbar.appendChild(exportPng);
   replaceChildren(
     container,
     el('p', { className: 'muted', text: strings.heatmapHelp }),
     toolbar,
-    el('div', { className: 'heatmap-scroll', children: [el('div', { className: 'heatmap-wrap', children: [canvas, tooltip] })] }),
+    scroll,
     legend(),
   );
+}
+
+/** Paints the colour scale (viridis on √weight, 0 → 1) into a width × height box of `ctx`. */
+function paintScale(ctx: CanvasRenderingContext2D, x: number, y: number, width: number, height: number): void {
+  for (let i = 0; i < width; i++) {
+    const [r, g, b] = sequentialRgb(i / Math.max(1, width - 1));
+    ctx.fillStyle = `rgb(${r}, ${g}, ${b})`;
+    ctx.fillRect(x + i, y, 1, height);
+  }
+}
+
+/**
+ * The exported PNG: a title (model, layer, head or mean/max, token count) above the heatmap as drawn, and the
+ * colour scale below it, so the image explains itself outside the panel.
+ */
+function exportImage(s: AttentionSnapshot, heatmap: HTMLCanvasElement): HTMLCanvasElement {
+  const ratio = heatmap.width / Math.max(1, heatmap.clientWidth || heatmap.width);
+  const heatWidth = heatmap.width / ratio;
+  const heatHeight = heatmap.height / ratio;
+  const pad = 12;
+  const titleH = 44;
+  const legendH = 40;
+  const width = Math.max(heatWidth, 420) + 2 * pad;
+  const height = titleH + heatHeight + legendH + 2 * pad;
+  const out = document.createElement('canvas');
+  out.width = Math.round(width * ratio);
+  out.height = Math.round(height * ratio);
+  const ctx = out.getContext('2d');
+  if (!ctx) return heatmap;
+  ctx.scale(ratio, ratio);
+  const fg = cssVar('--vscode-foreground', '#ccc');
+  const font = cssVar('--vscode-font-family', 'sans-serif');
+  ctx.fillStyle = cssVar('--vscode-editor-background', '#1e1e1e');
+  ctx.fillRect(0, 0, width, height);
+  const { layer, head } = s.selection;
+  ctx.fillStyle = fg;
+  ctx.textBaseline = 'top';
+  ctx.textAlign = 'left';
+  ctx.font = `600 14px ${font}`;
+  ctx.fillText(`${strings.modelHeading}: ${s.model.label}`, pad, pad, width - 2 * pad);
+  ctx.font = `13px ${font}`;
+  ctx.fillText(`${fmt(strings.layerN, layer)} · ${headName(head, s)} · ${num(s.seqLen)} ${strings.tokensLabel}`, pad, pad + 20, width - 2 * pad);
+  ctx.drawImage(heatmap, pad, pad + titleH, heatWidth, heatHeight);
+  const scaleY = pad + titleH + heatHeight + 10;
+  const scaleW = Math.min(200, width - 2 * pad - 40);
+  ctx.font = `12px ${font}`;
+  ctx.textBaseline = 'middle';
+  ctx.fillText('0', pad, scaleY + 5);
+  paintScale(ctx, pad + 14, scaleY, scaleW, 10);
+  ctx.fillText('1', pad + 20 + scaleW, scaleY + 5);
+  ctx.fillStyle = cssVar('--vscode-descriptionForeground', fg);
+  ctx.fillText(strings.colourScale, pad, scaleY + 24, width - 2 * pad);
+  return out;
 }
 
 function legend(): HTMLElement {
   const bar = el('canvas', { className: 'legend-bar' });
   const ctx = hiDpiCanvas(bar, 160, 10);
-  if (ctx) {
-    for (let x = 0; x < 160; x++) {
-      const [r, g, b] = sequentialRgb(x / 159);
-      ctx.fillStyle = `rgb(${r}, ${g}, ${b})`;
-      ctx.fillRect(x, 0, 1, 10);
-    }
-  }
+  if (ctx) paintScale(ctx, 0, 0, 160, 10);
   return el('div', { className: 'legend', children: [el('span', { text: '0' }), bar, el('span', { text: '1' }), el('span', { className: 'muted', text: strings.colourScale })] });
 }
 
@@ -437,10 +507,13 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
   const T = s.seqLen;
   const m = matrixOf(s, layer, head);
   const rowH = 20;
-  const width = Math.max(360, Math.min(640, window.innerWidth - 48));
+  // From 480 px up the canvas fits the panel (body padding 2 × 20 px) without sideways scrolling.
+  const width = Math.max(300, Math.min(640, window.innerWidth - 48));
   const height = T * rowH + 10;
-  const leftX = 150;
-  const rightX = width - 190;
+  const narrow = width < 520;
+  const leftX = narrow ? 120 : 150;
+  const keyW = narrow ? 150 : 186;
+  const rightX = width - keyW - 4;
   const canvas = el('canvas', { className: 'lines', attrs: { tabindex: '0', role: 'img', 'aria-label': fmt(strings.linesLabel, query, tokenLabel(s.tokens[query].text, 30)) } });
   const ctx = hiDpiCanvas(canvas, width, height);
   if (ctx) {
@@ -459,18 +532,18 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
       ctx.lineTo(rightX - 6, y(j));
       ctx.stroke();
       ctx.fillStyle = accent;
-      ctx.fillRect(rightX, y(j) - rowH / 2 + 2, 186, rowH - 4);
+      ctx.fillRect(rightX, y(j) - rowH / 2 + 2, keyW, rowH - 4);
     }
     ctx.globalAlpha = 1;
     for (let i = 0; i < T; i++) {
       ctx.fillStyle = fg;
       ctx.textAlign = 'right';
       ctx.font = `${i === query ? 'bold ' : ''}12px ${cssVar('--vscode-editor-font-family', 'monospace')}`;
-      ctx.fillText(tokenLabel(s.tokens[i].text, 18), leftX, y(i));
+      ctx.fillText(tokenLabel(s.tokens[i].text, narrow ? 14 : 18), leftX, y(i));
       ctx.textAlign = 'left';
       ctx.font = `12px ${cssVar('--vscode-editor-font-family', 'monospace')}`;
       ctx.fillStyle = i > query ? cssVar('--vscode-disabledForeground', '#888') : fg;
-      ctx.fillText(tokenLabel(s.tokens[i].text, 14), rightX + 4, y(i));
+      ctx.fillText(tokenLabel(s.tokens[i].text, narrow ? 10 : 14), rightX + 4, y(i));
       // The weight itself next to each visible key: faint lines still have a number.
       if (i <= query) {
         ctx.textAlign = 'right';
@@ -492,12 +565,11 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
   });
   const top = [...Array.from({ length: query + 1 }, (_, j) => j)].sort((a, b) => m[query * T + b] - m[query * T + a]).slice(0, 3);
   const summary = top.map((j) => `${tokenLabel(s.tokens[j].text, 20)} ${percent(m[query * T + j])}`).join(' · ');
-  replaceChildren(container, el('p', { className: 'muted', text: strings.linesHelp }), el('p', { className: 'mono', text: `${headName(head, s)} — ${summary}` }), canvas);
-  // Keep the query's row (where its lines start) in the middle of the window.
-  if (ui.view === 'lines') {
-    const rowTop = canvas.getBoundingClientRect().top + window.scrollY + 5 + query * rowH;
-    window.scrollTo({ top: Math.max(0, rowTop - window.innerHeight / 2) });
-  }
+  // The lines scroll in a box of their own, so the pickers above stay reachable however long the text is.
+  const box = el('div', { className: 'lines-scroll', children: [canvas] });
+  replaceChildren(container, el('p', { className: 'muted', text: strings.linesHelp }), el('p', { className: 'mono lines-summary', text: `${headName(head, s)} — ${summary}` }), box);
+  // Keep the query's row (where its lines start) in the middle of the box.
+  if (ui.view === 'lines') box.scrollTop = Math.max(0, 5 + query * rowH - box.clientHeight / 2);
 }
 
 function entropy(p: Float32Array): number {
@@ -510,6 +582,16 @@ function vectorLine(values: Float32Array, shown: number): string {
   return Array.from(values.slice(0, shown), (v) => v.toFixed(3)).join('  ') + (values.length > shown ? '  …' : '');
 }
 
+/** One line per way this layer's attention differs from Q·Kᵀ/√d_k + causal mask (query scale, q/k norm, soft-cap, window). */
+function architectureNotes(step: AttentionStepView): string[] {
+  const notes: string[] = [];
+  if (step.scaled && step.defaultScale !== undefined && Math.abs(step.scale - step.defaultScale) > 1e-9) notes.push(fmt(strings.scaleUsed, step.scale.toFixed(4)));
+  if (step.qkNorm) notes.push(strings.qkNormLine);
+  if (step.softcap !== undefined) notes.push(fmt(strings.softcapLine, step.softcap));
+  if (step.slidingWindow !== undefined) notes.push(fmt(strings.windowLine, step.slidingWindow));
+  return notes;
+}
+
 function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
   const step: AttentionStepView | undefined = s.step;
   if (!step) {
@@ -518,8 +600,10 @@ function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
   }
   const T = s.seqLen;
   const num = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : v < 0 ? '−∞' : '∞');
-  // A few leading values of each v_j: the vectors the weights average into the output.
-  const valueDims = Math.min(3, step.headDim);
+  // A few leading values of each v_j: the vectors the weights average into the output (one in a narrow panel,
+  // so every column fits from 480 px up).
+  const narrow = window.innerWidth < 560;
+  const valueDims = Math.min(narrow ? 1 : 3, step.headDim);
   const header = el('tr', {
     children: [strings.colKey, strings.colRaw, strings.colScaled, strings.colMask, strings.colSoftmax, strings.colModel, fmt(strings.colValue, valueDims)].map((t) => el('th', { text: t, attrs: { scope: 'col' } })),
   });
@@ -532,7 +616,7 @@ function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
       el('tr', {
         className: visible ? '' : 'masked-row',
         children: [
-          el('th', { text: `${j}: ${tokenLabel(s.tokens[j].text, 20)}`, attrs: { scope: 'row' } }),
+          el('th', { text: `${j}: ${tokenLabel(s.tokens[j].text, narrow ? 10 : 20)}`, attrs: { scope: 'row' } }),
           el('td', { className: 'mono', text: num(step.rawScores[j]) }),
           el('td', { className: 'mono', text: num(step.scaledScores[j]) }),
           el('td', { className: 'mono', text: visible ? '0' : '−∞' }),
@@ -549,6 +633,8 @@ function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
     el('h3', { text: `${fmt(strings.layerN, step.layer)} · ${headName(step.head, s)} · ${strings.query} ${step.query} “${tokenLabel(s.tokens[step.query].text, 30)}”` }),
     el('p', { className: 'formula mono', text: fmt(strings.formula, step.scaled ? step.scale.toFixed(4) : '1', step.temperature.toFixed(2)) }),
     el('p', { className: 'muted', text: fmt(strings.dkLine, step.headDim, (1 / Math.sqrt(step.headDim)).toFixed(4), step.head, step.kvHead) }),
+    // The architecture's own arithmetic, where it differs from the textbook block.
+    ...architectureNotes(step).map((text) => el('p', { className: 'muted', text })),
     el('p', { className: 'mono', text: `${fmt(strings.qVector, shown, step.headDim)}: ${vectorLine(step.q, shown)}` }),
     el('div', { className: 'table-wrap', children: [el('table', { className: 'data step-table', children: [el('thead', { children: [header] }), el('tbody', { children: rows })] })] }),
     el('p', { className: 'mono', text: fmt(strings.entropy, entropy(step.probs).toFixed(3), entropy(step.modelProbs).toFixed(3)) }),
@@ -593,14 +679,32 @@ function drawViews(s: AttentionSnapshot): void {
   }
 }
 
+/** What ran (the selection or the whole document), how much of it was read, and which limits applied. */
+function inputNotices(s: AttentionSnapshot | AttentionProblemSnapshot): (HTMLElement | false)[] {
+  const input = s.input;
+  const cut = input.readChars < input.totalChars;
+  const tokens = 'tokens' in s ? (s.cap?.total ?? s.seqLen) : undefined;
+  const scope = input.scope === 'document' ? strings.scopeDocument : strings.scopeSelection;
+  return [
+    tokens !== undefined && el('p', { className: 'scope', text: fmt(scope, input.label, input.totalChars, tokens) }),
+    cut && el('p', { className: 'notice char-cap', attrs: { role: 'note' }, text: fmt(strings.charCapNotice, input.readChars, input.totalChars) }),
+  ];
+}
+
+/** A note when Restricted Mode kept the workspace's own llmLens.modelPath out. */
+function trustNotice(path: string | undefined): HTMLElement | false {
+  return path !== undefined && el('p', { className: 'notice untrusted', attrs: { role: 'note' }, text: fmt(strings.untrustedModelPath, path) });
+}
+
 function header(s: AttentionSnapshot): HTMLElement {
   const m = s.model;
   const mib = (m.weightBytes / 2 ** 20).toFixed(m.weightBytes < 2 ** 24 ? 1 : 0);
   const params = m.parameters >= 1e6 ? `${(m.parameters / 1e6).toFixed(1)} M` : `${(m.parameters / 1e3).toFixed(0)} K`;
-  const facts = `${m.modelType} · ${m.layers} ${strings.layersLabel} × ${m.heads} ${strings.headsLabel} (${m.kvHeads} ${strings.kvHeadsLabel}) · ${strings.headDimLabel} ${m.headDim} · ${params} ${strings.parametersLabel} · ${mib} MiB ${strings.memoryLabel}`;
+  const facts = `${m.modelType} · ${num(m.layers)} ${strings.layersLabel} × ${num(m.heads)} ${strings.headsLabel} (${num(m.kvHeads)} ${strings.kvHeadsLabel}) · ${strings.headDimLabel} ${num(m.headDim)} · ${params} ${strings.parametersLabel} · ${mib} MiB ${strings.memoryLabel}`;
   const docs = m.hasModelCard
     ? [link(strings.modelCard, () => send({ type: 'openModelDoc', doc: 'card' })), link(strings.lossCurve, () => send({ type: 'openModelDoc', doc: 'loss' }))]
     : [];
+  const cap = s.cap;
   return el('header', {
     className: 'model-header',
     children: [
@@ -609,8 +713,11 @@ function header(s: AttentionSnapshot): HTMLElement {
         children: [el('strong', { text: `${strings.modelHeading}: ${m.label}` }), button(strings.chooseModel, () => send({ type: 'chooseModel' }), 'secondary'), ...docs],
       }),
       el('p', { className: 'muted', text: facts }),
-      el('p', { className: 'muted', text: `${s.seqLen} ${strings.tokensLabel} · ${fmt(strings.elapsed, s.elapsedMs)}` }),
-      s.cap && el('p', { className: 'notice cap', attrs: { role: 'note' }, text: fmt(strings.capNotice, s.cap.total, s.cap.limit) }),
+      trustNotice(m.ignoredWorkspacePath),
+      ...inputNotices(s),
+      el('p', { className: 'muted', text: `${num(s.seqLen)} ${strings.tokensLabel} · ${fmt(strings.elapsed, s.elapsedMs)}` }),
+      cap && el('p', { className: 'notice cap', attrs: { role: 'note' }, text: fmt(cap.reason === 'trainedContext' ? strings.capTrainedContext : strings.capMaxTokens, cap.limit, cap.total) }),
+      s.beyondTrainedContext && el('p', { className: 'notice warning beyond', attrs: { role: 'alert' }, text: fmt(strings.beyondTrainedContext, s.seqLen, m.trainedContext) }),
       el('p', { className: 'note', attrs: { role: 'note' }, text: strings.note }),
     ],
   });
@@ -623,6 +730,7 @@ function runKey(s: AttentionSnapshot): string {
 
 function render(s: AttentionSnapshot): void {
   snapshot = s;
+  problem = undefined;
   status.clear();
   persist();
   const key = runKey(s);
@@ -634,21 +742,53 @@ function render(s: AttentionSnapshot): void {
   controls = buildControls(s);
   renderGrid(s, controls.grid);
   renderPredictions(s, controls.predictions);
-  replaceChildren(
-    root,
-    status.element,
-    header(s),
-    el('div', { className: 'selection-bar', children: [el('label', { text: strings.layer }), controls.layer, el('label', { text: strings.head }), controls.head, el('label', { text: strings.query }), controls.query] }),
-    controls.tabs,
-  );
+  const selectionBar = el('div', {
+    className: 'selection-bar',
+    children: [el('label', { text: strings.layer }), controls.layer, el('label', { text: strings.head }), controls.head, el('label', { text: strings.query }), controls.query],
+  });
+  // The status strip and the layer/head/query pickers stay in view while a long view scrolls.
+  replaceChildren(root, header(s), el('div', { className: 'sticky-controls', children: [status.element, selectionBar] }), controls.tabs);
   drawViews(s);
 }
 
-function renderEmpty(): void {
-  replaceChildren(root, status.element, el('p', { className: 'muted', text: strings.emptyHint }), el('p', { className: 'note', text: strings.note }));
+/** The chosen model cannot run: say what is wrong and offer Choose Model and the embedded model. */
+function renderProblem(p: AttentionProblemSnapshot): void {
+  snapshot = undefined;
+  problem = p;
+  controls = undefined;
+  builtKey = undefined;
+  status.clear();
+  persist();
+  const ways = [button(strings.chooseModel, () => send({ type: 'chooseModel' }))];
+  if (p.model.source !== 'embedded') ways.push(button(strings.useEmbeddedModel, () => send({ type: 'useEmbeddedModel' }), 'secondary'));
+  replaceChildren(
+    root,
+    status.element,
+    el('section', {
+      className: 'model-problem',
+      attrs: { role: 'alert' },
+      children: [el('h2', { text: strings.problemHeading }), el('p', { className: 'problem-message', text: p.problem.message }), el('div', { className: 'problem-actions', children: ways })],
+    }),
+    trustNotice(p.model.ignoredWorkspacePath),
+    ...inputNotices(p),
+    el('p', { className: 'note', text: strings.note }),
+  );
 }
 
-renderEmpty();
+function renderSnapshot(s: AttentionPanelSnapshot): void {
+  if ('problem' in s) renderProblem(s);
+  else render(s);
+}
+
+/** Nothing has run in this panel: how to start. */
+function renderEmpty(): void {
+  replaceChildren(root, status.element, el('p', { className: 'muted empty-hint', text: strings.emptyHint }), el('p', { className: 'note', text: strings.note }));
+}
+
+// The first paint shows progress, not the "select some code" hint: a run is usually on its way (the command
+// that opened the panel, or a restore). The host answers 'ready' with the run's progress, a snapshot, or idle.
+replaceChildren(root, status.element);
+status.progress(strings.working, undefined, false);
 onThemeChange(() => {
   if (!snapshot) return;
   builtKey = undefined;
@@ -656,8 +796,12 @@ onThemeChange(() => {
 });
 
 const send = connect<'attention'>({
-  snapshot: render,
+  snapshot: renderSnapshot,
   progress: (message, fraction, cancellable) => status.progress(message, fraction, cancellable),
-  idle: () => status.clear(),
+  idle: () => {
+    // Idle ends progress; an error shown by the host stays until the next run.
+    if (status.element.classList.contains('busy')) status.clear();
+    if (!snapshot && !problem && root.querySelector('.empty-hint') === null) renderEmpty();
+  },
   error: (message) => status.error(message),
 });

@@ -90,7 +90,19 @@ export function textField(label: string, value: string, onInput: (value: string)
   element.setAttribute('value', value);
   if (placeholder) element.setAttribute('placeholder', placeholder);
   element.addEventListener('input', () => onInput(element.value));
+  element.addEventListener('keydown', keepEditingKeysInField);
   return element;
+}
+
+/**
+ * Keeps select-all, undo and redo inside a text field. VS Code's webview host forwards every keydown to the
+ * workbench, whose own Select All / Undo then come back as `execCommand` messages a moment later
+ * (microsoft/vscode src/vs/workbench/contrib/webview/browser/pre/index.html: handleInnerKeydown, 'execCommand'):
+ * typed fast after Ctrl+A, "kv cache" became "v cache" because the late select-all swallowed the "k". The
+ * field handles these keys itself (the browser's own editing), so they must not reach the forwarder.
+ */
+function keepEditingKeysInField(event: KeyboardEvent): void {
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && ['a', 'z', 'y'].includes(event.key.toLowerCase())) event.stopPropagation();
 }
 
 /** A toolkit badge with `text`. */

@@ -1,8 +1,8 @@
 import './style.css';
 // The Glossary panel: every term of the study note by chapter, searchable, in English, Korean or both.
-// Filtering and language switching are display only; the data comes complete in the host's snapshot.
+// The host searches (the core's ranking) and posts the ranked ids; language switching is display only.
 import type { GlossaryChapterInfo, GlossaryEntry, GlossaryLanguage } from '../../src/core/glossary/types';
-import type { GlossaryPanelKind, GlossarySnapshot } from '../../src/shared/protocol';
+import { maxGlossarySearchChars, type GlossaryPanelKind, type GlossarySnapshot } from '../../src/shared/protocol';
 import type { StringsOf } from '../../src/shared/strings';
 import { announce } from '../common/a11y';
 import { appRoot, el, replaceChildren } from '../common/dom';
@@ -27,11 +27,9 @@ const ui: UiState = { query: typeof saved?.query === 'string' ? saved.query : ''
 
 let snapshot: GlossarySnapshot | undefined;
 let handledFocus = 0;
-/** Each rendered term and the lower-cased text a search looks in. */
-let articles: { entry: GlossaryEntry; element: HTMLElement; haystack: string }[] = [];
+/** Each rendered term. */
+let articles: { entry: GlossaryEntry; element: HTMLElement }[] = [];
 let sections: { chapter: GlossaryChapterInfo; element: HTMLElement }[] = [];
-let countLine: HTMLElement | undefined;
-let noMatches: HTMLElement | undefined;
 
 function format(template: string, ...values: (string | number)[]): string {
   return template.replace(/\{(\d+)\}/g, (_, i: string) => String(values[Number(i)] ?? ''));
@@ -55,7 +53,7 @@ function abbreviations(entry: GlossaryEntry): string[] {
 function reveal(id: string): void {
   const target = articles.find((a) => a.entry.id === id);
   if (!target) return;
-  if (target.element.hidden) setQuery('');
+  if (ui.query.trim() && !resultsList.contains(target.element)) setQuery('');
   for (const a of articles) a.element.classList.toggle('highlight', a === target);
   target.element.scrollIntoView({ block: 'start' });
   target.element.focus({ preventScroll: true });
@@ -102,35 +100,90 @@ function renderEntry(entry: GlossaryEntry, language: ShownLanguage, byId: Map<st
   });
 }
 
-function applyFilter(): void {
-  const terms = ui.query.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  let shown = 0;
-  for (const a of articles) {
-    const visible = terms.every((t) => a.haystack.includes(t));
-    a.element.hidden = !visible;
-    if (visible) shown++;
-  }
-  for (const s of sections) s.element.hidden = !articles.some((a) => a.entry.chapter === s.chapter.id && !a.element.hidden);
-  if (countLine) countLine.textContent = format(strings.count, shown, articles.length);
-  if (noMatches) {
-    noMatches.hidden = shown > 0;
-    noMatches.textContent = format(strings.noMatches, ui.query.trim());
-  }
+/** The search as the user typed it, cut to what the host accepts (the host answers for exactly this). */
+function sentQuery(query: string): string {
+  return query.slice(0, maxGlossarySearchChars);
 }
 
-let searchField: HTMLElement | undefined;
+/**
+ * Shows the host's ranked results when they answer the query in the field now; an answer to an older
+ * query (the user kept typing) is ignored until the newer one arrives. Never touches the field itself.
+ */
+function applySearch(): void {
+  const query = ui.query.trim();
+  const result = snapshot?.search;
+  if (query.length === 0) {
+    // No search: every term in its chapter, in chapter order.
+    for (const s of sections) {
+      const list = s.element.querySelector('.chapter-terms');
+      if (list) replaceChildren(list as HTMLElement, ...articles.filter((a) => a.entry.chapter === s.chapter.id).map((a) => a.element));
+      s.element.hidden = false;
+    }
+    for (const a of articles) a.element.hidden = false;
+    replaceChildren(resultsList);
+    resultsBox.hidden = true;
+    countLine.textContent = format(strings.count, articles.length, articles.length);
+    noMatches.hidden = true;
+    return;
+  }
+  if (!result || result.query !== sentQuery(ui.query)) return;
+  const byId = new Map(articles.map((a) => [a.entry.id, a]));
+  const found = result.ids.map((id) => byId.get(id)).filter((a): a is (typeof articles)[number] => a !== undefined);
+  for (const s of sections) s.element.hidden = true;
+  for (const a of articles) a.element.hidden = false;
+  replaceChildren(resultsList, ...found.map((a) => a.element));
+  resultsBox.hidden = found.length === 0;
+  countLine.textContent = format(strings.count, found.length, articles.length);
+  noMatches.hidden = found.length > 0;
+  noMatches.textContent = format(strings.noMatches, query);
+}
 
-function setQuery(query: string): void {
-  ui.query = query;
+/** The user typed in the field: remember it, and ask the host to search (its answer re-renders the results). */
+function onSearchInput(value: string): void {
+  ui.query = value;
   saveState(ui);
-  if (searchField && (searchField as HTMLElement & { value: string }).value !== query) (searchField as HTMLElement & { value: string }).value = query;
-  applyFilter();
+  send({ type: 'search', query: sentQuery(value) });
+  applySearch();
 }
 
-function render(next: GlossarySnapshot): void {
-  snapshot = next;
-  status.clear();
-  const language = ui.language ?? next.language;
+/** Sets the query from code (a related link to a hidden term clears it); the field follows. */
+function setQuery(query: string): void {
+  searchField.value = query;
+  onSearchInput(query);
+}
+
+// The page skeleton is built once: a snapshot never replaces the search field, so what the user is typing
+// (and where the caret is) survives every answer from the host.
+const searchField = textField(strings.searchLabel, ui.query, onSearchInput, strings.searchPlaceholder) as HTMLElement & { value: string };
+searchField.classList.add('search');
+searchField.setAttribute('maxlength', String(maxGlossarySearchChars));
+const languageSlot = el('label', { className: 'language' });
+const nav = el('nav', { className: 'chapters', attrs: { 'aria-label': strings.chaptersLabel } });
+const countLine = el('p', { className: 'count muted', attrs: { 'aria-live': 'polite' } });
+const noMatches = el('p', { className: 'no-matches', attrs: { hidden: '' } });
+const resultsList = el('div', { className: 'results-list' });
+const resultsBox = el('section', { className: 'results', attrs: { hidden: '', 'aria-label': strings.resultsLabel }, children: [resultsList] });
+const chaptersBox = el('div', { className: 'chapters-box' });
+replaceChildren(
+  root,
+  status.element,
+  el('h1', { text: strings.heading }),
+  el('p', { className: 'muted', text: strings.intro }),
+  el('div', { className: 'controls', children: [searchField, languageSlot] }),
+  nav,
+  countLine,
+  noMatches,
+  resultsBox,
+  chaptersBox,
+);
+
+/** What the drawn terms were built from: rebuilt only when this changes, not on every search answer. */
+let builtKey = '';
+
+function renderTerms(next: GlossarySnapshot, language: ShownLanguage): void {
+  const key = JSON.stringify([language, next.panels, next.entries.length, next.chapters.length]);
+  if (key === builtKey) return;
+  builtKey = key;
   const byId = new Map(next.entries.map((e) => [e.id, e]));
   const chapterTitle = (c: GlossaryChapterInfo) => languagesOf(language).map((l) => c.title[l]).join(' · ');
   articles = [];
@@ -139,21 +192,16 @@ function render(next: GlossarySnapshot): void {
       .filter((e) => e.chapter === chapter.id)
       .map((entry) => {
         const element = renderEntry(entry, language, byId, next.panels);
-        const haystack = [entry.id, entry.name.en, entry.name.ko, ...entry.aliases.en, ...entry.aliases.ko, entry.definition.en, entry.definition.ko]
-          .join('\n')
-          .toLowerCase();
-        articles.push({ entry, element, haystack });
+        articles.push({ entry, element });
         return element;
       });
     const element = el('section', {
       className: 'chapter',
       attrs: { id: `chapter-${chapter.id}`, 'data-chapter': chapter.id, tabindex: '-1' },
-      children: [el('h2', { text: chapterTitle(chapter) }), ...items],
+      children: [el('h2', { text: chapterTitle(chapter) }), el('div', { className: 'chapter-terms', children: items })],
     });
     return { chapter, element };
   });
-  searchField = textField(strings.searchLabel, ui.query, (value) => setQuery(value), strings.searchPlaceholder);
-  searchField.classList.add('search');
   const languagePicker = dropdown(
     [
       { value: 'en', label: strings.languageEn },
@@ -168,28 +216,25 @@ function render(next: GlossarySnapshot): void {
     },
     strings.languageLabel,
   );
-  countLine = el('p', { className: 'count muted', attrs: { 'aria-live': 'polite' } });
-  noMatches = el('p', { className: 'no-matches', attrs: { hidden: '' } });
-  const nav = el('nav', {
-    className: 'chapters',
-    attrs: { 'aria-label': strings.chaptersLabel },
-    children: sections.map((s) => link(chapterTitle(s.chapter), () => s.element.scrollIntoView({ block: 'start' }))),
-  });
+  replaceChildren(languageSlot, el('span', { text: `${strings.languageLabel} ` }), languagePicker);
   replaceChildren(
-    root,
-    status.element,
-    el('h1', { text: strings.heading }),
-    el('p', { className: 'muted', text: strings.intro }),
-    el('div', {
-      className: 'controls',
-      children: [searchField, el('label', { className: 'language', children: [el('span', { text: `${strings.languageLabel} ` }), languagePicker] })],
-    }),
     nav,
-    countLine,
-    noMatches,
-    ...sections.map((s) => s.element),
+    ...sections.map((s) =>
+      link(chapterTitle(s.chapter), () => {
+        if (ui.query.trim()) setQuery('');
+        s.element.scrollIntoView({ block: 'start' });
+      }),
+    ),
   );
-  applyFilter();
+  replaceChildren(chaptersBox, ...sections.map((s) => s.element));
+}
+
+function render(next: GlossarySnapshot): void {
+  snapshot = next;
+  status.clear();
+  const language = ui.language ?? next.language;
+  renderTerms(next, language);
+  applySearch();
   const focus = next.focus;
   if (focus && focus.seq !== handledFocus) {
     handledFocus = focus.seq;
@@ -197,10 +242,10 @@ function render(next: GlossarySnapshot): void {
     else if (focus.chapter) {
       const section = sections.find((s) => s.chapter.id === focus.chapter);
       if (section) {
-        setQuery('');
+        if (ui.query.trim()) setQuery('');
         section.element.scrollIntoView({ block: 'start' });
         section.element.focus({ preventScroll: true });
-        announce(chapterTitle(section.chapter));
+        announce(languagesOf(language).map((l) => section.chapter.title[l]).join(' · '));
       }
     }
   }
@@ -212,3 +257,5 @@ const send = connect<'glossary'>({
   idle: () => status.clear(),
   error: (message) => status.error(message),
 });
+// A query kept from before a reload is searched again (the host starts with an empty one).
+if (ui.query.trim()) send({ type: 'search', query: sentQuery(ui.query) });

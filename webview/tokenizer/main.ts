@@ -91,6 +91,8 @@ interface TokenModel {
   groupStart: Int32Array;
   /** Offsets where lines start (for line:column in the details). */
   lineStarts: number[];
+  /** The row width the rows were cut for (px). */
+  layoutWidth: number;
 }
 
 function buildModel(view: TokenizationView, text: string): TokenModel {
@@ -103,26 +105,77 @@ function buildModel(view: TokenizationView, text: string): TokenModel {
   for (let i = 0; i < n; i++) byteStarts[i + 1] = byteStarts[i] + (pieces.get(view.ids[i])?.length ?? 0);
   const groupStart = new Int32Array(n);
   for (let i = 0; i < n; i++) groupStart[i] = i > 0 && view.starts[i] < view.ends[i - 1] ? groupStart[i - 1] : i;
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const m: TokenModel = { view, byteStarts, text, pieces, rows: [], rowOf: new Int32Array(n), groupStart, lineStarts, layoutWidth: -1 };
+  layoutRows(m);
+  return m;
+}
+
+// Rows are cut to the token view's width (estimated from each chip's text width), so a panel 480 px wide
+// shows whole rows instead of rows cut off at the right edge; 40 tokens at most per row either way.
+const measure = document.createElement('canvas').getContext('2d');
+const chipWidths = new Map<string, number>();
+const CHIP_EXTRA_PX = 10; // padding 2×3, border 2×1, gap 2
+const ROW_PADDING_PX = 12 + 16; // the row's padding and room for a vertical scroll bar
+
+/** The width a chip's text takes in the token view's font (cached per text). */
+function textWidth(text: string): number {
+  let w = chipWidths.get(text);
+  if (w === undefined) {
+    w = measure ? measure.measureText(text).width : text.length * 8;
+    chipWidths.set(text, w);
+  }
+  return w;
+}
+
+/** The width the rows may take: the token view's inner width (a fallback before it is laid out). */
+function rowBudget(): number {
+  return Math.max(160, (viewport.clientWidth || 600) - ROW_PADDING_PX);
+}
+
+/** Splits the tokens into rows: at line ends, at MAX_ROW_TOKENS, and where the next chip would pass the width. */
+function layoutRows(m: TokenModel): void {
+  const v = m.view;
+  const n = v.ids.length;
+  if (measure) measure.font = getComputedStyle(viewport).font;
+  const budget = rowBudget();
+  m.layoutWidth = budget;
+  chipWidths.clear();
   const rows: RowSpan[] = [];
-  const rowOf = new Int32Array(n);
   let first = 0;
   let continued = false;
-  let nextNewline = text.indexOf('\n');
+  let width = 0;
+  let nextNewline = m.text.indexOf('\n');
   for (let i = 0; i < n; i++) {
-    const sharesNext = i + 1 < n && view.starts[i + 1] < view.ends[i];
+    const fragment = isFragment(m, i);
+    let chipPx = textWidth(chipText(m, i, fragment)) * (fragment ? 0.85 : 1) + CHIP_EXTRA_PX;
+    if (fragment && m.groupStart[i] === i) chipPx += textWidth(visible(m.text.slice(v.starts[i], v.ends[i]))) + 12;
+    width += chipPx;
+    const sharesNext = i + 1 < n && v.starts[i + 1] < v.ends[i];
     if (sharesNext) continue; // never break a row inside a split character
-    while (nextNewline >= 0 && nextNewline < view.starts[i]) nextNewline = text.indexOf('\n', nextNewline + 1);
-    const endsLine = nextNewline >= 0 && nextNewline < view.ends[i];
-    if (endsLine || i + 1 - first >= MAX_ROW_TOKENS || i + 1 === n) {
+    while (nextNewline >= 0 && nextNewline < v.starts[i]) nextNewline = m.text.indexOf('\n', nextNewline + 1);
+    const endsLine = nextNewline >= 0 && nextNewline < v.ends[i];
+    const nextPx = i + 1 < n ? textWidth(chipText(m, i + 1, isFragment(m, i + 1))) + CHIP_EXTRA_PX : 0;
+    if (endsLine || i + 1 - first >= MAX_ROW_TOKENS || i + 1 === n || width + nextPx > budget) {
       rows.push({ first, last: i + 1, continued });
       continued = !endsLine;
       first = i + 1;
+      width = continued ? textWidth('↪') + 4 : 0;
     }
   }
-  rows.forEach((r, k) => rowOf.fill(k, r.first, r.last));
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  return { view, byteStarts, text, pieces, rows, rowOf, groupStart, lineStarts };
+  m.rows = rows;
+  m.rowOf = new Int32Array(n);
+  rows.forEach((r, k) => m.rowOf.fill(k, r.first, r.last));
+}
+
+/** Re-cuts the rows after the view's width or the chip texts changed, keeping the focused token in view. */
+function relayout(): void {
+  const m = model;
+  if (!m) return;
+  layoutRows(m);
+  if (active >= 0) viewport.scrollTop = Math.max(0, m.rowOf[active] * ROW_HEIGHT - viewport.clientHeight / 2);
+  renderRows(true);
 }
 
 let model: TokenModel | undefined;
@@ -181,7 +234,7 @@ function renderControls(s: TokenizerSnapshot): void {
     checkbox(strings.showIds, ui.showIds, (on) => {
       ui.showIds = on;
       persist();
-      renderRows(true);
+      relayout();
     }),
   );
 }
@@ -304,7 +357,11 @@ viewport.addEventListener('scroll', () => {
     renderRows();
   });
 });
-new ResizeObserver(() => renderRows()).observe(viewport);
+new ResizeObserver(() => {
+  // A width change of more than a few characters re-cuts the rows; any resize redraws what is visible.
+  if (model && Math.abs(rowBudget() - model.layoutWidth) > 24) relayout();
+  else renderRows();
+}).observe(viewport);
 
 function tokenAt(target: EventTarget | null): number | undefined {
   const element = (target as HTMLElement | null)?.closest?.('.chip');
@@ -312,15 +369,45 @@ function tokenAt(target: EventTarget | null): number | undefined {
   return index === undefined || index === null ? undefined : Number(index);
 }
 
+// Hovering a chip shows its details and, once the pointer rests there, replays its word's merges (the help
+// text promises it); a pointer sweeping across the chips sends nothing until it stops.
+const HOVER_REPLAY_MS = 250;
+let hoverTimer = 0;
+let replayRequested = -1;
+
+/** Asks the host for token `i`'s merge replay after `delayMs`, unless another request replaces it first. */
+function requestReplay(i: number, delayMs: number): void {
+  window.clearTimeout(replayTimer);
+  window.clearTimeout(hoverTimer);
+  const timer = window.setTimeout(() => {
+    if (replayRequested === i) return;
+    replayRequested = i;
+    send({ type: 'focusToken', index: i });
+  }, delayMs);
+  if (delayMs === HOVER_REPLAY_MS) hoverTimer = timer;
+  else replayTimer = timer;
+}
+
 viewport.addEventListener('mouseover', (event) => {
   const i = tokenAt(event.target);
   if (i === undefined || i === hovered) return;
   hovered = i;
   renderDetails(i);
+  requestReplay(i, HOVER_REPLAY_MS);
 });
 viewport.addEventListener('mouseleave', () => {
   hovered = -1;
+  window.clearTimeout(hoverTimer);
   renderDetails(active);
+});
+// A focus that comes from a pointer press must not redraw the rows under the pointer (the press's click
+// would then land on a replaced chip and be lost): only keyboard focus picks a first token.
+let pointerDown = false;
+viewport.addEventListener('pointerdown', () => {
+  pointerDown = true;
+});
+window.addEventListener('pointerup', () => {
+  pointerDown = false;
 });
 viewport.addEventListener('click', (event) => {
   const i = tokenAt(event.target);
@@ -329,6 +416,7 @@ viewport.addEventListener('click', (event) => {
   send({ type: 'selectToken', index: i });
 });
 viewport.addEventListener('focus', () => {
+  if (pointerDown) return;
   if (active < 0 && model && model.view.ids.length > 0) setActive(firstVisibleToken(), false);
 });
 viewport.addEventListener('keydown', (event) => {
@@ -389,19 +477,32 @@ function firstVisibleToken(): number {
 
 let replayTimer = 0;
 
+/** Marks token `i` as the active one on the chips already drawn (no redraw: a click may be under way). */
+function markActive(previous: number, i: number): void {
+  const old = previous >= 0 ? document.getElementById(`tok-${previous}`) : null;
+  old?.classList.remove('active');
+  old?.setAttribute('aria-selected', 'false');
+  const now = document.getElementById(`tok-${i}`);
+  now?.classList.add('active');
+  now?.setAttribute('aria-selected', 'true');
+  if (now) viewport.setAttribute('aria-activedescendant', `tok-${i}`);
+}
+
 /** Focuses token `i`: scrolls it into view, shows its details, reads them out, asks for its replay. */
 function setActive(i: number, fromKeyboard: boolean): void {
   const m = model;
   if (!m) return;
+  const previous = active;
   active = i;
   const top = m.rowOf[i] * ROW_HEIGHT;
   if (top < viewport.scrollTop) viewport.scrollTop = top;
   else if (top + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = top + ROW_HEIGHT - viewport.clientHeight;
-  renderRows(true);
+  // Rows are redrawn only when scrolling brought others into view; otherwise the chips stay the same nodes.
+  renderRows();
+  markActive(previous, i);
   renderDetails(i);
   if (fromKeyboard) announce(readout(m, i));
-  window.clearTimeout(replayTimer);
-  replayTimer = window.setTimeout(() => send({ type: 'focusToken', index: i }), 150);
+  requestReplay(i, 150);
 }
 
 /** The token's piece: decoded text, or a byte fragment of the character it belongs to. */
@@ -624,6 +725,7 @@ function render(s: TokenizerSnapshot): void {
     model = s.tokenization ? buildModel(s.tokenization, s.text) : undefined;
     active = -1;
     hovered = -1;
+    replayRequested = -1;
     viewport.scrollTop = 0;
     renderRows(true);
     renderDetails(-1);

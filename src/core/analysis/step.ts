@@ -18,7 +18,7 @@ export interface AttentionStep {
   query: number;
   kvHead: number;
   headDim: number;
-  /** The query vector (after RoPE for Llama-family models), headDim values. */
+  /** The query vector (after the per-head q norm when the model has one, and RoPE), headDim values. */
   q: Float32Array;
   /** All keys, seqLen × headDim (row j = key of token j, after RoPE). */
   keys: Float32Array;
@@ -26,14 +26,24 @@ export interface AttentionStep {
   values: Float32Array;
   /** q · k_j for every key j. */
   rawScores: Float32Array;
-  /** The factor applied to the raw scores (1 when scaling is dropped). */
+  /** The factor applied to the raw scores (1 when scaling is dropped): the one the model used otherwise. */
   scale: number;
+  /** The textbook 1/√headDim, to compare with `scale` (Gemma uses query_pre_attn_scalar^-½; GPT-2 may divide by layer + 1). */
+  defaultScale: number;
+  /** Whether q and k were RMS-normalised per head before RoPE (Qwen3, Gemma 3). */
+  qkNorm: boolean;
+  /** The attention soft-cap (Gemma 2): scores become cap·tanh(score/cap) before the mask, if set. */
+  softcap?: number;
+  /** This layer's sliding window (keys further back are masked), if it has one. */
+  slidingWindow?: number;
   temperature: number;
   /** rawScores · scale / temperature. */
   scaledScores: Float32Array;
-  /** 0 where the key is visible, -Infinity where the causal mask hides it. */
+  /** softcap·tanh(scaledScores/softcap) with a soft-cap; the same values as scaledScores without one. */
+  cappedScores: Float32Array;
+  /** 0 where the key is visible, -Infinity where the causal mask (or this layer's sliding window) hides it. */
   mask: Float32Array;
-  /** softmax(scaledScores + mask): the attention weights. */
+  /** softmax(cappedScores + mask): the attention weights. */
   probs: Float32Array;
   /** Σ_j probs_j · v_j: this head's output for the query. */
   output: Float32Array;
@@ -62,7 +72,10 @@ export function attentionStep(run: AttentionRun, layer: number, head: number, qu
   }
   const rawScores = new Float32Array(T);
   const scaledScores = new Float32Array(T);
+  const cappedScores = new Float32Array(T);
   const mask = new Float32Array(T);
+  const softcap = run.attnSoftcap;
+  const window = run.slidingWindows[layer];
   const probs = new Float32Array(T);
   let max = -Infinity;
   for (let j = 0; j < T; j++) {
@@ -70,12 +83,13 @@ export function attentionStep(run: AttentionRun, layer: number, head: number, qu
     for (let e = 0; e < d; e++) s += q[e] * keys[j * d + e];
     rawScores[j] = s;
     scaledScores[j] = (s * scale) / temperature;
-    mask[j] = isVisible(query, j, run.slidingWindow) ? 0 : -Infinity;
-    if (mask[j] === 0 && scaledScores[j] > max) max = scaledScores[j];
+    cappedScores[j] = softcap === undefined ? scaledScores[j] : softcap * Math.tanh(scaledScores[j] / softcap);
+    mask[j] = isVisible(query, j, window) ? 0 : -Infinity;
+    if (mask[j] === 0 && cappedScores[j] > max) max = cappedScores[j];
   }
   let sum = 0;
   for (let j = 0; j < T; j++) {
-    const e = mask[j] === 0 ? Math.exp(scaledScores[j] - max) : 0;
+    const e = mask[j] === 0 ? Math.exp(cappedScores[j] - max) : 0;
     probs[j] = e;
     sum += e;
   }
@@ -85,7 +99,10 @@ export function attentionStep(run: AttentionRun, layer: number, head: number, qu
     if (probs[j] === 0) continue;
     for (let e = 0; e < d; e++) output[e] += probs[j] * values[j * d + e];
   }
-  return { layer, head, query, kvHead, headDim: d, q, keys, values, rawScores, scale, temperature, scaledScores, mask, probs, output };
+  return {
+    layer, head, query, kvHead, headDim: d, q, keys, values, rawScores, scale, defaultScale: 1 / Math.sqrt(d), qkNorm: run.qkNorm, softcap,
+    slidingWindow: window, temperature, scaledScores, cappedScores, mask, probs, output,
+  };
 }
 
 /** Mean or max over heads of one layer's probabilities (seqLen × seqLen). */

@@ -3,7 +3,7 @@
 // ModelLoadError naming the file and the reason.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ModelConfig } from './config';
+import { inactiveExpertParameters, type ModelConfig } from './config';
 import { architectureOf, parseModelConfig } from './arch/index';
 import { ModelLoadError } from './errors';
 import { loadModelTokenizer, type ModelTokenizer } from './tokenizer';
@@ -97,7 +97,7 @@ export async function weightFiles(dir: string): Promise<string[]> {
   return [single];
 }
 
-/** Loads a Hugging Face model directory (Llama family or GPT-2). Throws ModelLoadError on any problem. */
+/** Loads a Hugging Face model directory (any family of model/arch/). Throws ModelLoadError on any problem. */
 export async function loadModel(dir: string): Promise<Model> {
   const config = await readConfig(dir);
   const paths = await weightFiles(dir);
@@ -121,7 +121,7 @@ export async function loadModel(dir: string): Promise<Model> {
     return {
       dir, config, weights, tokenizer, parameters, weightBytes: parameters * 4,
       format: 'safetensors', fileBytes, residentBytes: parameters * 4, shape: shapeOf(config),
-      parameterCounts: { total: parameters, active: parameters },
+      parameterCounts: { total: parameters, active: parameters - inactiveExpertParameters(config) },
     };
   } finally {
     await Promise.all(files.map((f) => f.close()));
@@ -132,6 +132,7 @@ export async function loadModel(dir: string): Promise<Model> {
 export function shapeOf(c: ModelConfig): AttentionShape {
   const shape: AttentionShape = { layers: c.layers, queryHeads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim };
   if (c.slidingWindow !== undefined) shape.slidingWindow = c.slidingWindow;
+  if (c.slidingWindow !== undefined && c.slidingWindowLayers !== undefined) shape.slidingWindowLayers = c.slidingWindowLayers.slice();
   return shape;
 }
 

@@ -2,12 +2,12 @@
 // (config.block), over new tokens at a position offset with an optional KV cache, with the hooks the
 // analyses need (residual stream, ablation, MLP gate/up, q and k before RoPE, routing). runAttention keeps
 // every layer's attention probabilities (and, for the step view, q/k/v) so nothing needs a second pass.
-import type { BlockSpec, ModelConfig } from './config';
+import type { BlockSpec, ModelConfig, MoeSpec } from './config';
 import { AttentionCancelledError, AttentionInputError } from './errors';
 import { KvCache } from './kvCache';
 import type { Model } from './load';
 import type { LayerWeights } from './weights';
-import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose } from '../tensor/kernels';
+import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
 import { linearF32 } from '../tensor/matmul';
 import { linear } from '../tensor/weights';
 
@@ -46,11 +46,17 @@ export interface AttentionRun extends AttentionResult {
   scales: number[];
   /** Keys further back than this are masked (Mistral), if set. */
   slidingWindow?: number;
+  /** Each layer's sliding window (undefined for a layer that sees every earlier key; Gemma 2/3 alternate). */
+  slidingWindows: (number | undefined)[];
+  /** Scaled scores became cap·tanh(score/cap) before softmax (Gemma 2), if set. */
+  attnSoftcap?: number;
+  /** Whether q and k were RMS-normalised per head before RoPE (Qwen3, Gemma 3): the kept q/k are after it. */
+  qkNorm: boolean;
   /** Per layer q/k/v, kept unless `keepQkv: false`. */
   qkv?: LayerQkv[];
   /** Top next-token predictions after the last position (empty when `topK` is 0). */
   predictions: TokenPrediction[];
-  /** Per layer: which experts each token was routed to (undefined for dense layers; every layer today). */
+  /** Per layer: which experts each token was routed to (undefined for dense layers). */
   routing: (LayerRouting | undefined)[];
 }
 
@@ -92,9 +98,9 @@ export interface ForwardHooks {
   ablate?: readonly Ablation[];
   /** The residual stream after layer `layer`: rows × hidden, one row per token of this call (logit lens). */
   residual?: (layer: number, x: Float32Array) => void;
-  /** The MLP's gate (undefined for ungated MLPs) and up projections, rows × intermediate, before the activation. */
+  /** The MLP's gate (undefined for ungated MLPs) and up projections, rows × intermediate, before the activation (dense layers only: a mixture-of-experts layer reports `routing` instead). */
   mlp?: (layer: number, values: { gate?: Float32Array; up: Float32Array }) => void;
-  /** q (rows × heads·headDim) and k (rows × kvHeads·headDim) after the projection and its bias, before RoPE. */
+  /** q (rows × heads·headDim) and k (rows × kvHeads·headDim) after the projection, its bias and the per-head q/k norm (block.qkNorm), before RoPE. */
   qkPreRope?: (layer: number, q: Float32Array, k: Float32Array) => void;
 }
 
@@ -139,12 +145,21 @@ export function kvHeadMap(heads: number, kvHeads: number): number[] {
   return Array.from({ length: heads }, (_, h) => Math.floor(h / group));
 }
 
-/** RoPE inverse frequencies θ^(-2i/d) for i < d/2, adjusted by rope_scaling (linear or Llama 3). */
-export function ropeInverseFrequencies(config: ModelConfig): Float64Array {
+/**
+ * RoPE inverse frequencies θ^(-2i/d) for i < d/2, adjusted by rope_scaling (linear, Llama 3 or LongRoPE).
+ * `seqLen` (positions 0 … seqLen − 1 are in use) picks LongRoPE's long factors beyond the original context,
+ * as transformers' longrope_frequency_update does.
+ */
+export function ropeInverseFrequencies(config: ModelConfig, seqLen = 0): Float64Array {
   const half = config.headDim / 2;
   const inv = ropeFrequencies(config.headDim, config.ropeTheta);
   const s = config.ropeScaling;
   if (s.type === 'linear') for (let i = 0; i < half; i++) inv[i] /= s.factor;
+  if (s.type === 'longrope') {
+    // modeling_rope_utils._compute_longrope_parameters: inv_freq = 1 / (ext_factors · base^(2i/d)).
+    const factors = seqLen > s.originalMaxPositions ? s.longFactor : s.shortFactor;
+    for (let i = 0; i < half; i++) inv[i] /= factors[i];
+  }
   if (s.type === 'llama3') {
     // Llama 3.1's frequency-dependent scaling (transformers, modeling_rope_utils._compute_llama3_parameters).
     const lowWavelen = s.originalMaxPositions / s.lowFreqFactor;
@@ -159,6 +174,22 @@ export function ropeInverseFrequencies(config: ModelConfig): Float64Array {
     }
   }
   return inv;
+}
+
+/** The factor RoPE's cos and sin are multiplied by (LongRoPE's attention factor; 1 otherwise). */
+export function ropeAttentionFactor(config: ModelConfig): number {
+  return config.ropeScaling.type === 'longrope' ? config.ropeScaling.attentionFactor : 1;
+}
+
+/** Layer `layer`'s sliding window, or undefined when it sees every earlier key. */
+export function slidingWindowOf(config: ModelConfig, layer: number): number | undefined {
+  if (config.slidingWindow === undefined) return undefined;
+  return config.slidingWindowLayers === undefined || config.slidingWindowLayers.includes(layer) ? config.slidingWindow : undefined;
+}
+
+/** cap·tanh(x/cap) in place over a[start, end) (Gemma 2's soft-capping of attention scores and logits). */
+export function softcapInPlace(a: Float32Array, cap: number, start = 0, end = a.length): void {
+  for (let i = start; i < end; i++) a[i] = cap * Math.tanh(a[i] / cap);
 }
 
 /** Whether key `j` is visible to query `i` (causal, and inside the sliding window if any). */
@@ -206,7 +237,7 @@ export async function forward(model: Model, tokenIds: readonly number[], options
   const d = c.headDim;
   const hooks = options.hooks;
 
-  // Embedding lookup (+ learned positions).
+  // Embedding lookup (+ learned positions), times the block's embedding scale.
   const x = new Float32Array(T * H);
   for (let t = 0; t < T; t++) {
     x.set(w.embed.subarray(tokenIds[t] * H, (tokenIds[t] + 1) * H), t * H);
@@ -215,7 +246,16 @@ export async function forward(model: Model, tokenIds: readonly number[], options
       for (let i = 0; i < H; i++) x[t * H + i] += w.positions[row + i];
     }
   }
-  const rope = block.positions === 'rope' ? ropeTablesAt(ropeInverseFrequencies(c), P, T) : undefined;
+  if (block.embedScale !== undefined) for (let i = 0; i < x.length; i++) x[i] *= block.embedScale;
+  const rs = c.ropeScaling;
+  if (rs.type === 'longrope' && P > 0 && P <= rs.originalMaxPositions && P + T > rs.originalMaxPositions) {
+    // The cached keys were rotated with the short factors; transformers recomputes the cache from scratch here
+    // (Phi3ForCausalLM.prepare_inputs_for_generation), which needs the earlier tokens: the caller must re-run them.
+    throw new AttentionInputError(`LongRoPE switches to its long factors past ${rs.originalMaxPositions} positions: run all ${P + T} tokens again without the cache`);
+  }
+  const rope = block.positions === 'rope' ? scaledTables(ropeTablesAt(ropeInverseFrequencies(c, P + T), P, T), ropeAttentionFactor(c)) : undefined;
+  // Sliding layers may rotate with their own base and no scaling.
+  const slidingRope = rope && block.slidingRopeTheta !== undefined ? ropeTablesAt(ropeFrequencies(d, block.slidingRopeTheta), P, T) : rope;
 
   const kvHeadOf = kvHeadMap(c.heads, c.kvHeads);
   const probs: Float32Array[][] = [];
@@ -227,27 +267,39 @@ export async function forward(model: Model, tokenIds: readonly number[], options
     if (options.isCancelled?.()) throw new AttentionCancelledError();
     const lw = w.layers[l];
     const hIn = norm(block, x, T, H, lw.norm1, lw.norm1Bias, c.normEps);
-    const q = linear(hIn, T, lw.q, lw.qBias);
-    const k = linear(hIn, T, lw.k, lw.kBias);
+    let q = linear(hIn, T, lw.q, lw.qBias);
+    let k = linear(hIn, T, lw.k, lw.kBias);
     const v = linear(hIn, T, lw.v, lw.vBias);
-    hooks?.qkPreRope?.(l, q, k);
-    if (rope) {
-      applyRope(q, T, c.heads, d, rope, false, block.ropeStyle);
-      applyRope(k, T, c.kvHeads, d, rope, false, block.ropeStyle);
+    if (block.qkNorm) {
+      // Per-head RMSNorm: every head's headDim values are one row.
+      if (!lw.qNorm || !lw.kNorm) throw new AttentionInputError(`layer ${l}: a q/k-norm block without q_norm/k_norm weights`);
+      q = rmsNorm(q, T * c.heads, d, lw.qNorm, c.normEps);
+      k = rmsNorm(k, T * c.kvHeads, d, lw.kNorm, c.normEps);
     }
-    const scale = (1 / Math.sqrt(d)) * (c.scaleByInverseLayer ? 1 / (l + 1) : 1);
+    hooks?.qkPreRope?.(l, q, k);
+    const window = slidingWindowOf(c, l);
+    const tables = window !== undefined ? slidingRope : rope;
+    if (tables) {
+      applyRope(q, T, c.heads, d, tables, false, block.ropeStyle);
+      applyRope(k, T, c.kvHeads, d, tables, false, block.ropeStyle);
+    }
+    const scale = (block.queryScale ?? 1 / Math.sqrt(d)) * (c.scaleByInverseLayer ? 1 / (l + 1) : 1);
     scales.push(scale);
     const kv = cache ? cache.append(l, k, v, T) : { keys: k, values: v, start: 0 };
-    const { layerProbs, heads } = attend(q, T, kv.keys, kv.values, kv.start, P, c.heads, kvHeadOf, c.kvHeads, d, scale, c.slidingWindow, options.keepProbs === true);
+    const { layerProbs, heads } = attend(q, T, kv.keys, kv.values, kv.start, P, c.heads, kvHeadOf, c.kvHeads, d, scale, window, block.attnSoftcap, options.keepProbs === true);
     if (options.keepProbs) probs.push(layerProbs);
     if (options.keepQkv) qkv.push({ q, k, v });
     const ablated = hooks?.ablate?.filter((a) => a.layer === l) ?? [];
     if (!ablated.some((a) => a.head === undefined)) {
       for (const a of ablated) zeroHead(heads, T, c.heads, d, a.head as number);
-      addInPlace(x, linear(heads, T, lw.o, lw.oBias));
+      const o = linear(heads, T, lw.o, lw.oBias);
+      addInPlace(x, block.postNorms ? norm(block, o, T, H, required(lw.postAttnNorm, l, 'post-attention norm'), undefined, c.normEps) : o);
     }
-    addInPlace(x, mlp(norm(block, x, T, H, lw.norm2, lw.norm2Bias, c.normEps), T, block, lw, l, hooks));
-    routing.push(undefined);
+    const hMlp = norm(block, x, T, H, lw.norm2, lw.norm2Bias, c.normEps);
+    const moeLayer = block.moe !== undefined && lw.router !== undefined;
+    const out = moeLayer ? moe(hMlp, T, block.moe as MoeSpec, lw, l) : { y: mlp(hMlp, T, block, lw, l, hooks), routing: undefined };
+    addInPlace(x, block.postNorms ? norm(block, out.y, T, H, required(lw.postMlpNorm, l, 'post-MLP norm'), undefined, c.normEps) : out.y);
+    routing.push(out.routing);
     hooks?.residual?.(l, x);
     options.onProgress?.(l + 1, c.layers);
     if (options.isCancelled || options.onProgress) await yieldToEventLoop();
@@ -267,7 +319,9 @@ export async function forward(model: Model, tokenIds: readonly number[], options
 export function unembed(model: Model, residual: Float32Array, rows: number): Float32Array {
   const c = model.config;
   const w = model.weights;
-  return linear(norm(c.block, residual, rows, c.hidden, w.finalNorm, w.finalNormBias, c.normEps), rows, w.lmHead);
+  const logits = linear(norm(c.block, residual, rows, c.hidden, w.finalNorm, w.finalNormBias, c.normEps), rows, w.lmHead);
+  if (c.block.finalSoftcap !== undefined) softcapInPlace(logits, c.block.finalSoftcap);
+  return logits;
 }
 
 /** The logits after the last of `tokenIds` over the whole vocabulary (architecture.md). */
@@ -295,6 +349,9 @@ export async function runAttention(model: Model, tokenIds: number[], options: Ru
     headDim: c.headDim,
     scales: result.scales,
     slidingWindow: c.slidingWindow,
+    slidingWindows: Array.from({ length: c.layers }, (_, l) => slidingWindowOf(c, l)),
+    attnSoftcap: c.block.attnSoftcap,
+    qkNorm: c.block.qkNorm === true,
     qkv: result.qkv,
     predictions,
     routing: result.routing,
@@ -316,7 +373,7 @@ function zeroHead(heads: Float32Array, T: number, n: number, d: number, h: numbe
  */
 function attend(
   q: Float32Array, T: number, kAll: Float32Array, vAll: Float32Array, start: number, P: number, nHeads: number, kvHeadOf: number[], nKv: number,
-  d: number, scale: number, slidingWindow: number | undefined, keepProbs: boolean,
+  d: number, scale: number, slidingWindow: number | undefined, softcap: number | undefined, keepProbs: boolean,
 ): { layerProbs: Float32Array[]; heads: Float32Array } {
   const S = P + T - start;
   const out = new Float32Array(T * nHeads * d);
@@ -332,7 +389,11 @@ function attend(
       const last = P + i - start;
       const first = slidingWindow === undefined ? 0 : Math.max(0, P + i - slidingWindow + 1 - start);
       // Softmax over the visible keys only; masked ones are exactly 0 (exp(-∞)), without computing it.
-      softmaxInPlace(p, row + first, row + last + 1, scale);
+      // Soft-capping (Gemma 2) acts on the scaled scores, before the mask (modeling_gemma2.eager_attention_forward).
+      if (softcap !== undefined) {
+        for (let j = row + first; j <= row + last; j++) p[j] = softcap * Math.tanh((p[j] * scale) / softcap);
+        softmaxInPlace(p, row + first, row + last + 1, 1);
+      } else softmaxInPlace(p, row + first, row + last + 1, scale);
       p.fill(0, row, row + first);
       p.fill(0, row + last + 1, row + S);
     }
@@ -350,20 +411,91 @@ function widen(p: Float32Array, T: number, S: number, start: number): Float32Arr
   return out;
 }
 
+/** A weight the block description requires, or an error naming it. */
+function required<T>(value: T | undefined, layer: number, what: string): T {
+  if (value === undefined) throw new AttentionInputError(`layer ${layer}: the block needs a ${what} weight the model lacks`);
+  return value;
+}
+
+/** Cos/sin tables multiplied by `factor` (LongRoPE's attention factor), in place. */
+function scaledTables(t: RopeTables, factor: number): RopeTables {
+  if (factor !== 1) {
+    for (let i = 0; i < t.cos.length; i++) {
+      t.cos[i] *= factor;
+      t.sin[i] *= factor;
+    }
+  }
+  return t;
+}
+
+/**
+ * A mixture-of-experts MLP (transformers' MixtralSparseMoeBlock / Qwen3MoeSparseMoeBlock): router logits →
+ * softmax over all experts → the top-k per token, best first (renormalised to sum 1 when the spec says) →
+ * only the chosen experts run, on the rows routed to them, each output weighted by its gate and summed.
+ */
+function moe(hIn: Float32Array, T: number, spec: MoeSpec, lw: LayerWeights, layer: number): { y: Float32Array; routing: LayerRouting } {
+  const router = required(lw.router, layer, 'router');
+  const experts = required(lw.experts, layer, 'experts');
+  const E = spec.experts;
+  const K = spec.topK;
+  const logits = linear(hIn, T, router);
+  const ids = new Int32Array(T * K);
+  const gates = new Float32Array(T * K);
+  for (let t = 0; t < T; t++) {
+    softmaxInPlace(logits, t * E, (t + 1) * E);
+    const row = logits.subarray(t * E, (t + 1) * E);
+    // Top-k by selection, ties to the lower expert id (probabilities are rarely equal in practice).
+    const taken = new Uint8Array(E);
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      let best = -1;
+      for (let e = 0; e < E; e++) if (!taken[e] && (best < 0 || row[e] > row[best])) best = e;
+      taken[best] = 1;
+      ids[t * K + k] = best;
+      gates[t * K + k] = row[best];
+      sum += row[best];
+    }
+    if (spec.normalizeTopK) for (let k = 0; k < K; k++) gates[t * K + k] /= sum;
+  }
+  const H = hIn.length / T;
+  const y = new Float32Array(T * H);
+  for (let e = 0; e < E; e++) {
+    const rows: number[] = [];
+    const weights: number[] = [];
+    for (let i = 0; i < T * K; i++) {
+      if (ids[i] === e) {
+        rows.push(Math.floor(i / K));
+        weights.push(gates[i]);
+      }
+    }
+    if (rows.length === 0) continue;
+    const xe = new Float32Array(rows.length * H);
+    rows.forEach((t, r) => xe.set(hIn.subarray(t * H, (t + 1) * H), r * H));
+    const ex = experts[e];
+    const act = swiglu(linear(xe, rows.length, ex.gate), linear(xe, rows.length, ex.up));
+    const out = linear(act, rows.length, ex.down);
+    rows.forEach((t, r) => {
+      for (let i = 0; i < H; i++) y[t * H + i] += weights[r] * out[r * H + i];
+    });
+  }
+  return { y, routing: { experts: ids, weights: gates, topK: K, numExperts: E } };
+}
+
 /** The block's MLP: gated (SwiGLU / GeGLU) or GELU, as config.block.mlp says. */
 function mlp(hIn: Float32Array, T: number, block: BlockSpec, lw: LayerWeights, layer: number, hooks: ForwardHooks | undefined): Float32Array {
-  const up = linear(hIn, T, lw.up, lw.upBias);
+  const up = linear(hIn, T, required(lw.up, layer, 'MLP up'), lw.upBias);
+  const down = required(lw.down, layer, 'MLP down');
   if (block.mlp === 'gelu') {
     hooks?.mlp?.(layer, { up });
     geluTanhInPlace(up);
-    return linear(up, T, lw.down, lw.downBias);
+    return linear(up, T, down, lw.downBias);
   }
   if (!lw.gate) throw new AttentionInputError(`layer ${layer}: a gated MLP without a gate projection`);
   const gate = linear(hIn, T, lw.gate, lw.gateBias);
   hooks?.mlp?.(layer, { gate, up });
   if (block.mlp === 'geglu') geglu(gate, up, gate);
   else swiglu(gate, up, gate);
-  return linear(gate, T, lw.down, lw.downBias);
+  return linear(gate, T, down, lw.downBias);
 }
 
 /** The k largest logits with their softmax probabilities over all of `logits`. */

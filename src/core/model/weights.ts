@@ -14,17 +14,35 @@ export interface LayerWeights {
   vBias?: Float32Array;
   o: WeightMatrix;
   oBias?: Float32Array;
+  /** Per-head RMSNorm weights of q and k (headDim), when the block has qkNorm. */
+  qNorm?: Float32Array;
+  kNorm?: Float32Array;
+  /** Norm of the attention output before the residual add (block.postNorms). */
+  postAttnNorm?: Float32Array;
+  /** The pre-MLP norm (post_attention_layernorm in Llama, pre_feedforward_layernorm in Gemma 2/3). */
   norm2: Float32Array;
   norm2Bias?: Float32Array;
+  /** Norm of the MLP output before the residual add (block.postNorms). */
+  postMlpNorm?: Float32Array;
+  /** A mixture-of-experts layer's router (experts × hidden) and experts; the dense gate/up/down are then absent. */
+  router?: WeightMatrix;
+  experts?: ExpertWeights[];
   /** The gated MLP's gate projection (SwiGLU / GeGLU blocks only). */
   gate?: WeightMatrix;
   gateBias?: Float32Array;
-  /** intermediate × hidden: Llama's up_proj, GPT-2's c_fc. */
-  up: WeightMatrix;
+  /** intermediate × hidden: Llama's up_proj, GPT-2's c_fc (absent on mixture-of-experts layers). */
+  up?: WeightMatrix;
   upBias?: Float32Array;
-  /** hidden × intermediate: Llama's down_proj, GPT-2's c_proj. */
-  down: WeightMatrix;
+  /** hidden × intermediate: Llama's down_proj, GPT-2's c_proj (absent on mixture-of-experts layers). */
+  down?: WeightMatrix;
   downBias?: Float32Array;
+}
+
+/** One expert's SwiGLU MLP (Mixtral's w1 = gate, w3 = up, w2 = down). */
+export interface ExpertWeights {
+  gate: WeightMatrix;
+  up: WeightMatrix;
+  down: WeightMatrix;
 }
 
 /** All weights of a model. */

@@ -1,6 +1,8 @@
 // The one interface both tokenizer engines (gpt-tokenizer's rank tables, Hugging Face tokenizer.json)
 // implement, so spans, words and merge replays are computed the same way for every tokenizer.
 
+import type { TokenTable } from './tokenTable';
+import type { TokenSpan } from './types';
 import type { ByteAlignment } from './utf8';
 
 /** A pre-tokenized word in the tokenizer's own (normalized) text. */
@@ -37,10 +39,19 @@ export interface TokenizerBackend {
   tokenBytes(id: number): Uint8Array | undefined;
   /** True for special tokens (BOS, EOS, chat markers), which plain text never produces. */
   isSpecial(id: number): boolean;
+  /** Each special token's string and id (what tokenize's `specialTokens` option turns into single ids). */
+  specialTokens(): ReadonlyMap<string, number>;
   /** The pre-tokenized words of `text`; their tokens, concatenated, are `encode(text)`. */
   words(text: string): BackendWord[];
   /** When the tokenizer's normalizer changes `text`: the normalized text and the byte alignment back. */
   normalization(text: string): { normalized: string; alignment: ByteAlignment } | undefined;
   /** The merge model used by replays (built on first use). */
   mergeModel(): MergeModel;
+  /**
+   * Engines that can: the spans of `text` built while encoding, in one pass (same ids as encode), or
+   * undefined to let the caller build them from encode()'s ids.
+   */
+  spans?(text: string, table: TokenTable): TokenSpan[] | undefined;
+  /** Encodings whose chat format is not a Jinja template (OpenAI's): the ids of a whole chat. */
+  encodeChat?(messages: readonly { role: string; content: string }[]): number[];
 }

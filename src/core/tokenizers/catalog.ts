@@ -1,8 +1,10 @@
 // The tokenizers LLM Lens offers, as plain data: the extension host lists them without loading any
-// tokenizer code or vocabulary (those live in the compute worker).
+// tokenizer code or vocabulary (those live in the compute worker). The user's own tokenizer.json files
+// join the list once registered; their ids are `file:<absolute path>`.
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { TokenizerInfo } from './types';
 
-/** Ids and labels of every tokenizer, in display order. */
+/** Ids and labels of every built-in tokenizer, in display order. */
 export const TOKENIZER_CATALOG: readonly TokenizerInfo[] = [
   { id: 'o200k_base', label: 'o200k_base (GPT-4o, GPT-4.1, o-series)' },
   { id: 'cl100k_base', label: 'cl100k_base (GPT-4, GPT-3.5)' },
@@ -12,7 +14,38 @@ export const TOKENIZER_CATALOG: readonly TokenizerInfo[] = [
   { id: 'embedded', label: 'LLM Lens embedded model' },
 ];
 
-/** Every tokenizer LLM Lens offers, in display order (listing loads nothing). */
+/** The prefix of a user tokenizer.json's id. */
+export const FILE_TOKENIZER_PREFIX = 'file:';
+
+const registered = new Map<string, TokenizerInfo>();
+
+/** The id of the tokenizer.json at `path` (made absolute): `file:<absolute path>`. */
+export function fileTokenizerId(path: string): string {
+  return FILE_TOKENIZER_PREFIX + resolve(path);
+}
+
+/** The absolute file of a `file:` id, or undefined for any other id (relative paths are not ids). */
+export function fileTokenizerPath(tokenizerId: string): string | undefined {
+  if (typeof tokenizerId !== 'string' || !tokenizerId.startsWith(FILE_TOKENIZER_PREFIX)) return undefined;
+  const path = tokenizerId.slice(FILE_TOKENIZER_PREFIX.length);
+  return isAbsolute(path) ? path : undefined;
+}
+
+/** A label for a user tokenizer: its folder's name (model folders name the model) and file name. */
+export function fileTokenizerLabel(path: string): string {
+  const folder = basename(dirname(path));
+  return folder ? `${folder}/${basename(path)}` : basename(path);
+}
+
+/**
+ * Adds a user tokenizer to the list (no loading: the caller has checked the file, e.g. with
+ * registerTokenizerFile in the process that tokenizes). Registering the same id again replaces its label.
+ */
+export function addTokenizerToCatalog(info: TokenizerInfo): void {
+  registered.set(info.id, { id: info.id, label: info.label });
+}
+
+/** Every tokenizer LLM Lens offers, in display order: the built-in ones, then registered files (listing loads nothing). */
 export function listTokenizers(): TokenizerInfo[] {
-  return TOKENIZER_CATALOG.map((t) => ({ ...t }));
+  return [...TOKENIZER_CATALOG, ...registered.values()].map((t) => ({ ...t }));
 }

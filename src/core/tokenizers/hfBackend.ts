@@ -70,19 +70,25 @@ function splitLiterals(text: string, matcher: RegExp | undefined): { text: strin
   return out;
 }
 
-/** Reads and prepares a byte-level BPE tokenizer.json; `label` names it in error messages. */
+/** Reads and prepares a byte-level BPE tokenizer.json; `label` names it in error messages with the file. */
 export async function loadHfBackend(file: string, label: string): Promise<TokenizerBackend> {
+  // A user's file is named by its path alone; a packaged one by its name and path.
+  const what = label === file ? file : `the ${label} tokenizer (${file})`;
   let json: TokenizerJson & Record<string, unknown>;
   try {
     json = JSON.parse(await readFile(file, 'utf8')) as TokenizerJson & Record<string, unknown>;
   } catch (e) {
-    throw new TokenizerError('loadFailed', `cannot read the ${label} tokenizer (${file}): ${(e as Error).message}`);
+    throw new TokenizerError('loadFailed', `cannot read ${what}: ${(e as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new TokenizerError('loadFailed', `${what} is not a tokenizer.json (not a JSON object)`);
   }
   if (json.model?.type !== 'BPE' || !hasByteLevel(json.pre_tokenizer)) {
-    throw new TokenizerError('loadFailed', `the ${label} tokenizer is not a byte-level BPE tokenizer.json`);
+    const kind = typeof json.model?.type === 'string' ? json.model.type : 'no model type';
+    throw new TokenizerError('loadFailed', `${what} is not a byte-level BPE tokenizer.json (model: ${kind}); LLM Lens reads byte-level BPE only`);
   }
   if (json.model.end_of_word_suffix || json.model.continuing_subword_prefix) {
-    throw new TokenizerError('loadFailed', `the ${label} tokenizer uses word suffixes/prefixes, which LLM Lens does not support`);
+    throw new TokenizerError('loadFailed', `${what} uses word suffixes/prefixes, which LLM Lens does not support`);
   }
   const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];
   let tokenizer: Tokenizer;
@@ -91,9 +97,13 @@ export async function loadHfBackend(file: string, label: string): Promise<Tokeni
     // (what Hugging Face calls split_special_tokens); non-special added tokens still match, as in the model.
     tokenizer = new Tokenizer({ ...json, added_tokens: added.filter((t) => !t.special) }, {});
   } catch (e) {
-    throw new TokenizerError('loadFailed', `the ${label} tokenizer cannot be used: ${(e as Error).message}`);
+    throw new TokenizerError('loadFailed', `${what} cannot be used: ${(e as Error).message}`);
   }
-  return new HfBackend(tokenizer, added);
+  try {
+    return new HfBackend(tokenizer, added);
+  } catch (e) {
+    throw new TokenizerError('loadFailed', `${what} cannot be used: ${(e as Error).message}`);
+  }
 }
 
 class HfBackend implements TokenizerBackend {
@@ -101,6 +111,7 @@ class HfBackend implements TokenizerBackend {
   private readonly model: BpeModelLike;
   private readonly addedById = new Map<number, AddedTokenJson>();
   private readonly addedByContent = new Map<string, number>();
+  private readonly specialByContent = new Map<string, number>();
   private readonly rawMatcher: RegExp | undefined;
   private readonly normalizedMatcher: RegExp | undefined;
   private readonly byteOf: Int16Array; // character code -> byte, -1 when not a byte-level character
@@ -122,7 +133,10 @@ class HfBackend implements TokenizerBackend {
     for (const t of added) {
       this.addedById.set(t.id, t);
       size = Math.max(size, t.id + 1);
-      if (t.special) continue;
+      if (t.special) {
+        this.specialByContent.set(t.content, t.id);
+        continue;
+      }
       this.addedByContent.set(t.content, t.id);
       // Same rule as the library: tokens marked normalized are matched after the normalizer runs.
       if ((t.normalized ?? true) && tokenizer.normalizer !== null) normalized.push(t.content);
@@ -167,6 +181,10 @@ class HfBackend implements TokenizerBackend {
 
   isSpecial(id: number): boolean {
     return this.addedById.get(id)?.special === true;
+  }
+
+  specialTokens(): ReadonlyMap<string, number> {
+    return this.specialByContent;
   }
 
   private normalize(text: string): string {

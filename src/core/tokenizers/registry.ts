@@ -7,7 +7,7 @@ import { dataDir, embeddedModelDir } from '../paths';
 import type { TokenizerBackend } from './backend';
 import { loadHfBackend } from './hfBackend';
 import { loadTiktokenBackend } from './tiktokenBackend';
-import { TOKENIZER_CATALOG } from './catalog';
+import { addTokenizerToCatalog, fileTokenizerId, fileTokenizerLabel, fileTokenizerPath, TOKENIZER_CATALOG } from './catalog';
 import { TokenizerError, type TokenizerInfo } from './types';
 
 interface Entry {
@@ -40,27 +40,49 @@ const LOADERS: Record<string, () => Promise<TokenizerBackend>> = {
 
 const ENTRIES: readonly Entry[] = TOKENIZER_CATALOG.map((info) => ({ info, load: LOADERS[info.id] }));
 
-export { listTokenizers } from './catalog';
+export { listTokenizers, fileTokenizerId, fileTokenizerPath } from './catalog';
 
 const loaded = new Map<string, Promise<TokenizerBackend>>();
 const ready = new Set<string>();
-let embeddedVersion = -1;
+/** File version (mtime) each file-backed tokenizer was loaded from: a changed file is read again. */
+const versions = new Map<string, number>();
+
+/** The entry of a `file:<absolute path>` id: any byte-level BPE tokenizer.json the user has. */
+function fileEntry(tokenizerId: string): Entry | undefined {
+  const file = fileTokenizerPath(tokenizerId);
+  if (file === undefined) return undefined;
+  return {
+    info: { id: tokenizerId, label: fileTokenizerLabel(file) },
+    load: async () => {
+      if (!existsSync(file)) throw new TokenizerError('loadFailed', `${file}: no such file`);
+      if (!statSync(file).isFile()) throw new TokenizerError('loadFailed', `${file}: not a file`);
+      return loadHfBackend(file, file);
+    },
+  };
+}
+
+/** The file a tokenizer is read from, when it can change while LLM Lens runs (embedded, user files). */
+function watchedFile(tokenizerId: string): string | undefined {
+  return tokenizerId === 'embedded' ? embeddedTokenizerFile() : fileTokenizerPath(tokenizerId);
+}
 
 /** The loaded tokenizer for `tokenizerId`, loading it on first use (concurrent callers share the load). */
 export function loadBackend(tokenizerId: string): Promise<TokenizerBackend> {
-  const entry = ENTRIES.find((e) => e.info.id === tokenizerId);
+  const entry = ENTRIES.find((e) => e.info.id === tokenizerId) ?? fileEntry(tokenizerId);
   if (!entry) {
     const known = ENTRIES.map((e) => e.info.id).join(', ');
-    return Promise.reject(new TokenizerError('unknownTokenizer', `unknown tokenizer "${String(tokenizerId)}" (known: ${known})`));
+    return Promise.reject(
+      new TokenizerError('unknownTokenizer', `unknown tokenizer "${String(tokenizerId)}" (known: ${known}, or file:<absolute path of a tokenizer.json>)`),
+    );
   }
-  if (tokenizerId === 'embedded') {
-    // The embedded model can be retrained while LLM Lens runs: reload when its tokenizer.json changes.
-    const file = embeddedTokenizerFile();
+  const file = watchedFile(tokenizerId);
+  if (file !== undefined) {
+    // The embedded model can be retrained and a user's file edited while LLM Lens runs: reload on change.
     const version = existsSync(file) ? statSync(file).mtimeMs : -1;
-    if (version !== embeddedVersion) {
+    if (version !== versions.get(tokenizerId)) {
       loaded.delete(tokenizerId);
       ready.delete(tokenizerId);
-      embeddedVersion = version;
+      versions.set(tokenizerId, version);
     }
   }
   let pending = loaded.get(tokenizerId);
@@ -84,4 +106,19 @@ export function loadBackend(tokenizerId: string): Promise<TokenizerBackend> {
 /** Whether a tokenizer's vocabulary is already in memory (a call would not have to load it). */
 export function isTokenizerLoaded(tokenizerId: string): boolean {
   return ready.has(tokenizerId);
+}
+
+/**
+ * Loads the tokenizer.json at `path` (a byte-level BPE file, as Hugging Face models ship) and adds it to
+ * listTokenizers() as `file:<absolute path>`. Throws a 'loadFailed' TokenizerError naming the file and the
+ * reason when it cannot be used.
+ */
+export async function registerTokenizerFile(path: string): Promise<TokenizerInfo> {
+  if (typeof path !== 'string' || path.length === 0) throw new TokenizerError('badInput', 'the tokenizer path must be a non-empty string');
+  const id = fileTokenizerId(path);
+  const file = fileTokenizerPath(id) as string;
+  await loadBackend(id);
+  const info = { id, label: fileTokenizerLabel(file) };
+  addTokenizerToCatalog(info);
+  return info;
 }

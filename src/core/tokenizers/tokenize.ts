@@ -3,6 +3,7 @@
 
 import type { TokenizerBackend } from './backend';
 import { loadBackend } from './registry';
+import { tableOf, type TokenTable } from './tokenTable';
 import { TokenizerError, type TokenSpan, type WordSpan } from './types';
 import { chunkBoundaries } from './spans';
 import { decodeWholeUtf8, utf8Bytes, utf8Length, walkRanges } from './utf8';
@@ -14,83 +15,44 @@ function checkText(text: unknown): asserts text is string {
 }
 
 /**
- * Per-id facts used to place tokens without walking the text: each token's bytes, and how its bytes
- * advance the UTF-16 position. A UTF-8 lead byte opens a character of 1 UTF-16 unit (2 for a 4-byte
- * character); continuation bytes open none. Lone surrogates arrive as U+FFFD (EF BF BD): 1 unit, as in
- * the text. Filled lazily, one entry per id seen.
- */
-class TokenTable {
-  /** Bytes of each id seen so far (preallocated: a JS array written at scattered indices goes slow). */
-  readonly bytes: (Uint8Array | undefined)[];
-  /** UTF-16 units of the characters whose lead byte lies in the token. */
-  readonly leadUnits: Int32Array;
-  /** UTF-16 units of the token's last lead byte's character (0 when it has none). */
-  readonly lastLeadUnits: Int32Array;
-  /** 1 when the token starts with a continuation byte (it continues the previous token's character). */
-  readonly continues: Uint8Array;
-
-  constructor(private readonly backend: TokenizerBackend) {
-    const n = backend.vocabSize;
-    this.bytes = new Array<Uint8Array | undefined>(n).fill(undefined);
-    this.leadUnits = new Int32Array(n);
-    this.lastLeadUnits = new Int32Array(n);
-    this.continues = new Uint8Array(n);
-  }
-
-  /** The bytes of `id`, filling its entry on first use; throws for ids outside the vocabulary. */
-  fill(id: number): Uint8Array {
-    const bytes = this.backend.tokenBytes(id);
-    if (bytes === undefined || bytes.length === 0) {
-      throw new TokenizerError('unknownToken', `the tokenizer produced id ${String(id)}, which has no bytes`);
-    }
-    let units = 0;
-    let last = 0;
-    for (const b of bytes) {
-      if ((b & 0xc0) === 0x80) continue; // continuation byte
-      last = b >= 0xf0 ? 2 : 1;
-      units += last;
-    }
-    this.leadUnits[id] = units;
-    this.lastLeadUnits[id] = last;
-    this.continues[id] = (bytes[0] & 0xc0) === 0x80 ? 1 : 0;
-    this.bytes[id] = bytes;
-    return bytes;
-  }
-}
-
-const tables = new WeakMap<TokenizerBackend, TokenTable>();
-
-function tableOf(backend: TokenizerBackend): TokenTable {
-  let table = tables.get(backend);
-  if (!table) tables.set(backend, (table = new TokenTable(backend)));
-  return table;
-}
-
-/**
  * The fast path: when the tokens' bytes spell the text's own UTF-8 (checked byte for byte), each span
  * follows from the previous one and the token's table entry. Returns undefined on the first difference
  * (the tokenizer normalized the text).
  */
 function directSpans(table: TokenTable, ids: readonly number[], text: string): TokenSpan[] | undefined {
   const expected = utf8Bytes(text);
-  const spans = new Array<TokenSpan>(ids.length);
+  const n = ids.length;
+  // First pass: check the bytes and pack each token's UTF-16 range; the TokenSpan objects are built in one
+  // pass at the end (allocating them inside this loop costs more: GC pressure while the loop runs).
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
   let at = 0; // byte offset
   let units = 0; // UTF-16 units of every character whose lead byte is before `at`
   let lastUnits = 0; // units of the last character opened so far
-  for (let i = 0; i < ids.length; i++) {
+  for (let i = 0; i < n; i++) {
     const id = ids[i];
     const bytes = table.bytes[id] ?? table.fill(id);
     const len = bytes.length;
     if (at + len > expected.length) return undefined;
     for (let k = 0; k < len; k++) if (bytes[k] !== expected[at + k]) return undefined;
     // A token starting inside a character shares that character (opened by an earlier token).
-    const start = table.continues[id] === 1 ? units - lastUnits : units;
+    starts[i] = table.continues[id] === 1 ? units - lastUnits : units;
     units += table.leadUnits[id];
     if (table.lastLeadUnits[id] !== 0) lastUnits = table.lastLeadUnits[id];
-    spans[i] = { id, byteStart: at, byteEnd: at + len, start, end: units };
+    ends[i] = units;
     at += len;
   }
-  return at === expected.length ? spans : undefined;
+  if (at !== expected.length) return undefined;
+  const spans = new Array<TokenSpan>(n);
+  const byteLength = table.byteLength;
+  at = 0;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i];
+    const len = byteLength[id];
+    spans[i] = { id, byteStart: at, byteEnd: at + len, start: starts[i], end: ends[i] };
+    at += len;
+  }
+  return spans;
 }
 
 /** Fills `lengths` with each token's byte length if the tokens' bytes spell `expected` exactly. */
@@ -109,8 +71,11 @@ function tokenBytesSpell(table: TokenTable, ids: readonly number[], expected: Ui
 
 /** Spans of `text` under a loaded tokenizer (synchronous; the async wrappers only add loading). */
 export function spansWith(backend: TokenizerBackend, text: string): TokenSpan[] {
-  const ids = backend.encode(text);
   const table = tableOf(backend);
+  // Engines that know each piece's place while encoding build the spans in that same pass.
+  const built = backend.spans?.(text, table);
+  if (built) return built;
+  const ids = backend.encode(text);
   const direct = directSpans(table, ids, text);
   if (direct) return direct;
   // The tokenizer normalized the text (Qwen3: NFC); its tokens then spell the normalized text, and
@@ -132,19 +97,94 @@ export function spansWith(backend: TokenizerBackend, text: string): TokenSpan[] 
   return spans;
 }
 
+/** Options of {@link tokenize} and {@link countTokens}. */
+export interface TokenizeOptions {
+  /**
+   * Read the tokenizer's special-token strings (<|im_start|>, <|eot_id|>, <|begin_of_text|>, …) as their
+   * single special ids, as a model sees a rendered chat template. Default false: they are plain text.
+   */
+  specialTokens?: boolean;
+}
+
+const specialMatchers = new WeakMap<TokenizerBackend, RegExp | null>();
+
+/** Leftmost-longest matcher of a tokenizer's special-token strings (null when it has none). */
+function specialMatcher(backend: TokenizerBackend): RegExp | null {
+  let matcher = specialMatchers.get(backend);
+  if (matcher === undefined) {
+    const strings = [...backend.specialTokens().keys()].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+    matcher = strings.length === 0 ? null : new RegExp(strings.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    specialMatchers.set(backend, matcher);
+  }
+  return matcher;
+}
+
+/**
+ * The text cut at its special-token strings, as tiktoken (allowed_special) and Hugging Face tokenizers
+ * (added tokens split before normalization and pre-tokenization) both do: the stretches between them are
+ * encoded on their own, each special string is its one id.
+ */
+function specialSegments(backend: TokenizerBackend, text: string): { start: number; end: number; id: number | undefined }[] {
+  const matcher = specialMatcher(backend);
+  const out: { start: number; end: number; id: number | undefined }[] = [];
+  let last = 0;
+  if (matcher) {
+    const ids = backend.specialTokens();
+    matcher.lastIndex = 0;
+    for (let m = matcher.exec(text); m !== null; m = matcher.exec(text)) {
+      if (m.index > last) out.push({ start: last, end: m.index, id: undefined });
+      out.push({ start: m.index, end: m.index + m[0].length, id: ids.get(m[0]) });
+      last = m.index + m[0].length;
+    }
+  }
+  if (last < text.length) out.push({ start: last, end: text.length, id: undefined });
+  return out;
+}
+
+/** Spans of `text` with special-token strings read as their ids (see {@link TokenizeOptions}). */
+export function spansWithSpecialTokens(backend: TokenizerBackend, text: string): TokenSpan[] {
+  const out: TokenSpan[] = [];
+  let byteOffset = 0;
+  for (const seg of specialSegments(backend, text)) {
+    const piece = text.slice(seg.start, seg.end);
+    const bytes = utf8Length(piece);
+    if (seg.id !== undefined) out.push({ id: seg.id, byteStart: byteOffset, byteEnd: byteOffset + bytes, start: seg.start, end: seg.end });
+    else {
+      for (const s of spansWith(backend, piece)) {
+        out.push({ id: s.id, byteStart: s.byteStart + byteOffset, byteEnd: s.byteEnd + byteOffset, start: s.start + seg.start, end: s.end + seg.start });
+      }
+    }
+    byteOffset += bytes;
+  }
+  return out;
+}
+
+/** Token ids of `text`, special-token strings read as their ids (the ids of spansWithSpecialTokens). */
+function encodeWithSpecialTokens(backend: TokenizerBackend, text: string): number[] {
+  const ids: number[] = [];
+  for (const seg of specialSegments(backend, text)) {
+    if (seg.id !== undefined) ids.push(seg.id);
+    else for (const id of backend.encode(text.slice(seg.start, seg.end))) ids.push(id);
+  }
+  return ids;
+}
+
 /**
  * Tokenizes `text` with the tokenizer `tokenizerId` (see listTokenizers): the tokenizer's own ids, no
- * BOS/EOS, special-token strings treated as plain text, with byte and UTF-16 ranges for each token.
+ * BOS/EOS, with byte and UTF-16 ranges for each token. Special-token strings are plain text unless
+ * `options.specialTokens` is set.
  */
-export async function tokenize(tokenizerId: string, text: string): Promise<TokenSpan[]> {
+export async function tokenize(tokenizerId: string, text: string, options: TokenizeOptions = {}): Promise<TokenSpan[]> {
   checkText(text);
-  return spansWith(await loadBackend(tokenizerId), text);
+  const backend = await loadBackend(tokenizerId);
+  return options.specialTokens === true ? spansWithSpecialTokens(backend, text) : spansWith(backend, text);
 }
 
 /** Number of tokens of `text` (same ids as tokenize, without building spans). */
-export async function countTokens(tokenizerId: string, text: string): Promise<number> {
+export async function countTokens(tokenizerId: string, text: string, options: TokenizeOptions = {}): Promise<number> {
   checkText(text);
-  return (await loadBackend(tokenizerId)).encode(text).length;
+  const backend = await loadBackend(tokenizerId);
+  return (options.specialTokens === true ? encodeWithSpecialTokens(backend, text) : backend.encode(text)).length;
 }
 
 /** The UTF-8 bytes token `id` stands for (a copy); throws 'unknownToken' for an id outside the vocabulary. */

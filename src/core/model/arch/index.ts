@@ -4,14 +4,18 @@ import type { ArchitectureFamily, ModelConfig } from '../config';
 import { configError } from '../config';
 import { ModelLoadError } from '../errors';
 import type { Architecture } from './architecture';
+import { gemma2, gemma3 } from './gemma';
 import { gpt2 } from './gpt2';
 import { llama } from './llama';
+import { mixtral } from './mixtral';
+import { phi3 } from './phi3';
+import { qwen3, qwen3moe } from './qwen3';
 
 /** Every supported family, in the order configs are matched. */
-export const ARCHITECTURES: readonly Architecture[] = [llama, gpt2];
+export const ARCHITECTURES: readonly Architecture[] = [llama, gpt2, qwen3, qwen3moe, gemma2, gemma3, phi3, mixtral];
 
 /** What the loader supports, named in every "unsupported" message. */
-export const SUPPORTED_ARCHITECTURES = ARCHITECTURES.map((a) => a.description).join(' and ');
+export const SUPPORTED_ARCHITECTURES = ARCHITECTURES.map((a) => a.description).join('; ');
 
 /** The architecture of a family (throws for an unknown one: a programming error). */
 export function architectureOf(family: ArchitectureFamily): Architecture {
