@@ -45,6 +45,11 @@ export type { BudgetOptions, ContextFit, ElementType, GpuSize } from './kvcache/
 export { kvCacheReport, chartTokenAxis } from './kvcache/report';
 export type { KvCacheReport, KvCacheReportInput, KvCacheVariantReport } from './kvcache/report';
 export { formatBinaryBytes, markdownTable } from './kvcache/format';
+export { stateBytes } from './kvcache/bytes';
+export { tensorParallelKv, pipelineStages, pagedKv, prefixSharing } from './kvcache/serving';
+export type { ServingOptions, TensorParallelKv, PipelineStage, PagedKv, PrefixSharing } from './kvcache/serving';
+export { gpuSpecs, keysSeen, attentionFlops, decodeRoofline, prefillFlops } from './kvcache/roofline';
+export type { GpuSpec, RooflineInput, RooflineResult } from './kvcache/roofline';
 // Tokenization: real tokenizers with byte/UTF-16 spans, token pieces, pre-tokenized words, merge replay.
 export { listTokenizers, isTokenizerLoaded, embeddedTokenizerFile, registerTokenizerFile, fileTokenizerId, fileTokenizerPath } from './tokenizers/registry';
 export { tokenize, tokenizeInChunks, countTokens, tokenBytes, tokenPiece, vocabularySize, wordSpans } from './tokenizers/tokenize';

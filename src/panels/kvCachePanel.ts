@@ -8,8 +8,9 @@ import { KV_INPUT_LIMITS, customModelText, parseCount, parseCustomModel, type Kv
 import { countParameters } from '../core/kvcache/parameters';
 import { modelPresets, type ModelPreset } from '../core/kvcache/presets';
 import { kvCacheReport, type KvCacheReport } from '../core/kvcache/report';
+import { speedTable } from '../core/kvcache/roofline';
 import { KvCacheError, type AttentionShape } from '../core/kvcache/shape';
-import type { KvCacheInputs, KvCacheRequest, KvCacheSnapshot, KvInputField, KvVariant } from '../shared/protocol';
+import type { KvCacheInputs, KvCacheRequest, KvCacheSnapshot, KvInputField, KvSpeedRow, KvVariant } from '../shared/protocol';
 import { parseKvCacheInputs } from '../shared/protocol';
 import { Panel, type PanelDefinition, type Services } from './panel';
 
@@ -312,8 +313,38 @@ export class KvCachePanel extends Panel<'kvcache'> {
       gqaChoices: this.last.report.gqaChoices,
       chartTokens: this.last.report.chartTokens,
       variants: this.last.report.variants as KvVariant[],
+      speed: this.speedRows(),
     };
     this.setSnapshot(snapshot);
+  }
+
+  /** Decode bounds of the model shown, at its context, on each datasheet GPU; empty without a parameter count. */
+  private speedRows(): KvSpeedRow[] {
+    const { model, used } = this.last;
+    const own = this.last.report.variants.find((v) => v.isModel);
+    const weightsType = elementTypes().find((t) => t.id === used.weightsDtype);
+    if (!own || !weightsType || model.activeParameters <= 0) return [];
+    // One sequence: the model's own cache at the context (batch 1), from the breakdown's element count.
+    const kvBytes = Math.ceil((own.breakdown.elements / own.breakdown.batch) * own.breakdown.bytesPerElement);
+    try {
+      return speedTable(model.shape, model.activeParameters, weightsType.bytesPerElement, used.seqLen, kvBytes).map((row) => ({
+        gpuId: row.gpu.id,
+        gpuLabel: row.gpu.label,
+        source: row.gpu.source,
+        bandwidth: row.gpu.bandwidth,
+        flops: row.flops,
+        flopsType: row.flopsType,
+        weightBytes: row.weightBytes,
+        kvBytes: row.kvBytes,
+        stateBytes: row.stateBytes,
+        bytesPerToken: row.bytesPerToken,
+        decodeTokensPerSecond: row.decodeTokensPerSecond,
+        computeBoundBatch: row.computeBoundBatch,
+      }));
+    } catch (error) {
+      if (error instanceof KvCacheError) return [];
+      throw error;
+    }
   }
 
   /** The parameter note of an opened config: where the count comes from, or why there is none. */

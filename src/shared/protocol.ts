@@ -173,6 +173,25 @@ export interface KvCacheSnapshot {
   gqaChoices: number[];
   chartTokens: number[];
   variants: KvVariant[];
+  /** Decode speed bounds of the model at the context, one row per GPU of the datasheet table (issue 21). */
+  speed?: KvSpeedRow[];
+}
+
+/** One GPU's decode bound: bandwidth ÷ bytes read per token, and where batching turns it compute-bound. */
+export interface KvSpeedRow {
+  gpuId: string;
+  gpuLabel: string;
+  source: string;
+  bandwidth: number;
+  flops: number;
+  flopsType: 'bf16' | 'fp8';
+  weightBytes: number;
+  kvBytes: number;
+  stateBytes: number;
+  bytesPerToken: number;
+  decodeTokensPerSecond: number;
+  /** null: decode stays memory-bound at any batch at this context. */
+  computeBoundBatch: number | null;
 }
 
 /** KV-cache panel requests. */

@@ -43,6 +43,8 @@ const PER_TOKEN_BF16: Record<string, number> = {
   'smollm2-135m': 2 * 30 * 3 * 64 * 2, // 45 KiB
   'gemma-2-2b': 2 * 26 * 4 * 256 * 2, // 208 KiB
   'qwen3-30b-a3b': 2 * 48 * 4 * 128 * 2, // 96 KiB
+  // Gemma 3 27B: 62 layers, but at one token no window is full yet, so all 62 count.
+  'gemma-3-27b': 2 * 62 * 16 * 128 * 2, // 496 KiB
 };
 
 test('the domain-facts table, row by row: KV per token in bf16', () => {
@@ -259,6 +261,8 @@ test('parameter counts match the tensors of each architecture, counted here inde
     'smollm2-135m': decoder({ vocab: 49152, hidden: 576, layers: 30, heads: 9, kv: 3, headDim: 64, inter: 1536, tied: true }),
     'gemma-2-9b': decoder({ vocab: 256000, hidden: 3584, layers: 42, heads: 16, kv: 8, headDim: 256, inter: 14336, tied: true, normsPerLayer: 4 }),
     'gemma-2-2b': decoder({ vocab: 256000, hidden: 2304, layers: 26, heads: 8, kv: 4, headDim: 256, inter: 9216, tied: true, normsPerLayer: 4 }),
+    // Gemma 3 adds per-head q_norm and k_norm (2 × 128 per layer) to Gemma 2's four norms.
+    'gemma-3-27b': decoder({ vocab: 262208, hidden: 5376, layers: 62, heads: 32, kv: 16, headDim: 128, inter: 21504, tied: true, normsPerLayer: 4 }) + 62 * 2 * 128,
     // Phi-3 fuses qkv and gate/up, which changes no count.
     'phi-3.5-mini': decoder({ vocab: 32064, hidden: 3072, layers: 32, heads: 32, kv: 32, headDim: 96, inter: 8192, tied: false }),
   };

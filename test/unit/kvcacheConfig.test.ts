@@ -188,7 +188,9 @@ test('explicit layer_types (newer transformers) decide which layers slide', () =
   const config = { ...JSON.parse(GEMMA2_9B), num_hidden_layers: 4, layer_types: ['full_attention', 'sliding_attention', 'full_attention', 'full_attention'] };
   assert.deepEqual(shapeFromHfConfig(config).slidingWindowLayers, [1]);
   assert.throws(() => shapeFromHfConfig({ ...config, layer_types: ['full_attention'] }), /layer_types/);
-  assert.throws(() => shapeFromHfConfig({ ...config, layer_types: ['full_attention', 'chunked_attention', 'full_attention', 'full_attention'] }), /chunked_attention/);
+  // A kind nobody defined is named; chunked attention (Llama 4) is known but needs its chunk size.
+  assert.throws(() => shapeFromHfConfig({ ...config, layer_types: ['full_attention', 'banana_attention', 'full_attention', 'full_attention'] }), /banana_attention/);
+  assert.throws(() => shapeFromHfConfig({ ...config, layer_types: ['full_attention', 'chunked_attention', 'full_attention', 'full_attention'] }), /attention_chunk_size/);
 });
 
 test('Gemma 3 style sliding_window_pattern: every 6th layer is global', () => {

@@ -165,6 +165,7 @@ const legend = el('div', { className: 'legend' });
 const chartTable = el('details', { className: 'chart-table' });
 const formulaSlot = el('div', { className: 'formula-slot' });
 const formulaBox = el('div', { className: 'formula', attrs: { 'data-testid': 'formula' } });
+const speedBox = el('div', { className: 'formula', attrs: { 'data-testid': 'speed' } });
 
 const results = el('div', {
   className: 'results',
@@ -182,6 +183,9 @@ const results = el('div', {
     formulaSlot,
     formulaBox,
     el('p', { className: 'muted', text: strings.gpuNote }),
+    el('h2', { text: strings.speedHeading }),
+    el('p', { className: 'muted', text: strings.speedIntro }),
+    speedBox,
   ],
 });
 
@@ -521,21 +525,30 @@ function renderFormula(s: KvCacheSnapshot): void {
   lines.push(el('div', { className: 'formula-general', text: b.kind === 'mla' ? strings.formulaMla : strings.formulaStandard }));
   if (b.kind === 'mla') {
     lines.push(line(`${strings.formulaPerLayer} = `, term(b.kvLoraRank), ' + ', term(b.ropeHeadDim), ' = ', term(b.elementsPerTokenPerLayer)));
+  } else if (b.perLayerHeads) {
+    // KV heads differ per layer (OpenELM): the unit is one KV head, summed over the layers' heads below.
+    lines.push(line(`${strings.formulaPerKvHead} = 2 × `, term(b.headDim), ' = ', term(b.elementsPerTokenPerLayer)));
   } else {
     lines.push(line(`${strings.formulaPerLayer} = 2 × `, term(b.kvHeads), ' × ', term(b.headDim), ' = ', term(b.elementsPerTokenPerLayer)));
   }
+  if (b.stateLayers > 0) lines.push(el('div', { className: 'muted', text: fmt(strings.formulaNoKvLayers, num(b.stateLayers), num(b.layers)) }));
+  const fullCount = b.perLayerHeads ? b.fullKvHeads : b.fullLayers;
+  const windowCount = b.perLayerHeads ? b.slidingKvHeads : b.slidingLayers;
+  const fullLabel = b.perLayerHeads ? strings.formulaFullHeads : strings.formulaFull;
+  const windowLabel = b.perLayerHeads ? strings.formulaSlidingHeads : b.windowKind === 'chunked' ? strings.formulaChunked : strings.formulaSliding;
+  const tokensLabel = b.perLayerHeads ? strings.formulaHeadTokens : strings.formulaLayerTokens;
   if (b.window === null) {
-    lines.push(line(`${strings.formulaLayerTokens} = `, term(b.layers), ' × ', term(b.seqLen), ' = ', term(b.layerTokens)));
+    lines.push(line(`${tokensLabel} = `, term(fullCount), ' × ', term(b.seqLen), ' = ', term(b.layerTokens)));
   } else {
     lines.push(
       line(
-        `${strings.formulaLayerTokens} = `,
-        term(b.fullLayers),
-        ` ${strings.formulaFull} × `,
+        `${tokensLabel} = `,
+        term(fullCount),
+        ` ${fullLabel} × `,
         term(b.seqLen),
         ' + ',
-        term(b.slidingLayers),
-        ` ${strings.formulaSliding} × min(`,
+        term(windowCount),
+        ` ${windowLabel} × min(`,
         term(b.seqLen),
         ', ',
         term(b.window),
@@ -559,7 +572,44 @@ function renderFormula(s: KvCacheSnapshot): void {
       exactProduct !== b.bytes ? el('span', { className: 'muted', text: ` (${strings.formulaRounded})` }) : '',
     ),
   );
+  if (b.stateBytes > 0) {
+    lines.push(line(`${strings.formulaState} = `, term(`${num(b.stateBytesPerSequence)} B`), ' × ', term(b.batch), ' = ', bytes(b.stateBytes)));
+  }
   replaceChildren(formulaBox, ...lines);
+}
+
+/** Decode speed bounds per datasheet GPU, with the division written out. */
+function renderSpeed(s: KvCacheSnapshot): void {
+  const rows = s.speed ?? [];
+  if (rows.length === 0) {
+    replaceChildren(speedBox, el('p', { className: 'muted', text: strings.speedNoParameters }));
+    return;
+  }
+  const one = (value: number) => new Intl.NumberFormat(init.language, { maximumFractionDigits: 1 }).format(value);
+  const blocks = rows.map((row) => {
+    const reads: (Node | string)[] = [bytes(row.weightBytes), ` ${strings.speedWeights} + `, bytes(row.kvBytes), ` ${strings.speedKv}`];
+    if (row.stateBytes > 0) reads.push(' + ', bytes(row.stateBytes), ` ${strings.speedState}`);
+    return el('div', {
+      className: 'speed-row',
+      attrs: { 'data-gpu': row.gpuId },
+      children: [
+        el('div', { className: 'formula-line', children: [el('strong', { text: row.gpuLabel })] }),
+        el('div', {
+          className: 'formula-line',
+          children: [`${strings.speedDecode} ≤ `, term(`${one(row.bandwidth / 1e9)} GB/s`), ' ÷ ', term(`${num(row.bytesPerToken)} B`), ' = ', term(fmt(strings.speedTokens, one(row.decodeTokensPerSecond)))],
+        }),
+        el('div', { className: 'formula-line muted', children: [`${strings.speedRead}: `, ...reads] }),
+        el('div', {
+          className: 'formula-line',
+          text: row.computeBoundBatch === null
+            ? strings.speedNeverCompute
+            : fmt(strings.speedComputeBatch, num(Math.ceil(row.computeBoundBatch)), one(row.flops / 1e12), row.flopsType.toUpperCase()),
+        }),
+        el('div', { className: 'formula-line muted', text: fmt(strings.speedSource, row.source) }),
+      ],
+    });
+  });
+  replaceChildren(speedBox, ...blocks);
 }
 
 /** Says so when the context passes what the model was trained on (the memory numbers still hold). */
@@ -601,6 +651,7 @@ function render(s: KvCacheSnapshot): void {
   renderLegend(s);
   renderChartTable(s);
   renderFormula(s);
+  renderSpeed(s);
   persist();
 }
 

@@ -1,6 +1,6 @@
 // How long a context fits in a memory budget, and the GPU sizes and element types the panel offers.
 
-import { kvCacheBytes, kvCacheBytesChecked } from './bytes';
+import { fullLayerBytesPerToken, kvCacheBytesChecked } from './bytes';
 import { AttentionShape, KvCacheError, checkShape, requireInteger, requirePositiveNumber } from './shape';
 
 /** The answer of maxContextForBudget. */
@@ -35,8 +35,10 @@ export function maxContextForBudget(shape: AttentionShape, opts: BudgetOptions):
   const batch = opts.batch === undefined ? 1 : requireInteger('batch', opts.batch, 1);
   const bytesPerElement = requirePositiveNumber('bytesPerElement', opts.bytesPerElement);
   const weights = opts.weightsBytes === undefined ? 0 : requireInteger('weightsBytes', opts.weightsBytes, 0);
-  if (weights > budget) return { kind: 'none', maxTokens: 0 };
-  const room = budget - weights;
+  // A hybrid's fixed state (Mamba / DeltaNet layers) is held whatever the context: it comes off the top.
+  const state = split.stateBytes * batch;
+  if (!Number.isSafeInteger(state) || weights + state > budget) return { kind: 'none', maxTokens: 0 };
+  const room = budget - weights - state;
   const fits = (seqLen: number): boolean => {
     try {
       if (!Number.isSafeInteger(seqLen)) return false;
@@ -50,15 +52,16 @@ export function maxContextForBudget(shape: AttentionShape, opts: BudgetOptions):
 
   let hi: number;
   if (split.fullLayers === 0) {
-    // Every layer slides: the cache stops growing at the window.
-    const window = split.window as number;
+    // No KV layer at all (a pure state-space stack): nothing grows with context.
+    if (split.window === null) return { kind: 'unbounded', maxTokens: 0 };
+    // Every KV layer slides: the cache stops growing at the window.
+    const window = split.window;
     if (fits(window)) return { kind: 'unbounded', maxTokens: 0 };
     hi = window;
   } else {
     // Each token costs the full layers at least perToken bytes (rounded up, so the guess may be a little
     // short); double until a length that does not fit is found.
-    const fullOnly: AttentionShape = { ...shape, layers: split.fullLayers, slidingWindow: undefined, slidingWindowLayers: undefined };
-    const perToken = kvCacheBytes(fullOnly, { seqLen: 1, batch, bytesPerElement });
+    const perToken = fullLayerBytesPerToken(split, batch, bytesPerElement);
     hi = Math.floor(room / perToken) + 1;
     while (fits(hi)) {
       // Only absurdly small element sizes get here; answers are capped at 2^52 tokens.

@@ -90,13 +90,6 @@ function toSafeNumber(value: bigint, what: string): number {
   return Number(value);
 }
 
-/** Elements cached per token per layer: 2 · kvHeads · headDim (K and V), or the MLA latent + rope key. */
-function elementsPerTokenPerLayer(shape: AttentionShape): number {
-  // DeepSeek-V2 §2.1: MLA caches the compressed c_KV (kv_lora_rank) plus the decoupled RoPE key, once.
-  if (shape.mla) return shape.mla.kvLoraRank + shape.mla.ropeHeadDim;
-  return 2 * shape.kvHeads * shape.headDim;
-}
-
 function checkOptions(opts: KvCacheOptions): { seqLen: number; batch: number; bytesPerElement: number } {
   if (typeof opts !== 'object' || opts === null) throw new KvCacheError('options', 'options must be an object { seqLen, batch?, bytesPerElement }');
   return {
@@ -106,17 +99,20 @@ function checkOptions(opts: KvCacheOptions): { seqLen: number; batch: number; by
   };
 }
 
-/** Σ over layers of the tokens each layer keeps: full layers keep seqLen, sliding ones min(seqLen, window). */
+/**
+ * Σ over KV layers of (units × tokens kept): full layers keep seqLen, sliding/chunked ones min(seqLen, window).
+ * A unit is one layer (uniform KV heads) or one KV head (kvHeadsPerLayer), see LayerSplit.
+ */
 function layerTokens(split: LayerSplit, seqLen: number): bigint {
   const slidingTokens = split.window === null ? 0 : Math.min(seqLen, split.window);
-  return BigInt(split.fullLayers) * BigInt(seqLen) + BigInt(split.slidingLayers) * BigInt(slidingTokens);
+  return BigInt(split.fullUnits) * BigInt(seqLen) + BigInt(split.slidingUnits) * BigInt(slidingTokens);
 }
 
 /** layerTokens as a number when that is exact (≤ 2^53 − 1), else null. */
 function layerTokensNumber(split: LayerSplit, seqLen: number): number | null {
   const slidingTokens = split.window === null ? 0 : Math.min(seqLen, split.window);
-  const full = split.fullLayers * seqLen;
-  const sliding = split.slidingLayers * slidingTokens;
+  const full = split.fullUnits * seqLen;
+  const sliding = split.slidingUnits * slidingTokens;
   const sum = full + sliding;
   return Number.isSafeInteger(full) && Number.isSafeInteger(sliding) && Number.isSafeInteger(sum) ? sum : null;
 }
@@ -135,11 +131,29 @@ export function kvCacheBytes(shape: AttentionShape, opts: KvCacheOptions): numbe
  * kvCacheBytes for a shape and options the caller has already validated (split = checkShape(shape)).
  * Lets the chart and budget searches skip re-validating the same shape thousands of times.
  */
-export function kvCacheBytesChecked(shape: AttentionShape, split: LayerSplit, seqLen: number, batch: number, bytesPerElement: number): number {
+export function kvCacheBytesChecked(_shape: AttentionShape, split: LayerSplit, seqLen: number, batch: number, bytesPerElement: number): number {
   const tokens = layerTokensNumber(split, seqLen);
-  if (tokens !== null) return exactBytesOf(elementsPerTokenPerLayer(shape), tokens, batch, bytesPerElement, 'KV cache size');
-  const elements = BigInt(elementsPerTokenPerLayer(shape)) * layerTokens(split, seqLen) * BigInt(batch);
+  if (tokens !== null) return exactBytesOf(split.unitElements, tokens, batch, bytesPerElement, 'KV cache size');
+  const elements = BigInt(split.unitElements) * layerTokens(split, seqLen) * BigInt(batch);
   return exactBytes(elements, bytesPerElement, 'KV cache size');
+}
+
+/**
+ * Bytes one more token adds to the full (never bounded) KV layers of `batch` sequences: the growth rate
+ * once every window is full. 0 when no KV layer keeps every token.
+ */
+export function fullLayerBytesPerToken(split: LayerSplit, batch: number, bytesPerElement: number): number {
+  return exactBytesOf(split.unitElements, split.fullUnits, batch, bytesPerElement, 'KV cache size');
+}
+
+/**
+ * Fixed state of the non-KV layers (hybrid models) for `batch` sequences: stateBytesPerSequence × batch.
+ * Not part of kvCacheBytes, which counts only the cache that grows with context.
+ */
+export function stateBytes(shape: AttentionShape, batch = 1): number {
+  const split = checkShape(shape);
+  requireInteger('batch', batch, 1);
+  return toSafeNumber(BigInt(split.stateBytes) * BigInt(batch), 'state size');
 }
 
 /** KV-cache bytes added by one token of one sequence while no sliding window is full (all layers count). */
@@ -166,17 +180,35 @@ export interface KvCacheBreakdown {
   /** MLA only (0 otherwise): the latent width and the decoupled RoPE key width. */
   kvLoraRank: number;
   ropeHeadDim: number;
-  /** factor · kvHeads · headDim, or kvLoraRank + ropeHeadDim. */
+  /** factor · kvHeads · headDim, or kvLoraRank + ropeHeadDim; 2 · headDim with perLayerHeads. */
   elementsPerTokenPerLayer: number;
   bytesPerElement: number;
-  /** Layers that keep every token, and layers that keep only the last `window` tokens. */
+  /** KV layers that keep every token, and KV layers that keep only the last `window` tokens. */
   fullLayers: number;
   slidingLayers: number;
   window: number | null;
+  /** 'chunked' for Llama 4's chunked attention (the window is the chunk size), else 'sliding'. */
+  windowKind: 'sliding' | 'chunked';
+  /** Layers that keep no KV cache (linear-attention / state-space layers of a hybrid); 0 for most models. */
+  stateLayers: number;
+  /**
+   * True when the KV heads differ per layer (kvHeadsPerLayer): then elementsPerTokenPerLayer is the
+   * elements of ONE KV head (2 · headDim) and layerTokens counts KV-head-tokens (Σ heads × tokens).
+   */
+  perLayerHeads: boolean;
+  /** Σ KV heads over the full and the sliding KV layers (perLayerHeads only; else 0). */
+  fullKvHeads: number;
+  slidingKvHeads: number;
+  /**
+   * The fixed state of the stateLayers for the whole batch (stateBytesPerSequence × batch): reported apart,
+   * NOT part of `bytes`, because it does not grow with context.
+   */
+  stateBytesPerSequence: number;
+  stateBytes: number;
   seqLen: number;
   /** Tokens a sliding layer keeps: min(seqLen, window); 0 when no layer slides. */
   slidingTokens: number;
-  /** fullLayers · seqLen + slidingLayers · slidingTokens. */
+  /** fullLayers · seqLen + slidingLayers · slidingTokens (with perLayerHeads: fullKvHeads · seqLen + slidingKvHeads · slidingTokens). */
   layerTokens: number;
   batch: number;
   /** elementsPerTokenPerLayer · layerTokens · batch. */
@@ -189,9 +221,10 @@ export interface KvCacheBreakdown {
 export function kvCacheBreakdown(shape: AttentionShape, opts: KvCacheOptions): KvCacheBreakdown {
   const split = checkShape(shape);
   const { seqLen, batch, bytesPerElement } = checkOptions(opts);
-  const perLayer = elementsPerTokenPerLayer(shape);
+  const perLayer = split.unitElements;
   const tokens = layerTokens(split, seqLen);
   const elements = BigInt(perLayer) * tokens * BigInt(batch);
+  const perLayerHeads = shape.kvHeadsPerLayer !== undefined;
   return {
     kind: shape.mla ? 'mla' : 'standard',
     factor: shape.mla ? 1 : 2,
@@ -205,6 +238,13 @@ export function kvCacheBreakdown(shape: AttentionShape, opts: KvCacheOptions): K
     fullLayers: split.fullLayers,
     slidingLayers: split.slidingLayers,
     window: split.window,
+    windowKind: shape.windowKind ?? 'sliding',
+    stateLayers: split.stateLayers,
+    perLayerHeads,
+    fullKvHeads: perLayerHeads ? split.fullUnits : 0,
+    slidingKvHeads: perLayerHeads ? split.slidingUnits : 0,
+    stateBytesPerSequence: split.stateBytes,
+    stateBytes: toSafeNumber(BigInt(split.stateBytes) * BigInt(batch), 'state size'),
     seqLen,
     slidingTokens: split.window === null ? 0 : Math.min(seqLen, split.window),
     layerTokens: toSafeNumber(tokens, 'layer-tokens'),

@@ -183,6 +183,20 @@ const SPECS: PresetSpec[] = [
     }),
   },
   {
+    id: 'gemma-3-27b',
+    label: 'Gemma-3-27B (language model)',
+    repo: 'google/gemma-3-27b-it',
+    note: 'text_config; 5 of every 6 layers keep a 1024-token window (sliding_window_pattern 6); the vision tower is not counted',
+    contextLength: 131072,
+    config: llamaLike('gemma3_text', 62, 5376, 21504, 32, 16, {
+      head_dim: 128,
+      sliding_window: 1024,
+      sliding_window_pattern: 6,
+      max_position_embeddings: 131072,
+      vocab_size: 262208,
+    }),
+  },
+  {
     id: 'qwen3-30b-a3b',
     label: 'Qwen3-30B-A3B',
     repo: 'Qwen/Qwen3-30B-A3B',

@@ -31,7 +31,7 @@ export interface KvCacheVariantReport {
   shape: AttentionShape;
   /** KV cache at seqLen × batch. */
   kvBytes: number;
-  /** KV cache plus weights. */
+  /** KV cache plus weights plus a hybrid's fixed state (breakdown.stateBytes). */
   totalBytes: number;
   /** KV bytes one more token adds to one sequence (before any window fills). */
   bytesPerToken: number;
@@ -106,7 +106,8 @@ export function kvCacheReport(input: KvCacheReportInput): KvCacheReport {
       isModel: variant.isModel,
       shape: variant.shape,
       kvBytes: breakdown.bytes,
-      totalBytes: safeSum(breakdown.bytes, weightsBytes),
+      // A hybrid's fixed state (breakdown.stateBytes, apart from kvBytes) is memory all the same.
+      totalBytes: safeSum(safeSum(breakdown.bytes, weightsBytes), breakdown.stateBytes),
       bytesPerToken: kvBytesPerToken(variant.shape, input.kvBytesPerElement),
       breakdown,
       fits: budgets.map((budgetBytes) => maxContextForBudget(variant.shape, { ...opts, budgetBytes, weightsBytes })),

@@ -58,7 +58,9 @@ export function kvHeadOf(queryHeads: number, kvHeads: number): number[] {
  */
 export function attentionVariants(shape: AttentionShape, gqaKvHeads?: number): AttentionVariant[] {
   checkShape(shape);
-  const { mla, ...rest } = shape;
+  // The variants are uniform what-ifs: per-layer KV heads (OpenELM) give way to the variant's one count,
+  // except in the model's own row, which must show the model's real cache.
+  const { mla, kvHeadsPerLayer: _perLayer, ...rest } = shape;
   // Copies, so a caller editing one variant never changes another or the input.
   const standard: AttentionShape = { ...rest, ...(rest.slidingWindowLayers ? { slidingWindowLayers: [...rest.slidingWindowLayers] } : {}) };
   const modelKind = attentionKind(shape);
@@ -79,5 +81,8 @@ export function attentionVariants(shape: AttentionShape, gqaKvHeads?: number): A
   }
   variants.push({ kind: 'MQA', shape: { ...standard, kvHeads: 1 }, isModel: modelKind === 'MQA' });
   if (mla) variants.push({ kind: 'MLA', shape: { ...standard, mla: { ...mla } }, isModel: true });
+  if (shape.kvHeadsPerLayer) {
+    for (const variant of variants) if (variant.isModel) variant.shape.kvHeadsPerLayer = [...shape.kvHeadsPerLayer];
+  }
   return variants;
 }
