@@ -189,7 +189,9 @@ describe('LLM Lens: Tokenize Selection', function () {
     const content = 'hello world, hello';
     assert.equal(o200kCount('hello'), 1, 'tiktoken: "hello" is one o200k token');
     const editor = await openText(content, 'plaintext', new vscode.Selection(0, 0, 0, 5));
-    await waitFor('"1 token" in the status bar', () => (api.tokenizer.statusBarText() === '$(symbol-string) 1 token' ? true : undefined));
+    await waitFor('"1 token" in the status bar', () => (api.tokenizer.statusBarText() === '$(symbol-string) 1 token' ? true : undefined)).catch((error: Error) => {
+      throw new Error(`${error.message} (it says ${JSON.stringify(api.tokenizer.statusBarText())}, tooltip ${JSON.stringify(api.tokenizer.statusBarTooltip())})`);
+    });
     assert.match(api.tokenizer.statusBarTooltip() ?? '', /^1 token in the selection, counted with o200k_base .*llmLens\.defaultTokenizer/);
     const two = content.slice(0, 11);
     assert.equal(o200kCount(two), 2);
