@@ -10,7 +10,7 @@ import { appRoot, el, replaceChildren } from '../common/dom';
 import { connect, initData, loadState, saveState } from '../common/host';
 import { StatusStrip } from '../common/progress';
 import { onThemeChange, sequentialRgb, textOn } from '../common/theme';
-import { button, dropdown, link, textField } from '../common/ui';
+import { button, checkbox, dropdown, link, textField } from '../common/ui';
 
 type ColourBy = 'probability' | 'entropy';
 
@@ -29,12 +29,15 @@ const ui: UiState = { step: saved?.step ?? 0, colourBy: saved?.colourBy === 'ent
 let restoredStep = saved !== undefined;
 let snapshot: DecodingSnapshot | undefined;
 let draft: DecodingSettings | undefined;
+/** The chat-template toggle as the user left it (sent with the next Generate). */
+let draftChat = false;
 let presetReason = '';
 let playTimer: number | undefined;
 const send = connect<'decoding'>({
   snapshot: (s) => {
     snapshot = s;
     draft = { ...s.settings };
+    draftChat = s.chat.on;
     const steps = s.result?.steps.length ?? 0;
     ui.step = Math.min(Math.max(0, ui.step), Math.max(0, steps - 1));
     if (s.result && !restoredStep) ui.step = 0;
@@ -75,7 +78,7 @@ function bytes(n: number): string {
 }
 
 function persist(): void {
-  saveState<UiState>({ ...ui, restore: snapshot ? { text: snapshot.prompt, settings: snapshot.settings } : undefined });
+  saveState<UiState>({ ...ui, restore: snapshot ? { text: snapshot.prompt, settings: snapshot.settings, chat: snapshot.chat.on } : undefined });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,7 +115,7 @@ function controls(s: DecodingSnapshot): HTMLElement {
   const generateButton = button(strings.generate, () => {
     if (fieldErrors.size > 0 || !draft) return;
     stopPlay();
-    send({ type: 'generate', settings: draft });
+    send({ type: 'generate', settings: draft, chat: draftChat && s.chat.available });
   });
   const errors = el('div', { className: 'field-errors', attrs: { role: 'alert' } });
   const showErrors = (): void => {
@@ -165,11 +168,25 @@ function controls(s: DecodingSnapshot): HTMLElement {
       el('div', { className: 'row', children: [el('span', { className: 'label', text: strings.presets }), preset('deterministic'), preset('creative')] }),
       presetReason ? el('p', { className: 'hint preset-reason', text: presetReason }) : undefined,
       el('div', { className: 'row', children: [el('span', { className: 'label', text: strings.strategy }), strategy] }),
+      chatToggle(s),
       grid,
       el('p', { className: 'hint', text: strings.settingsHint }),
       errors,
       el('div', { className: 'row', children: [generateButton] }),
     ],
+  });
+}
+
+/** The chat-template toggle: disabled, with the reason, when the model has no template. */
+function chatToggle(s: DecodingSnapshot): HTMLElement {
+  const box = checkbox(strings.chatTemplate, s.chat.available && draftChat, (checked) => {
+    draftChat = checked;
+  });
+  box.classList.add('chat-toggle');
+  if (!s.chat.available) box.setAttribute('disabled', '');
+  return el('div', {
+    className: 'chat-row',
+    children: [box, el('p', { className: 'hint chat-why', text: s.chat.available ? strings.chatTemplateHint : s.chat.reason ?? '' })],
   });
 }
 
@@ -216,7 +233,7 @@ function generatedText(s: DecodingSnapshot): HTMLElement | undefined {
     attrs: { 'aria-label': strings.generatedHeading },
     children: [
       el('h2', { text: strings.generatedHeading }),
-      el('div', { className: 'prompt', children: [el('span', { className: 'label', text: fmt(strings.promptLabel, s.promptTokens) }), el('span', { className: 'prompt-text', text: s.prompt.length > 400 ? `…${s.prompt.slice(-400)}` : s.prompt })] }),
+      el('div', { className: 'prompt', children: [el('span', { className: 'label', text: fmt(s.chat.on ? strings.promptLabelChat : strings.promptLabel, s.promptTokens) }), el('span', { className: 'prompt-text', text: shownPrompt(s.chat.rendered ?? s.prompt) })] }),
       tokens,
       el('p', { className: 'hint', text: fmt(stopped, r.steps.length) }),
       el('div', {
@@ -237,10 +254,15 @@ function generatedText(s: DecodingSnapshot): HTMLElement | undefined {
         children: [
           button(strings.copy, () => send({ type: 'copy' }), 'secondary'),
           s.canInsert ? button(strings.insert, () => send({ type: 'insert' }), 'secondary') : undefined,
+          button(strings.openAttention, () => send({ type: 'openAttention' }), 'secondary'),
         ].filter((x): x is HTMLElement => x !== undefined),
       }),
     ],
   });
+}
+
+function shownPrompt(text: string): string {
+  return text.length > 400 ? `…${text.slice(-400)}` : text;
 }
 
 function legend(): HTMLElement {
