@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecodeJobOutput, DecodeProgress } from '../compute/decodeJob';
 import { currentModelSource, type ModelSource } from '../commands/chooseModel';
-import { defaultDecodingSettings, parseDecodingSettings, type DecodingRequest, type DecodingSettings, type DecodingSnapshot } from '../shared/decodingProtocol';
+import { defaultDecodingSettings, parseDecodingSettings, type DecodingRequest, type DecodingResult, type DecodingSettings, type DecodingSnapshot } from '../shared/decodingProtocol';
 import { formatBinaryBytes } from '../core/kvcache/format';
 import { applyChatTemplate, chatTemplateFromConfig, type ChatTemplateConfig } from '../core/chat/template';
 import { AttentionPanel } from './attentionPanel';
@@ -41,6 +41,9 @@ export function chatTemplateOfModel(dir: string): ChatTemplateConfig | undefined
 export class DecodingPanel extends Panel<'decoding'> {
   private prompt = '';
   private settings: DecodingSettings = { ...defaultDecodingSettings };
+  /** The comparison column's settings, when comparing. */
+  private compareSettings: DecodingSettings | undefined;
+  private compareResult: DecodingResult | undefined;
   private source: ModelSource | undefined;
   private output: Extract<DecodeJobOutput, { kind: 'done' }> | undefined;
   private origin: vscode.Uri | undefined;
@@ -87,6 +90,8 @@ export class DecodingPanel extends Panel<'decoding'> {
     const source = currentModelSource(this.context);
     const generation = ++this.generation;
     const settings = this.settings;
+    // Same prompt, seed and length: only the decoding settings differ between the two columns.
+    const compare = this.compareSettings && { ...this.compareSettings, seed: settings.seed, maxNewTokens: settings.maxNewTokens };
     const template = chatTemplateOfModel(source.dir);
     let text = this.prompt;
     const chatOn = this.chat && template !== undefined;
@@ -100,20 +105,24 @@ export class DecodingPanel extends Panel<'decoding'> {
     }
     const maxPromptTokens = Math.max(2, Math.min(1024, Math.floor(vscode.workspace.getConfiguration('llmLens').get<number>('attention.maxTokens', 256))));
     let output: DecodeJobOutput | undefined;
+    let compareOutput: DecodeJobOutput | undefined;
     await this.runJob(vscode.l10n.t('Generating with {0}…', source.label), async (token, report) => {
       // Cooperative cancel: the worker polls this flag between steps and returns what it made so far
       // (the pool's own cancel would end the worker and lose those tokens).
       const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
       const subscription = token.onCancellationRequested(() => Atomics.store(cancelFlag, 0, 1));
       try {
-        output = await this.services.pool.run('decode', {
+        const run = (runSettings: DecodingSettings, half: number): Promise<DecodeJobOutput> => this.services.pool.run('decode', {
           // The rendering carries its own special tokens: transformers' apply_chat_template tokenizes it with
           // add_special_tokens=False (src/transformers/tokenization_utils_base.py).
-          dir: source.dir, text, addSpecialTokens: !chatOn, settings, maxPromptTokens, cancelFlag,
+          dir: source.dir, text, addSpecialTokens: !chatOn, settings: runSettings, maxPromptTokens, cancelFlag,
         }, {
           affinity: 'decoding',
-          onProgress: (fraction, message) => report(fraction, progressLine(message)),
+          onProgress: (fraction, message) => report(compare ? (half + fraction) / 2 : fraction, progressLine(message)),
         });
+        output = await run(settings, 0);
+        // The second column runs in the same worker after the first (the model stays loaded there).
+        if (compare && output.kind === 'done' && Atomics.load(cancelFlag, 0) === 0) compareOutput = await run(compare, 1);
         return output;
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -135,6 +144,8 @@ export class DecodingPanel extends Panel<'decoding'> {
     }
     this.output = out;
     this.rendered = chatOn ? text : undefined;
+    const second = compareOutput as DecodeJobOutput | undefined;
+    this.compareResult = compare && second?.kind === 'done' ? second.result : undefined;
     this.publish();
   }
 
@@ -152,6 +163,7 @@ export class DecodingPanel extends Panel<'decoding'> {
       settings: this.settings,
       notices,
       result: out.result,
+      compare: this.compareResult ? { settings: this.compareResult.settings, result: this.compareResult } : undefined,
       canInsert: this.origin !== undefined,
       chat: this.chatState(source),
     };
@@ -183,6 +195,7 @@ export class DecodingPanel extends Panel<'decoding'> {
       case 'generate':
         this.settings = request.settings;
         this.chat = request.chat;
+        this.compareSettings = request.compare;
         if (this.prompt) await this.generate();
         break;
       case 'copy': {

@@ -103,6 +103,8 @@ export interface DecodingSnapshot {
   /** Messages about this run that are not errors (no EOS, max new tokens capped by the context). */
   notices: string[];
   result?: DecodingResult;
+  /** The second column of a comparison: its settings (same prompt, seed and max new tokens) and its result. */
+  compare?: { settings: DecodingSettings; result: DecodingResult };
   /** Whether an editor is there to insert into. */
   canInsert: boolean;
   /**
@@ -114,8 +116,11 @@ export interface DecodingSnapshot {
 
 /** Decoding panel requests. */
 export type DecodingRequest =
-  /** Generate again on the same prompt with these settings (`chat`: wrap it in the model's chat template). */
-  | { type: 'generate'; settings: DecodingSettings; chat: boolean }
+  /**
+   * Generate again on the same prompt with these settings (`chat`: wrap it in the model's chat template);
+   * `compare`: also with these second settings, side by side (the seed and max new tokens are the first's).
+   */
+  | { type: 'generate'; settings: DecodingSettings; chat: boolean; compare?: DecodingSettings }
   /** Open the Attention panel on the prompt (as the model read it) plus the generated text. */
   | { type: 'openAttention' }
   /** Copy the generated text to the clipboard. */
@@ -161,7 +166,10 @@ export function parseDecodingRequest(m: Record<string, unknown>): DecodingReques
     case 'generate': {
       const settings = parseDecodingSettings(m.settings);
       if (m.chat !== undefined && typeof m.chat !== 'boolean') return undefined;
-      return settings ? { type: 'generate', settings, chat: m.chat === true } : undefined;
+      if (!settings) return undefined;
+      if (m.compare === undefined) return { type: 'generate', settings, chat: m.chat === true };
+      const compare = parseDecodingSettings(m.compare);
+      return compare ? { type: 'generate', settings, chat: m.chat === true, compare } : undefined;
     }
     case 'openAttention':
     case 'copy':

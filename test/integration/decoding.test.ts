@@ -121,5 +121,43 @@ describe('LLM Lens: Generate from Selection', () => {
       assert.ok(attention.tokens.length > chat.promptTokens, 'the generated tokens are in the Attention run');
       assert.equal(attention.tokens.slice(0, chat.promptTokens).map((t) => t.text).join(''), rendered);
     });
+
+    it('compares two settings on the same prompt and seed: each column is the core\'s generation under its settings', async () => {
+      const api = await llmLens();
+      await openText('abc', 'plaintext');
+      await vscode.commands.executeCommand('llmLens.generateFromSelection');
+      const first = await waitFor('a run', () => {
+        const snap = api.snapshotOf('decoding');
+        return snap?.result && snap.model.source === 'setting' ? snap : undefined;
+      }, 90_000);
+      const a = { ...first.settings, strategy: 'sample' as const, temperature: 0.2, seed: 7, maxNewTokens: 8 };
+      // B's own seed and length are overridden: the columns share the first's.
+      const b = { ...a, temperature: 1.2, seed: 99, maxNewTokens: 3 };
+      assert.ok(api.postFromWebview('decoding', { type: 'generate', settings: a, chat: false, compare: b }));
+      const s = await waitFor('both columns', () => {
+        const snap = api.snapshotOf('decoding');
+        return snap?.result && snap.compare ? snap : undefined;
+      }, 90_000);
+      assert.ok(s.result && s.compare);
+      assert.equal(s.compare.settings.temperature, 1.2);
+      assert.equal(s.compare.settings.seed, 7);
+      assert.equal(s.compare.settings.maxNewTokens, 8);
+      const model = await loadModel(modelDir);
+      // The reference reads the prompt the panel reports (the selection it took), with the same tokenizer.
+      assert.ok(s.prompt.length > 0);
+      const ids = model.tokenizer?.encode(s.prompt, { addSpecialTokens: true }) ?? [];
+      assert.equal(s.promptTokens, ids.length);
+      assert.equal(s.settings.temperature, 0.2);
+      const refA = await generate(model, ids, { strategy: 'sample', temperature: 0.2, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, seed: 7, maxNewTokens: 8 });
+      const refB = await generate(model, ids, { strategy: 'sample', temperature: 1.2, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, seed: 7, maxNewTokens: 8 });
+      assert.deepEqual(s.result.steps.map((st) => st.chosen), refA.tokenIds);
+      assert.deepEqual(s.compare.result.steps.map((st) => st.chosen), refB.tokenIds);
+      // Dropping the second column: the next run has none.
+      assert.ok(api.postFromWebview('decoding', { type: 'generate', settings: a, chat: false }));
+      await waitFor('a run without the second column', () => {
+        const snap = api.snapshotOf('decoding');
+        return snap?.result && !snap.compare ? snap : undefined;
+      }, 90_000);
+    });
   });
 });

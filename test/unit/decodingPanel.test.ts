@@ -14,6 +14,9 @@ test('decoding requests: valid settings pass; out-of-range, non-integer or unkno
   assert.deepEqual(parseRequest('decoding', { type: 'generate', settings: good, chat: true }), { type: 'generate', settings: good, chat: true });
   assert.equal(parseRequest('decoding', { type: 'generate', settings: good, chat: 'yes' }), undefined);
   assert.deepEqual(parseRequest('decoding', { type: 'openAttention' }), { type: 'openAttention' });
+  const hot = { ...good, strategy: 'sample', temperature: 1.2 };
+  assert.deepEqual(parseRequest('decoding', { type: 'generate', settings: good, compare: hot }), { type: 'generate', settings: good, chat: false, compare: hot });
+  assert.equal(parseRequest('decoding', { type: 'generate', settings: good, compare: { ...hot, temperature: 99 } }), undefined);
   for (const bad of [
     { ...good, strategy: 'nucleus' },
     { ...good, temperature: 0 },
