@@ -31,6 +31,8 @@ export interface LlmLensApi {
   snapshotOf<K extends PanelKind>(kind: K): SnapshotOf<K> | undefined;
   /** True when the open panel of `kind` has completed the ready handshake. */
   isPanelReady(kind: PanelKind): boolean;
+  /** Delivers `message` to the open panel of `kind` as if its webview posted it (validated the same way); false when none is open. */
+  postFromWebview(kind: PanelKind, message: unknown): boolean;
   /** The kinds of the panels open now. */
   openPanels(): PanelKind[];
   /** Milliseconds from the bundle starting to load to the end of activate() (for `npm run bench`). */
@@ -109,6 +111,11 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     bundleEvaluationMs: bundleEvaluatedAt - bundleStartedAt,
     snapshotOf: (kind) => panels.get(kind)?.currentSnapshot,
     isPanelReady: (kind) => panels.get(kind)?.isReady ?? false,
+    postFromWebview: (kind, message) => {
+      const panel = panels.get(kind);
+      panel?.receiveForTest(message);
+      return panel !== undefined;
+    },
     openPanels: () => panels.openKinds(),
     chooseModelRows: () => lastChooseModelRows(),
     runWelcomeFeature: (command) => runWithEditorOrSample(context, command),

@@ -17,6 +17,8 @@ export interface DecodeJobInput {
   settings: DecodingSettings;
   /** The token cap for prompts (the llmLens.attention.maxTokens setting). */
   maxPromptTokens: number;
+  /** Add the tokenizer's special tokens (BOS…); false for a chat-template rendering, which carries its own (as transformers' apply_chat_template). */
+  addSpecialTokens?: boolean;
   /** Int32Array over a SharedArrayBuffer: the host stores 1 to cancel. */
   cancelFlag?: Int32Array;
 }
@@ -70,7 +72,7 @@ export async function decodeJob(input: DecodeJobInput, progress: ReportProgress)
   const info = facts(model);
   const tokenizer = model.tokenizer;
   if (!tokenizer) return { kind: 'refused', reason: 'noTokenizer', tokens: 0, limit: 0, model: info };
-  const ids = tokenizer.encode(input.text, { addSpecialTokens: true });
+  const ids = tokenizer.encode(input.text, { addSpecialTokens: input.addSpecialTokens !== false });
   const context = model.config.maxPositions;
   if (ids.length === 0) return { kind: 'refused', reason: 'emptyPrompt', tokens: 0, limit: context, model: info };
   if (ids.length > input.maxPromptTokens) return { kind: 'refused', reason: 'tokenCap', tokens: ids.length, limit: input.maxPromptTokens, model: info };

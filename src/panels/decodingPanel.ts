@@ -1,20 +1,37 @@
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecodeJobOutput, DecodeProgress } from '../compute/decodeJob';
 import { currentModelSource, type ModelSource } from '../commands/chooseModel';
-import { defaultDecodingSettings, parseDecodingSettings, type DecodingRequest, type DecodingSettings, type DecodingSnapshot } from '../shared/decodingProtocol';
+import { defaultDecodingSettings, parseDecodingSettings, type DecodingRequest, type DecodingResult, type DecodingSettings, type DecodingSnapshot } from '../shared/decodingProtocol';
 import { formatBinaryBytes } from '../core/kvcache/format';
+import { applyChatTemplate, chatTemplateFromConfig, type ChatTemplateConfig } from '../core/chat/template';
+import { AttentionPanel } from './attentionPanel';
+import { maxInputChars } from '../shared/limits';
 import { Panel, type PanelDefinition, type Services } from './panel';
 
 /** Longest prompt (characters) the panel takes: far above any model's context, small enough for webview state. */
 export const maxPromptLength = 100_000;
 
 /** What the webview saves so the host can generate again after a window reload. */
-function restoreOf(restore: unknown): { text: string; settings: DecodingSettings } | undefined {
-  const r = restore as { text?: unknown; settings?: unknown } | undefined;
+function restoreOf(restore: unknown): { text: string; settings: DecodingSettings; chat: boolean } | undefined {
+  const r = restore as { text?: unknown; settings?: unknown; chat?: unknown } | undefined;
   const settings = parseDecodingSettings(r?.settings);
-  return typeof r?.text === 'string' && r.text.trim().length > 0 && r.text.length <= maxPromptLength && settings ? { text: r.text, settings } : undefined;
+  return typeof r?.text === 'string' && r.text.trim().length > 0 && r.text.length <= maxPromptLength && settings ? { text: r.text, settings, chat: r.chat === true } : undefined;
+}
+
+/**
+ * The chat template of a model folder: tokenizer_config.json's chat_template beside its tokenizer.json (where
+ * transformers' AutoTokenizer reads it). Undefined when there is none or the file is unreadable.
+ */
+export function chatTemplateOfModel(dir: string): ChatTemplateConfig | undefined {
+  const file = join(dir, 'tokenizer_config.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    return chatTemplateFromConfig(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -24,9 +41,16 @@ function restoreOf(restore: unknown): { text: string; settings: DecodingSettings
 export class DecodingPanel extends Panel<'decoding'> {
   private prompt = '';
   private settings: DecodingSettings = { ...defaultDecodingSettings };
+  /** The comparison column's settings, when comparing. */
+  private compareSettings: DecodingSettings | undefined;
+  private compareResult: DecodingResult | undefined;
   private source: ModelSource | undefined;
   private output: Extract<DecodeJobOutput, { kind: 'done' }> | undefined;
   private origin: vscode.Uri | undefined;
+  /** The user asked to wrap the selection in the model's chat template. */
+  private chat = false;
+  /** The prompt the last run's model read (the template's rendering when the toggle was on). */
+  private rendered: string | undefined;
   /** Counts generations: a run superseded by a newer one (which cancelled it) is not shown. */
   private generation = 0;
 
@@ -43,6 +67,7 @@ export class DecodingPanel extends Panel<'decoding'> {
       const saved = restoreOf(restore);
       if (saved) {
         panel.settings = saved.settings;
+        panel.chat = saved.chat;
         void panel.start(saved.text);
       }
       return panel;
@@ -65,18 +90,39 @@ export class DecodingPanel extends Panel<'decoding'> {
     const source = currentModelSource(this.context);
     const generation = ++this.generation;
     const settings = this.settings;
+    // Same prompt, seed and length: only the decoding settings differ between the two columns.
+    const compare = this.compareSettings && { ...this.compareSettings, seed: settings.seed, maxNewTokens: settings.maxNewTokens };
+    const template = chatTemplateOfModel(source.dir);
+    let text = this.prompt;
+    const chatOn = this.chat && template !== undefined;
+    if (chatOn) {
+      try {
+        text = applyChatTemplate(template.template, [{ role: 'user', content: this.prompt }], { addGenerationPrompt: true, bosToken: template.bosToken, eosToken: template.eosToken });
+      } catch (error) {
+        this.showError(vscode.l10n.t('The chat template of {0} failed: {1}', source.label, error instanceof Error ? error.message : String(error)));
+        return;
+      }
+    }
     const maxPromptTokens = Math.max(2, Math.min(1024, Math.floor(vscode.workspace.getConfiguration('llmLens').get<number>('attention.maxTokens', 256))));
     let output: DecodeJobOutput | undefined;
+    let compareOutput: DecodeJobOutput | undefined;
     await this.runJob(vscode.l10n.t('Generating with {0}…', source.label), async (token, report) => {
       // Cooperative cancel: the worker polls this flag between steps and returns what it made so far
       // (the pool's own cancel would end the worker and lose those tokens).
       const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
       const subscription = token.onCancellationRequested(() => Atomics.store(cancelFlag, 0, 1));
       try {
-        output = await this.services.pool.run('decode', { dir: source.dir, text: this.prompt, settings, maxPromptTokens, cancelFlag }, {
+        const run = (runSettings: DecodingSettings, half: number): Promise<DecodeJobOutput> => this.services.pool.run('decode', {
+          // The rendering carries its own special tokens: transformers' apply_chat_template tokenizes it with
+          // add_special_tokens=False (src/transformers/tokenization_utils_base.py).
+          dir: source.dir, text, addSpecialTokens: !chatOn, settings: runSettings, maxPromptTokens, cancelFlag,
+        }, {
           affinity: 'decoding',
-          onProgress: (fraction, message) => report(fraction, progressLine(message)),
+          onProgress: (fraction, message) => report(compare ? (half + fraction) / 2 : fraction, progressLine(message)),
         });
+        output = await run(settings, 0);
+        // The second column runs in the same worker after the first (the model stays loaded there).
+        if (compare && output.kind === 'done' && Atomics.load(cancelFlag, 0) === 0) compareOutput = await run(compare, 1);
         return output;
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -97,6 +143,9 @@ export class DecodingPanel extends Panel<'decoding'> {
       return;
     }
     this.output = out;
+    this.rendered = chatOn ? text : undefined;
+    const second = compareOutput as DecodeJobOutput | undefined;
+    this.compareResult = compare && second?.kind === 'done' ? second.result : undefined;
     this.publish();
   }
 
@@ -114,15 +163,39 @@ export class DecodingPanel extends Panel<'decoding'> {
       settings: this.settings,
       notices,
       result: out.result,
+      compare: this.compareResult ? { settings: this.compareResult.settings, result: this.compareResult } : undefined,
       canInsert: this.origin !== undefined,
+      chat: this.chatState(source),
     };
     this.setSnapshot(snapshot);
+  }
+
+  /** The toggle as drawn: available only with a template, and why not otherwise. */
+  private chatState(source: ModelSource): DecodingSnapshot['chat'] {
+    if (chatTemplateOfModel(source.dir)) return { available: true, on: this.rendered !== undefined, rendered: this.rendered };
+    const reason = source.source === 'embedded'
+      ? vscode.l10n.t('The embedded model is a base model with no chat template: the selection is continued as plain text.')
+      : vscode.l10n.t('{0} has no chat template (no chat_template in a tokenizer_config.json beside its tokenizer.json): the selection is continued as plain text.', source.label);
+    return { available: false, on: false, reason };
+  }
+
+  /** Opens the Attention panel on what the model read (the prompt, or its chat rendering) plus the generated text. */
+  private async openAttention(): Promise<void> {
+    const out = this.output;
+    if (!out) return;
+    const text = (this.rendered ?? this.prompt) + out.result.text;
+    const panel = this.services.panels.show(AttentionPanel.definition);
+    if (panel instanceof AttentionPanel) {
+      await panel.analyze(text.slice(0, maxInputChars), { scope: 'selection', label: vscode.l10n.t('prompt + generated text'), totalChars: text.length, readChars: Math.min(text.length, maxInputChars) });
+    }
   }
 
   protected async handleRequest(request: DecodingRequest): Promise<void> {
     switch (request.type) {
       case 'generate':
         this.settings = request.settings;
+        this.chat = request.chat;
+        this.compareSettings = request.compare;
         if (this.prompt) await this.generate();
         break;
       case 'copy': {
@@ -134,6 +207,9 @@ export class DecodingPanel extends Panel<'decoding'> {
       }
       case 'insert':
         await this.insert();
+        break;
+      case 'openAttention':
+        await this.openAttention();
         break;
       case 'chooseModel':
       {

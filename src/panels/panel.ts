@@ -170,6 +170,11 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
     void this.webviewPanel.webview.postMessage(message);
   }
 
+  /** Handles `raw` exactly as if the webview had posted it (integration tests press buttons this way). */
+  receiveForTest(raw: unknown): void {
+    this.receive(raw);
+  }
+
   private receive(raw: unknown): void {
     const request = parseRequest(this.kind, raw);
     if (!request) {

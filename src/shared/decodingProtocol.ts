@@ -103,14 +103,26 @@ export interface DecodingSnapshot {
   /** Messages about this run that are not errors (no EOS, max new tokens capped by the context). */
   notices: string[];
   result?: DecodingResult;
+  /** The second column of a comparison: its settings (same prompt, seed and max new tokens) and its result. */
+  compare?: { settings: DecodingSettings; result: DecodingResult };
   /** Whether an editor is there to insert into. */
   canInsert: boolean;
+  /**
+   * The chat-template toggle: available when the model has a chat template (else `reason` says why not);
+   * `on` when this run wrapped the selection as a user message; `rendered` is then the prompt the model read.
+   */
+  chat: { available: boolean; on: boolean; reason?: string; rendered?: string };
 }
 
 /** Decoding panel requests. */
 export type DecodingRequest =
-  /** Generate again on the same prompt with these settings. */
-  | { type: 'generate'; settings: DecodingSettings }
+  /**
+   * Generate again on the same prompt with these settings (`chat`: wrap it in the model's chat template);
+   * `compare`: also with these second settings, side by side (the seed and max new tokens are the first's).
+   */
+  | { type: 'generate'; settings: DecodingSettings; chat: boolean; compare?: DecodingSettings }
+  /** Open the Attention panel on the prompt (as the model read it) plus the generated text. */
+  | { type: 'openAttention' }
   /** Copy the generated text to the clipboard. */
   | { type: 'copy' }
   /** Insert the generated text at the cursor of the editor the prompt came from. */
@@ -153,8 +165,13 @@ export function parseDecodingRequest(m: Record<string, unknown>): DecodingReques
   switch (m.type) {
     case 'generate': {
       const settings = parseDecodingSettings(m.settings);
-      return settings ? { type: 'generate', settings } : undefined;
+      if (m.chat !== undefined && typeof m.chat !== 'boolean') return undefined;
+      if (!settings) return undefined;
+      if (m.compare === undefined) return { type: 'generate', settings, chat: m.chat === true };
+      const compare = parseDecodingSettings(m.compare);
+      return compare ? { type: 'generate', settings, chat: m.chat === true, compare } : undefined;
     }
+    case 'openAttention':
     case 'copy':
     case 'insert':
     case 'chooseModel':

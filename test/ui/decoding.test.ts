@@ -44,7 +44,7 @@ uiTest('Generate from Selection: step through greedy decoding, sample with the C
   // Creative preset: sampling with top-p and min-p; the reason is shown and the cut-offs are drawn.
   await view.locator('vscode-button', { hasText: 'Creative' }).click();
   await view.locator('.preset-reason', { hasText: 'top-p 0.95' }).waitFor({ timeout: 10_000 });
-  await view.locator('vscode-button', { hasText: 'Generate' }).click();
+  await view.locator('vscode-button.generate-button').click();
   await view.locator('.minp-line').first().waitFor({ timeout: 90_000 });
   assert.match((await view.locator('.hint', { hasText: 'min-p threshold' }).first().textContent()) ?? '', /min-p threshold: \d/);
   await view.locator('.bars').scrollIntoViewIfNeeded();
@@ -53,7 +53,7 @@ uiTest('Generate from Selection: step through greedy decoding, sample with the C
   // Beam search: the tree of beams with cumulative log-probabilities; pruned branches greyed.
   await view.locator('vscode-dropdown[aria-label="Strategy"]').click();
   await view.locator('vscode-option', { hasText: 'Beam search' }).click();
-  await view.locator('vscode-button', { hasText: 'Generate' }).click();
+  await view.locator('vscode-button.generate-button').click();
   await view.locator('.beam-tree').waitFor({ timeout: 90_000 });
   const steps = await view.locator('.gen-token').count();
   await view.locator('.gen-token.current').focus();

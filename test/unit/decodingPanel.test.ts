@@ -10,7 +10,13 @@ import { packageRoot } from '../../src/core/paths';
 
 test('decoding requests: valid settings pass; out-of-range, non-integer or unknown values are refused', () => {
   const good = { ...defaultDecodingSettings, strategy: 'sample', temperature: 0.7, topK: 40, topP: 0.9, minP: 0.05, seed: 42 };
-  assert.deepEqual(parseRequest('decoding', { type: 'generate', settings: good }), { type: 'generate', settings: good });
+  assert.deepEqual(parseRequest('decoding', { type: 'generate', settings: good }), { type: 'generate', settings: good, chat: false });
+  assert.deepEqual(parseRequest('decoding', { type: 'generate', settings: good, chat: true }), { type: 'generate', settings: good, chat: true });
+  assert.equal(parseRequest('decoding', { type: 'generate', settings: good, chat: 'yes' }), undefined);
+  assert.deepEqual(parseRequest('decoding', { type: 'openAttention' }), { type: 'openAttention' });
+  const hot = { ...good, strategy: 'sample', temperature: 1.2 };
+  assert.deepEqual(parseRequest('decoding', { type: 'generate', settings: good, compare: hot }), { type: 'generate', settings: good, chat: false, compare: hot });
+  assert.equal(parseRequest('decoding', { type: 'generate', settings: good, compare: { ...hot, temperature: 99 } }), undefined);
   for (const bad of [
     { ...good, strategy: 'nucleus' },
     { ...good, temperature: 0 },

@@ -2,7 +2,7 @@ import './style.css';
 // The Decoding panel: the controls (strategy, processors, presets), the generated text coloured by confidence,
 // a step-by-step view of each token's candidates with the cut-offs drawn, the beam tree, and the KV cache and
 // speed of the run. It only draws: every number comes from the host's snapshot (generated in the worker).
-import type { DecodingBeam, DecodingSettings, DecodingSnapshot, DecodingStep, DecodingStrategy } from '../../src/shared/decodingProtocol';
+import type { DecodingBeam, DecodingResult, DecodingSettings, DecodingSnapshot, DecodingStep, DecodingStrategy } from '../../src/shared/decodingProtocol';
 import { DECODING_LIMITS } from '../../src/shared/decodingProtocol';
 import type { StringsOf } from '../../src/shared/strings';
 import { announce } from '../common/a11y';
@@ -10,7 +10,7 @@ import { appRoot, el, replaceChildren } from '../common/dom';
 import { connect, initData, loadState, saveState } from '../common/host';
 import { StatusStrip } from '../common/progress';
 import { onThemeChange, sequentialRgb, textOn } from '../common/theme';
-import { button, dropdown, link, textField } from '../common/ui';
+import { button, checkbox, dropdown, link, textField } from '../common/ui';
 
 type ColourBy = 'probability' | 'entropy';
 
@@ -29,12 +29,18 @@ const ui: UiState = { step: saved?.step ?? 0, colourBy: saved?.colourBy === 'ent
 let restoredStep = saved !== undefined;
 let snapshot: DecodingSnapshot | undefined;
 let draft: DecodingSettings | undefined;
+/** The chat-template toggle as the user left it (sent with the next Generate). */
+let draftChat = false;
+/** The comparison column's draft; undefined when not comparing. */
+let draftB: DecodingSettings | undefined;
 let presetReason = '';
 let playTimer: number | undefined;
 const send = connect<'decoding'>({
   snapshot: (s) => {
     snapshot = s;
     draft = { ...s.settings };
+    draftChat = s.chat.on;
+    draftB = s.compare ? { ...s.compare.settings } : undefined;
     const steps = s.result?.steps.length ?? 0;
     ui.step = Math.min(Math.max(0, ui.step), Math.max(0, steps - 1));
     if (s.result && !restoredStep) ui.step = 0;
@@ -75,7 +81,7 @@ function bytes(n: number): string {
 }
 
 function persist(): void {
-  saveState<UiState>({ ...ui, restore: snapshot ? { text: snapshot.prompt, settings: snapshot.settings } : undefined });
+  saveState<UiState>({ ...ui, restore: snapshot ? { text: snapshot.prompt, settings: snapshot.settings, chat: snapshot.chat.on } : undefined });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,33 +111,36 @@ function usedBy(strategy: DecodingStrategy, key: NumericKey): boolean {
   return strategy === 'sample';
 }
 
-const fieldErrors = new Map<NumericKey, string>();
+/** Field errors by column and setting ("a:temperature"). */
+const fieldErrors = new Map<string, string>();
 
-function controls(s: DecodingSnapshot): HTMLElement {
-  const d = draft ?? s.settings;
-  const generateButton = button(strings.generate, () => {
-    if (fieldErrors.size > 0 || !draft) return;
-    stopPlay();
-    send({ type: 'generate', settings: draft });
-  });
-  const errors = el('div', { className: 'field-errors', attrs: { role: 'alert' } });
-  const showErrors = (): void => {
-    replaceChildren(errors, ...[...fieldErrors.values()].map((m) => el('div', { text: m })));
-    generateButton.toggleAttribute('disabled', fieldErrors.size > 0);
-  };
+type Column = 'a' | 'b';
+
+/** The draft a column edits. */
+function draftOf(column: Column): DecodingSettings | undefined {
+  return column === 'a' ? draft : draftB;
+}
+
+/** One column of settings: the strategy and the fields (the second column shares the seed and max new tokens). */
+function settingsColumn(column: Column, d: DecodingSettings, showErrors: () => void): HTMLElement[] {
   const grid = el('div', { className: 'settings-grid' });
   for (const f of FIELDS) {
+    if (column === 'b' && (f.key === 'seed' || f.key === 'maxNewTokens')) continue;
     const [min, max] = DECODING_LIMITS[f.key];
+    const errorKey = `${column}:${f.key}`;
     const field = textField(strings[f.label], String(d[f.key]), (value) => {
       const n = Number(value);
       const ok = value.trim() !== '' && Number.isFinite(n) && n >= min && n <= max && (!f.integer || Number.isInteger(n));
-      if (ok && draft) {
-        draft[f.key] = n;
-        fieldErrors.delete(f.key);
-      } else fieldErrors.set(f.key, fmt(f.integer ? strings.rangeInteger : strings.rangeNumber, strings[f.label], min, max));
+      const target = draftOf(column);
+      if (ok && target) {
+        target[f.key] = n;
+        fieldErrors.delete(errorKey);
+      } else fieldErrors.set(errorKey, fmt(f.integer ? strings.rangeInteger : strings.rangeNumber, strings[f.label], min, max));
       showErrors();
     });
     field.classList.add('setting');
+    field.dataset.column = column;
+    field.dataset.field = f.key;
     if (!usedBy(d.strategy, f.key)) field.setAttribute('disabled', '');
     grid.appendChild(field);
   }
@@ -143,33 +152,141 @@ function controls(s: DecodingSnapshot): HTMLElement {
     ],
     d.strategy,
     (value) => {
-      if (!draft) return;
-      draft.strategy = value as DecodingStrategy;
+      const target = draftOf(column);
+      if (!target) return;
+      target.strategy = value as DecodingStrategy;
       render();
     },
-    strings.strategy,
+    column === 'a' ? strings.strategy : strings.strategyB,
   );
+  return [el('div', { className: 'row', children: [el('span', { className: 'label', text: strings.strategy }), strategy] }), grid];
+}
+
+function controls(s: DecodingSnapshot): HTMLElement {
+  const d = draft ?? s.settings;
+  const generateButton = button(strings.generate, () => {
+    if (fieldErrors.size > 0 || !draft) return;
+    stopPlay();
+    send({ type: 'generate', settings: draft, chat: draftChat && s.chat.available, compare: draftB });
+  });
+  generateButton.classList.add('generate-button');
+  const errors = el('div', { className: 'field-errors', attrs: { role: 'alert' } });
+  const showErrors = (): void => {
+    replaceChildren(errors, ...[...fieldErrors.values()].map((m) => el('div', { text: m })));
+    generateButton.toggleAttribute('disabled', fieldErrors.size > 0);
+  };
   const preset = (id: 'deterministic' | 'creative'): HTMLElement =>
     button(id === 'deterministic' ? strings.presetDeterministic : strings.presetCreative, () => {
       draft = { ...(draft ?? s.settings), ...PRESETS[id] };
-      fieldErrors.clear();
+      for (const key of [...fieldErrors.keys()]) if (key.startsWith('a:')) fieldErrors.delete(key);
       presetReason = id === 'deterministic' ? strings.presetDeterministicWhy : strings.presetCreativeWhy;
       render();
       announce(presetReason);
     }, 'secondary');
-  return el('section', {
+  const compareBox = checkbox(strings.compare, draftB !== undefined, (checked) => {
+    // A second column starts as the first with sampling at a high temperature: the contrast the lesson needs.
+    draftB = checked ? { ...(draft ?? s.settings), strategy: 'sample', temperature: 1.2 } : undefined;
+    if (!checked) for (const key of [...fieldErrors.keys()]) if (key.startsWith('b:')) fieldErrors.delete(key);
+    render();
+  });
+  compareBox.classList.add('compare-toggle');
+  const columnA = settingsColumn('a', d, showErrors);
+  const body = draftB
+    ? el('div', {
+      className: 'settings-columns',
+      children: [
+        el('div', { className: 'settings-column', attrs: { role: 'group', 'aria-label': strings.columnA }, children: [el('h3', { text: strings.columnA }), ...columnA] }),
+        el('div', { className: 'settings-column', attrs: { role: 'group', 'aria-label': strings.columnB }, children: [el('h3', { text: strings.columnB }), ...settingsColumn('b', draftB, showErrors)] }),
+      ],
+    })
+    : el('div', { children: columnA });
+  const section = el('section', {
     className: 'controls',
     attrs: { 'aria-label': strings.controlsHeading },
     children: [
       el('h2', { text: strings.controlsHeading }),
       el('div', { className: 'row', children: [el('span', { className: 'label', text: strings.presets }), preset('deterministic'), preset('creative')] }),
       presetReason ? el('p', { className: 'hint preset-reason', text: presetReason }) : undefined,
-      el('div', { className: 'row', children: [el('span', { className: 'label', text: strings.strategy }), strategy] }),
-      grid,
+      chatToggle(s),
+      el('div', { className: 'row', children: [compareBox] }),
+      body,
       el('p', { className: 'hint', text: strings.settingsHint }),
       errors,
       el('div', { className: 'row', children: [generateButton] }),
     ],
+  });
+  showErrors();
+  return section;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Side by side: the two settings' results on the same prompt and seed
+
+/** A short line naming a column's settings (only those its strategy reads). */
+function settingsSummary(d: DecodingSettings): string {
+  const parts = [{ greedy: strings.strategyGreedy, sample: strings.strategySample, beam: strings.strategyBeam }[d.strategy]];
+  if (d.strategy === 'sample') {
+    parts.push(fmt(strings.summaryTemperature, d.temperature));
+    if (d.topK > 0) parts.push(fmt(strings.summaryTopK, d.topK));
+    if (d.topP < 1) parts.push(fmt(strings.summaryTopP, d.topP));
+    if (d.minP > 0) parts.push(fmt(strings.summaryMinP, d.minP));
+    parts.push(fmt(strings.summarySeed, d.seed));
+  }
+  if (d.strategy === 'beam') parts.push(fmt(strings.summaryBeams, d.beamWidth));
+  if (d.repetitionPenalty !== 1) parts.push(fmt(strings.summaryPenalty, d.repetitionPenalty));
+  return parts.join(' · ');
+}
+
+function compareCard(title: string, r: DecodingResult): HTMLElement {
+  const tokens = el('div', { className: 'generated compare-text', attrs: { role: 'group', 'aria-label': fmt(strings.compareTextAria, title) } });
+  r.steps.forEach((step, i) => {
+    const rgb = sequentialRgb(confidence(step));
+    const span = el('span', {
+      className: 'cmp-token',
+      text: step.chosenText,
+      attrs: { title: fmt(strings.tokenTooltip, i + 1, tokenLabel(step.chosenText, 40), percent(step.chosenProb), step.entropy.toFixed(2)) },
+    });
+    span.style.backgroundColor = `rgb(${rgb.join(',')})`;
+    span.style.color = textOn(rgb);
+    tokens.appendChild(span);
+  });
+  const stopped = { eos: strings.stoppedEos, stop: strings.stoppedEos, length: strings.stoppedLength, cancelled: strings.stoppedCancelled }[r.stoppedBy];
+  const mean = r.steps.length ? r.steps.reduce((sum, st) => sum + st.chosenProb, 0) / r.steps.length : 0;
+  return el('div', {
+    className: 'compare-card',
+    children: [
+      el('h3', { text: title }),
+      el('p', { className: 'hint compare-settings', text: settingsSummary(r.settings) }),
+      tokens,
+      el('p', { className: 'hint', text: fmt(stopped, r.steps.length) }),
+      el('p', { className: 'hint compare-mean', text: fmt(strings.meanProbability, percent(mean)) }),
+    ],
+  });
+}
+
+function compareView(s: DecodingSnapshot): HTMLElement | undefined {
+  if (!s.result || !s.compare) return undefined;
+  return el('section', {
+    className: 'compare',
+    attrs: { 'aria-label': strings.compareHeading },
+    children: [
+      el('h2', { text: strings.compareHeading }),
+      el('p', { className: 'hint', text: strings.compareHint }),
+      el('div', { className: 'compare-grid', children: [compareCard(strings.columnA, s.result), compareCard(strings.columnB, s.compare.result)] }),
+    ],
+  });
+}
+
+/** The chat-template toggle: disabled, with the reason, when the model has no template. */
+function chatToggle(s: DecodingSnapshot): HTMLElement {
+  const box = checkbox(strings.chatTemplate, s.chat.available && draftChat, (checked) => {
+    draftChat = checked;
+  });
+  box.classList.add('chat-toggle');
+  if (!s.chat.available) box.setAttribute('disabled', '');
+  return el('div', {
+    className: 'chat-row',
+    children: [box, el('p', { className: 'hint chat-why', text: s.chat.available ? strings.chatTemplateHint : s.chat.reason ?? '' })],
   });
 }
 
@@ -216,7 +333,7 @@ function generatedText(s: DecodingSnapshot): HTMLElement | undefined {
     attrs: { 'aria-label': strings.generatedHeading },
     children: [
       el('h2', { text: strings.generatedHeading }),
-      el('div', { className: 'prompt', children: [el('span', { className: 'label', text: fmt(strings.promptLabel, s.promptTokens) }), el('span', { className: 'prompt-text', text: s.prompt.length > 400 ? `…${s.prompt.slice(-400)}` : s.prompt })] }),
+      el('div', { className: 'prompt', children: [el('span', { className: 'label', text: fmt(s.chat.on ? strings.promptLabelChat : strings.promptLabel, s.promptTokens) }), el('span', { className: 'prompt-text', text: shownPrompt(s.chat.rendered ?? s.prompt) })] }),
       tokens,
       el('p', { className: 'hint', text: fmt(stopped, r.steps.length) }),
       el('div', {
@@ -237,10 +354,15 @@ function generatedText(s: DecodingSnapshot): HTMLElement | undefined {
         children: [
           button(strings.copy, () => send({ type: 'copy' }), 'secondary'),
           s.canInsert ? button(strings.insert, () => send({ type: 'insert' }), 'secondary') : undefined,
+          button(strings.openAttention, () => send({ type: 'openAttention' }), 'secondary'),
         ].filter((x): x is HTMLElement => x !== undefined),
       }),
     ],
   });
+}
+
+function shownPrompt(text: string): string {
+  return text.length > 400 ? `…${text.slice(-400)}` : text;
 }
 
 function legend(): HTMLElement {
@@ -479,7 +601,7 @@ function render(): void {
       ...s.notices.map((n) => el('p', { className: 'notice', text: n, attrs: { role: 'note' } })),
     ],
   });
-  replaceChildren(root, status.element, header, controls(s), generatedText(s), stepView(s), cacheView(s));
+  replaceChildren(root, status.element, header, controls(s), compareView(s), generatedText(s), stepView(s), cacheView(s));
 }
 
 onThemeChange(() => render());
