@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { JobCancelledError } from '../compute/pool';
 import type { ComparisonCount, TokenizeJobOutput, TrainJobOutput } from '../compute/tokenizerJobs';
 import { applyBpe, type BpeMerge } from '../core/bpe/trainer';
-import { listTokenizers } from '../core/tokenizers/catalog';
+import { existsSync } from 'node:fs';
+import { addTokenizerToCatalog, fileTokenizerLabel, fileTokenizerPath, listTokenizers } from '../core/tokenizers/catalog';
 import { chunkBoundaries, spansFromTokenBytes } from '../core/tokenizers/spans';
 import { utf8Length } from '../core/tokenizers/utf8';
 import type {
@@ -45,17 +46,38 @@ export interface TextSource {
   totalChars: number;
 }
 
-/** The tokenizer ids of the `llmLens.defaultTokenizer` setting. */
+/** The tokenizer an unknown `llmLens.defaultTokenizer` falls back to. */
+export const fallbackTokenizerId = 'o200k_base';
+
+/**
+ * Whether `id` names a tokenizer LLM Lens can offer: a built-in or registered one, or a `file:<absolute
+ * path>` of an existing file (added to the list then, so a setting or a restored panel brings it back).
+ */
+export function knownTokenizerId(id: unknown): id is string {
+  if (typeof id !== 'string') return false;
+  if (listTokenizers().some((t) => t.id === id)) return true;
+  const file = fileTokenizerPath(id);
+  if (file === undefined || !existsSync(file)) return false;
+  addTokenizerToCatalog({ id, label: fileTokenizerLabel(file) });
+  return true;
+}
+
+/** The `llmLens.defaultTokenizer` setting as written, and the tokenizer actually used (unknown ids fall back). */
+export function defaultTokenizerSetting(): { requested: string; id: string } {
+  const requested = vscode.workspace.getConfiguration('llmLens').get<string>('defaultTokenizer', fallbackTokenizerId);
+  return { requested: String(requested), id: knownTokenizerId(requested) ? requested : fallbackTokenizerId };
+}
+
+/** The tokenizer id of the `llmLens.defaultTokenizer` setting (o200k_base when it names no tokenizer). */
 export function defaultTokenizerId(): string {
-  const id = vscode.workspace.getConfiguration('llmLens').get<string>('defaultTokenizer', 'o200k_base');
-  return listTokenizers().some((t) => t.id === id) ? id : 'o200k_base';
+  return defaultTokenizerSetting().id;
 }
 
 /** What the webview saves to bring the panel back after a reload (validated in `create`). */
 function parseRestore(restore: unknown): { text?: string; tokenizerId?: string; live?: boolean } {
   const r = (restore ?? {}) as Record<string, unknown>;
   const text = typeof r.text === 'string' && r.text.length > 0 && r.text.length <= maxRestoreChars ? r.text : undefined;
-  const tokenizerId = typeof r.tokenizerId === 'string' && listTokenizers().some((t) => t.id === r.tokenizerId) ? r.tokenizerId : undefined;
+  const tokenizerId = knownTokenizerId(r.tokenizerId) ? r.tokenizerId : undefined;
   return { text, tokenizerId, live: r.live === true };
 }
 
@@ -124,6 +146,13 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
       return panel;
     },
   };
+
+  /** Switches to `tokenizerId` (already in the list) and re-tokenizes the text shown, if any. */
+  async useTokenizer(tokenizerId: string): Promise<void> {
+    this.tokenizerId = tokenizerId;
+    if (this.text) await this.run();
+    else this.publish();
+  }
 
   /** The text currently shown (tests read it). */
   get currentText(): string {

@@ -26,6 +26,8 @@ export const CommandId = {
   toggleTokenBoundaries: 'llmLens.toggleTokenBoundaries',
   /** Generates from the selection with the current model and opens the Decoding panel. */
   generateFromSelection: 'llmLens.generateFromSelection',
+  /** Adds a tokenizer.json to the Tokenization panel's tokenizers (explorer and editor context menu). */
+  useAsTokenizer: 'llmLens.useAsTokenizer',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -597,7 +599,8 @@ export type TokenizerRequest =
 export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequest | undefined {
   switch (m.type) {
     case 'setTokenizer': {
-      const tokenizerId = stringUpTo(m.tokenizerId, 64);
+      // Up to a `file:` id of a long absolute path (PATH_MAX is 4096 on Linux).
+      const tokenizerId = stringUpTo(m.tokenizerId, 4_101);
       return tokenizerId ? { type: 'setTokenizer', tokenizerId } : undefined;
     }
     case 'setLive':
