@@ -554,6 +554,32 @@ export interface BpeTrainerView {
   preview: { text: string; starts: Int32Array; ends: Int32Array; lengths: Int32Array; ids: Int32Array };
 }
 
+/** One tokenizer's reading of the chat (Chat mode): counts, its format and its first tokens. */
+export interface TokenizerChatRow {
+  id: string;
+  label: string;
+  /** 'chatTemplate': the tokenizer's Jinja template; 'openaiChatml': gpt-tokenizer's chat encoding; null: no chat format (see error). */
+  format: 'chatTemplate' | 'openaiChatml' | null;
+  total: number | null;
+  /** Tokens of each message's content alone, in message order. */
+  perMessage: number[];
+  /** What the format adds to the contents: role markers, separators, the reply's start. */
+  overhead: number | null;
+  /** The chat's first tokens; `special` marks chat markers (single special ids). */
+  pieces: { text: string; special: boolean }[];
+  /** Why there is no count, localized. */
+  error?: string;
+}
+
+/** Chat mode: the text read as messages, under every tokenizer's chat format; pending while the worker renders. */
+export interface TokenizerChatView {
+  /** 'json': a JSON array of {role, content}; 'text': the text as one user message. */
+  from: 'json' | 'text';
+  roles: string[];
+  rows: TokenizerChatRow[];
+  pending: boolean;
+}
+
 /** Everything the Tokenization panel shows. */
 export interface TokenizerSnapshot {
   tokenizers: TokenizerChoice[];
@@ -572,6 +598,8 @@ export interface TokenizerSnapshot {
   live: boolean;
   replay: MergeReplayView | { tokenIndex: number; error: string } | null;
   trainer: BpeTrainerView | null;
+  /** Chat mode is on: the text as a chat under every tokenizer (null while off). */
+  chat: TokenizerChatView | null;
 }
 
 /** Tokenization panel requests. */
@@ -580,6 +608,8 @@ export type TokenizerRequest =
   | { type: 'setTokenizer'; tokenizerId: string }
   /** Turn live mode (follow the editor's selection) on or off. */
   | { type: 'setLive'; live: boolean }
+  /** Turn Chat mode (the text as chat messages under every chat format) on or off. */
+  | { type: 'setChat'; chat: boolean }
   /** Select token `index`'s characters in the editor the text came from. */
   | { type: 'selectToken'; index: number }
   /** Show the merge replay of the word holding token `index`. */
@@ -605,6 +635,8 @@ export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequ
     }
     case 'setLive':
       return typeof m.live === 'boolean' ? { type: 'setLive', live: m.live } : undefined;
+    case 'setChat':
+      return typeof m.chat === 'boolean' ? { type: 'setChat', chat: m.chat } : undefined;
     case 'selectToken':
     case 'focusToken': {
       const index = intIn(m.index, 0, 10_000_000);
