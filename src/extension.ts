@@ -18,6 +18,7 @@ import { learnChapter } from './commands/learnChapter';
 import { runWithEditorOrSample } from './commands/editorOrSample';
 import { registerGlossaryHover } from './hover/glossaryHover';
 import { tokenizeSelection } from './commands/tokenizeSelection';
+import { useAsTokenizer } from './commands/useAsTokenizer';
 import { generateFromSelection } from './commands/generateFromSelection';
 import { DecodingPanel } from './panels/decodingPanel';
 import { TokenizerPanel, type TokenizerPanelTimings } from './panels/tokenizerPanel';
@@ -98,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
 
   // Tokenization (issue 3): the command, and the status bar count (counted in the compute worker).
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.tokenizeSelection, (uri?: unknown) => tokenizeSelection(panels, uri)));
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.useAsTokenizer, (uri?: unknown) => useAsTokenizer(panels, pool, uri)));
   const tokenCount = new TokenCountStatus(pool);
   context.subscriptions.push(tokenCount);
   // Token boundaries drawn in the editor (issue 19); nothing runs until the command turns them on.

@@ -4,7 +4,7 @@ import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
-import { compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
+import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
 export const jobs = {
@@ -14,6 +14,8 @@ export const jobs = {
   tokenizeText: tokenizeTextJob,
   /** Tokenization panel: the text's token count under every tokenizer. */
   compareTokenizers: compareTokenizersJob,
+  /** Tokenization panel, Chat mode (issue 19): the chat under every tokenizer's chat format. */
+  chatCompare: chatCompareJob,
   /** Status bar: token count of the selections. */
   countTokens: countTokensJob,
   /** Tokenization panel: merge replay of the word holding a token. */

@@ -3,7 +3,10 @@
 import { replayMerges, type MergeReplay } from '../core/bpe/replay';
 import { mergeStepTokenCounts } from '../core/bpe/stepper';
 import { trainBpe } from '../core/bpe/trainer';
+import { chatTokens, type ChatFormat } from '../core/chat/chatTokens';
+import { ChatTemplateError, type ChatMessage } from '../core/chat/template';
 import { decomposedHangulSyllables } from '../core/tokenizers/korean';
+import { loadBackend } from '../core/tokenizers/registry';
 import { countTokens, tokenBytes, tokenizeInChunks, wordSpans } from '../core/tokenizers/tokenize';
 import { TokenizerError } from '../core/tokenizers/types';
 import type { PackedTokens } from '../shared/protocol';
@@ -133,4 +136,73 @@ export function trainBpeJob(input: { text: string; merges: number }): TrainJobOu
     tokenBytes: result.tokenBytes,
     tokenCounts: mergeStepTokenCounts(input.text, result.merges),
   };
+}
+
+/** One piece of a chat as a model reads it: its text and whether it is a special token (a chat marker). */
+export interface ChatPiece {
+  text: string;
+  special: boolean;
+}
+
+/** One tokenizer's view of a chat: total, per message, the template's own tokens, and the first pieces. */
+export interface ChatCount {
+  id: string;
+  format: ChatFormat | null;
+  total: number | null;
+  /** Tokens of each message's content alone. */
+  perMessage: number[];
+  /** total − the contents: what the template adds (role markers, separators, the reply's start). */
+  overhead: number | null;
+  /** The chat's first tokens (at most chatPieceLimit), for drawing. */
+  pieces: ChatPiece[];
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** Most pieces of one tokenizer's chat sent to the panel (the counts cover the whole chat). */
+const chatPieceLimit = 600;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A token's text; a token holding part of a character (not valid UTF-8 alone) is shown as its bytes in hex. */
+function pieceText(bytes: Uint8Array | undefined): string {
+  if (!bytes) return '';
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // Thin spaces: the panel draws plain spaces as · (visible whitespace).
+    return Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join('\u2009');
+  }
+}
+
+/**
+ * The chat `messages` under every tokenizer in `tokenizerIds`, through each one's chat template (special
+ * tokens as single ids) or gpt-tokenizer's chat encoding for o200k_base/cl100k_base (see chatTokens).
+ */
+export async function chatCompareJob(input: { messages: ChatMessage[]; tokenizerIds: string[] }, progress: ReportProgress): Promise<ChatCount[]> {
+  const out: ChatCount[] = [];
+  for (const [k, id] of input.tokenizerIds.entries()) {
+    try {
+      const chat = await chatTokens(id, input.messages, { addGenerationPrompt: true });
+      const perMessage: number[] = [];
+      for (const m of input.messages) perMessage.push(await countTokens(id, m.content));
+      const backend = await loadBackend(id);
+      let pieces: ChatPiece[];
+      if (chat.rendered) {
+        const { text, spans } = chat.rendered;
+        pieces = spans
+          .slice(0, chatPieceLimit)
+          .map((s) => (backend.isSpecial(s.id) ? { text: text.slice(s.start, s.end), special: true } : { text: pieceText(backend.tokenBytes(s.id)), special: false }));
+      } else {
+        const ids = backend.encodeChat?.(input.messages) ?? [];
+        pieces = ids.slice(0, chatPieceLimit).map((t) => ({ text: pieceText(backend.tokenBytes(t)), special: backend.isSpecial(t) }));
+      }
+      out.push({ id, format: chat.format, total: chat.count, perMessage, overhead: chat.count - perMessage.reduce((a, b) => a + b, 0), pieces });
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      const code = e instanceof TokenizerError || e instanceof ChatTemplateError ? e.code : 'failed';
+      out.push({ id, format: null, total: null, perMessage: [], overhead: null, pieces: [], errorCode: code, errorMessage: e.message });
+    }
+    progress((k + 1) / input.tokenizerIds.length);
+  }
+  return out;
 }

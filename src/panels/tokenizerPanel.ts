@@ -1,14 +1,17 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { JobCancelledError } from '../compute/pool';
-import type { ComparisonCount, TokenizeJobOutput, TrainJobOutput } from '../compute/tokenizerJobs';
+import type { ChatCount, ComparisonCount, TokenizeJobOutput, TrainJobOutput } from '../compute/tokenizerJobs';
+import { chatFromText } from '../core/chat/messages';
 import { applyBpe, type BpeMerge } from '../core/bpe/trainer';
-import { listTokenizers } from '../core/tokenizers/catalog';
+import { existsSync } from 'node:fs';
+import { addTokenizerToCatalog, fileTokenizerLabel, fileTokenizerPath, listTokenizers } from '../core/tokenizers/catalog';
 import { chunkBoundaries, spansFromTokenBytes } from '../core/tokenizers/spans';
 import { utf8Length } from '../core/tokenizers/utf8';
 import type {
   BpeTrainerView,
   MergeReplayView,
+  TokenizerChatView,
   TokenizerComparisonRow,
   TokenizerRequest,
   TokenizerSnapshot,
@@ -45,17 +48,38 @@ export interface TextSource {
   totalChars: number;
 }
 
-/** The tokenizer ids of the `llmLens.defaultTokenizer` setting. */
+/** The tokenizer an unknown `llmLens.defaultTokenizer` falls back to. */
+export const fallbackTokenizerId = 'o200k_base';
+
+/**
+ * Whether `id` names a tokenizer LLM Lens can offer: a built-in or registered one, or a `file:<absolute
+ * path>` of an existing file (added to the list then, so a setting or a restored panel brings it back).
+ */
+export function knownTokenizerId(id: unknown): id is string {
+  if (typeof id !== 'string') return false;
+  if (listTokenizers().some((t) => t.id === id)) return true;
+  const file = fileTokenizerPath(id);
+  if (file === undefined || !existsSync(file)) return false;
+  addTokenizerToCatalog({ id, label: fileTokenizerLabel(file) });
+  return true;
+}
+
+/** The `llmLens.defaultTokenizer` setting as written, and the tokenizer actually used (unknown ids fall back). */
+export function defaultTokenizerSetting(): { requested: string; id: string } {
+  const requested = vscode.workspace.getConfiguration('llmLens').get<string>('defaultTokenizer', fallbackTokenizerId);
+  return { requested: String(requested), id: knownTokenizerId(requested) ? requested : fallbackTokenizerId };
+}
+
+/** The tokenizer id of the `llmLens.defaultTokenizer` setting (o200k_base when it names no tokenizer). */
 export function defaultTokenizerId(): string {
-  const id = vscode.workspace.getConfiguration('llmLens').get<string>('defaultTokenizer', 'o200k_base');
-  return listTokenizers().some((t) => t.id === id) ? id : 'o200k_base';
+  return defaultTokenizerSetting().id;
 }
 
 /** What the webview saves to bring the panel back after a reload (validated in `create`). */
 function parseRestore(restore: unknown): { text?: string; tokenizerId?: string; live?: boolean } {
   const r = (restore ?? {}) as Record<string, unknown>;
   const text = typeof r.text === 'string' && r.text.length > 0 && r.text.length <= maxRestoreChars ? r.text : undefined;
-  const tokenizerId = typeof r.tokenizerId === 'string' && listTokenizers().some((t) => t.id === r.tokenizerId) ? r.tokenizerId : undefined;
+  const tokenizerId = knownTokenizerId(r.tokenizerId) ? r.tokenizerId : undefined;
   return { text, tokenizerId, live: r.live === true };
 }
 
@@ -93,6 +117,10 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
   private compareTimer: NodeJS.Timeout | undefined;
   private comparisonStarted = -1;
   private live = false;
+  /** Chat mode on, and its view (null until the worker answers for the current text). */
+  private chatMode = false;
+  private chat: TokenizerChatView | null = null;
+  private chatRevision = -1;
   private liveSubscription: vscode.Disposable | undefined;
   private liveTimer: NodeJS.Timeout | undefined;
   /** The selection this panel set in an editor (live mode must not re-tokenize it). */
@@ -124,6 +152,13 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
       return panel;
     },
   };
+
+  /** Switches to `tokenizerId` (already in the list) and re-tokenizes the text shown, if any. */
+  async useTokenizer(tokenizerId: string): Promise<void> {
+    this.tokenizerId = tokenizerId;
+    if (this.text) await this.run();
+    else this.publish();
+  }
 
   /** The text currently shown (tests read it). */
   get currentText(): string {
@@ -161,6 +196,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
     if (!output || revision !== this.revision) return;
     this.result = output;
     this.resultStats = this.stats(output);
+    if (this.chatMode) void this.renderChat(revision);
     this.comparison = { rows: [], pending: true };
     this.publish();
     this.timings.postedAt = performance.now();
@@ -213,6 +249,61 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
       }),
     };
     this.publish();
+  }
+
+  /** Chat mode: reads the text as messages and renders them under every tokenizer's chat format (in the worker). */
+  private async renderChat(revision: number): Promise<void> {
+    if (this.chatRevision === revision || !this.text) return;
+    this.chatRevision = revision;
+    const { messages, from } = chatFromText(this.text);
+    const infos = listTokenizers();
+    this.chat = { from, roles: messages.map((m) => m.role), rows: [], pending: true };
+    this.publish();
+    let counts: ChatCount[];
+    try {
+      counts = await this.services.pool.run('chatCompare', { messages, tokenizerIds: infos.map((t) => t.id) }, { affinity: 'tokenizer' });
+    } catch (error) {
+      if (revision === this.revision && this.chatMode) {
+        this.chat = null;
+        this.chatRevision = -1;
+        this.showError(errorMessage(error));
+        this.publish();
+      }
+      return;
+    }
+    if (revision !== this.revision || !this.chatMode) return;
+    this.chat = {
+      from,
+      roles: messages.map((m) => m.role),
+      pending: false,
+      rows: counts.map((c) => ({
+        id: c.id,
+        label: infos.find((t) => t.id === c.id)?.label ?? c.id,
+        format: c.format,
+        total: c.total,
+        perMessage: c.perMessage,
+        overhead: c.overhead,
+        pieces: c.pieces,
+        error:
+          c.total !== null
+            ? undefined
+            : c.errorCode === 'embeddedNotBuilt'
+              ? vscode.l10n.t('The embedded model is not built yet.')
+              : c.errorCode === 'badInput' && /has no chat template/.test(c.errorMessage ?? '')
+                ? vscode.l10n.t('No chat template: this tokenizer has no tokenizer_config.json with a chat_template next to it.')
+                : c.errorMessage ?? '',
+      })),
+    };
+    this.publish();
+  }
+
+  /** Turns Chat mode on (rendering the current text as a chat) or off. */
+  async setChat(on: boolean): Promise<void> {
+    this.chatMode = on;
+    this.chat = null;
+    this.chatRevision = -1;
+    this.publish();
+    if (on && this.result) await this.renderChat(this.revision);
   }
 
   private tokenizerErrorText(error: unknown): string {
@@ -285,6 +376,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
       live: this.live,
       replay: this.replay,
       trainer: this.trainerView(),
+      chat: this.chatMode ? (this.chat ?? { from: 'text', roles: [], rows: [], pending: this.text.length > 0 }) : null,
     };
     this.setSnapshot(snapshot);
   }
@@ -328,6 +420,9 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
       case 'setLive':
         this.setLive(request.live);
         this.publish();
+        break;
+      case 'setChat':
+        await this.setChat(request.chat);
         break;
       case 'selectToken':
         await this.selectToken(request.index);

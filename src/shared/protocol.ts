@@ -26,6 +26,8 @@ export const CommandId = {
   toggleTokenBoundaries: 'llmLens.toggleTokenBoundaries',
   /** Generates from the selection with the current model and opens the Decoding panel. */
   generateFromSelection: 'llmLens.generateFromSelection',
+  /** Adds a tokenizer.json to the Tokenization panel's tokenizers (explorer and editor context menu). */
+  useAsTokenizer: 'llmLens.useAsTokenizer',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -571,6 +573,32 @@ export interface BpeTrainerView {
   preview: { text: string; starts: Int32Array; ends: Int32Array; lengths: Int32Array; ids: Int32Array };
 }
 
+/** One tokenizer's reading of the chat (Chat mode): counts, its format and its first tokens. */
+export interface TokenizerChatRow {
+  id: string;
+  label: string;
+  /** 'chatTemplate': the tokenizer's Jinja template; 'openaiChatml': gpt-tokenizer's chat encoding; null: no chat format (see error). */
+  format: 'chatTemplate' | 'openaiChatml' | null;
+  total: number | null;
+  /** Tokens of each message's content alone, in message order. */
+  perMessage: number[];
+  /** What the format adds to the contents: role markers, separators, the reply's start. */
+  overhead: number | null;
+  /** The chat's first tokens; `special` marks chat markers (single special ids). */
+  pieces: { text: string; special: boolean }[];
+  /** Why there is no count, localized. */
+  error?: string;
+}
+
+/** Chat mode: the text read as messages, under every tokenizer's chat format; pending while the worker renders. */
+export interface TokenizerChatView {
+  /** 'json': a JSON array of {role, content}; 'text': the text as one user message. */
+  from: 'json' | 'text';
+  roles: string[];
+  rows: TokenizerChatRow[];
+  pending: boolean;
+}
+
 /** Everything the Tokenization panel shows. */
 export interface TokenizerSnapshot {
   tokenizers: TokenizerChoice[];
@@ -589,6 +617,8 @@ export interface TokenizerSnapshot {
   live: boolean;
   replay: MergeReplayView | { tokenIndex: number; error: string } | null;
   trainer: BpeTrainerView | null;
+  /** Chat mode is on: the text as a chat under every tokenizer (null while off). */
+  chat: TokenizerChatView | null;
 }
 
 /** Tokenization panel requests. */
@@ -597,6 +627,8 @@ export type TokenizerRequest =
   | { type: 'setTokenizer'; tokenizerId: string }
   /** Turn live mode (follow the editor's selection) on or off. */
   | { type: 'setLive'; live: boolean }
+  /** Turn Chat mode (the text as chat messages under every chat format) on or off. */
+  | { type: 'setChat'; chat: boolean }
   /** Select token `index`'s characters in the editor the text came from. */
   | { type: 'selectToken'; index: number }
   /** Show the merge replay of the word holding token `index`. */
@@ -616,11 +648,14 @@ export type TokenizerRequest =
 export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequest | undefined {
   switch (m.type) {
     case 'setTokenizer': {
-      const tokenizerId = stringUpTo(m.tokenizerId, 64);
+      // Up to a `file:` id of a long absolute path (PATH_MAX is 4096 on Linux).
+      const tokenizerId = stringUpTo(m.tokenizerId, 4_101);
       return tokenizerId ? { type: 'setTokenizer', tokenizerId } : undefined;
     }
     case 'setLive':
       return typeof m.live === 'boolean' ? { type: 'setLive', live: m.live } : undefined;
+    case 'setChat':
+      return typeof m.chat === 'boolean' ? { type: 'setChat', chat: m.chat } : undefined;
     case 'selectToken':
     case 'focusToken': {
       const index = intIn(m.index, 0, 10_000_000);

@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import type { Jobs } from '../compute/jobs';
 import type { ComputePool } from '../compute/pool';
 import { listTokenizers } from '../core/tokenizers/catalog';
-import { defaultTokenizerId, maxTokenizeChars } from '../panels/tokenizerPanel';
+import { formatContextShare, formatContextWindow } from '../core/tokenizers/contextBudget';
+import { defaultTokenizerSetting, maxTokenizeChars } from '../panels/tokenizerPanel';
 import { CommandId } from '../shared/protocol';
 
 /** Waits after a selection change before counting, so typing and cursor moves never wait on it. */
@@ -49,7 +50,7 @@ export class TokenCountStatus implements vscode.Disposable {
         if (editor && e.document === editor.document && editor.selections.every((s) => s.isEmpty)) this.schedule(editDebounceMs);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('llmLens.defaultTokenizer') || e.affectsConfiguration('llmLens.statusBar.tokenCount')) this.schedule(0);
+        if (e.affectsConfiguration('llmLens.defaultTokenizer') || e.affectsConfiguration('llmLens.statusBar')) this.schedule(0);
       }),
     );
     this.schedule(0);
@@ -77,7 +78,8 @@ export class TokenCountStatus implements vscode.Disposable {
     const selected = editor.selections.filter((s) => !s.isEmpty);
     const texts = selected.length > 0 ? selected.map((s) => editor.document.getText(s)) : [editor.document.getText()];
     const chars = texts.reduce((n, t) => n + t.length, 0);
-    const tokenizerId = defaultTokenizerId();
+    const setting = defaultTokenizerSetting();
+    const tokenizerId = setting.id;
     const label = listTokenizers().find((t) => t.id === tokenizerId)?.label ?? tokenizerId;
     const inSelection = selected.length > 0;
     if (chars > maxTokenizeChars) {
@@ -108,8 +110,27 @@ export class TokenCountStatus implements vscode.Disposable {
       return;
     }
     if (seq !== this.seq) return;
-    this.item.text = `$(symbol-string) ${tokenCountText(count)}`;
-    this.item.tooltip = tokenCountTooltip(count, label, inSelection);
+    const budget = contextWindow();
+    const share = budget > 0 ? vscode.l10n.t('{0} of {1}', formatContextShare(count, budget), formatContextWindow(budget)) : '';
+    this.item.text = `$(symbol-string) ${tokenCountText(count)}${share ? ` · ${share}` : ''}`;
+    const notes = [tokenCountTooltip(count, label, inSelection)];
+    if (budget > 0) {
+      notes.push(
+        count > budget
+          ? vscode.l10n.t('That is more than a {0}-token context window holds (setting llmLens.statusBar.contextWindow).', budget.toLocaleString())
+          : vscode.l10n.t('That is {0} of a {1}-token context window (setting llmLens.statusBar.contextWindow).', formatContextShare(count, budget), budget.toLocaleString()),
+      );
+    }
+    if (setting.requested !== tokenizerId) {
+      notes.push(
+        vscode.l10n.t(
+          'llmLens.defaultTokenizer is “{0}”, which names no tokenizer LLM Lens knows (a built-in id, or file: and the absolute path of an existing tokenizer.json): counted with {1} instead.',
+          setting.requested,
+          tokenizerId,
+        ),
+      );
+    }
+    this.item.tooltip = notes.join('\n\n');
     this.item.show();
     this.updates.push({ chars, hostMs, latencyMs: performance.now() - started });
     if (this.updates.length > 100) this.updates.splice(0, this.updates.length - 100);
@@ -125,6 +146,12 @@ export class TokenCountStatus implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** The `llmLens.statusBar.contextWindow` setting: a context window in tokens, 0 (or anything invalid) for none. */
+function contextWindow(): number {
+  const value = vscode.workspace.getConfiguration('llmLens').get<number>('statusBar.contextWindow', 0);
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
 /** "1 token" / "2 tokens" (Korean has one form for both). */

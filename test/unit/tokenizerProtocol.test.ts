@@ -4,6 +4,9 @@ import { parseRequest } from '../../src/shared/protocol';
 
 test('tokenizer panel requests: well-formed messages pass through', () => {
   assert.deepEqual(parseRequest('tokenizer', { type: 'setTokenizer', tokenizerId: 'llama3' }), { type: 'setTokenizer', tokenizerId: 'llama3' });
+  // A user's tokenizer.json deep in a models folder: `file:` and its absolute path.
+  const fileId = `file:/home/someone/${'models/'.repeat(20)}Qwen2.5-7B-Instruct/tokenizer.json`;
+  assert.deepEqual(parseRequest('tokenizer', { type: 'setTokenizer', tokenizerId: fileId }), { type: 'setTokenizer', tokenizerId: fileId });
   assert.deepEqual(parseRequest('tokenizer', { type: 'setLive', live: true }), { type: 'setLive', live: true });
   assert.deepEqual(parseRequest('tokenizer', { type: 'selectToken', index: 12 }), { type: 'selectToken', index: 12 });
   assert.deepEqual(parseRequest('tokenizer', { type: 'focusToken', index: 0 }), { type: 'focusToken', index: 0 });
@@ -22,7 +25,7 @@ test('tokenizer panel requests: malformed or hostile messages are rejected', () 
     'setTokenizer',
     { type: 'setTokenizer' },
     { type: 'setTokenizer', tokenizerId: 42 },
-    { type: 'setTokenizer', tokenizerId: 'x'.repeat(65) },
+    { type: 'setTokenizer', tokenizerId: 'x'.repeat(4_102) },
     { type: 'setLive', live: 'yes' },
     { type: 'selectToken', index: -1 },
     { type: 'selectToken', index: 1.5 },

@@ -203,23 +203,27 @@ const tokensSection = el('section', {
   children: [el('h2', { text: strings.tokensHeading }), el('p', { className: 'muted help', text: strings.tokensHelp }), details, viewport],
 });
 const comparisonSection = el('section', { className: 'comparison' });
+const chatSection = el('section', { className: 'chat', attrs: { 'aria-label': strings.chatHeading } });
 const replaySection = el('section', { className: 'replay' });
 const trainerSection = el('section', { className: 'trainer' });
 const bpeSection = el('section', { className: 'bpe', children: [el('h2', { text: strings.bpeHeading }), replaySection, trainerSection] });
 const emptyHint = el('p', { className: 'muted empty', text: strings.emptyHint });
 
-replaceChildren(root, status.element, heading, controls, sourceLine, notices, statsBox, tokensSection, comparisonSection, bpeSection, emptyHint);
+replaceChildren(root, status.element, heading, controls, sourceLine, notices, statsBox, chatSection, tokensSection, comparisonSection, bpeSection, emptyHint);
 
 // ---------------------------------------------------------------------------------------------
 // Controls
 
 let builtTokenizerId: string | undefined;
 let builtLive: boolean | undefined;
+let builtChat: boolean | undefined;
 
 function renderControls(s: TokenizerSnapshot): void {
-  if (builtTokenizerId === s.tokenizerId && builtLive === s.live && controls.childElementCount > 0) return;
+  const chatOn = s.chat !== null;
+  if (builtTokenizerId === s.tokenizerId && builtLive === s.live && builtChat === chatOn && controls.childElementCount > 0) return;
   builtTokenizerId = s.tokenizerId;
   builtLive = s.live;
+  builtChat = chatOn;
   const picker = dropdown(
     s.tokenizers.map((t) => ({ value: t.id, label: t.label })),
     s.tokenizerId,
@@ -231,6 +235,7 @@ function renderControls(s: TokenizerSnapshot): void {
     controls,
     el('label', { className: 'control', children: [el('span', { text: strings.tokenizerLabel }), picker] }),
     checkbox(strings.liveMode, s.live, (live) => send({ type: 'setLive', live })),
+    checkbox(strings.chatMode, chatOn, (chat) => send({ type: 'setChat', chat })),
     checkbox(strings.showIds, ui.showIds, (on) => {
       ui.showIds = on;
       persist();
@@ -580,6 +585,60 @@ function renderComparison(s: TokenizerSnapshot): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Chat mode: the text as messages under every tokenizer's chat format
+
+function renderChat(s: TokenizerSnapshot): void {
+  const c = s.chat;
+  chatSection.hidden = !c;
+  if (!c) {
+    replaceChildren(chatSection);
+    return;
+  }
+  const intro = c.from === 'json' ? fmt(strings.chatFromJson, formatNumber(c.roles.length)) : strings.chatFromText;
+  const cards = c.rows.map((r) => {
+    const counts: string[] = [];
+    if (r.total !== null) {
+      r.perMessage.forEach((n, i) => counts.push(fmt(strings.chatMessageCount, c.roles[i] ?? '?', formatNumber(n))));
+      if (r.overhead !== null) counts.push(fmt(strings.chatOverhead, formatNumber(r.overhead)));
+    }
+    const shown = r.pieces.length;
+    const more = r.total !== null && r.total > shown ? r.total - shown : 0;
+    const chips = r.pieces.map((p, i) =>
+      el('span', {
+        // Special tokens (chat markers) get their own style, not a colour of the cycle.
+        className: p.special ? 'chip special' : `chip c${i % CHIP_COLOURS}`,
+        text: visible(p.text) || '∅',
+      }),
+    );
+    return el('article', {
+      className: `chat-card${r.id === s.tokenizerId ? ' current' : ''}`,
+      attrs: { 'data-tokenizer': r.id },
+      children: [
+        el('h3', {
+          children: [
+            el('span', { text: r.label }),
+            el('span', { className: 'chat-total', text: r.total === null ? '—' : fmt(strings.chatTotal, formatNumber(r.total)) }),
+          ],
+        }),
+        r.total === null
+          ? el('p', { className: 'muted', text: r.error ?? '' })
+          : el('p', { className: 'muted chat-counts', text: counts.join(' · ') }),
+        r.format ? el('p', { className: 'muted chat-format', text: r.format === 'openaiChatml' ? strings.chatFormatOpenai : strings.chatFormatTemplate }) : undefined,
+        chips.length > 0 ? el('div', { className: 'piece-row chat-pieces', children: chips }) : undefined,
+        more > 0 ? el('p', { className: 'muted', text: fmt(strings.chatMorePieces, formatNumber(more)) }) : undefined,
+      ],
+    });
+  });
+  replaceChildren(
+    chatSection,
+    el('h2', { text: strings.chatHeading }),
+    el('p', { className: 'muted', text: intro }),
+    c.pending ? el('p', { className: 'muted', text: strings.chatPending }) : el('p', { className: 'muted', text: strings.chatSpecialLegend }),
+    ...(c.pending ? [] : cards),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 // BPE: merge replay and trainer
 
 function pieceChip(p: ReplayPieceView, index: number, extra = ''): HTMLElement {
@@ -742,6 +801,7 @@ function render(s: TokenizerSnapshot): void {
   }
   tokensSection.hidden = !s.tokenization;
   emptyHint.hidden = s.text.length > 0;
+  renderChat(s);
   renderComparison(s);
   renderReplay(s);
   renderTrainer(s);
