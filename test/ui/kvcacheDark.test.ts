@@ -49,7 +49,13 @@ test('after a window reload the KV-cache panel comes back with the model and cac
   // Restored by its serializer from the webview's saved state: DeepSeek-V3 with an int4 cache.
   const mla = view.locator('.card[data-variant="MLA"]');
   await mla.locator('.bytes[title="17,568 bytes"]').waitFor({ timeout: 90_000 });
-  assert.equal(await view.locator('.card.variant').count(), 4);
+  // The restored page may draw twice (its saved state, then the host's snapshot): wait for the cards to settle.
+  let cards = 0;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(200)) {
+    cards = await view.locator('.card.variant').count();
+    if (cards === 4) break;
+  }
+  assert.equal(cards, 4);
   assert.match((await view.locator('[data-testid="model-summary"]').textContent()) ?? '', /DeepSeek-V3/);
   assert.equal(await page.locator('.tabs-container .tab', { hasText: 'KV Cache Memory' }).count(), 1, 'one panel, not a second one');
 });
