@@ -7,9 +7,9 @@
 // (later ones are only costlier, so the ratio printed is a lower bound); BENCH_DECODE_FULL=1 times all 32.
 // Medians of the repeats (the machine is shared). Prints `name: value unit` lines. Run after `node scripts/build.mjs`.
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeRandomLlama } from '../lib/randomLlama.mjs';
 
 const require = createRequire(import.meta.url);
 const core = require('../../dist/core/index.js');
@@ -20,47 +20,6 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-/** A random Llama-shaped model (BF16 safetensors) in a temp dir, like scripts/bench/attention.mjs's. */
-function writeRandomLlama({ layers, hidden, heads, kvHeads, intermediate, vocab }) {
-  const dir = mkdtempSync(join(tmpdir(), 'llm-lens-bench-decode-'));
-  const d = hidden / heads;
-  let seed = 0x2545f491;
-  const random = (n, scale) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
-      a[i] = ((seed >>> 0) / 4294967296 - 0.5) * 2 * scale;
-    }
-    return a;
-  };
-  const ones = (n) => new Float32Array(n).fill(1);
-  const s = 1 / Math.sqrt(hidden);
-  const t = (name, shape, data) => ({ name, shape, data, dtype: 'BF16' });
-  const tensors = [t('model.embed_tokens.weight', [vocab, hidden], random(vocab * hidden, 0.05))];
-  for (let l = 0; l < layers; l++) {
-    const p = `model.layers.${l}.`;
-    tensors.push(
-      t(p + 'input_layernorm.weight', [hidden], ones(hidden)),
-      t(p + 'post_attention_layernorm.weight', [hidden], ones(hidden)),
-      t(p + 'self_attn.q_proj.weight', [heads * d, hidden], random(heads * d * hidden, 2 * s)),
-      t(p + 'self_attn.k_proj.weight', [kvHeads * d, hidden], random(kvHeads * d * hidden, 2 * s)),
-      t(p + 'self_attn.v_proj.weight', [kvHeads * d, hidden], random(kvHeads * d * hidden, s)),
-      t(p + 'self_attn.o_proj.weight', [hidden, heads * d], random(hidden * heads * d, s)),
-      t(p + 'mlp.gate_proj.weight', [intermediate, hidden], random(intermediate * hidden, s)),
-      t(p + 'mlp.up_proj.weight', [intermediate, hidden], random(intermediate * hidden, s)),
-      t(p + 'mlp.down_proj.weight', [hidden, intermediate], random(hidden * intermediate, 1 / Math.sqrt(intermediate))),
-    );
-  }
-  tensors.push(t('model.norm.weight', [hidden], ones(hidden)));
-  writeFileSync(join(dir, 'model.safetensors'), core.encodeSafetensors(tensors));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: hidden, intermediate_size: intermediate,
-    num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, vocab_size: vocab,
-    rms_norm_eps: 1e-5, rope_theta: 100000, tie_word_embeddings: true, max_position_embeddings: 8192,
-  }));
-  return dir;
-}
 
 async function bench(name, model, repeats, noCacheTokens) {
   const prompt = Array.from({ length: CONTEXT }, (_, i) => (i * 7919 + 13) % model.config.vocab);

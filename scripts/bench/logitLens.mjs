@@ -7,52 +7,11 @@
 // line "multiply-add floor" prints that bound so the measured ratio can be read against it.
 // Prints `name: value unit` lines. Run after `node scripts/build.mjs`.
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { writeRandomLlama } from '../lib/randomLlama.mjs';
 
 const require = createRequire(import.meta.url);
 const core = require('../../dist/core/index.js');
-
-/** Writes a random Llama-shaped model as BF16 safetensors (as scripts/bench/attention.mjs does); returns its directory. */
-function writeRandomLlama({ layers, hidden, heads, kvHeads, intermediate, vocab }) {
-  const dir = mkdtempSync(join(tmpdir(), 'llm-lens-bench-lens-'));
-  const d = hidden / heads;
-  let seed = 0x1b873593;
-  const random = (n, scale) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
-      a[i] = ((seed >>> 0) / 4294967296 - 0.5) * 2 * scale;
-    }
-    return a;
-  };
-  const ones = (n) => new Float32Array(n).fill(1);
-  const s = 1 / Math.sqrt(hidden);
-  const tensors = [{ name: 'model.embed_tokens.weight', shape: [vocab, hidden], data: random(vocab * hidden, 0.05), dtype: 'BF16' }];
-  for (let l = 0; l < layers; l++) {
-    const p = `model.layers.${l}.`;
-    tensors.push(
-      { name: p + 'input_layernorm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' },
-      { name: p + 'post_attention_layernorm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' },
-      { name: p + 'self_attn.q_proj.weight', shape: [heads * d, hidden], data: random(heads * d * hidden, 2 * s), dtype: 'BF16' },
-      { name: p + 'self_attn.k_proj.weight', shape: [kvHeads * d, hidden], data: random(kvHeads * d * hidden, 2 * s), dtype: 'BF16' },
-      { name: p + 'self_attn.v_proj.weight', shape: [kvHeads * d, hidden], data: random(kvHeads * d * hidden, s), dtype: 'BF16' },
-      { name: p + 'self_attn.o_proj.weight', shape: [hidden, heads * d], data: random(hidden * heads * d, s), dtype: 'BF16' },
-      { name: p + 'mlp.gate_proj.weight', shape: [intermediate, hidden], data: random(intermediate * hidden, s), dtype: 'BF16' },
-      { name: p + 'mlp.up_proj.weight', shape: [intermediate, hidden], data: random(intermediate * hidden, s), dtype: 'BF16' },
-      { name: p + 'mlp.down_proj.weight', shape: [hidden, intermediate], data: random(hidden * intermediate, 1 / Math.sqrt(intermediate)), dtype: 'BF16' },
-    );
-  }
-  tensors.push({ name: 'model.norm.weight', shape: [hidden], data: ones(hidden), dtype: 'BF16' });
-  writeFileSync(join(dir, 'model.safetensors'), core.encodeSafetensors(tensors));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: hidden, intermediate_size: intermediate,
-    num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, vocab_size: vocab,
-    rms_norm_eps: 1e-5, rope_theta: 100000, tie_word_embeddings: true, max_position_embeddings: 8192,
-  }));
-  return dir;
-}
 
 /** Best wall and CPU time of `repeats` runs of `fn` (CPU too: on a shared machine the wall clock counts others' turns). */
 async function best(fn, repeats) {
