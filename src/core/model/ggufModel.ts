@@ -3,7 +3,7 @@
 // the tokenizer and chat template from the metadata. Names and keys: llama.cpp src/llama-arch.cpp
 // (LLM_TENSOR_NAMES, LLM_KV_NAMES) and gguf-py/gguf/constants.py.
 import { ModelLoadError } from './errors';
-import type { BlockSpec, ModelConfig, RopeScaling } from './config';
+import { inactiveExpertParameters, type BlockSpec, type ModelConfig, type RopeScaling } from './config';
 import { shapeOf, type Model } from './load';
 import type { LayerWeights, ModelWeights } from './weights';
 import { toFloat32 } from '../tensor/quant/dequantize';
@@ -11,6 +11,7 @@ import { rowBytes } from '../tensor/quant/blockTypes';
 import type { WeightMatrix } from '../tensor/weights';
 import { metaNumber, metaString, openGguf, type GgufFile, type GgufValue } from './formats/gguf';
 import { GGUF_PRE_TOKENIZERS, ggufTokenizer } from './ggufTokenizer';
+import { phi3LongRope, readGgufArchWeights, refineGgufConfig, usesGgufArchReader } from './ggufArchs';
 
 /** The GGUF architectures LLM Lens runs, and the RoPE layout llama.cpp uses for each. */
 export const GGUF_ARCHITECTURES: Readonly<Record<string, { permutedQk: boolean }>> = {
@@ -20,6 +21,12 @@ export const GGUF_ARCHITECTURES: Readonly<Record<string, { permutedQk: boolean }
   qwen2: { permutedQk: false },
   // GPT2Model transposes the Conv1D weights to [out, in] and fuses q, k, v as attn_qkv; learned positions.
   gpt2: { permutedQk: false },
+  // Round 2 (ggufArchs.ts): llama.cpp runs these with NEOX RoPE and the converter leaves Q/K unpermuted.
+  qwen3: { permutedQk: false },
+  qwen3moe: { permutedQk: false },
+  gemma2: { permutedQk: false },
+  gemma3: { permutedQk: false },
+  phi3: { permutedQk: false },
 };
 
 /** A block's weights in stored form (norms and biases are converted to float32 when the model is built). */
@@ -99,7 +106,7 @@ export function ggufConfig(g: GgufFile): ModelConfig {
     const v = metaNumber(meta, key);
     return v !== undefined && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
   };
-  return {
+  return refineGgufConfig({
     family: 'llama',
     modelType: arch,
     layers: need(meta, `${arch}.block_count`, path),
@@ -118,7 +125,7 @@ export function ggufConfig(g: GgufFile): ModelConfig {
     bosTokenId: id('tokenizer.ggml.bos_token_id'),
     eosTokenId: id('tokenizer.ggml.eos_token_id'),
     block: blockOf(arch),
-  };
+  }, g);
 }
 
 function gpt2Config(g: GgufFile, meta: ReadonlyMap<string, GgufValue>, hidden: number, heads: number): ModelConfig {
@@ -360,9 +367,15 @@ export async function loadGgufModel(path: string): Promise<GgufModel> {
     const config = ggufConfig(g);
     const freqs = g.tensors.get('rope_freqs.weight');
     if (freqs) config.ropeScaling = llama3RopeFromFactors(toFloat32(await g.readWeight('rope_freqs.weight')), config, path);
-    const weights = config.family === 'gpt2' ? await readGpt2Weights(g, config) : storedToModelWeights(await readGgufWeights(g, config));
+    if (config.family === 'phi3') await phi3LongRope(g, config);
+    const permuted = GGUF_ARCHITECTURES[config.modelType]?.permutedQk ?? false;
+    const weights = config.family === 'gpt2' ? await readGpt2Weights(g, config)
+      : usesGgufArchReader(config) ? await readGgufArchWeights(g, config, unpermuteQk, permuted)
+        : storedToModelWeights(await readGgufWeights(g, config));
     let parameters = 0;
-    for (const t of g.tensors.values()) if (t.name !== 'rope_freqs.weight') parameters += t.elements;
+    // RoPE frequency tables (Llama 3.1's rope_freqs, Phi-3's rope_factors) are not parameters of the model.
+    const notParameters = new Set(['rope_freqs.weight', 'rope_factors_long.weight', 'rope_factors_short.weight']);
+    for (const t of g.tensors.values()) if (!notParameters.has(t.name)) parameters += t.elements;
     const tokenizer = ggufTokenizer(g.metadata);
     const tokenizerProblem = tokenizer ? undefined : tokenizerProblemOf(g.metadata);
     const held = heldWeightBytes(weights);
@@ -381,7 +394,7 @@ export async function loadGgufModel(path: string): Promise<GgufModel> {
       quantization: ggufQuantization(g.metadata, g.tensors.values()),
       residentBytes: held,
       shape: shapeOf(config),
-      parameterCounts: { total: parameters, active: parameters },
+      parameterCounts: { total: parameters, active: parameters - inactiveExpertParameters(config) },
     };
   } finally {
     await g.close();
