@@ -6,6 +6,8 @@ import { showWelcome } from './commands/showWelcome';
 import { showAttention } from './commands/showAttention';
 import { chooseModel, lastChooseModelRows, type ModelPickRow } from './commands/chooseModel';
 import { AttentionPanel } from './panels/attentionPanel';
+import { MoePanel } from './panels/moePanel';
+import { showMoeRouting } from './commands/showMoeRouting';
 import { showKvCache } from './commands/showKvCache';
 import type { Jobs } from './compute/jobs';
 import { ComputePool } from './compute/pool';
@@ -73,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   panels.register(GlossaryPanel.definition);
   panels.register(TokenizerPanel.definition);
   panels.register(DecodingPanel.definition);
+  panels.register(MoePanel.definition);
 
   // Commands.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
@@ -105,6 +108,9 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   // Token boundaries drawn in the editor (issue 19); nothing runs until the command turns them on.
   const tokenBoundaries = new TokenBoundaries(pool);
   context.subscriptions.push(tokenBoundaries, vscode.commands.registerCommand(CommandId.toggleTokenBoundaries, () => tokenBoundaries.toggle()));
+
+  // Mixture-of-experts routing (issue 15): which experts each token of the selection goes to.
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.showMoeRouting, () => showMoeRouting(panels)));
 
   const activatedAt = performance.now();
   return {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isGgufFile } from '../core/model/formats/gguf';
-import { estimateRunActivationBytes, findLocalModels, type LocalModel } from '../core/model/localModels';
+import { ASSUMED_FLOPS_PER_SECOND, estimateRunActivationBytes, estimateRunSeconds, findLocalModels, type LocalModel } from '../core/model/localModels';
 import { formatBinaryBytes } from '../core/kvcache/format';
 import { embeddedModelDir } from '../core/paths';
 import type { AttentionModelInfo, AttentionModelProblem } from '../shared/protocol';
@@ -68,7 +68,7 @@ export function currentModelSource(context: vscode.ExtensionContext): ModelSourc
   // Stored state could be from an older version or edited by hand: use it only if well-formed.
   if (typeof stored === 'object' && stored !== null) {
     const s = stored as Record<string, unknown>;
-    if ((s.source === 'cache' || s.source === 'folder') && typeof s.dir === 'string' && typeof s.label === 'string') {
+    if ((s.source === 'cache' || s.source === 'folder' || s.source === 'ollama' || s.source === 'lmstudio') && typeof s.dir === 'string' && typeof s.label === 'string') {
       return { source: s.source, dir: s.dir, label: s.label };
     }
     if (s.source === 'embedded') return embeddedSource();
@@ -180,6 +180,14 @@ function shortCount(n: number): string {
   return String(n);
 }
 
+/** Seconds as "0.4 s", "12 s", "3 min", "2.5 h" (an estimate's precision). */
+function formatSeconds(s: number): string {
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
 /** The quick pick row of a model found on this machine. */
 function localModelPick(m: LocalModel, tokens: number): ModelPick {
   const facts = [sourceName(m.source), m.architecture];
@@ -202,7 +210,13 @@ function localModelPick(m: LocalModel, tokens: number): ModelPick {
       formatBinaryBytes(m.residentBytes + activations, 1), formatBinaryBytes(m.residentBytes, 1), formatBinaryBytes(activations, 1), tokens,
     );
   }
-  return { label: m.name, description: facts.join(' · '), detail: detail ? `${detail} — ${m.path}` : m.path, choice: { source: 'cache', dir: m.path, label: m.name } };
+  if (m.parameters !== undefined && m.dims) {
+    const time = vscode.l10n.t('Estimated time of a {0}-token run: {1} at an assumed {2} GFLOP/s (an estimate)', tokens, formatSeconds(estimateRunSeconds(m.parameters, m.dims, tokens)), (ASSUMED_FLOPS_PER_SECOND / 1e9).toFixed(1));
+    detail = detail ? `${detail}; ${time}` : time;
+  }
+  // The panel names where the model really lives (Ollama, LM Studio), not just "a cache".
+  const source: ModelSource['source'] = m.source === 'huggingface' ? 'cache' : m.source;
+  return { label: m.name, description: facts.join(' · '), detail: detail ? `${detail} — ${m.path}` : m.path, choice: { source, dir: m.path, label: m.name } };
 }
 
 
@@ -240,7 +254,7 @@ async function buildItems(current: ModelSource): Promise<ModelPick[]> {
       detail: ignoredWorkspacePath,
     });
   }
-  if (current.source === 'folder' || current.source === 'cache') {
+  if (current.source === 'folder' || current.source === 'cache' || current.source === 'ollama' || current.source === 'lmstudio') {
     const problem = modelFolderProblem(current);
     if (problem) items.push({ label: `$(warning) ${current.label}`, description: `${vscode.l10n.t('chosen before')} — ${problemLabel(problem)}`, detail: current.dir, choice: current });
   }

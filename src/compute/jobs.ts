@@ -4,6 +4,7 @@ import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
+import { moeJob } from './moeJob';
 import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -26,6 +27,8 @@ export const jobs = {
   tokenBoundaries: tokenBoundaryJob,
   /** Decoding panel (issue 17): generation with the KV cache, cooperative cancel, speed with and without the cache. */
   decode: decodeJob,
+  /** MoE routing view (issue 15): one forward pass's expert routing and the parameter counts. */
+  moeRouting: moeJob,
 } satisfies JobTable;
 
 /** The job table's type: the pool's `run` is typed by it (import it with `import type` only). */

@@ -28,6 +28,8 @@ export const CommandId = {
   generateFromSelection: 'llmLens.generateFromSelection',
   /** Adds a tokenizer.json to the Tokenization panel's tokenizers (explorer and editor context menu). */
   useAsTokenizer: 'llmLens.useAsTokenizer',
+  /** Runs a mixture-of-experts model on the selection and opens the MoE routing view (issue 15). */
+  showMoeRouting: 'llmLens.showMoeRouting',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -217,8 +219,8 @@ export type AttentionHeadChoice = number | 'mean' | 'max';
 export interface AttentionModelInfo {
   /** Display name: the embedded model, a Hugging Face id, or the folder name. */
   label: string;
-  /** Where it came from. */
-  source: 'embedded' | 'setting' | 'cache' | 'folder';
+  /** Where it came from ('cache': the Hugging Face cache; 'ollama' / 'lmstudio': those apps' model stores). */
+  source: 'embedded' | 'setting' | 'cache' | 'folder' | 'ollama' | 'lmstudio';
   /** The model directory. */
   dir: string;
   /** config.json's model_type (llama, qwen2, mistral, gpt2). */
@@ -678,6 +680,48 @@ export function parseTokenizerRequest(m: Record<string, unknown>): TokenizerRequ
   }
 }
 
+/** The model the MoE view ran, and its parameter counts. */
+export interface MoeModelInfo {
+  /** The model that ran (the chosen one, or the embedded MoE model when the chosen one is dense). */
+  label: string;
+  /** The chosen model when it was dense and the embedded MoE model ran instead. */
+  denseChosen?: string;
+  modelType: string;
+  format: 'safetensors' | 'gguf';
+  layers: number;
+  hidden: number;
+  experts: number;
+  topK: number;
+  /** Each expert's intermediate size. */
+  expertIntermediate: number;
+  /** Whether the top-k gate weights are renormalised to sum to 1. */
+  normalizeTopK: boolean;
+  moeLayers: number[];
+  /** Parameters in total and used per token (countParameters / Model.parameterCounts). */
+  total: number;
+  active: number;
+}
+
+/** Everything the MoE routing view shows (issue 15). */
+export interface MoeSnapshot {
+  /** The text that ran (the webview saves it so a reload re-runs it). */
+  text: string;
+  model: MoeModelInfo;
+  /** The tokens' display texts, in order. */
+  tokens: string[];
+  /** Tokens of the whole text before the cap. */
+  totalTokens: number;
+  /** Per MoE layer: tokens × topK expert ids (best first) and gate weights, row-major. */
+  routing: { layer: number; experts: number[]; weights: number[] }[];
+  /** A well-known model's counts by the same arithmetic (Mixtral-8x7B: the study note's 47B / 13B). */
+  reference: { label: string; total: number; active: number; experts: number; topK: number };
+}
+
+/** MoE routing view requests. */
+export type MoeRequest =
+  /** Open "Choose Model". */
+  | { type: 'chooseModel' };
+
 /** The snapshot and request types of each panel kind. New panels add one line here. */
 export interface PanelMessages {
   welcome: { snapshot: WelcomeSnapshot; request: WelcomeRequest };
@@ -686,6 +730,7 @@ export interface PanelMessages {
   glossary: { snapshot: GlossarySnapshot; request: GlossaryRequest };
   tokenizer: { snapshot: TokenizerSnapshot; request: TokenizerRequest };
   decoding: { snapshot: DecodingSnapshot; request: DecodingRequest };
+  moe: { snapshot: MoeSnapshot; request: MoeRequest };
 }
 
 /** A panel kind: also the webview bundle name (dist/webview/<kind>.js) and the view type suffix. */
@@ -760,6 +805,7 @@ const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   glossary: (m) => parseGlossaryRequest(m),
   tokenizer: (m) => parseTokenizerRequest(m),
   decoding: (m) => parseDecodingRequest(m),
+  moe: (m) => (m.type === 'chooseModel' ? { type: 'chooseModel' } : undefined),
 };
 
 /** Checks a raw message from panel `kind`'s webview; undefined when it is not a valid request. */

@@ -74,6 +74,8 @@ describe('LLM Lens: Choose Model with Ollama and LM Studio models', () => {
     assert.ok(ollama?.description, 'the Ollama model is listed');
     for (const part of ['Ollama', 'llama', 'Q8_0', 'K']) assert.ok(ollama.description.includes(part), `${part} in ${ollama.description}`);
     assert.match(ollama.detail ?? '', /Estimated memory of a run: [\d.]+ (KiB|MiB) .*256 tokens; an estimate/);
+    // Issue 13: the estimated time of a run, from the parameter count at an assumed FLOP rate, said to be an estimate.
+    assert.match(ollama.detail ?? '', /Estimated time of a 256-token run: [\d.]+ (s|min|h) at an assumed 1\.7 GFLOP\/s \(an estimate\)/);
     const qwen = rows.find((r) => r.label === 'test-pub/tiny-qwen/tiny-qwen-Q4_K.gguf');
     assert.ok(qwen?.description, 'the LM Studio model is listed');
     for (const part of ['LM Studio', 'qwen2', 'Q4_K']) assert.ok(qwen.description.includes(part), `${part} in ${qwen.description}`);
@@ -95,6 +97,8 @@ describe('LLM Lens: Choose Model with Ollama and LM Studio models', () => {
       if (snap && 'problem' in snap && snap.model.label === 'tinyllama:latest') throw new Error(`the GGUF model was refused: ${snap.problem.message}`);
       return snap && !('problem' in snap) && snap.text === text && snap.model.label === 'tinyllama:latest' ? snap : undefined;
     }, 60_000);
+    // The panel names the model's real source (Ollama), not "cache".
+    assert.equal(s.model.source, 'ollama');
     assert.equal(s.layers, 2);
     assert.equal(s.heads, 4);
     assert.equal(s.probs.length, 2);

@@ -698,6 +698,8 @@ function trustNotice(path: string | undefined): HTMLElement | false {
 
 function header(s: AttentionSnapshot): HTMLElement {
   const m = s.model;
+  const sourceSuffix = (source: typeof m.source): string =>
+    source === 'ollama' ? ` ${strings.fromOllama}` : source === 'lmstudio' ? ` ${strings.fromLmStudio}` : source === 'cache' ? ` ${strings.fromHfCache}` : '';
   const mib = (m.weightBytes / 2 ** 20).toFixed(m.weightBytes < 2 ** 24 ? 1 : 0);
   const params = m.parameters >= 1e6 ? `${(m.parameters / 1e6).toFixed(1)} M` : `${(m.parameters / 1e3).toFixed(0)} K`;
   const facts = `${m.modelType} · ${num(m.layers)} ${strings.layersLabel} × ${num(m.heads)} ${strings.headsLabel} (${num(m.kvHeads)} ${strings.kvHeadsLabel}) · ${strings.headDimLabel} ${num(m.headDim)} · ${params} ${strings.parametersLabel} · ${mib} MiB ${strings.memoryLabel}`;
@@ -710,7 +712,8 @@ function header(s: AttentionSnapshot): HTMLElement {
     children: [
       el('div', {
         className: 'model-line',
-        children: [el('strong', { text: `${strings.modelHeading}: ${m.label}` }), button(strings.chooseModel, () => send({ type: 'chooseModel' }), 'secondary'), ...docs],
+        // Where the model lives (issue 13): Ollama and LM Studio models are named as such, not as "a cache".
+        children: [el('strong', { text: `${strings.modelHeading}: ${m.label}${sourceSuffix(m.source)}` }), button(strings.chooseModel, () => send({ type: 'chooseModel' }), 'secondary'), ...docs],
       }),
       el('p', { className: 'muted', text: facts }),
       trustNotice(m.ignoredWorkspacePath),

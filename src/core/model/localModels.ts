@@ -46,6 +46,27 @@ export interface ModelDims {
 }
 
 /**
+ * The FLOP rate a run is estimated at when nothing better is known: a plain JavaScript Float32Array matmul on
+ * one core of a 2-core laptop-class machine (~1.7 GFLOP/s, measured for shared/docs/domain-facts.md).
+ */
+export const ASSUMED_FLOPS_PER_SECOND = 1.7e9;
+
+/**
+ * Estimated floating-point operations of one Attention-panel run over `tokens` tokens: 2 per parameter and token
+ * for the projections and the unembedding (every parameter counted once: an upper bound for mixtures of experts,
+ * whose unused experts do not run), plus Q·Kᵀ and P·V over the full T × T rectangle the runtime computes
+ * (2 · 2 · layers · heads · headDim · T²).
+ */
+export function estimateRunFlops(parameters: number, d: ModelDims, tokens: number): number {
+  return 2 * parameters * tokens + 4 * d.layers * d.heads * d.headDim * tokens * tokens;
+}
+
+/** Estimated seconds of one run at `flopsPerSecond` (an estimate: memory traffic and dequantization are not modelled). */
+export function estimateRunSeconds(parameters: number, d: ModelDims, tokens: number, flopsPerSecond = ASSUMED_FLOPS_PER_SECOND): number {
+  return estimateRunFlops(parameters, d, tokens) / flopsPerSecond;
+}
+
+/**
  * Estimated bytes of one Attention-panel run over `tokens` tokens besides the weights: the probabilities kept
  * per layer and head (and their mean and max), q/k/v kept for the step view, the residual stream and MLP
  * activations of one layer, the logits, and the 4 MiB tile a quantized matmul dequantizes into. An estimate:
