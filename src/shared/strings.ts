@@ -429,7 +429,7 @@ export const webviewStrings = {
     normalized: 'The top-{0} weights are renormalised to sum to 1.',
     notNormalized: 'The top-{0} weights are the softmax probabilities over all experts (not renormalised), so they sum to less than 1.',
     loadHeading: 'Expert load in layer {0}',
-    loadHint: 'How many of the {0} tokens each expert took (any of its top-{1} slots); the darker part counts first choices.',
+    loadHint: 'How many of the {0} tokens each expert took (any of its top-{1} slots); the part in the expert’s colour counts first choices, the rest later ones.',
     loadAria: 'Expert load bar chart',
     loadRow: 'Expert {0}: {1} tokens ({2} as first choice)',
     idleExperts: 'Experts that got no token in this layer: {0}.',
