@@ -21,7 +21,12 @@ const config = core.parseModelConfig(JSON.stringify(hf));
 const { hidden: h, heads, kvHeads, headDim: d, vocab } = config;
 const moe = config.block.moe;
 
-/** A random Q4_K matrix: random 4-bit codes and 6-bit scales, with each block's f16 d and dmin set to small values. */
+/**
+ * A random Q4_K matrix centred on 0: random 4-bit codes q, every 6-bit scale and min 21 (all twelve scale bytes
+ * 0x55 unpack to sc = m = 21 in ggml-quants.c get_scale_min_k4), d = 2^-11 and dmin = 7.5·d, so each weight is
+ * d·21·(q − 7.5). (Uncentred random blocks share one large positive direction that sends every token to the same
+ * experts.)
+ */
 function q4k(rows, cols) {
   const bytesPerRow = core.rowBytes('q4_k', cols);
   const data = new Uint8Array(rows * bytesPerRow);
@@ -29,8 +34,9 @@ function q4k(rows, cols) {
   const view = new DataView(data.buffer);
   // ggml-common.h block_q4_K: f16 d, f16 dmin, u8 scales[12], u8 qs[128] = 144 bytes per 256 weights.
   for (let b = 0; b < data.length; b += 144) {
-    view.setUint16(b, 0x1000, true); // d ≈ 2^-11
-    view.setUint16(b + 2, 0x0c00, true); // dmin ≈ 2^-12
+    view.setUint16(b, 0x1000, true); // d = 2^-11 (f16)
+    view.setUint16(b + 2, 0x1b80, true); // dmin = 7.5 · 2^-11 (f16)
+    data.fill(0x55, b + 4, b + 16);
   }
   return { type: 'q4_k', rows, cols, data };
 }
