@@ -143,8 +143,15 @@ function rowsOf(w: WeightMatrix, start: number, count: number): WeightMatrix {
   return { type: w.type, rows: count, cols: w.cols, data: w.data.subarray(start * len, (start + count) * len) };
 }
 
-/** Reads the weights of a refined GGUF config (refineGgufConfig): matrices in their stored type, vectors as float32. */
-export async function readGgufArchWeights(g: GgufFile, c: ModelConfig, unpermute: (w: WeightMatrix, heads: number) => WeightMatrix, permuted: boolean): Promise<ModelWeights> {
+/**
+ * Reads the weights of a refined GGUF config (refineGgufConfig): matrices in their stored type, vectors as float32.
+ * `streamed` may hand back a matrix that stays on disk instead of reading it (the memory budget's streamer);
+ * the stacked expert tensors are always read.
+ */
+export async function readGgufArchWeights(
+  g: GgufFile, c: ModelConfig, unpermute: (w: WeightMatrix, heads: number) => WeightMatrix, permuted: boolean,
+  streamed: (g: GgufFile, name: string) => WeightMatrix | undefined = () => undefined,
+): Promise<ModelWeights> {
   const path = g.paths[0];
   const shapeError = (name: string, dims: readonly number[], want: number[]): ModelLoadError =>
     new ModelLoadError('tensorShape', `${path}: "${name}" has dims [${dims.join(', ')}] (innermost first), the metadata implies [${want.join(', ')}]`);
@@ -152,7 +159,7 @@ export async function readGgufArchWeights(g: GgufFile, c: ModelConfig, unpermute
     const t = g.tensors.get(name);
     if (!t) throw new ModelLoadError('missingTensor', `${path}: the weights lack "${name}"`);
     if (t.dims.length !== 2 || t.dims[0] !== cols || t.dims[1] !== rows) throw shapeError(name, t.dims, [cols, rows]);
-    return g.readWeight(name);
+    return streamed(g, name) ?? g.readWeight(name);
   };
   const vector = async (name: string, n: number): Promise<Float32Array> => {
     const t = g.tensors.get(name);
