@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { parseRequest, type PanelKind, type PersistedState, type PanelMessages, type SnapshotOf, type ToWebview } from '../shared/protocol';
 import { webviewStrings } from '../shared/strings';
 import type { Jobs } from '../compute/jobs';
-import type { ComputePool } from '../compute/pool';
+import type { JobRunner } from '../compute/pool';
 
 /** What panels and commands share: the extension context, the compute pool and the panel manager. */
 export interface Services {
   context: vscode.ExtensionContext;
-  pool: ComputePool<Jobs>;
+  pool: JobRunner<Jobs>;
   panels: PanelManager;
 }
 
@@ -93,6 +93,11 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
   /** The latest complete snapshot posted (or queued until the webview is ready). */
   get currentSnapshot(): SnapshotOf<K> | undefined {
     return this.snapshot;
+  }
+
+  /** The error the panel shows now (cleared when a new job starts), if any. */
+  get currentError(): string | undefined {
+    return this.lastError;
   }
 
   /** True once the webview has said it is ready and while it stays loaded. */
@@ -259,7 +264,7 @@ export class PanelManager implements vscode.Disposable {
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    pool: ComputePool<Jobs>,
+    pool: JobRunner<Jobs>,
   ) {
     this.services = { context, pool, panels: this };
   }
