@@ -6,7 +6,7 @@ import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
-import { crashForTestJob } from './testHooks';
+import { crashForTestJob, sessionForTestJob } from './testHooks';
 import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -31,6 +31,8 @@ export const jobs = {
   decode: decodeJob,
   /** Integration tests (issue 14): ends the model process; honoured only with LLM_LENS_TEST_HOOKS=1. */
   __crashForTest: crashForTestJob,
+  /** Integration tests (issue 14): the options (memory budget) the model process received; only with LLM_LENS_TEST_HOOKS=1. */
+  __sessionForTest: sessionForTestJob,
 } satisfies JobTable;
 
 

@@ -1,3 +1,5 @@
+import { sessionOptions, type SessionOptions } from './modelSession';
+
 // Jobs that exist for the crash-isolation tests only: each is honoured only when the test runner set
 // LLM_LENS_TEST_HOOKS=1 in the environment (scripts/run-integration.mjs does; a user's VS Code never does).
 
@@ -28,4 +30,10 @@ export function crashForTestJob(input: CrashForTestInput): 'armed' {
 /** Called by the process server before each job: ends the process if a test armed it. */
 export function crashIfArmed(): void {
   if (armed !== undefined && process.env.LLM_LENS_TEST_HOOKS === '1') die(armed);
+}
+
+/** The session options the model process received with this job (tests: the memory budget setting reaches it). */
+export function sessionForTestJob(): SessionOptions {
+  if (process.env.LLM_LENS_TEST_HOOKS !== '1') throw new Error('unknown job "__sessionForTest"');
+  return sessionOptions();
 }
