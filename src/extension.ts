@@ -79,6 +79,18 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   const pool = new Compute<Jobs>(new ComputePool<Jobs>(context.asAbsolutePath('dist/worker.js')), models, threadJobNames);
   const panels = new PanelManager(context, pool);
   context.subscriptions.push(panels, pool);
+  // Nothing shows a model once every panel is closed: end the model process (and free its memory) 5 s later,
+  // unless a panel opens again in between (a job started meanwhile keeps it).
+  let releaseTimer: NodeJS.Timeout | undefined;
+  context.subscriptions.push(
+    panels.onDidCloseLast(() => {
+      clearTimeout(releaseTimer);
+      releaseTimer = setTimeout(() => {
+        if (panels.openKinds().length === 0) models.releaseWhenIdle();
+      }, 5000);
+    }),
+    { dispose: () => clearTimeout(releaseTimer) },
+  );
 
   // Panels: one registration per kind (the serializer brings them back after a reload).
   panels.register(WelcomePanel.definition);

@@ -5,6 +5,7 @@
 // environment copied and ELECTRON_RUN_AS_NODE=1, which makes VS Code's Electron binary (process.execPath) run as
 // plain Node. In code-server process.execPath is Node itself and the variable is ignored.
 import { fork, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { JobCancelledError, JobFailedError, ModelProcessDiedError, type JobRunner, type RunOptions } from './pool';
 import type { HostMessage } from './processServer';
 import type { SessionOptions } from './modelSession';
@@ -118,6 +119,13 @@ export class ModelHost<T extends JobTable> implements JobRunner<T> {
     if (this.current) this.end(this.current, 'cancel');
   }
 
+  /** Ends the process if no job is in flight (nothing is lost but the loaded model); true when it did. */
+  releaseWhenIdle(): boolean {
+    if (!this.current || this.current.inFlight.size > 0) return false;
+    this.release();
+    return true;
+  }
+
   /** Ends the process; pending jobs reject. */
   dispose(): void {
     this.disposed = true;
@@ -171,6 +179,9 @@ export class ModelHost<T extends JobTable> implements JobRunner<T> {
       // Not the extension host's own flags (inspector ports, Electron switches): only the heap limit.
       execArgv: heap !== undefined ? [`--max-old-space-size=${Math.round(heap)}`] : [],
       env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' },
+      // Not the workspace: a crash's core file (where the system writes them to the working folder) must never
+      // land among the user's files. Every path the jobs read is absolute.
+      cwd: tmpdir(),
       // Typed arrays cross as typed arrays (the structured clone algorithm), not as JSON.
       serialization: 'advanced',
       // stdout and stderr are piped, not inherited: the stderr tail explains a crash.

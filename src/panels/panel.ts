@@ -261,6 +261,9 @@ export class PanelManager implements vscode.Disposable {
   private readonly pinned = new Set<PanelKind>();
   private readonly registrations: vscode.Disposable[] = [];
   private readonly services: Services;
+  private readonly onDidCloseLastEmitter = new vscode.EventEmitter<void>();
+  /** Fires when the last open LLM Lens panel closes (the model process can then let its model go). */
+  readonly onDidCloseLast = this.onDidCloseLastEmitter.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -331,6 +334,7 @@ export class PanelManager implements vscode.Disposable {
     this.live.set(kind, panel as unknown as Panel<PanelKind>);
     panel.onDidDispose(() => {
       if (this.live.get(kind) === (panel as unknown as Panel<PanelKind>)) this.live.delete(kind);
+      if (this.live.size === 0) this.onDidCloseLastEmitter.fire();
     });
   }
 
@@ -338,5 +342,6 @@ export class PanelManager implements vscode.Disposable {
   dispose(): void {
     for (const panel of [...this.live.values()]) panel.dispose();
     for (const r of this.registrations.splice(0)) r.dispose();
+    this.onDidCloseLastEmitter.dispose();
   }
 }

@@ -145,3 +145,20 @@ test('each job carries the session options the host reads at that moment (the me
     host.dispose();
   }
 });
+
+test('releaseWhenIdle ends an idle process (the next job starts a new one) but never one with a job in flight', async () => {
+  const host = new ModelHost<typeof processFixtureJobs>({ script });
+  try {
+    const { pid } = await host.run('whoAmI', undefined);
+    const source = cancelSource();
+    const counting = host.run('countUntilCancelled', { maxSteps: 1e9 }, { cancel: source.signal, returnOnCancel: true });
+    assert.equal(host.releaseWhenIdle(), false);
+    source.cancel();
+    await counting;
+    assert.equal(host.releaseWhenIdle(), true);
+    assert.equal(host.pid, undefined);
+    assert.notEqual((await host.run('whoAmI', undefined)).pid, pid);
+  } finally {
+    host.dispose();
+  }
+});
