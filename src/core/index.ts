@@ -119,3 +119,5 @@ export { sinkShares, withoutFirstKeyView } from './analysis/sinks';
 export type { FirstKeyHiddenView } from './analysis/sinks';
 export { heatmapSvg, heatmapHtml, heatmapLayout, viridis, escapeXml } from './analysis/heatmapSvg';
 export type { HeatmapSpec, HeatmapHtmlOptions, HeatmapLayout } from './analysis/heatmapSvg';
+// Issue 14: one head's attention matrix on demand (runAttention with probs: false).
+export { headProbs } from './model/runtime';
