@@ -10,6 +10,7 @@ import type { LayerWeights } from './weights';
 import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
 import { linearF32 } from '../tensor/matmul';
 import { linear, weightRow } from '../tensor/weights';
+import { checkRunBudget, streamScratchOf } from './budget';
 
 /** The public result shape (architecture.md): probs[layer][head] is seqLen × seqLen, row = query. */
 export interface AttentionResult {
@@ -247,6 +248,14 @@ export async function forward(model: Model, tokenIds: readonly number[], options
   const H = c.hidden;
   const d = c.headDim;
   const hooks = options.hooks;
+  const which = options.logits ?? 'last';
+  // The memory budget: refused here, before the run allocates anything (model/budget.ts).
+  if (model.maxResidentBytes !== undefined) {
+    checkRunBudget(c, model.residentBytes, model.maxResidentBytes, {
+      tokens: T, cached: P, keepProbs: options.keepProbs === true, keepQkv: options.keepQkv === true, logits: which,
+      streamScratch: (model.streamedBytes ?? 0) > 0 ? streamScratchOf(model.weights) : 0, f32Weights: model.format === 'safetensors', cache: cache !== undefined,
+    });
+  }
 
   // Embedding lookup (+ learned positions), times the block's embedding scale.
   const x = new Float32Array(T * H);
@@ -318,7 +327,6 @@ export async function forward(model: Model, tokenIds: readonly number[], options
   }
   cache?.commit(T);
 
-  const which = options.logits ?? 'last';
   const logits = which === 'none' ? new Float32Array(0) : which === 'all' ? unembed(model, x, T) : unembed(model, x.subarray((T - 1) * H, T * H), 1);
   return {
     offset: P, rows: T, hidden: x, logits, scales, routing,
