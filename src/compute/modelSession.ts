@@ -9,15 +9,6 @@ export interface SessionOptions {
   maxResidentBytes?: number;
 }
 
-/** loadModel's options (the budget), declared here until every core build takes them (issue 14). */
-export interface LoadModelOptions {
-  /** At most this many weight bytes are held in memory; the rest is read from disk during each run. */
-  maxResidentBytes?: number;
-}
-
-// The core's loadModel gains its options in issue 14; an older core ignores the extra argument.
-const loadWithOptions = loadModel as (path: string, options?: LoadModelOptions) => Promise<Model>;
-
 let session: SessionOptions = {};
 let cached: { path: string; maxResidentBytes: number | undefined; model: Promise<Model> } | undefined;
 
@@ -38,7 +29,7 @@ export function sessionOptions(): SessionOptions {
 export async function sessionModel(path: string): Promise<Model> {
   const maxResidentBytes = session.maxResidentBytes;
   if (cached?.path !== path || cached.maxResidentBytes !== maxResidentBytes) {
-    cached = { path, maxResidentBytes, model: loadWithOptions(path, maxResidentBytes === undefined ? {} : { maxResidentBytes }) };
+    cached = { path, maxResidentBytes, model: loadModel(path, maxResidentBytes === undefined ? {} : { maxResidentBytes }) };
   }
   const entry = cached;
   try {
