@@ -27,7 +27,7 @@ import { ModelLoadError } from './errors';
 import type { ModelConfig, MoeSpec } from './config';
 import type { ExpertWeights, LayerWeights, ModelWeights } from './weights';
 import { toFloat32 } from '../tensor/quant/dequantize';
-import type { WeightMatrix, WeightType } from '../tensor/weights';
+import { weightRows, type WeightMatrix, type WeightType } from '../tensor/weights';
 import { metaNumber, type GgufFile } from './formats/gguf';
 
 /** The GGUF architectures this file reads (besides llama with experts). */
@@ -137,10 +137,9 @@ export async function phi3LongRope(g: GgufFile, c: ModelConfig): Promise<void> {
   c.ropeScaling = { type: 'longrope', shortFactor: await read('rope_factors_short.weight'), longFactor: await read('rope_factors_long.weight'), originalMaxPositions: original, attentionFactor };
 }
 
-/** Rows [start, start + count) of a matrix whose rows are whole (f32 values or quantized blocks), sharing its storage. */
+/** Rows [start, start + count) of a matrix, sharing its storage (or its place on disk, for a streamed one). */
 function rowsOf(w: WeightMatrix, start: number, count: number): WeightMatrix {
-  const len = w.data instanceof Float32Array ? w.cols : w.data.length / w.rows;
-  return { type: w.type, rows: count, cols: w.cols, data: w.data.subarray(start * len, (start + count) * len) };
+  return weightRows(w, start, count);
 }
 
 /**
