@@ -97,6 +97,30 @@ describe('LLM Lens: the model process (crash isolation, memory budget)', () => {
     assert.deepEqual(again.result.steps.map((s) => s.chosen), first.result.steps.map((s) => s.chosen), 'the same greedy tokens as before the crash');
   });
 
+  it('a run over the memory budget is refused in the model process and the panel says what to change', async () => {
+    const api = await llmLens();
+    // 1 MiB: the tiny model's weights fit, but 256 tokens keep 2 layers × 4 heads × 256² floats (2 MiB) of probabilities.
+    await config().update('model.memoryBudgetMiB', 1, vscode.ConfigurationTarget.Global);
+    await config().update('attention.maxTokens', 256, vscode.ConfigurationTarget.Global);
+    try {
+      await openText('x'.repeat(300), 'plaintext');
+      await vscode.commands.executeCommand('llmLens.showAttention');
+      const message = await waitFor('the panel to show the refusal', () => api.errorOf('attention'), 60_000);
+      assert.match(message, /does not fit in the memory budget \(1 MiB\)/);
+      assert.match(message, /Raise llmLens\.model\.memoryBudgetMiB/);
+      assert.match(message, /fewer tokens/);
+      assert.match(message, /at most \d+ tokens/, "the core's estimate says how many tokens would fit");
+      // The refusal came before anything large was allocated: the process is alive and serves the next job.
+      const pid = api.compute.models.pid;
+      assert.ok(pid !== undefined);
+      assert.deepEqual(await api.compute.run('__sessionForTest', undefined), { maxResidentBytes: 1024 * 1024 });
+      assert.equal(api.compute.models.pid, pid);
+    } finally {
+      await config().update('attention.maxTokens', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('model.memoryBudgetMiB', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('the memory budget setting reaches the model process as maxResidentBytes (0 = a quarter of the machine)', async () => {
     const api = await llmLens();
     await config().update('model.memoryBudgetMiB', 96, vscode.ConfigurationTarget.Global);
