@@ -44,17 +44,22 @@ export interface AttentionJobOutput {
 // One model per worker: loading is the slow part, and the same model serves every run until another is chosen.
 let cached: { dir: string; model: Promise<Model> } | undefined;
 
-/** Loads the model (or reuses it), tokenizes and runs the forward pass. */
-export async function attentionJob(input: AttentionJobInput, progress: ReportProgress): Promise<AttentionJobOutput> {
-  if (cached?.dir !== input.dir) cached = { dir: input.dir, model: loadModel(input.dir) };
-  progress(0);
-  let model: Model;
+/** This worker's model for `dir`, loaded once and shared by the attention run and the analysis jobs (analysisJob.ts). */
+export async function attentionModel(dir: string): Promise<Model> {
+  if (cached?.dir !== dir) cached = { dir, model: loadModel(dir) };
+  const entry = cached;
   try {
-    model = await cached.model;
+    return await entry.model;
   } catch (error) {
-    cached = undefined;
+    if (cached === entry) cached = undefined;
     throw error;
   }
+}
+
+/** Loads the model (or reuses it), tokenizes and runs the forward pass. */
+export async function attentionJob(input: AttentionJobInput, progress: ReportProgress): Promise<AttentionJobOutput> {
+  progress(0);
+  const model = await attentionModel(input.dir);
   if (!model.tokenizer && model.format === 'gguf') {
     // A GGUF carries its tokenizer in its metadata (tokenizer.ggml.*), never in a tokenizer.json beside it.
     const why = (model as GgufModel).tokenizerProblem ?? 'no tokenizer in the metadata';

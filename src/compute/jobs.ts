@@ -4,6 +4,7 @@ import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
+import { ablationJob, headScanJob, heatmapExportJob, inductionTestJob, logitLensJob } from './analysisJob';
 import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -26,6 +27,16 @@ export const jobs = {
   tokenBoundaries: tokenBoundaryJob,
   /** Decoding panel (issue 17): generation with the KV cache, cooperative cancel, speed with and without the cache. */
   decode: decodeJob,
+  /** Attention panel, Find heads (issue 18): head scores and sink shares of the run's tokens. */
+  headScan: headScanJob,
+  /** Attention panel, Find heads: the standard induction test (10 × [BOS] r r, fixed seed). */
+  inductionTest: inductionTestJob,
+  /** Attention panel (issue 18): the logit lens at the positions shown. */
+  logitLens: logitLensJob,
+  /** Attention panel (issue 18): next-token predictions with heads ablated. */
+  headAblation: ablationJob,
+  /** Attention panel (issue 18): the heatmap as SVG or self-contained HTML text. */
+  heatmapExport: heatmapExportJob,
 } satisfies JobTable;
 
 /** The job table's type: the pool's `run` is typed by it (import it with `import type` only). */
