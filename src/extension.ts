@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { showWelcome } from './commands/showWelcome';
 import { showAttention } from './commands/showAttention';
 import { chooseModel, lastChooseModelRows, type ModelPickRow } from './commands/chooseModel';
+import { useSaveTargetOnceForTest } from './panels/attention/saveTarget';
 import { AttentionPanel } from './panels/attentionPanel';
 import { showKvCache } from './commands/showKvCache';
 import type { Jobs } from './compute/jobs';
@@ -56,6 +57,8 @@ export interface LlmLensApi {
   };
   /** Token boundaries in the editor (issue 19): what is drawn and what it cost the host. */
   tokenBoundaries: TokenBoundaries;
+  /** Test runs only (ExtensionMode.Test): answer the next Attention export's save dialog with `uri` (issue 18). */
+  useSaveTargetOnceForTest(uri: vscode.Uri): void;
 }
 
 /** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
@@ -132,6 +135,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
       },
     },
     tokenBoundaries,
+    useSaveTargetOnceForTest: (uri) => useSaveTargetOnceForTest(context, uri),
   };
 }
 
