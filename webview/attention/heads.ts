@@ -89,7 +89,12 @@ function renderResults(s: AttentionSnapshot, container: HTMLElement, ctx: Analys
   const values = scoresOf(s.analysis, analysisUi.score);
   if (!values) {
     const text = analysisUi.score === 'inductionTest' ? strings.noScore : strings.scoring;
-    replaceChildren(container, el('p', { className: 'muted heads-pending', text }));
+    // A cancelled scoring leaves nothing to wait for: the button asks again.
+    const again = analysisUi.score === 'inductionTest' ? false : button(strings.sectionFindHeads, () => {
+      lastRequest = '';
+      requestScores(s, ctx);
+    }, 'secondary');
+    replaceChildren(container, el('p', { className: 'muted heads-pending', text }), again);
   } else {
     replaceChildren(container, scoreGrid(s, values, ctx), sortedLists(s, ctx));
   }

@@ -52,6 +52,8 @@ export class AttentionAnalysis {
   private testScores: { scores: Float32Array; elapsedMs: number } | undefined;
   private lens: LogitLensView | undefined;
   private ablation: AblationView | undefined;
+  /** The analysis jobs run one after another: the panel's runJob cancels whatever runs, so none may start over another. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly host: AnalysisHost,
@@ -78,8 +80,14 @@ export class AttentionAnalysis {
     };
   }
 
-  /** Handles one validated analysis request. */
-  async handle(request: AttentionAnalysisRequest): Promise<void> {
+  /** Handles one validated analysis request (after the ones before it). */
+  handle(request: AttentionAnalysisRequest): Promise<void> {
+    const next = this.queue.then(() => this.handleNow(request));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async handleNow(request: AttentionAnalysisRequest): Promise<void> {
     switch (request.type) {
       case 'findHeads':
         return this.findHeads(request.excludeBos, request.excludeCurrentToken);
