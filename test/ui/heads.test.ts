@@ -37,7 +37,7 @@ uiTest('Reading heads at 480 px: Find heads, badges, the logit lens by keyboard,
     await openReadingHeads(view);
     // Find heads: the grid of the previous-token score, one cell per layer × head of the embedded model (4 × 4).
     assert.equal(await view.locator('td.score-cell').count(), 16);
-    assert.match((await view.locator('table.score-grid caption').textContent()) ?? '', /P: previous token/);
+    assert.match((await view.locator('p.score-caption').textContent()) ?? '', /P: previous token/);
     // Keyboard: the first cell takes the focus, the arrow moves to head 1, Enter opens that head's heatmap.
     await view.locator('td.score-cell[tabindex="0"]').focus();
     await page.keyboard.press('ArrowRight');

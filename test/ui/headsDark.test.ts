@@ -35,7 +35,7 @@ uiTest('Reading heads in a dark theme at 480 px: the score grid, sinks and the l
     // The sink score: every head's share of attention on the first token, with the note on why.
     await view.locator('vscode-dropdown[aria-label="Score"]').click();
     await view.locator('vscode-option', { hasText: 'Attention on the first token (sink)' }).click();
-    await view.locator('table.score-grid caption', { hasText: 'sink' }).waitFor({ timeout: 10_000 });
+    await view.locator('p.score-caption', { hasText: 'sink' }).waitFor({ timeout: 10_000 });
     assert.match((await view.locator('.sink-note').textContent()) ?? '', /attention sinks/);
     await screenshot(page, 'heads-find-dark-480');
     await view.locator('#section-lens').click();

@@ -125,10 +125,11 @@ function scoreGrid(s: AttentionSnapshot, values: Float32Array, ctx: AnalysisCont
     cells.push(row);
     return el('tr', { children: [el('th', { text: `L${l}`, attrs: { scope: 'row', title: fmt(strings.layerN, l) } }), ...row] });
   });
+  // The caption stays outside the sideways-scrolling box, so a wide grid does not hide part of it.
   const table = el('table', {
     className: 'data score-grid',
-    attrs: { role: 'grid' },
-    children: [el('caption', { text: fmt(strings.gridCaption, label) }), el('thead', { children: [headRow] }), el('tbody', { children: rows })],
+    attrs: { role: 'grid', 'aria-labelledby': 'score-caption' },
+    children: [el('thead', { children: [headRow] }), el('tbody', { children: rows })],
   });
   const open = (l: number, h: number): void => {
     ctx.select(l, h, s.selection.query);
@@ -154,7 +155,7 @@ function scoreGrid(s: AttentionSnapshot, values: Float32Array, ctx: AnalysisCont
     cell.focus();
     announce(cell.getAttribute('aria-label') ?? '');
   });
-  return el('div', { className: 'table-wrap score-wrap', children: [table] });
+  return el('div', { children: [el('p', { className: 'muted score-caption', text: fmt(strings.gridCaption, label), attrs: { id: 'score-caption' } }), el('div', { className: 'table-wrap score-wrap', children: [table] })] });
 }
 
 /** The highest heads of each score computed so far (selection's scores beside the standard test). */

@@ -97,8 +97,8 @@ function lensTable(s: AttentionSnapshot, lens: LogitLensView, ctx: AnalysisConte
   });
   const table = el('table', {
     className: 'data lens-table',
-    attrs: { role: 'grid' },
-    children: [el('caption', { text: strings.lensCaption }), el('thead', { children: [headRow] }), el('tbody', { children: rows })],
+    attrs: { role: 'grid', 'aria-labelledby': 'lens-caption' },
+    children: [el('thead', { children: [headRow] }), el('tbody', { children: rows })],
   });
   const moveTo = (next: GridPosition, focusCell: boolean): void => {
     cells[focus.row][focus.col].setAttribute('tabindex', '-1');
@@ -120,5 +120,6 @@ function lensTable(s: AttentionSnapshot, lens: LogitLensView, ctx: AnalysisConte
     announce(describe(next.row, next.col));
   });
   showDetail(focus.row, focus.col);
-  return el('div', { children: [el('div', { className: 'table-wrap lens-wrap', children: [table] }), detail] });
+  // The caption stays outside the sideways-scrolling box, so a wide table does not hide part of it.
+  return el('div', { children: [el('p', { className: 'muted lens-caption', text: strings.lensCaption, attrs: { id: 'lens-caption' } }), el('div', { className: 'table-wrap lens-wrap', children: [table] }), detail] });
 }
