@@ -3,7 +3,7 @@
 
 /** Strings of Find heads, attention sinks, the logit lens, head ablation and the SVG / HTML export. */
 export const attentionAnalysisStrings = {
-  tabAnalysis: 'Reading heads',
+  tabAnalysis: 'Analysis',
   sectionFindHeads: 'Find heads',
   sectionLens: 'Logit lens',
   sectionAblation: 'Ablation',

@@ -1,5 +1,5 @@
 import './analysis.css';
-// The "Reading heads" tab of the Attention panel (issue 18): Find heads (with attention sinks), the logit lens
+// The Analysis tab ("reading heads") of the Attention panel (issue 18): Find heads (with attention sinks), the logit lens
 // and head ablation, one section at a time behind a small section switcher (nested toolkit tabs would bubble
 // their change events into the panel's own tabs).
 import type { AttentionSnapshot } from '../../src/shared/protocol';
@@ -15,7 +15,7 @@ export type { AnalysisContext } from './analysisCommon';
 
 type Section = typeof analysisUi.section;
 
-/** Renders the Reading heads tab into `container` for snapshot `s`. */
+/** Renders the Analysis tab into `container` for snapshot `s`. */
 export function renderAnalysis(s: AttentionSnapshot, container: HTMLElement, ctx: AnalysisContext): void {
   const { strings } = ctx;
   const sections: { id: Section; label: string }[] = [

@@ -258,7 +258,7 @@ function showView(view: ViewId): void {
   controls?.tabs.setAttribute('activeid', `tab-${view}`);
 }
 
-/** What the Reading heads views (analysis.ts) use of this page. */
+/** What the Analysis tab (analysis.ts) use of this page. */
 const analysisContext: AnalysisContext = {
   strings,
   send: (request) => send(request),
