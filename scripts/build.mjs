@@ -43,6 +43,8 @@ const builds = [
   { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   // The compute worker (worker_threads) runs heavy core jobs off the extension host's event loop.
   { ...node, entryPoints: { worker: 'src/compute/worker.ts' }, outdir: 'dist' },
+  // The model process (child_process.fork, issue 14): model jobs run there, so running out of memory cannot end the extension host.
+  { ...node, entryPoints: { modelHost: 'src/compute/modelProcess.ts' }, outdir: 'dist' },
   // The pure core as a CommonJS library: tests, benchmarks, scripts and outside checks require it.
   { ...node, entryPoints: { index: 'src/core/index.ts' }, outdir: 'dist/core' },
   // Browser bundles, one per panel.

@@ -25,7 +25,8 @@ for (const version of versions) {
       extensionDevelopmentPath: root,
       extensionTestsPath: join(root, 'dist-test', 'integration', 'index.js'),
       launchArgs: [workspace],
-      extensionTestsEnv: { LLM_LENS_VSCODE: version, LLM_LENS_RESULTS: results },
+      // LLM_LENS_TEST_HOOKS lets the tests end the model process on purpose (src/compute/testHooks.ts).
+      extensionTestsEnv: { LLM_LENS_VSCODE: version, LLM_LENS_RESULTS: results, LLM_LENS_TEST_HOOKS: '1' },
     });
   } catch (error) {
     failedRuns++;

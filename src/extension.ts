@@ -10,6 +10,10 @@ import { AttentionPanel } from './panels/attentionPanel';
 import { showKvCache } from './commands/showKvCache';
 import type { Jobs } from './compute/jobs';
 import { ComputePool } from './compute/pool';
+import { Compute } from './compute/compute';
+import { ModelHost } from './compute/modelHost';
+import { threadJobNames } from './compute/jobNames';
+import { heapLimitMiB, memoryBudgetBytes } from './compute/budget';
 import { PanelManager } from './panels/panel';
 import { WelcomePanel } from './panels/welcomePanel';
 import { KvCachePanel } from './panels/kvCachePanel';
@@ -59,15 +63,37 @@ export interface LlmLensApi {
   tokenBoundaries: TokenBoundaries;
   /** Test runs only (ExtensionMode.Test): answer the next Attention export's save dialog with `uri` (issue 18). */
   useSaveTargetOnceForTest(uri: vscode.Uri): void;
+  /** The error the open panel of `kind` shows now, if any (tests read what the user reads). */
+  errorOf(kind: PanelKind): string | undefined;
+  /** Every job, routed as panels run them; and the model process (issue 14: tests crash it and watch it come back). */
+  compute: Compute<Jobs>;
 }
 
 /** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
 export function activate(context: vscode.ExtensionContext): LlmLensApi {
   const activateStartedAt = performance.now();
-  // Workers start on the first heavy job, not here.
-  const pool = new ComputePool<Jobs>(context.asAbsolutePath('dist/worker.js'));
+  // Workers and the model process start on the first heavy job, not here. Tokenizer jobs run in worker threads;
+  // model jobs in a separate process (issue 14), whose death cannot take the extension host down.
+  const models = new ModelHost<Jobs>({
+    script: context.asAbsolutePath('dist/modelHost.js'),
+    maxOldSpaceMiB: heapLimitMiB(),
+    session: () => ({ maxResidentBytes: memoryBudgetBytes(vscode.workspace.getConfiguration('llmLens').get<number>('model.memoryBudgetMiB')) }),
+  });
+  const pool = new Compute<Jobs>(new ComputePool<Jobs>(context.asAbsolutePath('dist/worker.js')), models, threadJobNames);
   const panels = new PanelManager(context, pool);
   context.subscriptions.push(panels, pool);
+  // Nothing shows a model once every panel is closed: end the model process (and free its memory) 5 s later,
+  // unless a panel opens again in between (a job started meanwhile keeps it).
+  let releaseTimer: NodeJS.Timeout | undefined;
+  context.subscriptions.push(
+    panels.onDidCloseLast(() => {
+      clearTimeout(releaseTimer);
+      releaseTimer = setTimeout(() => {
+        if (panels.openKinds().length === 0) models.releaseWhenIdle();
+      }, 5000);
+    }),
+    { dispose: () => clearTimeout(releaseTimer) },
+  );
 
   // Panels: one registration per kind (the serializer brings them back after a reload).
   panels.register(WelcomePanel.definition);
@@ -136,6 +162,8 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     },
     tokenBoundaries,
     useSaveTargetOnceForTest: (uri) => useSaveTargetOnceForTest(context, uri),
+    errorOf: (kind) => panels.get(kind)?.currentError,
+    compute: pool,
   };
 }
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Jobs } from '../compute/jobs';
-import type { ComputePool } from '../compute/pool';
+import type { JobRunner } from '../compute/pool';
 import { addTokenizerToCatalog, fileTokenizerId, fileTokenizerLabel } from '../core/tokenizers/catalog';
 import type { PanelManager } from '../panels/panel';
 import { TokenizerPanel } from '../panels/tokenizerPanel';
@@ -12,7 +12,7 @@ import type { TokenizerInfo } from '../core/tokenizers/types';
  * `file:<absolute path>`, switches the panel to it and offers to count the status bar with it.
  * Returns the tokenizer added, or undefined when the file cannot be used (the user was told why).
  */
-export async function useAsTokenizer(panels: PanelManager, pool: ComputePool<Jobs>, uri?: unknown): Promise<TokenizerInfo | undefined> {
+export async function useAsTokenizer(panels: PanelManager, pool: JobRunner<Jobs>, uri?: unknown): Promise<TokenizerInfo | undefined> {
   const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
   if (!target || target.scheme !== 'file') {
     void vscode.window.showWarningMessage(vscode.l10n.t('Right-click a tokenizer.json file on disk to use it as a tokenizer.'));

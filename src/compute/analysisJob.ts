@@ -8,7 +8,7 @@ import { answerFirstLayer, logitLens } from '../core/analysis/logitLens';
 import { sinkShares, withoutFirstKeyView } from '../core/analysis/sinks';
 import type { Model } from '../core/model/load';
 import { runAttention, type Ablation } from '../core/model/runtime';
-import { attentionModel } from './attentionJob';
+import { sessionModel as attentionModel } from './modelSession';
 import { transferWith, type ReportProgress } from './workerHost';
 
 /** Head scores (TransformerLens detect_head, "mul") and sink shares of one run's tokens. */

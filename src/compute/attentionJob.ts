@@ -1,11 +1,12 @@
-// The Attention panel's worker job: load a model (cached per worker), tokenize the text with the
+// The Attention panel's job (in the model process): load a model (one per process, see modelSession), tokenize the text with the
 // model's own tokenizer, cap the length, run the forward pass with per-layer progress.
 import { ModelLoadError } from '../core/model/errors';
 import { runAttention, type AttentionRun } from '../core/model/runtime';
 import { combineHeads } from '../core/analysis/step';
-import { loadModel, type Model } from '../core/model/load';
+import type { Model } from '../core/model/load';
 import type { GgufModel } from '../core/model/ggufModel';
-import { transferWith, type ReportProgress } from './workerHost';
+import { sessionModel } from './modelSession';
+import { transferWith, type JobSignal, type ReportProgress } from './workerHost';
 
 /** What the host asks for. */
 export interface AttentionJobInput {
@@ -41,25 +42,11 @@ export interface AttentionJobOutput {
   elapsedMs: number;
 }
 
-// One model per worker: loading is the slow part, and the same model serves every run until another is chosen.
-let cached: { dir: string; model: Promise<Model> } | undefined;
-
-/** This worker's model for `dir`, loaded once and shared by the attention run and the analysis jobs (analysisJob.ts). */
-export async function attentionModel(dir: string): Promise<Model> {
-  if (cached?.dir !== dir) cached = { dir, model: loadModel(dir) };
-  const entry = cached;
-  try {
-    return await entry.model;
-  } catch (error) {
-    if (cached === entry) cached = undefined;
-    throw error;
-  }
-}
-
-/** Loads the model (or reuses it), tokenizes and runs the forward pass. */
-export async function attentionJob(input: AttentionJobInput, progress: ReportProgress): Promise<AttentionJobOutput> {
+/** Loads the model (or reuses it), tokenizes and runs the forward pass; a cancel stops it between layers. */
+export async function attentionJob(input: AttentionJobInput, progress: ReportProgress, signal?: JobSignal): Promise<AttentionJobOutput> {
   progress(0);
-  const model = await attentionModel(input.dir);
+  // Loading is the slow part: the same model serves every run (and every panel) until another is chosen.
+  const model: Model = await sessionModel(input.dir);
   if (!model.tokenizer && model.format === 'gguf') {
     // A GGUF carries its tokenizer in its metadata (tokenizer.ggml.*), never in a tokenizer.json beside it.
     const why = (model as GgufModel).tokenizerProblem ?? 'no tokenizer in the metadata';
@@ -76,7 +63,7 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   const limitReason = input.maxTokens <= contextLimit ? 'maxTokens' : 'trainedContext';
   const ids = all.slice(0, limit);
   const started = Date.now();
-  const run = await runAttention(model, ids, { topK: input.topK, onProgress: (done, total) => progress(done / total) });
+  const run = await runAttention(model, ids, { topK: input.topK, onProgress: (done, total) => progress(done / total), isCancelled: signal?.isCancelled });
   const T = run.seqLen;
   const layerProbs = run.probs.map((heads) => {
     const flat = new Float32Array(heads.length * T * T);

@@ -1,14 +1,16 @@
-// The Decoding panel's worker job: load the model (cached per worker), tokenize the prompt with the model's
+// The Decoding panel's job (in the model process): load the model (one per process, see modelSession), tokenize the prompt with the model's
 // own tokenizer, refuse what cannot run (no tokenizer, a prompt past the context or the token cap), generate
 // with the KV cache, then measure the same tokens without the cache (full recomputation) for the speed line.
-// Cancel is cooperative (a shared flag the host sets) so a cancelled run still returns the tokens made so far.
+// Cancel is cooperative (the job's signal, set by a message from the host) so a cancelled run still returns the
+// tokens made so far.
 import { generate, eosTokenIds, type Generation } from '../core/decode/generate';
 import { candidateCutoffs } from '../core/decode/cutoffs';
 import { kvBytesPerToken, kvCacheBytes } from '../core/kvcache/bytes';
-import { loadModel, type Model } from '../core/model/load';
+import type { Model } from '../core/model/load';
 import { createKvCache, forward, nextTokenLogits } from '../core/model/runtime';
 import type { DecodingBeam, DecodingResult, DecodingSettings, DecodingStep } from '../shared/decodingProtocol';
-import type { ReportProgress } from './workerHost';
+import { sessionModel } from './modelSession';
+import type { JobSignal, ReportProgress } from './workerHost';
 
 /** What the host asks for. */
 export interface DecodeJobInput {
@@ -19,8 +21,6 @@ export interface DecodeJobInput {
   maxPromptTokens: number;
   /** Add the tokenizer's special tokens (BOS…); false for a chat-template rendering, which carries its own (as transformers' apply_chat_template). */
   addSpecialTokens?: boolean;
-  /** Int32Array over a SharedArrayBuffer: the host stores 1 to cancel. */
-  cancelFlag?: Int32Array;
 }
 
 /** Facts about the model the panel shows. */
@@ -45,8 +45,6 @@ export interface DecodeProgress {
   cacheBytes: number;
 }
 
-let cached: { dir: string; model: Promise<Model> } | undefined;
-
 /** New tokens timed with and without the cache for the speed line. */
 const MEASURED_TOKENS = 8;
 
@@ -59,16 +57,9 @@ function facts(model: Model): DecodeModelFacts {
 }
 
 /** Loads the model (or reuses it), tokenizes the prompt and generates. */
-export async function decodeJob(input: DecodeJobInput, progress: ReportProgress): Promise<DecodeJobOutput> {
-  if (cached?.dir !== input.dir) cached = { dir: input.dir, model: loadModel(input.dir) };
+export async function decodeJob(input: DecodeJobInput, progress: ReportProgress, signal?: JobSignal): Promise<DecodeJobOutput> {
   progress(0);
-  let model: Model;
-  try {
-    model = await cached.model;
-  } catch (error) {
-    cached = undefined;
-    throw error;
-  }
+  const model = await sessionModel(input.dir);
   const info = facts(model);
   const tokenizer = model.tokenizer;
   if (!tokenizer) return { kind: 'refused', reason: 'noTokenizer', tokens: 0, limit: 0, model: info };
@@ -79,7 +70,7 @@ export async function decodeJob(input: DecodeJobInput, progress: ReportProgress)
   if (ids.length >= context) return { kind: 'refused', reason: 'promptTooLong', tokens: ids.length, limit: context, model: info };
   const s = input.settings;
   const maxNewTokens = Math.min(s.maxNewTokens, context - ids.length);
-  const cancelled = (): boolean => input.cancelFlag !== undefined && Atomics.load(input.cancelFlag, 0) === 1;
+  const cancelled = (): boolean => signal?.isCancelled() === true;
   const perPosition = kvBytesPerToken(model.shape, 4);
   const started = performance.now();
   const gen = await generate(model, ids, {

@@ -1,10 +1,13 @@
-// The jobs the compute worker runs: heavy core work (tokenizing large texts, forward passes).
-// Each feature adds its entries here; the pool calls them by name (see FOUNDATION.md).
+// The jobs that run off the extension host's event loop: heavy core work (tokenizing large texts, forward
+// passes). Each feature adds its entries here; callers run them by name (see FOUNDATION.md). Every job runs in
+// the model process (dist/modelHost.js) unless it is named in `threadJobNames` (./jobNames: worker threads, dist/worker.js):
+// anything that loads or runs a model can exhaust memory and must not share the extension host's process.
 import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
 import { ablationJob, headScanJob, heatmapExportJob, inductionTestJob, logitLensJob } from './analysisJob';
+import { crashForTestJob, sessionForTestJob } from './testHooks';
 import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -37,7 +40,12 @@ export const jobs = {
   headAblation: ablationJob,
   /** Attention panel (issue 18): the heatmap as SVG or self-contained HTML text. */
   heatmapExport: heatmapExportJob,
+  /** Integration tests (issue 14): ends the model process; honoured only with LLM_LENS_TEST_HOOKS=1. */
+  __crashForTest: crashForTestJob,
+  /** Integration tests (issue 14): the options (memory budget) the model process received; only with LLM_LENS_TEST_HOOKS=1. */
+  __sessionForTest: sessionForTestJob,
 } satisfies JobTable;
+
 
 /** The job table's type: the pool's `run` is typed by it (import it with `import type` only). */
 export type Jobs = typeof jobs;

@@ -12,8 +12,17 @@ export interface CancelSignal {
 export interface RunOptions {
   /** Progress from the worker. */
   onProgress?: (fraction: number, message?: string) => void;
-  /** Cancels the job: its worker is terminated (JS cannot interrupt a busy thread otherwise). */
+  /**
+   * Cancels the job. In a worker thread the worker is terminated (JS cannot interrupt a busy thread otherwise);
+   * in the model process the job is told to stop (it checks between layers) and the process is ended only if
+   * it does not stop soon (see ModelHost).
+   */
   cancel?: CancelSignal;
+  /**
+   * Model-process jobs only: on cancel, wait for the job's own result (a job that checks its signal returns
+   * what it made so far, as decoding does) instead of rejecting at once with JobCancelledError.
+   */
+  returnOnCancel?: boolean;
   /**
    * Jobs with the same key run on the same worker, so caches there (a loaded model, a vocabulary)
    * are reused. Without a key the least busy worker is used.
@@ -46,6 +55,38 @@ export class JobFailedError extends Error {
   }
 }
 
+/**
+ * The error a model-process job rejects with when that process ended under it: out of memory (the kernel's
+ * out-of-memory killer or V8's heap limit), a native crash, or an exit. The extension host lives on and the next
+ * job starts a new process. `code` is 'modelProcessDied'.
+ */
+export class ModelProcessDiedError extends JobFailedError {
+  /** The process's exit code, when it exited. */
+  readonly exitCode: number | null;
+  /** The signal that ended it (SIGKILL: most often the system's out-of-memory killer; SIGABRT: a fatal error). */
+  readonly signal: string | null;
+  /** What most likely ended it: 'heapLimit' (V8 reported its heap limit), 'killed' (SIGKILL), 'crash', 'exit'. */
+  readonly reason: 'heapLimit' | 'killed' | 'crash' | 'exit';
+  /** The last lines the process wrote to stderr (for logs; not shown as the message). */
+  readonly stderrTail: string;
+
+  constructor(exitCode: number | null, signal: string | null, stderrTail: string) {
+    const reason = /heap out of memory|Reached heap limit/i.test(stderrTail) ? 'heapLimit' : signal === 'SIGKILL' ? 'killed' : signal !== null ? 'crash' : 'exit';
+    const how = signal !== null ? `signal ${signal}` : `exit code ${exitCode}`;
+    super('ModelProcessDiedError', `the model process stopped (${how}${reason === 'heapLimit' ? ', JavaScript heap limit reached' : ''})`, 'modelProcessDied');
+    this.exitCode = exitCode;
+    this.signal = signal;
+    this.reason = reason;
+    this.stderrTail = stderrTail;
+  }
+}
+
+/** Runs named jobs off the extension host's event loop (the worker-thread pool, the model process, or both behind one router). */
+export interface JobRunner<T extends JobTable> {
+  /** Runs job `job` with `input`; resolves with its output. */
+  run<N extends keyof T & string>(job: N, input: Parameters<T[N]>[0], options?: RunOptions): Promise<Awaited<ReturnType<T[N]>>>;
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -61,7 +102,7 @@ interface Slot {
  * A small worker_threads pool: heavy core jobs run off the extension host's event loop. Workers are
  * started on first use (nothing at activation) and a crashed or cancelled worker is replaced.
  */
-export class ComputePool<T extends JobTable> {
+export class ComputePool<T extends JobTable> implements JobRunner<T> {
   private readonly slots: Slot[];
   private nextId = 1;
   private disposed = false;

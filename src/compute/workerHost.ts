@@ -3,8 +3,14 @@ import { parentPort } from 'node:worker_threads';
 /** Reports progress of the running job: a fraction in [0, 1] and an optional message. */
 export type ReportProgress = (fraction: number, message?: string) => void;
 
-/** A job handler: runs in a worker thread, may be synchronous and CPU-heavy. */
-export type JobHandler<I, O> = (input: I, progress: ReportProgress) => O | Promise<O>;
+/** What a running job can ask about its run: whether the caller cancelled it (cooperative cancel). */
+export interface JobSignal {
+  /** True once the caller asked to cancel: a job that checks it returns or throws early. */
+  isCancelled(): boolean;
+}
+
+/** A job handler: runs in a worker thread or the model process, may be synchronous and CPU-heavy. */
+export type JobHandler<I, O> = (input: I, progress: ReportProgress, signal: JobSignal) => O | Promise<O>;
 
 /** A map of job names to handlers. */
 export type JobTable = Record<string, JobHandler<never, unknown>>;
@@ -37,30 +43,50 @@ export function transferWith<T extends object>(output: T, buffers: ArrayBuffer[]
   return output;
 }
 
-/** Serves `jobs` in this worker thread: one job at a time, results or errors posted back. */
+/** The buffers `transferWith` marked on `output`, if any. */
+export function transferListOf(output: unknown): ArrayBuffer[] | undefined {
+  return typeof output === 'object' && output !== null ? transferLists.get(output) : undefined;
+}
+
+/**
+ * Runs one request against `jobs` and posts its progress and its result or error through `post` (shared by
+ * the worker threads and the model process, so both speak the same replies).
+ */
+export async function runRequest(
+  jobs: JobTable,
+  request: JobRequest,
+  signal: JobSignal,
+  post: (reply: JobReply, transfer?: ArrayBuffer[]) => void,
+): Promise<void> {
+  const handler = Object.prototype.hasOwnProperty.call(jobs, request.job) ? (jobs[request.job] as JobHandler<unknown, unknown>) : undefined;
+  try {
+    if (!handler) throw new Error(`unknown job "${request.job}"`);
+    let lastPost = 0;
+    const progress: ReportProgress = (fraction, message) => {
+      const now = Date.now();
+      // Throttled: progress is for people, 20 updates a second is plenty.
+      if (now - lastPost < 50 && fraction < 1) return;
+      lastPost = now;
+      post({ id: request.id, kind: 'progress', fraction, message });
+    };
+    const output = await handler(request.input, progress, signal);
+    post({ id: request.id, kind: 'result', output }, transferListOf(output));
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    // Typed core errors (ModelLoadError, TokenizerError, …) keep their machine-readable code across the boundary.
+    const code = (e as { code?: unknown }).code;
+    post({ id: request.id, kind: 'error', name: e.name, message: e.message, code: typeof code === 'string' ? code : undefined });
+  }
+}
+
+/** Never cancelled: in a worker thread, Cancel terminates the thread instead. */
+const notCancelled: JobSignal = { isCancelled: () => false };
+
+/** Serves `jobs` in this worker thread: results or errors posted back. */
 export function serveJobs(jobs: JobTable): void {
   const port = parentPort;
   if (!port) throw new Error('serveJobs must run in a worker thread');
-  port.on('message', async (request: JobRequest) => {
-    const handler = jobs[request.job] as JobHandler<unknown, unknown> | undefined;
-    try {
-      if (!handler) throw new Error(`unknown job "${request.job}"`);
-      let lastPost = 0;
-      const progress: ReportProgress = (fraction, message) => {
-        const now = Date.now();
-        // Throttled: progress is for people, 20 updates a second is plenty.
-        if (now - lastPost < 50 && fraction < 1) return;
-        lastPost = now;
-        port.postMessage({ id: request.id, kind: 'progress', fraction, message } satisfies JobReply);
-      };
-      const output = await handler(request.input, progress);
-      const transfer = typeof output === 'object' && output !== null ? transferLists.get(output) : undefined;
-      port.postMessage({ id: request.id, kind: 'result', output } satisfies JobReply, transfer ?? []);
-    } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      // Typed core errors (ModelLoadError, TokenizerError, …) keep their machine-readable code across the thread.
-      const code = (e as { code?: unknown }).code;
-      port.postMessage({ id: request.id, kind: 'error', name: e.name, message: e.message, code: typeof code === 'string' ? code : undefined } satisfies JobReply);
-    }
+  port.on('message', (request: JobRequest) => {
+    void runRequest(jobs, request, notCancelled, (reply, transfer) => port.postMessage(reply, transfer ?? []));
   });
 }

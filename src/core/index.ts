@@ -119,3 +119,14 @@ export { sinkShares, withoutFirstKeyView } from './analysis/sinks';
 export type { FirstKeyHiddenView } from './analysis/sinks';
 export { heatmapSvg, heatmapHtml, heatmapLayout, viridis, escapeXml } from './analysis/heatmapSvg';
 export type { HeatmapSpec, HeatmapHtmlOptions, HeatmapLayout } from './analysis/heatmapSvg';
+// Issue 14: one head's attention matrix on demand (runAttention with probs: false).
+export { headProbs } from './model/runtime';
+// Issue 14: the memory budget (weights beyond it streamed from disk; runs over it refused before allocating).
+export { MemoryBudgetError } from './model/errors';
+export { defaultMaxResidentBytes, estimateRunBytes as estimateRunMemory, checkRunBudget } from './model/budget';
+export type { RunBytes, RunShape } from './model/budget';
+export type { LoadOptions } from './model/load';
+export type { WeightStream } from './tensor/weights';
+export { weightRows } from './tensor/weights';
+// Issue 14: the SIMD matmul on several threads sharing memory (identical results).
+export { useMatmulThreads, matmulThreads } from './tensor/matmul';

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import type { Jobs } from '../compute/jobs';
-import type { ComputePool } from '../compute/pool';
+import type { JobRunner } from '../compute/pool';
 import type { TokenBoundaryJobOutput } from '../compute/tokenBoundaryJob';
 import { listTokenizers } from '../core/tokenizers/catalog';
 import { boundaryRanges, tokenAt, type LineRange } from './boundaryRanges';
@@ -59,7 +59,7 @@ export class TokenBoundaries implements vscode.Disposable {
   private running = false;
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly pool: ComputePool<Jobs>) {
+  constructor(private readonly pool: JobRunner<Jobs>) {
     // Theme colours registered in package.json (contributes.colors): light/dark backgrounds, and in high
     // contrast themes a transparent background with an outline instead.
     const style = (kind: 'even' | 'odd'): vscode.DecorationRenderOptions => ({

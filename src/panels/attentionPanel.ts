@@ -8,6 +8,7 @@ import { attentionStep } from '../core/analysis/step';
 import { currentModelSource, modelFolderProblem, useEmbeddedModel, type ModelSource } from '../commands/chooseModel';
 import { maxInputChars } from '../shared/limits';
 import type { AttentionHeadChoice, AttentionInput, AttentionModelProblem, AttentionRequest, AttentionSnapshot, AttentionStepView } from '../shared/protocol';
+import { modelFailureMessage } from './modelFailure';
 import { Panel, type PanelDefinition, type Services } from './panel';
 import { AttentionAnalysis, type AnalysisHost } from './attention/analysis';
 
@@ -107,6 +108,9 @@ export class AttentionPanel extends Panel<'attention'> {
         );
       } catch (error) {
         if (error instanceof JobCancelledError) throw error;
+        // The model process died, or the memory budget refused the run: say what happened and what to change.
+        const modelFailure = modelFailureMessage(error, source.label);
+        if (modelFailure) throw new Error(modelFailure);
         if (error instanceof JobFailedError && error.code === 'ggufTokenizer') {
           throw new Error(vscode.l10n.t('{0} is a GGUF file whose metadata has no tokenizer LLM Lens can read, so its text cannot be turned into token ids. Use a GGUF converted by a recent llama.cpp, or the model\'s Hugging Face folder. Details: {1}', source.label, error.message));
         }

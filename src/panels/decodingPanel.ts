@@ -9,6 +9,7 @@ import { applyChatTemplate, chatTemplateFromConfig, type ChatTemplateConfig } fr
 import { AttentionPanel } from './attentionPanel';
 import { maxInputChars } from '../shared/limits';
 import { Panel, type PanelDefinition, type Services } from './panel';
+import { modelFailureMessage } from './modelFailure';
 
 /** Longest prompt (characters) the panel takes: far above any model's context, small enough for webview state. */
 export const maxPromptLength = 100_000;
@@ -107,31 +108,32 @@ export class DecodingPanel extends Panel<'decoding'> {
     let output: DecodeJobOutput | undefined;
     let compareOutput: DecodeJobOutput | undefined;
     await this.runJob(vscode.l10n.t('Generating with {0}…', source.label), async (token, report) => {
-      // Cooperative cancel: the worker polls this flag between steps and returns what it made so far
-      // (the pool's own cancel would end the worker and lose those tokens).
-      const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-      const subscription = token.onCancellationRequested(() => Atomics.store(cancelFlag, 0, 1));
+      // Cooperative cancel: the job checks its signal between steps and returns what it made so far (ending the
+      // model process would lose those tokens and the loaded model).
       try {
         const run = (runSettings: DecodingSettings, half: number): Promise<DecodeJobOutput> => this.services.pool.run('decode', {
           // The rendering carries its own special tokens: transformers' apply_chat_template tokenizes it with
           // add_special_tokens=False (src/transformers/tokenization_utils_base.py).
-          dir: source.dir, text, addSpecialTokens: !chatOn, settings: runSettings, maxPromptTokens, cancelFlag,
+          dir: source.dir, text, addSpecialTokens: !chatOn, settings: runSettings, maxPromptTokens,
         }, {
           affinity: 'decoding',
+          cancel: token,
+          returnOnCancel: true,
           onProgress: (fraction, message) => report(compare ? (half + fraction) / 2 : fraction, progressLine(message)),
         });
         output = await run(settings, 0);
-        // The second column runs in the same worker after the first (the model stays loaded there).
-        if (compare && output.kind === 'done' && Atomics.load(cancelFlag, 0) === 0) compareOutput = await run(compare, 1);
+        // The second column runs in the same process after the first (the model stays loaded there).
+        if (compare && output.kind === 'done' && !token.isCancellationRequested) compareOutput = await run(compare, 1);
         return output;
       } catch (error) {
+        // The model process died, or the memory budget refused the run: say what happened and what to change.
+        const modelFailure = modelFailureMessage(error, source.label);
+        if (modelFailure) throw new Error(modelFailure);
         const reason = error instanceof Error ? error.message : String(error);
         if (source.source === 'embedded' && !existsSync(join(source.dir, 'model.safetensors'))) {
           throw new Error(vscode.l10n.t('The embedded model is not available in this build. Choose another model with "LLM Lens: Choose Model".'));
         }
         throw new Error(vscode.l10n.t('Could not run {0}: {1}', source.label, reason));
-      } finally {
-        subscription.dispose();
       }
     });
     // runJob drops a cancelled job's value; a cancelled generation still carries the tokens made so far.

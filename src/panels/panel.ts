@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { parseRequest, type PanelKind, type PersistedState, type PanelMessages, type SnapshotOf, type ToWebview } from '../shared/protocol';
 import { webviewStrings } from '../shared/strings';
 import type { Jobs } from '../compute/jobs';
-import type { ComputePool } from '../compute/pool';
+import type { JobRunner } from '../compute/pool';
 
 /** What panels and commands share: the extension context, the compute pool and the panel manager. */
 export interface Services {
   context: vscode.ExtensionContext;
-  pool: ComputePool<Jobs>;
+  pool: JobRunner<Jobs>;
   panels: PanelManager;
 }
 
@@ -93,6 +93,11 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
   /** The latest complete snapshot posted (or queued until the webview is ready). */
   get currentSnapshot(): SnapshotOf<K> | undefined {
     return this.snapshot;
+  }
+
+  /** The error the panel shows now (cleared when a new job starts), if any. */
+  get currentError(): string | undefined {
+    return this.lastError;
   }
 
   /** True once the webview has said it is ready and while it stays loaded. */
@@ -256,10 +261,13 @@ export class PanelManager implements vscode.Disposable {
   private readonly pinned = new Set<PanelKind>();
   private readonly registrations: vscode.Disposable[] = [];
   private readonly services: Services;
+  private readonly onDidCloseLastEmitter = new vscode.EventEmitter<void>();
+  /** Fires when the last open LLM Lens panel closes (the model process can then let its model go). */
+  readonly onDidCloseLast = this.onDidCloseLastEmitter.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    pool: ComputePool<Jobs>,
+    pool: JobRunner<Jobs>,
   ) {
     this.services = { context, pool, panels: this };
   }
@@ -326,6 +334,7 @@ export class PanelManager implements vscode.Disposable {
     this.live.set(kind, panel as unknown as Panel<PanelKind>);
     panel.onDidDispose(() => {
       if (this.live.get(kind) === (panel as unknown as Panel<PanelKind>)) this.live.delete(kind);
+      if (this.live.size === 0) this.onDidCloseLastEmitter.fire();
     });
   }
 
@@ -333,5 +342,6 @@ export class PanelManager implements vscode.Disposable {
   dispose(): void {
     for (const panel of [...this.live.values()]) panel.dispose();
     for (const r of this.registrations.splice(0)) r.dispose();
+    this.onDidCloseLastEmitter.dispose();
   }
 }

@@ -309,7 +309,8 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
   private tokenizerErrorText(error: unknown): string {
     const name = error instanceof Error ? error.name : '';
     const message = errorMessage(error);
-    if (/embedded model not built yet/.test(message)) {
+    // By code (TokenizerError's, kept across the worker boundary by JobFailedError), never by message text.
+    if ((error as { code?: unknown } | undefined)?.code === 'embeddedNotBuilt') {
       return vscode.l10n.t('The embedded model is not built yet (run npm run train:model). Pick another tokenizer.');
     }
     return name === 'TokenizerError' ? message : vscode.l10n.t('Tokenization failed: {0}', message);

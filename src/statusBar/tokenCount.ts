@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import type { Jobs } from '../compute/jobs';
-import type { ComputePool } from '../compute/pool';
+import type { JobRunner } from '../compute/pool';
 import { listTokenizers } from '../core/tokenizers/catalog';
 import { formatContextShare, formatContextWindow } from '../core/tokenizers/contextBudget';
 import { defaultTokenizerSetting, maxTokenizeChars } from '../panels/tokenizerPanel';
@@ -35,7 +35,7 @@ export class TokenCountStatus implements vscode.Disposable {
   /** The last updates (newest last), for tests and the benchmark. */
   readonly updates: TokenCountUpdate[] = [];
 
-  constructor(private readonly pool: ComputePool<Jobs>) {
+  constructor(private readonly pool: JobRunner<Jobs>) {
     this.item = vscode.window.createStatusBarItem('llmLens.tokenCount', vscode.StatusBarAlignment.Right, 100);
     this.item.name = vscode.l10n.t('LLM Lens: token count');
     this.item.command = CommandId.tokenizeSelection;
@@ -103,7 +103,8 @@ export class TokenCountStatus implements vscode.Disposable {
       if (seq !== this.seq) return;
       const message = error instanceof Error ? error.message : String(error);
       this.item.text = `$(warning) ${vscode.l10n.t('tokens unavailable')}`;
-      this.item.tooltip = /embedded model not built yet/.test(message)
+      // By code (TokenizerError's, kept across the worker boundary by JobFailedError), never by message text.
+      this.item.tooltip = (error as { code?: unknown } | undefined)?.code === 'embeddedNotBuilt'
         ? vscode.l10n.t('The embedded model is not built yet: choose another llmLens.defaultTokenizer.')
         : message;
       this.item.show();

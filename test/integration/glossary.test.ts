@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { glossaryEntry } from '../../src/core/glossary/glossary';
 import type { GlossaryEntry } from '../../src/core/glossary/types';
-import { closeAll, llmLens, waitFor } from './helpers';
+import { closeAll, llmLens, openText, waitFor } from './helpers';
 
 type Setting = 'glossaryLanguage' | 'glossaryHover.languages' | 'glossaryHover.onlyInCommentsAndStrings';
 
@@ -20,8 +20,7 @@ function entry(id: string): GlossaryEntry {
 
 /** The Markdown of LLM Lens's hovers at the first occurrence of `needle` (other extensions' hovers left out). */
 async function lensHover(content: string, language: string, needle: string): Promise<{ text: string; hovers: vscode.Hover[]; range?: vscode.Range }> {
-  const document = await vscode.workspace.openTextDocument({ content, language });
-  await vscode.window.showTextDocument(document);
+  const { document } = await openText(content, language);
   const at = document.positionAt(content.indexOf(needle) + 1);
   const all = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, at)) ?? [];
   const hovers = all.filter((h) => h.contents.some((c) => c instanceof vscode.MarkdownString && c.value.includes('command:llmLens.openGlossary')));

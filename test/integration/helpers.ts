@@ -22,7 +22,14 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
 
 /** Opens an untitled document with `content` in `language` and selects `selection` (default: all). */
 export async function openText(content: string, language = 'plaintext', selection?: vscode.Selection): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ content, language });
+  // A just-closed untitled document can still be known to the extension host under the name VS Code reuses
+  // ("Untitled-1"), and openTextDocument then hands back the stale document: wait until it is really new.
+  const document = await waitFor('a fresh untitled document', async () => {
+    const candidate = await vscode.workspace.openTextDocument({ content, language });
+    if (candidate.getText() === content) return candidate;
+    await new Promise((r) => setTimeout(r, 200));
+    return undefined;
+  }, 10_000);
   const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
   editor.selection = selection ?? new vscode.Selection(document.positionAt(0), document.positionAt(content.length));
   return editor;
@@ -34,4 +41,6 @@ export async function closeAll(): Promise<void> {
   const api = await llmLens();
   // The host hears of a closed webview a little after the command resolves.
   await waitFor('every LLM Lens panel to be disposed', () => api.openPanels().length === 0 || undefined);
+  // Likewise the untitled documents of the test (their names are reused by the next test's documents).
+  await waitFor('the closed untitled documents to be disposed', () => !vscode.workspace.textDocuments.some((d) => d.isUntitled && !d.isClosed) || undefined, 5_000).catch(() => undefined);
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { closeAll, llmLens, waitFor } from './helpers';
+import { closeAll, llmLens, openText, waitFor } from './helpers';
 
 // The tests share one panel (opened by the second): creating a webview again right after closing one
 // stalls for ~30 s in VS Code 1.100's web workbench, which says nothing about LLM Lens.
@@ -80,8 +80,7 @@ describe('LLM Lens: Show Welcome', () => {
     assert.ok(tokens.stats && tokens.stats.tokens > 0);
     // With a file open the button uses it, sample or not.
     await closeAll();
-    const document = await vscode.workspace.openTextDocument({ content: 'const answer = 42;\n', language: 'typescript' });
-    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    await openText('const answer = 42;\n', 'typescript', new vscode.Selection(0, 0, 0, 0));
     assert.equal(await api.runWelcomeFeature('llmLens.tokenizeSelection'), 'active');
     await waitFor('the Tokenization panel on the open file', () => (api.snapshotOf('tokenizer')?.text === 'const answer = 42;\n' ? true : undefined), 120_000);
     await closeAll();

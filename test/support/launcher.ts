@@ -37,7 +37,8 @@ async function main(): Promise<number> {
       const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
       (type === 'error' ? console.error : console.log)(text);
     });
-    await page.goto(workbenchUrl(server, { extensionDevelopmentPath, extensionTestsPath }));
+    // A loaded machine can take longer than Playwright's default 30 s to serve the workbench page.
+    await page.goto(workbenchUrl(server, { extensionDevelopmentPath, extensionTestsPath }), { timeout: 180_000 });
     const code = await exitCode;
     if (code !== 0) console.error(`[launcher] VS Code ${version} reported exit code ${code}\n--- code-server log (tail) ---\n${server.log().slice(-4000)}`);
     return code;

@@ -35,7 +35,8 @@ async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
   const consoleMessages: string[] = [];
   page.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
   const development = options.development ?? true;
-  await page.goto(workbenchUrl(server, development ? { extensionDevelopmentPath: extensionRoot } : undefined));
+  // A loaded machine can take longer than Playwright's default 30 s to serve the workbench page.
+  await page.goto(workbenchUrl(server, development ? { extensionDevelopmentPath: extensionRoot } : undefined), { timeout: 120_000 });
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The explorer shows the workspace once the workbench has connected to the server.
   await page.locator('.explorer-folders-view, .monaco-workbench .part.sidebar').first().waitFor({ timeout: 60_000 });

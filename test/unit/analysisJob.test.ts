@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ablationJob, headScanJob, heatmapExportJob, inductionTestJob, logitLensJob, ordinaryIds } from '../../src/compute/analysisJob';
-import { attentionModel } from '../../src/compute/attentionJob';
+import { sessionModel as attentionModel } from '../../src/compute/modelSession';
 import { ablateHeads } from '../../src/core/analysis/ablation';
 import { headScores, standardInductionTest } from '../../src/core/analysis/headScores';
 import { logitLens } from '../../src/core/analysis/logitLens';

@@ -16,7 +16,8 @@ export type ModelLoadErrorCode =
   | 'missingTensor' // a weight the architecture needs is absent
   | 'tensorShape' // a weight has the wrong shape for the config
   | 'tokenizer' // tokenizer.json cannot be read
-  | 'ggufTokenizer'; // a GGUF file's metadata has no tokenizer LLM Lens can read
+  | 'ggufTokenizer' // a GGUF file's metadata has no tokenizer LLM Lens can read
+  | 'overBudget'; // even the weights that must stay resident do not fit the memory budget
 
 /** A model directory or file that cannot be used, with a machine-readable `code`. */
 export class ModelLoadError extends Error {
@@ -43,5 +44,24 @@ export class AttentionInputError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'AttentionInputError';
+  }
+}
+
+/** A run (or a model's resident weights) that would exceed the memory budget, refused before allocating. */
+export class MemoryBudgetError extends Error {
+  /** Stable, for tests and the UI. */
+  readonly code = 'overBudget';
+
+  constructor(
+    message: string,
+    /** Estimated bytes the refused run needs (resident weights included). */
+    readonly neededBytes: number,
+    /** The budget it was checked against. */
+    readonly budgetBytes: number,
+    /** The most tokens that would fit (0 when none would). */
+    readonly maxTokens: number,
+  ) {
+    super(message);
+    this.name = 'MemoryBudgetError';
   }
 }

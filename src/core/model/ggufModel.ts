@@ -4,11 +4,13 @@
 // (LLM_TENSOR_NAMES, LLM_KV_NAMES) and gguf-py/gguf/constants.py.
 import { ModelLoadError } from './errors';
 import type { BlockSpec, ModelConfig, RopeScaling } from './config';
-import { shapeOf, type Model } from './load';
+import { budgetOf, shapeOf, type Model } from './load';
 import type { LayerWeights, ModelWeights } from './weights';
 import { toFloat32 } from '../tensor/quant/dequantize';
 import { rowBytes } from '../tensor/quant/blockTypes';
-import type { WeightMatrix } from '../tensor/weights';
+import { weightRows, type WeightMatrix } from '../tensor/weights';
+import { streamedWeight, WeightFile } from '../tensor/stream';
+import { planResidency, runReserve } from './budget';
 import { metaNumber, metaString, openGguf, type GgufFile, type GgufValue } from './formats/gguf';
 import { GGUF_PRE_TOKENIZERS, ggufTokenizer } from './ggufTokenizer';
 
@@ -147,12 +149,11 @@ function gpt2Config(g: GgufFile, meta: ReadonlyMap<string, GgufValue>, hidden: n
 
 /** Rows [start, start + count) of a weight matrix, sharing its storage (quantized rows are whole blocks). */
 export function sliceRows(w: WeightMatrix, start: number, count: number): WeightMatrix {
-  const len = w.data instanceof Float32Array ? w.cols : rowBytes(w.type, w.cols);
-  return { type: w.type, rows: count, cols: w.cols, data: w.data.subarray(start * len, (start + count) * len) };
+  return weightRows(w, start, count);
 }
 
 /** GPT-2's weights (llama.cpp names: attn_qkv fused [3h, h], position_embd, LayerNorm biases); matrices stay in their stored type. */
-async function readGpt2Weights(g: GgufFile, c: ModelConfig): Promise<ModelWeights> {
+async function readGpt2Weights(g: GgufFile, c: ModelConfig, streamed: GgufStreamer = NOT_STREAMED): Promise<ModelWeights> {
   const path = g.paths[0];
   const h = c.hidden;
   const readStored = async (name: string, rows: number, cols: number): Promise<WeightMatrix> => {
@@ -162,7 +163,7 @@ async function readGpt2Weights(g: GgufFile, c: ModelConfig): Promise<ModelWeight
     if (t.dims.length !== want.length || t.dims.some((d, i) => d !== want[i])) {
       throw new ModelLoadError('tensorShape', `${path}: "${name}" has dims [${t.dims.join(', ')}] (innermost first), the metadata implies [${want.join(', ')}]`);
     }
-    return g.readWeight(name);
+    return streamed(g, name) ?? g.readWeight(name);
   };
   const read = async (name: string, rows: number, cols: number): Promise<Float32Array> => toFloat32(await readStored(name, rows, cols));
   const embed = await readStored('token_embd.weight', c.vocab, h);
@@ -235,6 +236,12 @@ function llama3RopeFromFactors(factors: Float32Array, config: ModelConfig, path:
 export function unpermuteQk(w: WeightMatrix, nHead: number): WeightMatrix {
   const d = w.rows / nHead;
   if (!Number.isInteger(d) || d % 2 !== 0) throw new ModelLoadError('tensorShape', `cannot un-permute ${w.rows} rows into ${nHead} heads of even size`);
+  if (w.stream) {
+    // A streamed matrix stays on disk: its reads put the rows in this order (whole heads per tile).
+    const order = new Int32Array(w.rows);
+    for (let h = 0; h < nHead; h++) for (let i = 0; i < d / 2; i++) for (let s = 0; s < 2; s++) order[h * d + s * (d / 2) + i] = h * d + 2 * i + s;
+    return { type: w.type, rows: w.rows, cols: w.cols, data: w.data, stream: w.stream.reordered(order, d) };
+  }
   const rowLen = w.data instanceof Float32Array ? w.cols : rowBytes(w.type, w.cols);
   const out = w.data instanceof Float32Array ? new Float32Array(w.data.length) : new Uint8Array(w.data.length);
   const src = w.data;
@@ -251,7 +258,7 @@ export function unpermuteQk(w: WeightMatrix, nHead: number): WeightMatrix {
 }
 
 /** Reads every weight the config needs, checking shapes; Q/K un-permuted for `llama`. */
-export async function readGgufWeights(g: GgufFile, c: ModelConfig): Promise<GgufStoredWeights> {
+export async function readGgufWeights(g: GgufFile, c: ModelConfig, streamed: GgufStreamer = NOT_STREAMED): Promise<GgufStoredWeights> {
   const path = g.paths[0];
   const read = async (name: string, rows: number, cols: number): Promise<WeightMatrix> => {
     const t = g.tensors.get(name);
@@ -260,7 +267,7 @@ export async function readGgufWeights(g: GgufFile, c: ModelConfig): Promise<Gguf
     if (t.dims.length !== want.length || t.dims.some((d, i) => d !== want[i])) {
       throw new ModelLoadError('tensorShape', `${path}: "${name}" has dims [${t.dims.join(', ')}] (innermost first), the metadata implies [${want.join(', ')}]`);
     }
-    return g.readWeight(name);
+    return streamed(g, name) ?? g.readWeight(name);
   };
   const optional = async (name: string, rows: number, cols: number): Promise<WeightMatrix | undefined> => (g.tensors.has(name) ? read(name, rows, cols) : undefined);
   const permuted = GGUF_ARCHITECTURES[c.modelType]?.permutedQk ?? false;
@@ -353,14 +360,40 @@ export function ggufQuantization(meta: ReadonlyMap<string, GgufValue>, tensors: 
   return best;
 }
 
-/** Loads a GGUF file (the first shard of a split one) as a Model whose matrices stay in their stored (quantized) type. */
-export async function loadGgufModel(path: string): Promise<GgufModel> {
+/** A streamed matrix for a tensor the plan leaves on disk, or undefined to read it into memory. */
+export type GgufStreamer = (g: GgufFile, name: string) => WeightMatrix | undefined;
+const NOT_STREAMED: GgufStreamer = () => undefined;
+
+/** A GgufStreamer for the tensors in `names`: each stays in its shard file at its data position. */
+function ggufStreamer(names: ReadonlySet<string>, counted: { bytes: number }): GgufStreamer {
+  const files = new Map<number, WeightFile>();
+  return (g, name) => {
+    const t = g.tensors.get(name);
+    if (!t || !names.has(name) || !t.type || t.bytes === undefined || t.dims.length !== 2) return undefined;
+    let file = files.get(t.shard);
+    if (!file) {
+      file = new WeightFile(g.paths[t.shard]);
+      files.set(t.shard, file);
+    }
+    counted.bytes += t.bytes;
+    return streamedWeight({ file, position: t.position, type: t.type, rows: t.dims[1], cols: t.dims[0] });
+  };
+}
+
+/** Loads a GGUF file (the first shard of a split one) as a Model whose matrices stay in their stored (quantized) type, within the memory budget. */
+export async function loadGgufModel(path: string, options: { maxResidentBytes?: number } = {}): Promise<GgufModel> {
+  const budget = budgetOf(options);
   const g = await openGguf(path);
   try {
     const config = ggufConfig(g);
     const freqs = g.tensors.get('rope_freqs.weight');
     if (freqs) config.ropeScaling = llama3RopeFromFactors(toFloat32(await g.readWeight('rope_freqs.weight')), config, path);
-    const weights = config.family === 'gpt2' ? await readGpt2Weights(g, config) : storedToModelWeights(await readGgufWeights(g, config));
+    // Planned from the header before any tensor is read: matrices are held as stored, vectors as float32.
+    const planned = [...g.tensors.values()].map((t) => ({ name: t.name, dims: t.dims, residentBytes: t.dims.length < 2 || t.type === 'f32' || t.bytes === undefined ? t.elements * 4 : t.bytes }));
+    const plan = planResidency(planned, budget - runReserve(config, budget), path);
+    const counted = { bytes: 0 };
+    const streamer = ggufStreamer(plan.streamed, counted);
+    const weights = config.family === 'gpt2' ? await readGpt2Weights(g, config, streamer) : storedToModelWeights(await readGgufWeights(g, config, streamer));
     let parameters = 0;
     for (const t of g.tensors.values()) if (t.name !== 'rope_freqs.weight') parameters += t.elements;
     const tokenizer = ggufTokenizer(g.metadata);
@@ -380,6 +413,8 @@ export async function loadGgufModel(path: string): Promise<GgufModel> {
       chatTemplate: metaString(g.metadata, 'tokenizer.chat_template'),
       quantization: ggufQuantization(g.metadata, g.tensors.values()),
       residentBytes: held,
+      maxResidentBytes: budget,
+      streamedBytes: counted.bytes,
       shape: shapeOf(config),
       parameterCounts: { total: parameters, active: parameters },
     };

@@ -1,6 +1,7 @@
 // loadModel: a Hugging Face model directory (config.json + safetensors, sharded or not) into float32
-// weights arranged for the runtime by the model's architecture file (model/arch/). Every failure is a
-// ModelLoadError naming the file and the reason.
+// weights arranged for the runtime by the model's architecture file (model/arch/), within a memory budget:
+// the weights that do not fit stay on disk and are read layer by layer during each run (model/budget.ts,
+// tensor/stream.ts). Every failure is a ModelLoadError naming the file and the reason.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { inactiveExpertParameters, type ModelConfig } from './config';
@@ -12,7 +13,13 @@ import type { ModelWeights, TensorSource } from './weights';
 import { f32Weight, type WeightMatrix } from '../tensor/weights';
 import type { AttentionShape } from '../kvcache/shape';
 import { isGgufFile } from './formats/gguf';
-import { loadGgufModel } from './ggufModel';
+import { heldWeightBytes, loadGgufModel } from './ggufModel';
+import { defaultMaxResidentBytes, formatBytes, planResidency, runReserve } from './budget';
+import { streamedWeight, WeightFile } from '../tensor/stream';
+import type { WeightType } from '../tensor/weights';
+
+/** safetensors dtypes a streamed matrix keeps as stored. */
+const STREAMABLE: Readonly<Record<string, WeightType | undefined>> = { F32: 'f32', F16: 'f16', BF16: 'bf16' };
 
 export type { LayerWeights, ModelWeights } from './weights';
 
@@ -30,8 +37,15 @@ export interface Model {
   format: 'safetensors' | 'gguf';
   /** Weight bytes on disk (the safetensors files or GGUF shards, headers included). */
   fileBytes: number;
-  /** Weight bytes held in memory now (safetensors: float32, 16-bit files widened on load; GGUF: the stored, quantized bytes). */
+  /**
+   * Weight bytes held in memory now (safetensors: float32, 16-bit files widened on load; GGUF: the stored,
+   * quantized bytes). At most `maxResidentBytes`: the rest is read from disk during each run.
+   */
   residentBytes: number;
+  /** The memory budget the model was loaded with: resident weights, and every run's estimate, stay under it (unset: unchecked). */
+  maxResidentBytes?: number;
+  /** Weight bytes left on disk and read layer by layer during each run (safetensors 16-bit ones stay 16-bit). */
+  streamedBytes?: number;
   /** The chat template (Jinja) the model ships: GGUF's tokenizer.chat_template, when present. */
   chatTemplate?: string;
   /** The quantization (e.g. "Q4_K_M", "F16"), for GGUF models. */
@@ -103,10 +117,28 @@ export async function weightFiles(dir: string): Promise<string[]> {
   return [single];
 }
 
+/** Options of loadModel. */
+export interface LoadOptions {
+  /**
+   * The memory budget in bytes (default: a quarter of the machine's memory). Weights beyond it (less a reserve
+   * for the runs themselves) stay on disk and are read layer by layer during each run, with identical results;
+   * runs whose estimate exceeds it are refused before they allocate.
+   */
+  maxResidentBytes?: number;
+}
+
+/** The budget of `options`, validated. */
+export function budgetOf(options: LoadOptions): number {
+  const budget = options.maxResidentBytes ?? defaultMaxResidentBytes();
+  if (!(budget > 0) || !Number.isFinite(budget)) throw new ModelLoadError('overBudget', `maxResidentBytes must be a positive number of bytes (got ${String(options.maxResidentBytes)})`);
+  return budget;
+}
+
 /** Loads a Hugging Face model directory (any family of model/arch/) or a GGUF file. Throws ModelLoadError on any problem. */
-export async function loadModel(dir: string): Promise<Model> {
+export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Model> {
+  const budget = budgetOf(options);
   // A .gguf path, or any file starting with the GGUF magic (Ollama's blobs have no extension).
-  if (dir.endsWith('.gguf') || (await isGgufFile(dir))) return loadGgufModel(dir);
+  if (dir.endsWith('.gguf') || (await isGgufFile(dir))) return loadGgufModel(dir, { maxResidentBytes: budget });
   const config = await readConfig(dir);
   const paths = await weightFiles(dir);
   const files: SafetensorsFile[] = [];
@@ -120,7 +152,10 @@ export async function loadModel(dir: string): Promise<Model> {
         sources.set(info.name, { file, info });
       }
     }
-    const reader = new WeightReader(sources, dir);
+    // Planned from the headers alone, before any tensor is read: resident weights are float32.
+    const planned = [...sources.values()].map(({ info }) => ({ name: info.name, dims: info.shape, residentBytes: info.count * 4 }));
+    const plan = planResidency(planned, budget - runReserve(config, budget), dir);
+    const reader = new WeightReader(sources, dir, plan.streamed, budget);
     const weights = await architectureOf(config.family).readWeights(reader, config);
     const tokenizer = await loadModelTokenizer(dir);
     let fileBytes = 0;
@@ -128,7 +163,8 @@ export async function loadModel(dir: string): Promise<Model> {
     const parameters = reader.parameters;
     return {
       dir, config, weights, tokenizer, parameters, weightBytes: parameters * 4,
-      format: 'safetensors', fileBytes, residentBytes: parameters * 4, shape: shapeOf(config),
+      format: 'safetensors', fileBytes, residentBytes: heldWeightBytes(weights), maxResidentBytes: budget, streamedBytes: reader.streamedBytes,
+      shape: shapeOf(config),
       parameterCounts: { total: parameters, active: parameters - inactiveExpertParameters(config) },
     };
   } finally {
@@ -147,10 +183,17 @@ export function shapeOf(c: ModelConfig): AttentionShape {
 /** Looks tensors up by any of several names and checks their shapes against the config. */
 class WeightReader implements TensorSource {
   parameters = 0;
+  /** Bytes read into memory so far (float32). */
+  resident = 0;
+  /** Stored bytes of the matrices left on disk. */
+  streamedBytes = 0;
+  private readonly files = new Map<string, WeightFile>();
 
   constructor(
     private readonly sources: Map<string, ShardTensor>,
     private readonly dir: string,
+    private readonly streamed: ReadonlySet<string> = new Set(),
+    private readonly budget = Infinity,
   ) {}
 
   /** The first of `names` that exists, or undefined. */
@@ -170,15 +213,42 @@ class WeightReader implements TensorSource {
   }
 
   async matrix(names: string[], rows: number, cols: number): Promise<WeightMatrix> {
+    const name = this.find(names);
+    if (name && this.streamed.has(name)) {
+      const src = this.checked(name, [rows, cols]);
+      const type = STREAMABLE[src.info.dtype];
+      // Other dtypes are refused with the reader's own message.
+      if (!type) return f32Weight(await this.required(names, [rows, cols]), rows, cols);
+      let file = this.files.get(src.file.path);
+      if (!file) {
+        file = new WeightFile(src.file.path);
+        this.files.set(src.file.path, file);
+      }
+      this.parameters += src.info.count;
+      this.streamedBytes += src.info.end - src.info.begin;
+      // F16/BF16 stay 16-bit on disk and are widened a tile at a time (the same float values as resident ones).
+      return streamedWeight({ file, position: src.file.header.dataStart + src.info.begin, type, rows, cols });
+    }
     return f32Weight(await this.required(names, [rows, cols]), rows, cols);
   }
 
-  private async read(name: string, shape: number[]): Promise<Float32Array> {
+  private checked(name: string, shape: number[]): ShardTensor {
     const src = this.sources.get(name) as ShardTensor;
     const actual = src.info.shape;
     if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
       throw new ModelLoadError('tensorShape', `${src.file.path}: "${name}" has shape [${actual.join(', ')}], the config implies [${shape.join(', ')}]`);
     }
+    return src;
+  }
+
+  private async read(name: string, shape: number[]): Promise<Float32Array> {
+    const src = this.checked(name, shape);
+    const bytes = src.info.count * 4;
+    if (this.resident + bytes > this.budget) {
+      // Only tensors an architecture reads as plain arrays get here (GPT-2's Conv1D matrices): refused before allocating.
+      throw new ModelLoadError('overBudget', `${this.dir}: "${name}" (${formatBytes(bytes)} as float32) cannot be streamed from disk and does not fit the memory budget of ${formatBytes(this.budget)} (${formatBytes(this.resident)} already held): raise the budget`);
+    }
+    this.resident += bytes;
     this.parameters += src.info.count;
     return src.file.read(name);
   }

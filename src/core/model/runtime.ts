@@ -10,6 +10,7 @@ import type { LayerWeights } from './weights';
 import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
 import { linearF32 } from '../tensor/matmul';
 import { linear, weightRow } from '../tensor/weights';
+import { checkRunBudget, streamScratchOf } from './budget';
 
 /** The public result shape (architecture.md): probs[layer][head] is seqLen × seqLen, row = query. */
 export interface AttentionResult {
@@ -18,6 +19,11 @@ export interface AttentionResult {
   seqLen: number;
   probs: Float32Array[][];
   kvHeadOf: number[];
+  /**
+   * One head's seqLen × seqLen matrix on demand (runAttention with probs: false keeps q and k instead of every
+   * matrix; with probs it returns the kept one). Set by runAttention, not enumerable (not structured-cloned).
+   */
+  headProbs?: (layer: number, head: number) => Float32Array;
 }
 
 /** One layer's projections after RoPE: q is seqLen × (heads·headDim), k and v seqLen × (kvHeads·headDim). */
@@ -64,6 +70,12 @@ export interface AttentionRun extends AttentionResult {
 export interface RunOptions {
   /** Keep each layer's q/k/v for the step view (default true; costs layers × seqLen × (q+k+v dims) floats). */
   keepQkv?: boolean;
+  /**
+   * Keep every head's probabilities (default true). With false, `probs` is empty and `headProbs` computes one
+   * head's matrix on demand from the kept q and k (q/k/v are then always kept): layers × heads × seqLen² floats
+   * are never held (4 GiB for 32 × 32 heads at 1,024 tokens).
+   */
+  probs?: boolean;
   /** How many next-token predictions to return (default 10). */
   topK?: number;
   /** Called after each layer with (layers done, total). */
@@ -236,6 +248,14 @@ export async function forward(model: Model, tokenIds: readonly number[], options
   const H = c.hidden;
   const d = c.headDim;
   const hooks = options.hooks;
+  const which = options.logits ?? 'last';
+  // The memory budget: refused here, before the run allocates anything (model/budget.ts).
+  if (model.maxResidentBytes !== undefined) {
+    checkRunBudget(c, model.residentBytes, model.maxResidentBytes, {
+      tokens: T, cached: P, keepProbs: options.keepProbs === true, keepQkv: options.keepQkv === true, logits: which,
+      streamScratch: (model.streamedBytes ?? 0) > 0 ? streamScratchOf(model.weights) : 0, f32Weights: model.format === 'safetensors', cache: cache !== undefined,
+    });
+  }
 
   // Embedding lookup (+ learned positions), times the block's embedding scale.
   const x = new Float32Array(T * H);
@@ -307,7 +327,6 @@ export async function forward(model: Model, tokenIds: readonly number[], options
   }
   cache?.commit(T);
 
-  const which = options.logits ?? 'last';
   const logits = which === 'none' ? new Float32Array(0) : which === 'all' ? unembed(model, x, T) : unembed(model, x.subarray((T - 1) * H, T * H), 1);
   return {
     offset: P, rows: T, hidden: x, logits, scales, routing,
@@ -334,12 +353,13 @@ export async function nextTokenLogits(model: Model, tokenIds: number[]): Promise
 export async function runAttention(model: Model, tokenIds: number[], options: RunOptions = {}): Promise<AttentionRun> {
   const c = model.config;
   const topK = options.topK ?? 10;
-  const keepQkv = options.keepQkv ?? true;
+  const keepProbs = options.probs ?? true;
+  const keepQkv = (options.keepQkv ?? true) || !keepProbs;
   const result = await forward(model, tokenIds, {
-    keepProbs: true, keepQkv, logits: topK > 0 ? 'last' : 'none', hooks: options.hooks, onProgress: options.onProgress, isCancelled: options.isCancelled,
+    keepProbs, keepQkv, logits: topK > 0 ? 'last' : 'none', hooks: options.hooks, onProgress: options.onProgress, isCancelled: options.isCancelled,
   });
   const predictions = topK > 0 ? topPredictions(result.logits, topK, model.tokenizer ? (id) => model.tokenizer?.label(id) : undefined) : [];
-  return {
+  const run: AttentionRun = {
     layers: c.layers,
     heads: c.heads,
     seqLen: tokenIds.length,
@@ -357,6 +377,10 @@ export async function runAttention(model: Model, tokenIds: number[], options: Ru
     predictions,
     routing: result.routing,
   };
+  // Not enumerable: a run still crosses a worker boundary by structured clone (which skips it); the analyses
+  // (headScores) read it where the run was made.
+  Object.defineProperty(run, 'headProbs', { value: (layer: number, head: number) => headProbs(model, run, layer, head), enumerable: false });
+  return run;
 }
 
 /** Zeroes head `h`'s columns of the concatenated head outputs (T × heads·d). */
@@ -384,25 +408,57 @@ function attend(
   const layerProbs: Float32Array[] = [];
   for (let h = 0; h < nHeads; h++) {
     const g = kvHeadOf[h];
-    const p = linearF32(gatherHead(q, T, nHeads, d, h), T, d, keys[g], S);
-    for (let i = 0; i < T; i++) {
-      const row = i * S;
-      const last = P + i - start;
-      const first = slidingWindow === undefined ? 0 : Math.max(0, P + i - slidingWindow + 1 - start);
-      // Softmax over the visible keys only; masked ones are exactly 0 (exp(-∞)), without computing it.
-      // Soft-capping (Gemma 2) acts on the scaled scores, before the mask (modeling_gemma2.eager_attention_forward).
-      if (softcap !== undefined) {
-        for (let j = row + first; j <= row + last; j++) p[j] = softcap * Math.tanh((p[j] * scale) / softcap);
-        softmaxInPlace(p, row + first, row + last + 1, 1);
-      } else softmaxInPlace(p, row + first, row + last + 1, scale);
-      p.fill(0, row, row + first);
-      p.fill(0, row + last + 1, row + S);
-    }
+    const p = headAttention(gatherHead(q, T, nHeads, d, h), T, keys[g], S, d, P, start, scale, slidingWindow, softcap);
     const o = linearF32(p, T, S, valuesT[g], d);
     for (let t = 0; t < T; t++) out.set(o.subarray(t * d, t * d + d), t * nHeads * d + h * d);
     if (keepProbs) layerProbs.push(start === 0 ? p : widen(p, T, S, start));
   }
   return { layerProbs, heads: out };
+}
+
+/**
+ * One head's attention probabilities, T × S: softmax over the visible keys of (q_h · k_gᵀ) × scale (soft-capped
+ * when set), for queries at positions P … P+T−1 and keys start … P+T−1. The one implementation behind both the
+ * forward pass and `headProbs`, so a matrix recomputed on demand equals the run's own bit for bit.
+ */
+function headAttention(
+  qh: Float32Array, T: number, kg: Float32Array, S: number, d: number, P: number, start: number, scale: number,
+  slidingWindow: number | undefined, softcap: number | undefined,
+): Float32Array {
+  const p = linearF32(qh, T, d, kg, S);
+  for (let i = 0; i < T; i++) {
+    const row = i * S;
+    const last = P + i - start;
+    const first = slidingWindow === undefined ? 0 : Math.max(0, P + i - slidingWindow + 1 - start);
+    // Softmax over the visible keys only; masked ones are exactly 0 (exp(-∞)), without computing it.
+    // Soft-capping (Gemma 2) acts on the scaled scores, before the mask (modeling_gemma2.eager_attention_forward).
+    if (softcap !== undefined) {
+      for (let j = row + first; j <= row + last; j++) p[j] = softcap * Math.tanh((p[j] * scale) / softcap);
+      softmaxInPlace(p, row + first, row + last + 1, 1);
+    } else softmaxInPlace(p, row + first, row + last + 1, scale);
+    p.fill(0, row, row + first);
+    p.fill(0, row + last + 1, row + S);
+  }
+  return p;
+}
+
+/**
+ * One head's seqLen × seqLen attention matrix (row = query), computed on demand from the q and k (after RoPE)
+ * a `runAttention` run kept: equal to the run's `probs[layer][head]` when it kept them. `model` names the run's
+ * model (checked against the run's shape).
+ */
+export function headProbs(model: Model, run: AttentionRun, layer: number, head: number): Float32Array {
+  if (!Number.isInteger(layer) || layer < 0 || layer >= run.layers) throw new AttentionInputError(`layer ${layer} is outside 0..${run.layers - 1}`);
+  if (!Number.isInteger(head) || head < 0 || head >= run.heads) throw new AttentionInputError(`head ${head} is outside 0..${run.heads - 1}`);
+  if (model.config.heads !== run.heads || model.config.layers !== run.layers) throw new AttentionInputError(`this run (${run.layers} layers × ${run.heads} heads) is not of this model (${model.config.layers} × ${model.config.heads})`);
+  const kept = run.probs[layer]?.[head];
+  if (kept) return kept;
+  const qkv = run.qkv?.[layer];
+  if (!qkv) throw new AttentionInputError('this run kept neither probabilities nor q and k (runAttention with keepQkv: false and probs: false)');
+  const T = run.seqLen;
+  const d = run.headDim;
+  const g = run.kvHeadOf[head];
+  return headAttention(gatherHead(qkv.q, T, run.heads, d, head), T, gatherHead(qkv.k, T, run.kvHeads, d, g), T, d, 0, 0, run.scales[layer], run.slidingWindows[layer], run.attnSoftcap);
 }
 
 /** A T × S probability matrix over keys start … as T × (start + S), the dropped keys' columns 0. */

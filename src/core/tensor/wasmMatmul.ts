@@ -6,18 +6,20 @@
 // with 16 accumulators spilled and ran at 9–15 GFLOP/s against this one's 11–22).
 // Binary format: WebAssembly Core Specification 2.0, §5 (binary) and the SIMD opcode table.
 
+import { startTeam, type ThreadTeam } from './threads';
+
 /** The slice of the WebAssembly JS API this module uses (the core's lib settings have no DOM types). */
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
 }
 
-type MatmulExport = (x: number, w: number, y: number, rows: number, inDim: number, outDim: number) => void;
+type MatmulExport = (x: number, w: number, y: number, rows: number, inDim: number, outDim: number, yStride: number) => void;
 
 const uleb = (n: number): number[] => {
   const out: number[] = [];
@@ -66,23 +68,25 @@ const F32_ADD = [0x92];
 const f32Store = (offset: number): number[] => [0x38, 0x02, ...uleb(offset)];
 
 /**
- * The module: matmul(x, w, y, rows, inDim, outDim) with byte pointers, y[r, o] = Σ_i x[r, i]·w[o, i].
- * Requires rows % 4 == 0, outDim % 2 == 0, inDim % 4 == 0 (the caller pads).
+ * The module: matmul(x, w, y, rows, inDim, outDim, yStride) with byte pointers, y[r, o] = Σ_i x[r, i]·w[o, i],
+ * output rows `yStride` bytes apart (so a thread can fill a band of columns of a wider y). Requires
+ * rows % 4 == 0, outDim % 2 == 0, inDim % 4 == 0 (the caller pads). `shared`: it imports a shared memory
+ * (worker threads multiply bands of the same product).
  */
-function assemble(): Uint8Array {
-  const P = { x: 0, w: 1, y: 2, rows: 3, inDim: 4, outDim: 5 };
-  let next = 6;
+export function assemble(shared = false): Uint8Array {
+  const P = { x: 0, w: 1, y: 2, rows: 3, inDim: 4, outDim: 5, yStride: 6 };
+  let next = 7;
   const o = next++, t = next++, k = next++, wr0 = next++, wr1 = next++;
   const xr = [next++, next++, next++, next++];
   const rowBytes = next++, outBytes = next++;
-  const i32Locals = next - 6;
+  const i32Locals = next - 7;
   const acc = Array.from({ length: 8 }, () => next++);
   const w0 = next++, w1 = next++, xv = next++;
   const body: number[] = [];
   const emit = (...parts: number[][]): void => {
     for (const p of parts) body.push(...p);
   };
-  emit(get(P.inDim), i32(4), MUL, set(rowBytes), get(P.outDim), i32(4), MUL, set(outBytes));
+  emit(get(P.inDim), i32(4), MUL, set(rowBytes), get(P.yStride), set(outBytes));
   // Outer loop over pairs of weight rows, so the two rows stay in L1 while all x rows stream past.
   emit(i32(0), set(o), LOOP);
   emit(get(P.w), get(o), get(rowBytes), MUL, ADD, tee(wr0), get(rowBytes), ADD, set(wr1));
@@ -108,11 +112,11 @@ function assemble(): Uint8Array {
   emit(get(t), i32(4), ADD, tee(t), get(P.rows), LT_U, BR_IF_LOOP, END);
   emit(get(o), i32(2), ADD, tee(o), get(P.outDim), LT_U, BR_IF_LOOP, END);
   emit(END);
-  const fn = [...vec([[...uleb(i32Locals), I32], [...uleb(next - 6 - i32Locals), V128]]), ...body];
+  const fn = [...vec([[...uleb(i32Locals), I32], [...uleb(next - 7 - i32Locals), V128]]), ...body];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0x00]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0x00]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 0x01, ...uleb(MAX_PAGES)] : [0x00, 0x01])]])),
     ...section(3, vec([[0x00]])),
     ...section(7, vec([[...name('matmul'), 0x00, 0x00]])),
     ...section(10, vec([[...uleb(fn.length), ...fn]])),
@@ -127,9 +131,72 @@ function wasmApi(): WasmApi | undefined {
 interface Kernel {
   memory: WasmMemory;
   matmul: MatmulExport;
+  /** Worker threads sharing `memory` (useMatmulThreads), each multiplying a band of columns. */
+  team?: ThreadTeam;
 }
 
+/** The largest memory the kernel may grow to (4 GiB in 64 KiB pages). */
+const MAX_PAGES = 65536;
+/** Products below this many multiply-adds stay on one thread (waking the others costs more than they save). */
+const PARALLEL_MIN = 1 << 21;
+
 let kernel: Kernel | null | undefined;
+
+/** y = x·wᵀ on the padded operands in the kernel's memory: split into column bands across the team when it pays. */
+function runKernel(kern: Kernel, x: number, w: number, y: number, rows: number, inDim: number, outDim: number): void {
+  const team = kern.team;
+  if (!team || rows * inDim * outDim < PARALLEL_MIN || outDim < 4 * (team.size + 1)) {
+    kern.matmul(x, w, y, rows, inDim, outDim, outDim * 4);
+    return;
+  }
+  // Bands of whole weight-row pairs; every output is the same dot product as on one thread (identical results).
+  const parts = team.size + 1;
+  const pairs = outDim / 2;
+  const bands: [number, number, number, number, number, number, number][] = [];
+  for (let p = 0; p < parts; p++) {
+    const o0 = Math.floor((pairs * p) / parts) * 2;
+    const o1 = Math.floor((pairs * (p + 1)) / parts) * 2;
+    bands.push([x, w + o0 * inDim * 4, y + o0 * 4, rows, inDim, o1 - o0, outDim * 4]);
+  }
+  team.run(bands.slice(1), () => kern.matmul(...bands[0]));
+}
+
+/**
+ * Multiplies on `threads` threads (this one and threads − 1 workers sharing the kernel's memory) from now on;
+ * 1 stops the workers. Returns the number in use (1 where WebAssembly threads are unavailable). Results are
+ * identical for any number: each output is the same dot product, only which thread computes it changes.
+ */
+export function useMatmulThreads(threads: number): number {
+  const n = Math.max(1, Math.floor(threads));
+  const current = getKernel();
+  if (!current) return 1;
+  if ((current.team?.size ?? 0) + 1 === n) return n;
+  current.team?.stop();
+  const api = wasmApi();
+  if (n === 1 || !api) {
+    // Back to the single-thread kernel (a fresh, unshared memory).
+    kernel = undefined;
+    getKernel();
+    return 1;
+  }
+  try {
+    const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    const module = new api.Module(assemble(true));
+    const instance = new api.Instance(module, { env: { memory } });
+    const team = startTeam(module, memory, n - 1);
+    kernel = { memory, matmul: instance.exports.matmul as MatmulExport, team };
+    return team.size + 1;
+  } catch {
+    kernel = undefined;
+    getKernel();
+    return 1;
+  }
+}
+
+/** Threads the SIMD kernel multiplies on now. */
+export function matmulThreads(): number {
+  return (kernel?.team?.size ?? 0) + 1;
+}
 
 /** Instantiates the kernel once; null when WebAssembly or SIMD is unavailable (then callers use plain JS). */
 function getKernel(): Kernel | null {
@@ -137,7 +204,7 @@ function getKernel(): Kernel | null {
   const api = wasmApi();
   try {
     if (!api) throw new Error('no WebAssembly');
-    const memory = new api.Memory({ initial: 16, maximum: 65536 });
+    const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES });
     const instance = new api.Instance(new api.Module(assemble()), { env: { memory } });
     kernel = { memory, matmul: instance.exports.matmul as MatmulExport };
   } catch {
@@ -172,7 +239,7 @@ export function matmulABtWasm(a: Float32Array, b: Float32Array, m: number, k: nu
   const mem = new Float32Array(kern.memory.buffer);
   copyPadded(mem, 0, a, m, k, mP, kP);
   copyPadded(mem, aFloats, b, n, k, nP, kP);
-  kern.matmul(0, aFloats * 4, (aFloats + bFloats) * 4, mP, kP, nP);
+  runKernel(kern, 0, aFloats * 4, (aFloats + bFloats) * 4, mP, kP, nP);
   const cBase = aFloats + bFloats;
   if (accumulate) {
     for (let r = 0; r < m; r++) {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Jobs } from '../../compute/jobs';
-import type { ComputePool } from '../../compute/pool';
+import type { JobRunner } from '../../compute/pool';
 import { INDUCTION_TEST } from '../../core/analysis/headScores';
 import type { AblationChoice, AblationView, AttentionAnalysisRequest, AttentionAnalysisView, HeadScoresView, LogitLensView } from '../../shared/attentionAnalysisProtocol';
 import { visibleWhitespace } from '../../shared/whitespace';
@@ -23,7 +23,7 @@ export interface AnalysisRun {
 
 /** What the analysis asks of the Attention panel. */
 export interface AnalysisHost {
-  pool: ComputePool<Jobs>;
+  pool: JobRunner<Jobs>;
   /** The panel's runJob: progress and Cancel in its status strip, errors shown, undefined when cancelled. */
   runJob<T>(message: string, job: (token: vscode.CancellationToken, report: (fraction: number, message?: string) => void) => Promise<T>): Promise<T | undefined>;
   /** Posts a new complete snapshot (it reads view()). */

@@ -6,7 +6,7 @@
 // Reference: transformers src/transformers/models/phi3/modeling_phi3.py (Phi3Attention, Phi3MLP) and
 // models/phi3/configuration_phi3.py.
 import { configError, optionalId, positiveInt, positiveNumber, type ModelConfig } from '../config';
-import { f32Data, f32Weight, type WeightMatrix } from '../../tensor/weights';
+import { weightRows, type WeightMatrix } from '../../tensor/weights';
 import type { LayerWeights, ModelWeights, TensorSource } from '../weights';
 import { names, type Architecture } from './architecture';
 import { attentionDims, lmHeadOf, matchesType, requireSilu, ropeOf } from './common';
@@ -37,9 +37,9 @@ function parseConfig(c: Record<string, unknown>, modelType: string): ModelConfig
   };
 }
 
-/** Rows [from, from + rows) of a float32 matrix, as its own WeightMatrix (a view, no copy). */
+/** Rows [from, from + rows) of a fused matrix, as its own WeightMatrix (a view, no copy; a streamed one stays on disk). */
 function rowsOf(w: WeightMatrix, from: number, rows: number): WeightMatrix {
-  return f32Weight(f32Data(w).subarray(from * w.cols, (from + rows) * w.cols), rows, w.cols);
+  return weightRows(w, from, rows);
 }
 
 async function readWeights(r: TensorSource, c: ModelConfig): Promise<ModelWeights> {

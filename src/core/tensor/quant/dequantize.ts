@@ -182,6 +182,14 @@ export function weightBytesView(w: WeightMatrix): Uint8Array {
 export function dequantizeRows(w: WeightMatrix, rowStart: number, count: number, out?: Float32Array): Float32Array {
   if (rowStart < 0 || count < 0 || rowStart + count > w.rows) throw new RangeError(`dequantizeRows: rows ${rowStart}..${rowStart + count} outside 0..${w.rows}`);
   const dst = out ?? new Float32Array(count * w.cols);
+  if (w.stream) {
+    // A streamed matrix: read from disk (a permuted one a row at a time unless the range is whole groups).
+    const g = w.stream.rowGroup;
+    if (count === 0) return dst;
+    if (g === 1 || (rowStart % g === 0 && count % g === 0)) return dequantizeRows(w.stream.readRows(rowStart, count), 0, count, dst);
+    for (let r = 0; r < count; r++) dequantizeRows(w.stream.readRows(rowStart + r, 1), 0, 1, dst.subarray(r * w.cols, (r + 1) * w.cols));
+    return dst;
+  }
   if (w.data instanceof Float32Array) {
     dst.set(w.data.subarray(rowStart * w.cols, (rowStart + count) * w.cols));
     return dst;
@@ -194,6 +202,6 @@ export function dequantizeRows(w: WeightMatrix, rowStart: number, count: number,
 
 /** The whole matrix as float32 (rows × cols). */
 export function toFloat32(w: WeightMatrix): Float32Array {
-  if (w.type === 'f32' && w.data instanceof Float32Array) return w.data;
+  if (w.type === 'f32' && w.data instanceof Float32Array && !w.stream) return w.data;
   return dequantizeRows(w, 0, w.rows);
 }

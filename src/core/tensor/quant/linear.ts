@@ -23,12 +23,13 @@ export function linearQuantized(x: Float32Array, rows: number, w: WeightMatrix, 
     const n = Math.min(tileRows, outDim - o0);
     const tile = dequantizeRows(w, o0, n, scratch.subarray(0, n * inDim));
     let part: Float32Array;
-    if (rows === 1) part = matVec(x, inDim, tile, n);
+    // A single row adds its bias inside the dot product, as linearF32's matVec does for float32 weights.
+    if (rows === 1) part = matVec(x, inDim, tile, n, bias?.subarray(o0, o0 + n));
     // The core's one float kernel: WebAssembly SIMD when useWasmMatmul is on, else the blocked JS loop.
     else part = matmulABt(x, tile, rows, inDim, n, tileOut.subarray(0, rows * n));
     for (let r = 0; r < rows; r++) y.set(part.subarray(r * n, (r + 1) * n), r * outDim + o0);
   }
-  if (bias) {
+  if (bias && rows > 1) {
     for (let r = 0; r < rows; r++) for (let o = 0; o < outDim; o++) y[r * outDim + o] += bias[o];
   }
   return y;

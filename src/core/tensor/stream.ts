@@ -1,0 +1,153 @@
+// Weight matrices that stay on disk: a streamed WeightMatrix holds no data, only where its stored bytes are
+// (an open file, a byte position, the row length). `linear` reads it a tile of rows at a time with
+// fs.readSync into one reusable scratch buffer per thread and multiplies each tile with the same kernels as a
+// resident matrix, so every output is the same dot product in the same order: identical results, and the
+// weights' memory is one tile however large the model. Embedding lookups read just the looked-up rows.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { rowBytes } from './quant/blockTypes';
+import type { WeightMatrix, WeightStream, WeightType } from './weights';
+
+/** Stored bytes per streamed tile (a tile of rows is read, multiplied, then overwritten by the next). */
+export const STREAM_TILE_BYTES = 16 * 2 ** 20;
+
+/** Bytes of one stored row of a matrix of `type` with `cols` columns. */
+export function storedRowBytes(type: WeightType, cols: number): number {
+  return type === 'f32' ? cols * 4 : rowBytes(type, cols);
+}
+
+/** Scratch memory shared by every streamed read of this thread (grown, never shrunk; one tile at a time). */
+let scratch = new ArrayBuffer(0);
+let permuteScratch = new ArrayBuffer(0);
+
+function scratchOf(bytes: number, which: 'read' | 'permute'): ArrayBuffer {
+  const current = which === 'read' ? scratch : permuteScratch;
+  if (current.byteLength >= bytes) return current;
+  // Rounded up to 1 MiB so small growth steps do not reallocate every call.
+  const grown = new ArrayBuffer(Math.ceil(bytes / 2 ** 20) * 2 ** 20);
+  if (which === 'read') scratch = grown;
+  else permuteScratch = grown;
+  return grown;
+}
+
+/** Bytes of streaming scratch this thread holds now (reported by the run's memory estimate). */
+export function streamScratchBytes(): number {
+  return scratch.byteLength + permuteScratch.byteLength;
+}
+
+/** An open weight file shared by the streamed matrices read from it; closed when the model is collected. */
+export class WeightFile {
+  readonly fd: number;
+  readonly size: number;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+    closeWhenCollected.register(this, this.fd);
+  }
+
+  /** Fills `target` from byte `position`; throws when the file ends early (changed since it was opened). */
+  readInto(target: Uint8Array, position: number): void {
+    let done = 0;
+    while (done < target.length) {
+      // One read is capped near 2 GiB by the OS; tiles are far smaller.
+      const n = readSync(this.fd, target, done, Math.min(target.length - done, 1 << 30), position + done);
+      if (n === 0) throw new Error(`${this.path}: the file ended at byte ${position + done} while reading weights (was it changed after loading?)`);
+      done += n;
+    }
+  }
+}
+
+// File descriptors of collected models are closed (a session may load many models over its life).
+const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed: nothing to do.
+  }
+});
+
+/** Where a streamed matrix's rows are: a file, the byte position of row 0, and optionally a row order. */
+export interface DiskRowsSpec {
+  file: WeightFile;
+  position: number;
+  type: WeightType;
+  rows: number;
+  cols: number;
+  /**
+   * Row i of the matrix is stored row rowOrder[i] (GGUF's permuted Q/K rows). The order must map every group
+   * of `rowGroup` rows onto itself, so a tile of whole groups is one contiguous read.
+   */
+  rowOrder?: Int32Array;
+  rowGroup?: number;
+}
+
+/** The rows of a matrix stored contiguously on disk, read on demand into the thread's scratch memory. */
+class DiskRows implements WeightStream {
+  readonly bytes: number;
+  readonly rowGroup: number;
+  private readonly rowLen: number;
+
+  constructor(private readonly spec: DiskRowsSpec) {
+    this.rowLen = storedRowBytes(spec.type, spec.cols);
+    this.bytes = this.rowLen * spec.rows;
+    this.rowGroup = spec.rowGroup ?? 1;
+    if (spec.position < 0 || spec.position + this.bytes > spec.file.size) {
+      throw new RangeError(`${spec.file.path}: ${this.bytes} bytes of weights at ${spec.position} pass the end of the ${spec.file.size}-byte file`);
+    }
+  }
+
+  readRows(start: number, count: number): WeightMatrix {
+    const { type, cols, rowOrder } = this.spec;
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 1 || start + count > this.spec.rows) {
+      throw new RangeError(`readRows: rows ${start}..${start + count} outside 0..${this.spec.rows}`);
+    }
+    const len = this.rowLen;
+    const buffer = scratchOf(count * len, 'read');
+    const out = new Uint8Array(buffer, 0, count * len);
+    if (!rowOrder) this.spec.file.readInto(out, this.spec.position + start * len);
+    else if (count === 1) this.spec.file.readInto(out, this.spec.position + rowOrder[start] * len);
+    else {
+      if (start % this.rowGroup !== 0 || count % this.rowGroup !== 0) throw new RangeError(`readRows: a permuted matrix is read in whole groups of ${this.rowGroup} rows`);
+      const raw = new Uint8Array(scratchOf(count * len, 'permute'), 0, count * len);
+      this.spec.file.readInto(raw, this.spec.position + start * len);
+      for (let i = 0; i < count; i++) {
+        const from = rowOrder[start + i] - start;
+        out.set(raw.subarray(from * len, (from + 1) * len), i * len);
+      }
+    }
+    const data = type === 'f32' ? new Float32Array(buffer, 0, count * cols) : out;
+    return { type, rows: count, cols, data };
+  }
+
+  slice(start: number, count: number): WeightStream {
+    if (this.spec.rowOrder) throw new RangeError('a permuted streamed matrix cannot be sliced');
+    return new DiskRows({ ...this.spec, position: this.spec.position + start * this.rowLen, rows: count });
+  }
+
+  reordered(rowOrder: Int32Array, rowGroup: number): WeightStream {
+    const prev = this.spec.rowOrder;
+    // Composition: new row i = old row rowOrder[i] = stored row prev[rowOrder[i]].
+    const order = prev ? Int32Array.from(rowOrder, (r) => prev[r]) : rowOrder;
+    return new DiskRows({ ...this.spec, rowOrder: order, rowGroup: Math.max(rowGroup, this.rowGroup) });
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A WeightMatrix whose rows stay in `spec.file` until a product reads them (a tile at a time). */
+export function streamedWeight(spec: DiskRowsSpec): WeightMatrix {
+  return { type: spec.type, rows: spec.rows, cols: spec.cols, data: EMPTY, stream: new DiskRows(spec) };
+}
+
+/** Row tiles for a streamed product: equal tiles of whole row groups, each at most STREAM_TILE_BYTES when possible. */
+export function streamTiles(w: WeightMatrix, group: number): { start: number; count: number }[] {
+  const rowLen = storedRowBytes(w.type, w.cols);
+  const maxRows = Math.max(group, Math.floor(STREAM_TILE_BYTES / rowLen / group) * group);
+  const groups = Math.ceil(w.rows / group);
+  const tiles = Math.ceil(w.rows / maxRows);
+  // Equal tiles: a small last tile could take a different kernel path (the SIMD kernel starts at 4096 multiply-adds).
+  const perTile = Math.ceil(groups / tiles) * group;
+  const out: { start: number; count: number }[] = [];
+  for (let s = 0; s < w.rows; s += perTile) out.push({ start: s, count: Math.min(perTile, w.rows - s) });
+  return out;
+}
