@@ -95,7 +95,10 @@ uiTest('Reading heads at 480 px: Find heads, badges, the logit lens by keyboard,
     await view.locator('vscode-button', { hasText: 'Export SVG' }).click();
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
-    assert.match(await input.inputValue(), /attention-layer0-head1-without-first-token\.svg$/, 'the dialog proposes a new file in the workspace');
+    // The simple dialog fills in its proposal a moment after it opens.
+    let proposed = '';
+    for (let i = 0; i < 50 && !proposed.endsWith('.svg'); i++, await page.waitForTimeout(100)) proposed = await input.inputValue();
+    assert.match(proposed, /attention-layer0-head1-without-first-token\.svg$/, 'the dialog proposes a new file in the workspace');
     await page.waitForTimeout(500);
     await page.keyboard.press('Enter');
     for (let i = 0; i < 150 && !(existsSync(file) && statSync(file).size > 0); i++) await page.waitForTimeout(100);
