@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { showWelcome } from './commands/showWelcome';
 import { showAttention } from './commands/showAttention';
 import { chooseModel, lastChooseModelRows, type ModelPickRow } from './commands/chooseModel';
+import { useSaveTargetOnceForTest } from './panels/attention/saveTarget';
 import { AttentionPanel } from './panels/attentionPanel';
 import { MoePanel } from './panels/moePanel';
 import { showMoeRouting } from './commands/showMoeRouting';
@@ -62,6 +63,8 @@ export interface LlmLensApi {
   };
   /** Token boundaries in the editor (issue 19): what is drawn and what it cost the host. */
   tokenBoundaries: TokenBoundaries;
+  /** Test runs only (ExtensionMode.Test): answer the next Attention export's save dialog with `uri` (issue 18). */
+  useSaveTargetOnceForTest(uri: vscode.Uri): void;
   /** The error the open panel of `kind` shows now, if any (tests read what the user reads). */
   errorOf(kind: PanelKind): string | undefined;
   /** Every job, routed as panels run them; and the model process (issue 14: tests crash it and watch it come back). */
@@ -164,6 +167,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
       },
     },
     tokenBoundaries,
+    useSaveTargetOnceForTest: (uri) => useSaveTargetOnceForTest(context, uri),
     errorOf: (kind) => panels.get(kind)?.currentError,
     compute: pool,
   };

@@ -7,6 +7,7 @@ import { attentionJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
 import { moeJob } from './moeJob';
+import { ablationJob, headScanJob, heatmapExportJob, inductionTestJob, logitLensJob } from './analysisJob';
 import { crashForTestJob, sessionForTestJob } from './testHooks';
 import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
@@ -32,6 +33,16 @@ export const jobs = {
   decode: decodeJob,
   /** MoE routing view (issue 15): one forward pass's expert routing and the parameter counts. */
   moeRouting: moeJob,
+  /** Attention panel, Find heads (issue 18): head scores and sink shares of the run's tokens. */
+  headScan: headScanJob,
+  /** Attention panel, Find heads: the standard induction test (10 × [BOS] r r, fixed seed). */
+  inductionTest: inductionTestJob,
+  /** Attention panel (issue 18): the logit lens at the positions shown. */
+  logitLens: logitLensJob,
+  /** Attention panel (issue 18): next-token predictions with heads ablated. */
+  headAblation: ablationJob,
+  /** Attention panel (issue 18): the heatmap as SVG or self-contained HTML text. */
+  heatmapExport: heatmapExportJob,
   /** Integration tests (issue 14): ends the model process; honoured only with LLM_LENS_TEST_HOOKS=1. */
   __crashForTest: crashForTestJob,
   /** Integration tests (issue 14): the options (memory budget) the model process received; only with LLM_LENS_TEST_HOOKS=1. */

@@ -10,6 +10,7 @@ import { maxInputChars } from '../shared/limits';
 import type { AttentionHeadChoice, AttentionInput, AttentionModelProblem, AttentionRequest, AttentionSnapshot, AttentionStepView } from '../shared/protocol';
 import { modelFailureMessage } from './modelFailure';
 import { Panel, type PanelDefinition, type Services } from './panel';
+import { AttentionAnalysis, type AnalysisHost } from './attention/analysis';
 
 /** What the webview saves so the host can re-run after a window reload (untrusted: validated here). */
 function parseRestore(restore: unknown): { text: string; input: AttentionInput } | undefined {
@@ -49,6 +50,8 @@ export class AttentionPanel extends Panel<'attention'> {
   private stepOptions = { scaled: true, temperature: 1 };
 
   private rerunTimer: NodeJS.Timeout | undefined;
+  /** The analysis views of the current run (issue 18). */
+  private analysis: AttentionAnalysis | undefined;
 
   private constructor(webviewPanel: vscode.WebviewPanel, services: Services) {
     super('attention', webviewPanel, services);
@@ -130,6 +133,10 @@ export class AttentionPanel extends Panel<'attention'> {
     // The worker already flattened and combined the matrices: the host only keeps references.
     this.state = { source, output, probs: output.layerProbs, meanProbs: output.meanProbs, maxProbs: output.maxProbs };
     this.selection = { layer: 0, head: 0, query: T - 1 };
+    this.analysis = new AttentionAnalysis(this.analysisHost(), {
+      dir: source.dir, modelLabel: source.label, ids: output.tokens.map((t) => t.id), tokens: output.tokens.map((t) => t.text),
+      layers: run.layers, heads: run.heads, parameters: output.model.parameters, elapsedMs: output.elapsedMs,
+    });
     this.publish();
   }
 
@@ -138,6 +145,7 @@ export class AttentionPanel extends Panel<'attention'> {
     // A run still on its way (an earlier model) must not replace the problem when it ends.
     this.cancelJob();
     this.state = undefined;
+    this.analysis = undefined;
     this.setSnapshot({
       problem,
       model: { label: source.label, source: source.source, dir: source.dir, ignoredWorkspacePath: source.ignoredWorkspacePath },
@@ -197,6 +205,7 @@ export class AttentionPanel extends Panel<'attention'> {
       selection: { ...this.selection },
       step,
       elapsedMs: output.elapsedMs,
+      analysis: this.analysis?.view(),
     };
     this.setSnapshot(snapshot);
   }
@@ -256,7 +265,26 @@ export class AttentionPanel extends Panel<'attention'> {
         else await vscode.commands.executeCommand('vscode.open', uri, vscode.ViewColumn.Beside);
         break;
       }
+      default:
+        await this.analysis?.handle(request);
     }
+  }
+
+  /** What the analysis views use of this panel: the pool, its job strip, publishing and the shown heatmap. */
+  private analysisHost(): AnalysisHost {
+    return {
+      pool: this.services.pool,
+      runJob: (message, job) => this.runJob(message, job),
+      publish: () => this.publish(),
+      isCurrent: (analysis) => this.analysis === analysis,
+      heatmap: async () => {
+        const matrix = this.selectedMatrix();
+        if (!matrix) return undefined;
+        const { layer, head } = this.selection;
+        const which = typeof head === 'number' ? vscode.l10n.t('head {0}', head) : head === 'mean' ? vscode.l10n.t('mean over heads') : vscode.l10n.t('max over heads');
+        return { matrix, title: vscode.l10n.t('Attention, layer {0}, {1}', layer, which), name: this.exportName() };
+      },
+    };
   }
 
   private exportName(): string {

@@ -5,6 +5,7 @@ import type { GlossaryChapterInfo, GlossaryEntry } from '../core/glossary/types'
 import type { KvCacheBreakdown } from '../core/kvcache/bytes';
 import type { AttentionShape } from '../core/kvcache/shape';
 import { parseDecodingRequest, type DecodingRequest, type DecodingSnapshot } from './decodingProtocol';
+import { parseAttentionAnalysisRequest, type AttentionAnalysisRequest, type AttentionAnalysisView } from './attentionAnalysisProtocol';
 
 /** Every command id LLM Lens contributes (one documented list; package.json declares the same ids). */
 export const CommandId = {
@@ -331,6 +332,8 @@ export interface AttentionSnapshot {
   step?: AttentionStepView;
   /** Wall-clock time of the forward pass in the worker. */
   elapsedMs: number;
+  /** The analysis views' results for this run (issue 18: Find heads, logit lens, ablation). */
+  analysis?: AttentionAnalysisView;
 }
 
 /** Why the chosen model cannot run: the folder is missing, not a model folder, or its files are unusable. */
@@ -368,7 +371,9 @@ export type AttentionRequest =
   /** Forget the chosen model and the setting's folder for now: run the embedded model (the setting is left alone). */
   | { type: 'useEmbeddedModel' }
   /** Open the embedded model's card or its training-loss curve. */
-  | { type: 'openModelDoc'; doc: 'card' | 'loss' };
+  | { type: 'openModelDoc'; doc: 'card' | 'loss' }
+  /** The analysis views' requests (issue 18; attentionAnalysisProtocol.ts). */
+  | AttentionAnalysisRequest;
 
 /** The temperatures the step view's slider allows. */
 export const attentionTemperatureRange = { min: 0.05, max: 20 } as const;
@@ -404,7 +409,7 @@ export function parseAttentionRequest(m: Record<string, unknown>): AttentionRequ
       return doc ? { type: 'openModelDoc', doc } : undefined;
     }
     default:
-      return undefined;
+      return parseAttentionAnalysisRequest(m);
   }
 }
 

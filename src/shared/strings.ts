@@ -1,6 +1,7 @@
 // The English text of every string a webview shows, per panel. The host passes each through
 // vscode.l10n.t (Korean in l10n/bundle.l10n.ko.json) and injects the result into the page, so the
 // webview never needs the l10n API (house style: vscode-hexeditor's shared/strings.ts).
+import { attentionAnalysisStrings } from './attentionAnalysisStrings';
 
 /** Strings every panel uses. */
 export const commonStrings = {
@@ -82,6 +83,7 @@ export const webviewStrings = {
   },
   attention: {
     ...commonStrings,
+    ...attentionAnalysisStrings,
     modelHeading: "Model",
     fromOllama: '(Ollama)',
     fromLmStudio: '(LM Studio)',

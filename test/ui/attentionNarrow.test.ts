@@ -121,7 +121,7 @@ uiTest('at 480–520 px every control stays reachable: tabs, heatmap readout, st
       return { text: e.textContent ?? '', left: r.left, right: r.right };
     }),
   );
-  assert.equal(tabs.length, 5);
+  assert.equal(tabs.length, 6);
   for (const tab of tabs) assert.ok(tab.left >= 0 && tab.right <= width, `tab "${tab.text}" spans ${tab.left}–${tab.right} of ${width}`);
   await screenshot(page, 'attention-narrow-grid');
 

@@ -11,8 +11,9 @@ import { connect, initData, loadState, saveState } from '../common/host';
 import { StatusStrip } from '../common/progress';
 import { categoricalColour, cssVar, onThemeChange, sequentialRgb } from '../common/theme';
 import { button, checkbox, dropdown, link, tabs } from '../common/ui';
+import { decorateThumbnails, displayMatrix, heatmapTools, hiddenFirstKeyNote, renderAnalysis, type AnalysisContext } from './analysis';
 
-type ViewId = 'grid' | 'heatmap' | 'lines' | 'step' | 'predictions';
+type ViewId = 'grid' | 'heatmap' | 'lines' | 'step' | 'predictions' | 'analysis';
 
 /** UI state kept across hide/show and reloads (plus the host's restore data). */
 interface UiState {
@@ -151,6 +152,7 @@ interface Controls {
   step: HTMLElement;
   stepBody: HTMLElement;
   predictions: HTMLElement;
+  analysis: HTMLElement;
 }
 
 let controls: Controls | undefined;
@@ -180,6 +182,7 @@ function buildControls(s: AttentionSnapshot): Controls {
   const lines = el('div', { className: 'view lines-view' });
   const stepBody = el('div', { className: 'step-body' });
   const predictions = el('div', { className: 'view predictions-view' });
+  const analysis = el('div', { className: 'view analysis-view' });
 
   // Step view controls: the √d_k toggle and the temperature slider, recomputed by the host.
   stepScaled = s.step?.scaled ?? true;
@@ -237,6 +240,7 @@ function buildControls(s: AttentionSnapshot): Controls {
       { id: 'lines', label: strings.tabLines, content: lines },
       { id: 'step', label: strings.tabStep, content: step },
       { id: 'predictions', label: strings.tabPredictions, content: predictions },
+      { id: 'analysis', label: strings.tabAnalysis, content: analysis },
     ],
     ui.view,
     (id) => {
@@ -245,7 +249,7 @@ function buildControls(s: AttentionSnapshot): Controls {
       if (snapshot) drawViews(snapshot);
     },
   );
-  return { layer, head, query, tabs: tabsElement, grid, heatmap, lines, step, stepBody, predictions };
+  return { layer, head, query, tabs: tabsElement, grid, heatmap, lines, step, stepBody, predictions, analysis };
 }
 
 function showView(view: ViewId): void {
@@ -253,6 +257,20 @@ function showView(view: ViewId): void {
   persist();
   controls?.tabs.setAttribute('activeid', `tab-${view}`);
 }
+
+/** What the Analysis tab (analysis.ts) use of this page. */
+const analysisContext: AnalysisContext = {
+  strings,
+  send: (request) => send(request),
+  select,
+  showView,
+  redrawHeatmap: () => {
+    if (snapshot && controls) renderHeatmap(snapshot, controls.heatmap);
+  },
+  redrawAnalysis: () => {
+    if (snapshot && controls) renderAnalysis(snapshot, controls.analysis, analysisContext);
+  },
+};
 
 // ------------------------------------------------------------------------------------------
 // Views.
@@ -291,22 +309,26 @@ function renderGrid(s: AttentionSnapshot, container: HTMLElement): void {
   const grid = el('div', { className: 'thumb-grid', children: cells });
   grid.style.gridTemplateColumns = `max-content repeat(${s.heads + 2}, max-content)`;
   replaceChildren(container, el('p', { className: 'muted', text: strings.gridHelp }), grid);
+  decorateThumbnails(container, s, strings);
 }
 
 /** The large heatmap canvas, with hover readout, keyboard navigation and export; or the table. */
 function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
   const { layer, head } = s.selection;
   const T = s.seqLen;
-  const m = matrixOf(s, layer, head);
+  const model = matrixOf(s, layer, head);
+  // With the first-token toggle on, a renormalised view (sinks.ts), labelled as such.
+  const m = displayMatrix(model, T);
   const tableToggle = button(ui.table ? strings.showHeatmap : strings.showTable, () => {
     ui.table = !ui.table;
     persist();
     renderHeatmap(s, container);
   }, 'secondary');
   const exportCsv = button(strings.exportCsv, () => send({ type: 'exportCsv' }), 'secondary');
-  const toolbar = el('div', { className: 'toolbar', children: [tableToggle, exportCsv] });
+  const toolbar = el('div', { className: 'toolbar', children: [tableToggle, exportCsv, ...heatmapTools(s, analysisContext)] });
+  const viewNote = hiddenFirstKeyNote(model, T, analysisContext);
   if (ui.table) {
-    replaceChildren(container, toolbar, heatmapTable(s, m));
+    replaceChildren(container, toolbar, viewNote, heatmapTable(s, m));
     return;
   }
   const available = Math.max(240, Math.min(window.innerWidth - 60, 1100));
@@ -319,7 +341,7 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
   const tooltip = el('div', { className: 'tooltip', attrs: { role: 'presentation' } });
   const scroll = el('div', { className: 'heatmap-scroll', children: [el('div', { className: 'heatmap-wrap', children: [canvas, tooltip] })] });
   const readout = (i: number, j: number): string =>
-    fmt(strings.cellReadout, i, tokenLabel(s.tokens[i].text, 30), j, tokenLabel(s.tokens[j].text, 30), j > i ? strings.masked : percent(m[i * T + j]));
+    fmt(strings.cellReadout, i, tokenLabel(s.tokens[i].text, 30), j, tokenLabel(s.tokens[j].text, 30), j > i ? strings.masked : Number.isNaN(m[i * T + j]) ? strings.hiddenCell : percent(m[i * T + j]));
 
   const draw = (): void => {
     const ctx = hiDpiCanvas(canvas, size, size);
@@ -331,7 +353,7 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
     for (let i = 0; i < T; i++) {
       for (let j = 0; j < T; j++) {
         const [r, g, b] = weightRgb(m[i * T + j]);
-        ctx.fillStyle = j > i ? masked : `rgb(${r}, ${g}, ${b})`;
+        ctx.fillStyle = j > i || Number.isNaN(m[i * T + j]) ? masked : `rgb(${r}, ${g}, ${b})`;
         ctx.fillRect(margin + j * cell, margin + i * cell, cell, cell);
       }
     }
@@ -420,6 +442,7 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
     container,
     el('p', { className: 'muted', text: strings.heatmapHelp }),
     toolbar,
+    viewNote,
     scroll,
     legend(),
   );
@@ -492,7 +515,7 @@ function heatmapTable(s: AttentionSnapshot, m: Float32Array): HTMLElement {
   const headRow = el('tr', { children: [el('th', { text: `${strings.query} \\ ${strings.key}`, attrs: { scope: 'col' } }), ...s.tokens.map((t, j) => el('th', { text: `${j}: ${tokenLabel(t.text)}`, attrs: { scope: 'col' } }))] });
   const rows = s.tokens.map((t, i) => {
     const cells: HTMLElement[] = [el('th', { text: `${i}: ${tokenLabel(t.text)}`, attrs: { scope: 'row' } })];
-    for (let j = 0; j < T; j++) cells.push(el('td', { text: j > i ? '—' : percent(m[i * T + j]) }));
+    for (let j = 0; j < T; j++) cells.push(el('td', { text: j > i ? '—' : Number.isNaN(m[i * T + j]) ? strings.hiddenCell : percent(m[i * T + j]) }));
     return el('tr', { children: cells });
   });
   return el('div', {
@@ -671,11 +694,13 @@ function drawViews(s: AttentionSnapshot): void {
   if (ui.view === 'heatmap') renderHeatmap(s, controls.heatmap);
   if (ui.view === 'lines') renderLines(s, controls.lines);
   if (ui.view === 'step') renderStep(s, controls.stepBody);
+  if (ui.view === 'analysis') renderAnalysis(s, controls.analysis, analysisContext);
   if (focused) root.querySelector<HTMLCanvasElement>(`canvas.${focused.split(' ')[0]}`)?.focus({ preventScroll: true });
   if (ui.view === 'grid') {
     for (const thumb of Array.from(controls.grid.querySelectorAll<HTMLElement>('.thumb'))) {
       thumb.classList.toggle('selected', thumb.dataset.layer === String(s.selection.layer) && thumb.dataset.head === String(s.selection.head));
     }
+    decorateThumbnails(controls.grid, s, strings);
   }
 }
 

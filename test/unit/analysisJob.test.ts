@@ -1,0 +1,59 @@
+// The Attention panel's analysis jobs (issue 18), called as the compute worker calls them, against the core
+// functions they wrap, on the embedded model.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ablationJob, headScanJob, heatmapExportJob, inductionTestJob, logitLensJob, ordinaryIds } from '../../src/compute/analysisJob';
+import { sessionModel as attentionModel } from '../../src/compute/modelSession';
+import { ablateHeads } from '../../src/core/analysis/ablation';
+import { headScores, standardInductionTest } from '../../src/core/analysis/headScores';
+import { logitLens } from '../../src/core/analysis/logitLens';
+import { sinkShares } from '../../src/core/analysis/sinks';
+import { runAttention } from '../../src/core/model/runtime';
+import { embeddedModelDir } from '../../src/core/paths';
+
+const dir = embeddedModelDir();
+const skip = !existsSync(join(dir, 'model.safetensors')) && 'the embedded model is not built';
+const noProgress = (): void => undefined;
+
+test('analysis jobs equal the core functions they wrap (embedded model)', { skip }, async () => {
+  const model = await attentionModel(dir);
+  const ids = model.tokenizer?.encode('a = b + c\na = b + c\n', { addSpecialTokens: true }) ?? [];
+  assert.ok(ids.length > 8);
+  const run = await runAttention(model, ids, { keepQkv: false, topK: 0 });
+
+  const scan = await headScanJob({ dir, ids, excludeBos: true, excludeCurrentToken: false }, noProgress);
+  const core = headScores(run, ids, { excludeBos: true });
+  assert.deepEqual(Array.from(scan.previousToken), Array.from(core.previousToken));
+  assert.deepEqual(Array.from(scan.duplicateToken), Array.from(core.duplicateToken));
+  assert.deepEqual(Array.from(scan.induction), Array.from(core.induction));
+  assert.deepEqual(Array.from(scan.sinks), Array.from(sinkShares(run)));
+
+  // The embedded model's special token is its last id: the test draws from the ids below it, as the card's number does.
+  assert.equal(ordinaryIds(model).length, model.config.vocab - 1);
+  const test = await inductionTestJob({ dir }, noProgress);
+  const reference = await standardInductionTest((seq) => runAttention(model, seq, { keepQkv: false, topK: 0 }), model.config.vocab - 1, model.config.vocab - 1);
+  assert.deepEqual(Array.from(test.scores), Array.from(reference));
+
+  const positions = [ids.length - 3, ids.length - 2, ids.length - 1];
+  const lens = await logitLensJob({ dir, ids, positions, topK: 3 }, noProgress);
+  const coreLens = await logitLens(model, ids, { topK: 3, positions });
+  assert.deepEqual(lens.ids.map((a) => Array.from(a)), coreLens.ids.map((a) => Array.from(a)));
+  assert.deepEqual(lens.probs.map((a) => Array.from(a)), coreLens.probs.map((a) => Array.from(a)));
+  assert.equal(lens.texts[0][0], model.tokenizer?.label(coreLens.ids[0][0]));
+
+  const ablations = [{ layer: 0, head: 1 }, { layer: 3 }];
+  const ablated = await ablationJob({ dir, ids, ablations, topK: 5 }, noProgress);
+  const coreAblated = await ablateHeads(model, ids, ablations, { topK: 5 });
+  assert.deepEqual(ablated, coreAblated);
+});
+
+test('heatmap export job: the first-token view drops column 0, rescales rows and leaves row 0 empty', () => {
+  const values = [1, 0, 0, 0.5, 0.5, 0, 0.2, 0.3, 0.5];
+  const svg = heatmapExportJob({ format: 'svg', hideFirstKey: true, lang: 'en', description: '', spec: { title: 't', rowLabels: ['a', 'b', 'c'], colLabels: ['a', 'b', 'c'], values } });
+  const cells = [...svg.matchAll(/<title>(\w) → (\w): ([^<]+)<\/title>/g)].map((m) => `${m[1]}${m[2]}=${m[3]}`);
+  assert.deepEqual(cells, ['ab=NaN', 'ac=NaN', 'bb=1', 'bc=0', 'cb=0.375', 'cc=0.625']);
+  const html = heatmapExportJob({ format: 'html', hideFirstKey: false, lang: 'ko', description: 'd', spec: { title: 't', rowLabels: ['a'], colLabels: ['a'], values: [1] } });
+  assert.match(html, /<html xmlns="http:\/\/www.w3.org\/1999\/xhtml" lang="ko">/);
+});
