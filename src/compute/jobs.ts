@@ -1,7 +1,7 @@
 // The jobs the compute worker runs: heavy core work (tokenizing large texts, forward passes).
 // Each feature adds its entries here; the pool calls them by name (see FOUNDATION.md).
 import type { JobTable } from './workerHost';
-import { attentionJob } from './attentionJob';
+import { attentionCsvJob, attentionJob, attentionViewJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
 import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
@@ -10,6 +10,10 @@ import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, t
 export const jobs = {
   /** The Attention panel's forward pass (issue 5). */
   attentionRun: attentionJob,
+  /** The Attention panel's views of the held run: one head at the panel's resolution, its row and step (issue 12). */
+  attentionView: attentionViewJob,
+  /** The Attention panel's CSV export of the selected matrix at full resolution. */
+  attentionCsv: attentionCsvJob,
   /** Tokenization panel (issue 3): spans of a text, with progress. */
   tokenizeText: tokenizeTextJob,
   /** Tokenization panel: the text's token count under every tokenizer. */
