@@ -24,7 +24,8 @@ import { DecodingPanel } from './panels/decodingPanel';
 import { TokenizerPanel, type TokenizerPanelTimings } from './panels/tokenizerPanel';
 import { TokenCountStatus, type TokenCountUpdate } from './statusBar/tokenCount';
 import { TokenBoundaries } from './editor/tokenBoundaries';
-import { CommandId, type PanelKind, type SnapshotOf } from './shared/protocol';
+import { CommandId, type AttentionThumbnails, type AttentionView, type PanelKind, type SnapshotOf } from './shared/protocol';
+import type { PostedMessage } from './panels/attentionPanel';
 
 /** What activate() returns: lets integration tests read what a panel was sent, through the real host. */
 export interface LlmLensApi {
@@ -56,6 +57,12 @@ export interface LlmLensApi {
   };
   /** Token boundaries in the editor (issue 19): what is drawn and what it cost the host. */
   tokenBoundaries: TokenBoundaries;
+  /** The Attention panel's replies (issue 12): the latest view with its matrix, the run's thumbnails, and the size of each message it posted. */
+  attention: {
+    view(): AttentionView | undefined;
+    thumbnails(): AttentionThumbnails | undefined;
+    posted(): readonly PostedMessage[];
+  };
 }
 
 /** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
@@ -106,6 +113,11 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   const tokenBoundaries = new TokenBoundaries(pool);
   context.subscriptions.push(tokenBoundaries, vscode.commands.registerCommand(CommandId.toggleTokenBoundaries, () => tokenBoundaries.toggle()));
 
+  const attentionPanel = (): AttentionPanel | undefined => {
+    const panel = panels.get('attention');
+    return panel instanceof AttentionPanel ? panel : undefined;
+  };
+
   const activatedAt = performance.now();
   return {
     activationMs: activatedAt - bundleStartedAt,
@@ -132,6 +144,11 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
       },
     },
     tokenBoundaries,
+    attention: {
+      view: () => attentionPanel()?.views.view,
+      thumbnails: () => attentionPanel()?.views.thumbnails,
+      posted: () => attentionPanel()?.posted ?? [],
+    },
   };
 }
 
