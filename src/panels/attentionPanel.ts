@@ -58,6 +58,8 @@ export class AttentionPanel extends Panel<'attention'> {
   /** The matrix the webview holds: a view of the same (run, layer, head) leaves it out. */
   private sentMatrixKey: string | undefined;
   private viewBusy = false;
+  /** The newest run while its job is out (0 when none): a view of the shown run may then find it replaced. */
+  private inFlight = 0;
   private viewWanted = false;
   /** Sizes of what was posted (only while the extension's tests run), newest last. */
   readonly posted: PostedMessage[] = [];
@@ -113,6 +115,7 @@ export class AttentionPanel extends Panel<'attention'> {
     const maxTokens = config.get<number>('attention.maxTokens', 256);
     const allowBeyondTrainedContext = config.get<boolean>('attention.allowBeyondTrainedContext', false) === true;
     let failure: AttentionModelProblem | undefined;
+    this.inFlight = runId;
     const output = await this.runJob(vscode.l10n.t('Running {0}…', source.label), async (token, report) => {
       // Superseding cancels `token` (the older run ends in the worker at its next layer, keeping the model
       // loaded); only the user's Cancel stops the worker itself.
@@ -143,6 +146,7 @@ export class AttentionPanel extends Panel<'attention'> {
     });
     // A newer run was asked for meanwhile: it shows its own result.
     if (runId !== this.runSeq) return;
+    this.inFlight = 0;
     if (failure) {
       this.showProblem(source, failure);
       return;
@@ -150,6 +154,8 @@ export class AttentionPanel extends Panel<'attention'> {
     if (!output) return;
     this.state = { source, output };
     this.selection = { layer: 0, head: 0, query: output.seqLen - 1 };
+    // A new run's page builds its step controls at the defaults.
+    this.stepOptions = { scaled: true, temperature: 1 };
     this.lastView = undefined;
     this.sentMatrixKey = undefined;
     this.publish();
@@ -167,6 +173,7 @@ export class AttentionPanel extends Panel<'attention'> {
   private showProblem(source: ModelSource, problem: AttentionModelProblem): void {
     // A run still on its way (an earlier model) must not replace the problem when it ends.
     this.cancelJob();
+    this.inFlight = 0;
     this.state = undefined;
     this.lastView = undefined;
     this.setSnapshot({
@@ -269,7 +276,10 @@ export class AttentionPanel extends Panel<'attention'> {
       }
     } catch (error) {
       // The worker restarted (Cancel, a crash) and lost the run: run the text again rather than show nothing.
-      if (error instanceof JobFailedError && error.code === 'runGone') void this.rerun();
+      if (error instanceof JobFailedError && error.code === 'runGone') {
+        // A superseded run may have finished in the worker just before the newest started: that one is coming.
+        if (this.inFlight === 0) void this.rerun();
+      }
       else this.showError(errorMessage(error));
     } finally {
       this.viewBusy = false;

@@ -86,7 +86,11 @@ function persist(): void {
   saveState({ ...ui, restore: shown ? { text: shown.text, input: shown.input } : undefined });
 }
 
+/** The selection asked for and not drawn yet: keys pressed before the answer arrives move on from it. */
+let wanted: AttentionView['selection'] | undefined;
+
 function select(layer: number, head: AttentionHeadChoice, query: number): void {
+  wanted = { layer, head, query };
   send({ type: 'select', layer, head, query });
 }
 
@@ -163,6 +167,8 @@ interface Controls {
 let controls: Controls | undefined;
 let stepScaled = true;
 let stepTemperature = 1;
+/** Sets the step controls to the options a step view was computed with (set by buildControls). */
+let syncStepControls: (step: AttentionStepView) => void = () => undefined;
 
 /** Slider position (−1.3…1.3) ↔ temperature 10^x, so 1 sits in the middle and 0.05…20 are reachable. */
 const sliderToTemperature = (x: number): number => Math.round(10 ** x * 100) / 100;
@@ -218,6 +224,15 @@ function buildControls(s: AttentionSnapshot): Controls {
     sliderValue.textContent = '1.00';
     send({ type: 'stepOptions', scaled: stepScaled, temperature: 1 });
   }, 'secondary');
+  // A page that reloaded builds these at T = 1; the host's options come back with the first step view.
+  syncStepControls = (view: AttentionStepView): void => {
+    if (document.activeElement === slider || (view.temperature === stepTemperature && view.scaled === stepScaled)) return;
+    stepTemperature = view.temperature;
+    stepScaled = view.scaled;
+    slider.value = String(temperatureToSlider(stepTemperature));
+    sliderValue.textContent = stepTemperature.toFixed(2);
+    (scaleBox as HTMLElement & { checked: boolean }).checked = stepScaled;
+  };
   const step = el('div', {
     className: 'view step-view',
     children: [
@@ -583,7 +598,8 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
     if (i >= 0 && i < T && event.clientX - rect.left < width / 2) select(layer, head, i);
   });
   canvas.addEventListener('keydown', (event) => {
-    const next = event.key === 'ArrowUp' ? query - 1 : event.key === 'ArrowDown' ? query + 1 : undefined;
+    const from = wanted && wanted.layer === layer && wanted.head === head ? wanted.query : query;
+    const next = event.key === 'ArrowUp' ? from - 1 : event.key === 'ArrowDown' ? from + 1 : undefined;
     if (next === undefined || next < 0 || next >= T) return;
     event.preventDefault();
     select(layer, head, next);
@@ -761,6 +777,7 @@ function runKey(s: AttentionSnapshot): string {
 /** A new run (or the same one re-sent after a reload): drawn with the view held for it, if any. */
 function renderRun(run: RunSnapshot): void {
   const same = snapshot?.runId === run.runId ? snapshot : undefined;
+  if (!same) wanted = undefined;
   if (thumbs && thumbs.runId !== run.runId) thumbs = undefined;
   status.clear();
   render({ ...run, selection: same?.selection ?? { layer: 0, head: 0, query: run.seqLen - 1 }, step: same?.step, view: same?.view });
@@ -775,9 +792,12 @@ function onReply(reply: AttentionReply): void {
   }
   const view = reply.view;
   if (!snapshot || view.runId !== snapshot.runId) return;
+  const v = view.selection;
+  if (wanted && wanted.layer === v.layer && wanted.head === v.head && wanted.query === v.query) wanted = undefined;
   // A view of the same head as the one drawn leaves its matrix out: keep ours.
   const held = snapshot.view?.matrixKey === view.matrixKey ? snapshot.view.matrix : undefined;
   render({ ...snapshot, selection: view.selection, step: view.step, view: view.matrix ? view : { ...view, matrix: held } });
+  if (view.step) syncStepControls(view.step);
 }
 
 function render(s: AttentionSnapshot): void {
