@@ -56,14 +56,14 @@ uiTest(`${layers} layers × ${heads} heads at 1,024 tokens: the grid draws, a he
   await heatmap.hover({ position: { x: box.width / 2, y: box.height - 6 } });
   const tooltip = view.locator('.tooltip.visible');
   await tooltip.waitFor({ timeout: 10_000 });
-  assert.match((await tooltip.textContent()) ?? '', /Queries \d+–\d+ → keys \d+–\d+: at most \d+(\.\d+)?%/);
+  assert.match((await tooltip.textContent()) ?? '', /Queries [\d,]+–[\d,]+ → keys [\d,]+–[\d,]+: at most \d+(\.\d+)?%/);
   await screenshot(page, 'attention-scale-heatmap');
 
   // Keyboard: move on the heatmap (read out), Enter opens the step view of that query (asked of the worker).
   await heatmap.focus();
   await page.keyboard.press('Control+End');
   await page.keyboard.press('ArrowUp');
-  await view.locator('#llm-lens-live').filter({ hasText: /Queries 1016–1019/ }).waitFor({ timeout: 10_000 });
+  await view.locator('#llm-lens-live').filter({ hasText: /Queries 1,016–1,019/ }).waitFor({ timeout: 10_000 });
   started = Date.now();
   await page.keyboard.press('Enter');
   await view.locator('.step-view h3', { hasText: 'Query 1016' }).waitFor({ timeout: guard });
@@ -84,7 +84,7 @@ uiTest(`${layers} layers × ${heads} heads at 1,024 tokens: the grid draws, a he
   await lines.focus();
   started = Date.now();
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowUp');
-  await view.locator('canvas.lines[aria-label*="query 1011 "]').waitFor({ timeout: guard });
+  await view.locator('canvas.lines[aria-label*="query 1,011 "]').waitFor({ timeout: guard });
   console.log(`five query moves answered in ${Date.now() - started} ms`);
   await screenshot(page, 'attention-scale-lines');
 
