@@ -37,9 +37,15 @@ const isProblem = (s: AttentionPanelSnapshot): s is AttentionProblemSnapshot => 
 /** Opens (layer, head) through the webview's own request and waits for its view. */
 async function viewOf(layer: number, head: AttentionHeadChoice, query: number): Promise<AttentionView> {
   const api = await llmLens();
-  const runId = (api.snapshotOf('attention') as AttentionSnapshot).runId;
+  let runId = (api.snapshotOf('attention') as AttentionSnapshot).runId;
   api.postFromWebview('attention', { type: 'select', layer, head, query });
   return waitFor(`the view of layer ${layer} head ${head}`, () => {
+    // A settings change may re-run the same text meanwhile (a new run starts at its default selection): ask again.
+    const now = (api.snapshotOf('attention') as AttentionSnapshot).runId;
+    if (now !== runId) {
+      runId = now;
+      api.postFromWebview('attention', { type: 'select', layer, head, query });
+    }
     const v = api.attention.view();
     return v && v.runId === runId && v.selection.layer === layer && v.selection.head === head && v.selection.query === query ? v : undefined;
   }, 30_000);
