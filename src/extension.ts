@@ -31,7 +31,8 @@ import { DecodingPanel } from './panels/decodingPanel';
 import { TokenizerPanel, type TokenizerPanelTimings } from './panels/tokenizerPanel';
 import { TokenCountStatus, type TokenCountUpdate } from './statusBar/tokenCount';
 import { TokenBoundaries } from './editor/tokenBoundaries';
-import { CommandId, type PanelKind, type SnapshotOf } from './shared/protocol';
+import { CommandId, type AttentionThumbnails, type AttentionView, type PanelKind, type SnapshotOf } from './shared/protocol';
+import type { PostedMessage } from './panels/attentionPanel';
 
 /** What activate() returns: lets integration tests read what a panel was sent, through the real host. */
 export interface LlmLensApi {
@@ -69,6 +70,12 @@ export interface LlmLensApi {
   errorOf(kind: PanelKind): string | undefined;
   /** Every job, routed as panels run them; and the model process (issue 14: tests crash it and watch it come back). */
   compute: Compute<Jobs>;
+  /** The Attention panel's replies (issue 12): the latest view with its matrix, the run's thumbnails, and the size of each message it posted. */
+  attention: {
+    view(): AttentionView | undefined;
+    thumbnails(): AttentionThumbnails | undefined;
+    posted(): readonly PostedMessage[];
+  };
 }
 
 /** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
@@ -140,6 +147,10 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
 
   // Mixture-of-experts routing (issue 15): which experts each token of the selection goes to.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showMoeRouting, () => showMoeRouting(panels)));
+  const attentionPanel = (): AttentionPanel | undefined => {
+    const panel = panels.get('attention');
+    return panel instanceof AttentionPanel ? panel : undefined;
+  };
 
   const activatedAt = performance.now();
   return {
@@ -170,6 +181,11 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
     useSaveTargetOnceForTest: (uri) => useSaveTargetOnceForTest(context, uri),
     errorOf: (kind) => panels.get(kind)?.currentError,
     compute: pool,
+    attention: {
+      view: () => attentionPanel()?.views.view,
+      thumbnails: () => attentionPanel()?.views.thumbnails,
+      posted: () => attentionPanel()?.posted ?? [],
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeRandomLlama } from '../lib/randomLlama.mjs';
+import { byteTokenizerJson, writeRandomLlama } from '../lib/randomLlama.mjs';
 
 const require = createRequire(import.meta.url);
 const core = require('../../dist/core/index.js');
@@ -40,22 +40,10 @@ async function timeRun(model, T, repeats) {
   return { ms: best, cpuMs: bestCpu };
 }
 
-/** A byte-level tokenizer.json (one token per UTF-8 byte, ids 0..255) so the worker job can take text. */
-function byteTokenizerJson() {
-  const printable = (b) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-  let extra = 0;
-  const alphabet = Array.from({ length: 256 }, (_, b) => (printable(b) ? String.fromCharCode(b) : String.fromCharCode(256 + extra++)));
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return JSON.stringify({
-    version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null, pre_tokenizer: byteLevel, post_processor: null, decoder: byteLevel,
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: Object.fromEntries(alphabet.map((c, i) => [c, i])), merges: [] },
-  });
-}
-
 /**
  * The extension's path: the forward pass runs in dist/worker.js (the compute worker) while this thread plays
  * the extension host. Prints the longest event-loop stall here (the 50 ms budget), including receiving the
- * structured-cloned result (probabilities and q/k/v of every layer) and the panel's mean/max combination.
+ * result (tokens, predictions, thumbnails: the run itself stays in the worker) and the first view request.
  */
 async function eventLoopDuringWorkerRun(dir, T) {
   writeFileSync(join(dir, 'tokenizer.json'), byteTokenizerJson());
@@ -74,29 +62,35 @@ async function eventLoopDuringWorkerRun(dir, T) {
   }, 2);
   histogram.enable();
   const t0 = performance.now();
-  const output = await new Promise((resolve, reject) => {
-    worker.on('message', (reply) => {
+  let nextId = 1;
+  const call = (job, input) => new Promise((resolve, reject) => {
+    const id = nextId++;
+    const listener = (reply) => {
+      if (reply.id !== id) return;
       // The last tick before this message: from there to the end of the host's own work, the loop is ours.
       if (reply.kind === 'result') lastTickBeforeResult = last;
       if (reply.kind === 'result') resolve(reply.output);
       else if (reply.kind === 'error') reject(new Error(reply.message));
-    });
+      if (reply.kind !== 'progress') worker.off('message', listener);
+    };
+    worker.on('message', listener);
     worker.on('error', reject);
-    worker.postMessage({ id: 1, job: 'attentionRun', input: { dir, text, maxTokens: T, topK: 10 } });
+    worker.postMessage({ id, job, input });
   });
-  // What AttentionPanel does on the host when the result arrives: one step view (the rest came ready-made).
-  const c0 = performance.now();
-  core.attentionStep(output.run, 0, 0, output.run.seqLen - 1);
-  const hostMs = performance.now() - c0;
+  const output = await call('attentionRun', { dir, text, maxTokens: T, topK: 10, runId: 1 });
   const resultStall = performance.now() - lastTickBeforeResult;
+  // What AttentionPanel does next: asks the worker for the open head's view (the run stays in the worker).
+  const c0 = performance.now();
+  await call('attentionView', { runId: 1, layer: 0, head: 0, query: output.seqLen - 1, scaled: true, temperature: 1, withMatrix: true });
+  const hostMs = performance.now() - c0;
   await new Promise((r) => setTimeout(r, 20));
   clearInterval(ticker);
   histogram.disable();
   await worker.terminate();
   if (process.env.BENCH_DEBUG) console.log('# gaps > 30 ms [start, length]:', JSON.stringify(gaps));
-  console.log(`attention worker run (load + ${output.run.seqLen} tokens, smollm2-135m shape): ${(performance.now() - t0).toFixed(0)} ms`);
-  console.log(`attention host stall receiving the result (${mib(output.layerProbs.reduce((a, p) => a + p.byteLength, 0))} MiB of probabilities, moved not copied) + step view: ${resultStall.toFixed(1)} ms (budget 50)`);
-  console.log(`attention host step view: ${hostMs.toFixed(1)} ms`);
+  console.log(`attention worker run (load + ${output.seqLen} tokens, smollm2-135m shape): ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(`attention host stall receiving the result (${(output.thumbnails.pixels.byteLength / 1024).toFixed(0)} KiB of thumbnails; the probabilities stay in the worker): ${resultStall.toFixed(1)} ms (budget 50)`);
+  console.log(`attention open head view from the worker (heatmap, row, step): ${hostMs.toFixed(1)} ms`);
   // On a shared machine the OS also deschedules an idle thread; this longest gap includes that.
   console.log(`attention host event loop longest gap during the whole run: ${Math.max(maxGap, histogram.max / 1e6).toFixed(1)} ms`);
 }

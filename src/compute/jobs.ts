@@ -3,7 +3,7 @@
 // the model process (dist/modelHost.js) unless it is named in `threadJobNames` (./jobNames: worker threads, dist/worker.js):
 // anything that loads or runs a model can exhaust memory and must not share the extension host's process.
 import type { JobTable } from './workerHost';
-import { attentionJob } from './attentionJob';
+import { attentionCsvJob, attentionJob, attentionMatrixJob, attentionViewJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
 import { moeJob } from './moeJob';
@@ -15,6 +15,12 @@ import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, t
 export const jobs = {
   /** The Attention panel's forward pass (issue 5). */
   attentionRun: attentionJob,
+  /** The Attention panel's views of the held run: one head at the panel's resolution, its row and step (issue 12). */
+  attentionView: attentionViewJob,
+  /** The Attention panel's CSV export of the selected matrix at full resolution. */
+  attentionCsv: attentionCsvJob,
+  /** Attention panel (issue 18): the selected matrix at full resolution for the SVG / HTML export. */
+  attentionMatrix: attentionMatrixJob,
   /** Tokenization panel (issue 3): spans of a text, with progress. */
   tokenizeText: tokenizeTextJob,
   /** Tokenization panel: the text's token count under every tokenizer. */

@@ -1,15 +1,14 @@
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { serialize } from 'node:v8';
 import type { AttentionJobOutput } from '../compute/attentionJob';
 import { JobCancelledError, JobFailedError } from '../compute/pool';
-import { attentionCsv } from '../core/analysis/export';
-import { attentionStep } from '../core/analysis/step';
 import { currentModelSource, modelFolderProblem, useEmbeddedModel, type ModelSource } from '../commands/chooseModel';
 import { maxInputChars } from '../shared/limits';
-import type { AttentionHeadChoice, AttentionInput, AttentionModelProblem, AttentionRequest, AttentionSnapshot, AttentionStepView } from '../shared/protocol';
+import type { AttentionHeadChoice, AttentionInput, AttentionModelProblem, AttentionReply, AttentionRequest, AttentionSnapshot, AttentionThumbnails, AttentionView } from '../shared/protocol';
 import { modelFailureMessage } from './modelFailure';
-import { Panel, type PanelDefinition, type Services } from './panel';
+import { errorMessage, Panel, type PanelDefinition, type Services } from './panel';
 import { AttentionAnalysis, type AnalysisHost } from './attention/analysis';
 
 /** What the webview saves so the host can re-run after a window reload (untrusted: validated here). */
@@ -29,18 +28,22 @@ function plainInput(text: string): AttentionInput {
   return { scope: 'selection', label: '', totalChars: text.length, readChars: Math.min(text.length, maxInputChars) };
 }
 
-/** The latest run and what the panel derived from it once (flattened and combined matrices). */
+/** The latest run: what the worker sent back (no matrices; the worker keeps the run for view requests). */
 interface RunState {
   source: ModelSource;
   output: AttentionJobOutput;
-  probs: Float32Array[];
-  meanProbs: Float32Array[];
-  maxProbs: Float32Array[];
+}
+
+/** One message posted to the webview and its size as structured-cloned (recorded when the extension runs its tests). */
+export interface PostedMessage {
+  type: 'snapshot' | 'thumbnails' | 'view';
+  bytes: number;
 }
 
 /**
- * The Attention panel: runs the forward pass in a compute worker, keeps the run (with q/k/v), and answers
- * the webview's selections and step-view options by recomputing in the host (microseconds, no second pass).
+ * The Attention panel: runs the forward pass in a compute worker, which keeps the run; the panel posts a small
+ * snapshot per run, the run's thumbnails once, and per selection or step option only what the views draw
+ * (the open head at the panel's resolution, the query's row, the step view), computed in the worker on demand.
  */
 export class AttentionPanel extends Panel<'attention'> {
   private state: RunState | undefined;
@@ -48,6 +51,20 @@ export class AttentionPanel extends Panel<'attention'> {
   private input: AttentionInput = plainInput('');
   private selection: { layer: number; head: AttentionHeadChoice; query: number } = { layer: 0, head: 0, query: 0 };
   private stepOptions = { scaled: true, temperature: 1 };
+  /** Counts runs asked for: only the newest one's result is shown (fast typing ends with the last text). */
+  private runSeq = 0;
+  /** Cancels the worker job only when the user presses Cancel (superseding is cooperative, in the worker). */
+  private userCancel: vscode.CancellationTokenSource | undefined;
+  /** The latest view with its matrix, re-posted when the webview reloads. */
+  private lastView: AttentionView | undefined;
+  /** The matrix the webview holds: a view of the same (run, layer, head) leaves it out. */
+  private sentMatrixKey: string | undefined;
+  private viewBusy = false;
+  /** The newest run while its job is out (0 when none): a view of the shown run may then find it replaced. */
+  private inFlight = 0;
+  private viewWanted = false;
+  /** Sizes of what was posted (only while the extension's tests run), newest last. */
+  readonly posted: PostedMessage[] = [];
 
   private rerunTimer: NodeJS.Timeout | undefined;
   /** The analysis views of the current run (issue 18). */
@@ -68,6 +85,7 @@ export class AttentionPanel extends Panel<'attention'> {
     );
     this.track(vscode.workspace.onDidGrantWorkspaceTrust(soon));
     this.track({ dispose: () => clearTimeout(this.rerunTimer) });
+    this.track({ dispose: () => this.userCancel?.cancel() });
   }
 
   /** How Attention panels are made and restored (a restored panel re-runs its saved text). */
@@ -84,9 +102,11 @@ export class AttentionPanel extends Panel<'attention'> {
 
   /**
    * Runs the current model on `text` (cut at the shared character cap; tokenized by the model's tokenizer and
-   * cut at the token cap) and shows the result, or what is wrong with the model folder.
+   * cut at the token cap) and shows the result, or what is wrong with the model folder. A newer call supersedes
+   * this one: its result (or problem) is then never shown.
    */
   async analyze(text: string, input: AttentionInput = plainInput(text)): Promise<void> {
+    const runId = ++this.runSeq;
     this.text = text.slice(0, maxInputChars);
     this.input = { ...input, readChars: this.text.length, totalChars: Math.max(input.totalChars, this.text.length) };
     const source = currentModelSource(this.context);
@@ -99,15 +119,20 @@ export class AttentionPanel extends Panel<'attention'> {
     const maxTokens = config.get<number>('attention.maxTokens', 256);
     const allowBeyondTrainedContext = config.get<boolean>('attention.allowBeyondTrainedContext', false) === true;
     let failure: AttentionModelProblem | undefined;
+    this.inFlight = runId;
     const output = await this.runJob(vscode.l10n.t('Running {0}…', source.label), async (token, report) => {
+      // Superseding cancels `token` (the older run ends in the worker at its next layer, keeping the model
+      // loaded); only the user's Cancel stops the worker itself.
+      const cancel = new vscode.CancellationTokenSource();
+      this.userCancel = cancel;
       try {
         return await this.services.pool.run(
           'attentionRun',
-          { dir: source.dir, text: this.text, maxTokens: Math.max(2, Math.min(1024, Math.floor(Number(maxTokens) || 256))), allowBeyondTrainedContext, topK: 10 },
-          { cancel: token, onProgress: report, affinity: 'attention' },
+          { dir: source.dir, text: this.text, maxTokens: Math.max(2, Math.min(1024, Math.floor(Number(maxTokens) || 256))), allowBeyondTrainedContext, topK: 10, runId },
+          { cancel: cancel.token, onProgress: report, affinity: 'attention' },
         );
       } catch (error) {
-        if (error instanceof JobCancelledError) throw error;
+        if (error instanceof JobCancelledError || token.isCancellationRequested) throw error;
         // The model process died, or the memory budget refused the run: say what happened and what to change.
         const modelFailure = modelFailureMessage(error, source.label);
         if (modelFailure) throw new Error(modelFailure);
@@ -121,31 +146,48 @@ export class AttentionPanel extends Panel<'attention'> {
           return undefined;
         }
         throw new Error(vscode.l10n.t('Could not run {0}: {1}', source.label, reason));
+      } finally {
+        if (this.userCancel === cancel) this.userCancel = undefined;
+        cancel.dispose();
       }
     });
+    // A newer run was asked for meanwhile: it shows its own result.
+    if (runId !== this.runSeq) return;
+    this.inFlight = 0;
     if (failure) {
       this.showProblem(source, failure);
       return;
     }
     if (!output) return;
-    const { run } = output;
-    const T = run.seqLen;
-    // The worker already flattened and combined the matrices: the host only keeps references.
-    this.state = { source, output, probs: output.layerProbs, meanProbs: output.meanProbs, maxProbs: output.maxProbs };
-    this.selection = { layer: 0, head: 0, query: T - 1 };
+    this.state = { source, output };
+    this.selection = { layer: 0, head: 0, query: output.seqLen - 1 };
+    // A new run's page builds its step controls at the defaults.
+    this.stepOptions = { scaled: true, temperature: 1 };
+    this.lastView = undefined;
+    this.sentMatrixKey = undefined;
     this.analysis = new AttentionAnalysis(this.analysisHost(), {
       dir: source.dir, modelLabel: source.label, ids: output.tokens.map((t) => t.id), tokens: output.tokens.map((t) => t.text),
-      layers: run.layers, heads: run.heads, parameters: output.model.parameters, elapsedMs: output.elapsedMs,
+      layers: output.layers, heads: output.heads, parameters: output.model.parameters, elapsedMs: output.elapsedMs,
     });
     this.publish();
+    this.reply({ type: 'thumbnails', thumbnails: output.thumbnails });
+    await this.refreshView();
+  }
+
+  /** Cancel pressed (or a newer job): also stops the worker job when the user asked. */
+  override cancelJob(): void {
+    this.userCancel?.cancel();
+    super.cancelJob();
   }
 
   /** Shows why the model cannot run, with Choose Model and the embedded model as ways out; the last run is dropped. */
   private showProblem(source: ModelSource, problem: AttentionModelProblem): void {
     // A run still on its way (an earlier model) must not replace the problem when it ends.
     this.cancelJob();
+    this.inFlight = 0;
     this.state = undefined;
     this.analysis = undefined;
+    this.lastView = undefined;
     this.setSnapshot({
       problem,
       model: { label: source.label, source: source.source, dir: source.dir, ignoredWorkspacePath: source.ignoredWorkspacePath },
@@ -164,25 +206,40 @@ export class AttentionPanel extends Panel<'attention'> {
     return this.state?.output;
   }
 
+  /** The latest view posted (with its matrix) and the run's thumbnails (integration tests read them). */
+  get views(): { view: AttentionView | undefined; thumbnails: AttentionThumbnails | undefined } {
+    return { view: this.lastView, thumbnails: this.state?.output.thumbnails };
+  }
+
+  /** The page (re)loaded: it holds no thumbnails and no matrix, so both go again. */
+  protected override onWebviewReady(): void {
+    const s = this.state;
+    if (!s) return;
+    this.reply({ type: 'thumbnails', thumbnails: s.output.thumbnails });
+    if (this.lastView) {
+      this.reply({ type: 'view', view: this.lastView });
+      this.sentMatrixKey = this.lastView.matrixKey;
+    } else this.sentMatrixKey = undefined;
+  }
+
+  private reply(reply: AttentionReply): void {
+    this.record(reply.type, reply);
+    this.postReply(reply);
+  }
+
+  private record(type: PostedMessage['type'], payload: unknown): void {
+    if (this.context.extensionMode !== vscode.ExtensionMode.Test) return;
+    this.posted.push({ type, bytes: serialize(payload).length });
+    if (this.posted.length > 500) this.posted.splice(0, this.posted.length - 500);
+  }
+
   private publish(): void {
     const s = this.state;
     if (!s) return;
     const { output, source } = s;
-    const { run } = output;
-    const { layer, head, query } = this.selection;
-    let step: AttentionStepView | undefined;
-    if (typeof head === 'number') {
-      const st = attentionStep(run, layer, head, query, this.stepOptions);
-      const T = run.seqLen;
-      step = {
-        layer, head, query, kvHead: st.kvHead, headDim: st.headDim, scaled: this.stepOptions.scaled, scale: st.scale, temperature: st.temperature,
-        q: st.q, rawScores: st.rawScores, scaledScores: st.softcap === undefined ? st.scaledScores : st.cappedScores, mask: st.mask, probs: st.probs,
-        defaultScale: st.defaultScale, qkNorm: st.qkNorm, softcap: st.softcap, slidingWindow: st.slidingWindow,
-        modelProbs: run.probs[layer][head].slice(query * T, (query + 1) * T), output: st.output, values: st.values,
-      };
-    }
     const embedded = source.source === 'embedded';
     const snapshot: AttentionSnapshot = {
+      runId: output.runId,
       model: {
         label: source.label, source: source.source, dir: source.dir, ...output.model,
         hasModelCard: embedded && existsSync(join(source.dir, 'MODEL_CARD.md')),
@@ -193,31 +250,53 @@ export class AttentionPanel extends Panel<'attention'> {
       input: this.input,
       tokens: output.tokens,
       cap: output.total > output.tokens.length ? { total: output.total, limit: output.limit, reason: output.limitReason } : undefined,
-      beyondTrainedContext: run.seqLen > output.trainedContext,
-      layers: run.layers,
-      heads: run.heads,
-      seqLen: run.seqLen,
-      kvHeadOf: run.kvHeadOf,
-      probs: s.probs,
-      meanProbs: s.meanProbs,
-      maxProbs: s.maxProbs,
-      predictions: run.predictions.map((p) => ({ id: p.id, text: p.label ?? `#${p.id}`, probability: p.probability })),
-      selection: { ...this.selection },
-      step,
+      beyondTrainedContext: output.seqLen > output.trainedContext,
+      layers: output.layers,
+      heads: output.heads,
+      seqLen: output.seqLen,
+      kvHeadOf: output.kvHeadOf,
+      predictions: output.predictions,
       elapsedMs: output.elapsedMs,
       analysis: this.analysis?.view(),
     };
+    this.record('snapshot', snapshot);
     this.setSnapshot(snapshot);
   }
 
-  /** The matrix the heatmap shows for the current selection. */
-  private selectedMatrix(): Float32Array | undefined {
-    const s = this.state;
-    if (!s) return undefined;
-    const { layer, head } = this.selection;
-    if (head === 'mean') return s.meanProbs[layer];
-    if (head === 'max') return s.maxProbs[layer];
-    return s.output.run.probs[layer][head];
+  /**
+   * Asks the worker for the current selection's view and posts it. Requests that arrive while one is out
+   * (slider frames, held-down arrow keys) collapse into one for the newest selection.
+   */
+  private async refreshView(): Promise<void> {
+    this.viewWanted = true;
+    if (this.viewBusy) return;
+    this.viewBusy = true;
+    try {
+      while (this.viewWanted) {
+        this.viewWanted = false;
+        const s = this.state;
+        if (!s) return;
+        const { layer, head, query } = this.selection;
+        const runId = s.output.runId;
+        const withMatrix = this.sentMatrixKey !== `${runId}:${layer}:${head}`;
+        const view = await this.services.pool.run('attentionView', { runId, layer, head, query, ...this.stepOptions, withMatrix }, { affinity: 'attention' });
+        // A newer run replaced this one while the view was computed.
+        if (this.state !== s) continue;
+        const held = view.matrix ? view.matrix : this.lastView?.matrixKey === view.matrixKey ? this.lastView.matrix : undefined;
+        this.lastView = { ...view, matrix: held };
+        this.sentMatrixKey = view.matrixKey;
+        this.reply({ type: 'view', view });
+      }
+    } catch (error) {
+      // The worker restarted (Cancel, a crash) and lost the run: run the text again rather than show nothing.
+      if (error instanceof JobFailedError && error.code === 'runGone') {
+        // A superseded run may have finished in the worker just before the newest started: that one is coming.
+        if (this.inFlight === 0) void this.rerun();
+      }
+      else this.showError(errorMessage(error));
+    } finally {
+      this.viewBusy = false;
+    }
   }
 
   protected async handleRequest(request: AttentionRequest): Promise<void> {
@@ -225,22 +304,22 @@ export class AttentionPanel extends Panel<'attention'> {
     switch (request.type) {
       case 'select': {
         if (!s) return;
-        const { run } = s.output;
+        const run = s.output;
         // Ranges depend on the run: out-of-range selections from the webview are ignored.
         if (request.layer >= run.layers || request.query >= run.seqLen) return;
         if (typeof request.head === 'number' && request.head >= run.heads) return;
         this.selection = { layer: request.layer, head: request.head, query: request.query };
-        this.publish();
+        await this.refreshView();
         break;
       }
       case 'stepOptions':
         this.stepOptions = { scaled: request.scaled, temperature: request.temperature };
-        this.publish();
+        await this.refreshView();
         break;
       case 'exportCsv': {
-        const matrix = this.selectedMatrix();
-        if (!s || !matrix) return;
-        const csv = attentionCsv(s.output.tokens.map((t) => t.text), matrix);
+        if (!s) return;
+        const { layer, head } = this.selection;
+        const csv = await this.services.pool.run('attentionCsv', { runId: s.output.runId, layer, head }, { affinity: 'attention' });
         await this.saveFile(`${this.exportName()}.csv`, Buffer.from(csv, 'utf8'), { [vscode.l10n.t('CSV')]: ['csv'] });
         break;
       }
@@ -278,9 +357,10 @@ export class AttentionPanel extends Panel<'attention'> {
       publish: () => this.publish(),
       isCurrent: (analysis) => this.analysis === analysis,
       heatmap: async () => {
-        const matrix = this.selectedMatrix();
-        if (!matrix) return undefined;
+        const s = this.state;
+        if (!s) return undefined;
         const { layer, head } = this.selection;
+        const matrix = await this.services.pool.run('attentionMatrix', { runId: s.output.runId, layer, head }, { affinity: 'attention' });
         const which = typeof head === 'number' ? vscode.l10n.t('head {0}', head) : head === 'mean' ? vscode.l10n.t('mean over heads') : vscode.l10n.t('max over heads');
         return { matrix, title: vscode.l10n.t('Attention, layer {0}, {1}', layer, which), name: this.exportName() };
       },

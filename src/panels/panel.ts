@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { parseRequest, type PanelKind, type PersistedState, type PanelMessages, type SnapshotOf, type ToWebview } from '../shared/protocol';
+import { parseRequest, type PanelKind, type PersistedState, type PanelMessages, type ReplyOf, type SnapshotOf, type ToWebview } from '../shared/protocol';
 import { webviewStrings } from '../shared/strings';
 import type { Jobs } from '../compute/jobs';
 import type { JobRunner } from '../compute/pool';
@@ -119,6 +119,19 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
     this.post({ type: 'snapshot', snapshot });
   }
 
+  /**
+   * Posts large data the snapshot leaves out (a matrix, thumbnails); dropped while the webview is not ready,
+   * so a panel re-posts what its page needs from `onWebviewReady`.
+   */
+  protected postReply(reply: ReplyOf<K>): void {
+    this.post({ type: 'reply', reply });
+  }
+
+  /** Called after the webview (re)loaded and the snapshot was re-sent: re-post replies its page needs. */
+  protected onWebviewReady(): void {
+    // Most panels send everything in the snapshot.
+  }
+
   /** Shows an error in the panel (and keeps the last good snapshot). */
   protected showError(message: string): void {
     this.lastError = message;
@@ -193,6 +206,7 @@ export abstract class Panel<K extends PanelKind> implements vscode.Disposable {
       else if (this.lastError !== undefined) this.post({ type: 'error', message: this.lastError });
       // Nothing runs: a webview that paints "working" until it hears from the host can show its resting state.
       else if (this.snapshot === undefined) this.post({ type: 'idle' });
+      this.onWebviewReady();
       return;
     }
     if (request.type === 'cancel') {

@@ -297,12 +297,19 @@ export interface AttentionStepView {
   modelProbs: Float32Array;
   /** Σ_j probs_j · v_j, the head's output for the query. */
   output: Float32Array;
-  /** The value vectors v_j the weights multiply (seqLen × headDim). */
+  /** The leading `valueDims` dimensions of each value vector v_j the weights multiply (seqLen × valueDims). */
   values: Float32Array;
+  /** How many dimensions of each v_j `values` holds (the table prints a few; the output uses all). */
+  valueDims: number;
 }
 
-/** Everything the Attention panel shows (complete; matrices as typed arrays). */
+/**
+ * What the Attention panel draws of one run (complete for the run; small: no matrices). The thumbnails and the
+ * open head's view are large and answered by request (AttentionReply) from the run the compute worker keeps.
+ */
 export interface AttentionSnapshot {
+  /** The host's number for this run: replies name it, so a reply of an older run is never drawn. */
+  runId: number;
   model: AttentionModelInfo;
   /** The text the tokens came from (bounded), kept so the panel can be restored after a reload. */
   text: string;
@@ -318,23 +325,53 @@ export interface AttentionSnapshot {
   seqLen: number;
   /** Query head -> the KV head it reads (GQA groups). */
   kvHeadOf: number[];
-  /** Per layer: heads × seqLen × seqLen, row = query. */
-  probs: Float32Array[];
-  /** Per layer: mean over heads, seqLen × seqLen. */
-  meanProbs: Float32Array[];
-  /** Per layer: max over heads, seqLen × seqLen. */
-  maxProbs: Float32Array[];
   /** Top next-token predictions after the last token. */
   predictions: { id: number; text: string; probability: number }[];
-  /** The layer, head and query the heatmap, lines and step views show. */
-  selection: { layer: number; head: AttentionHeadChoice; query: number };
-  /** The step view for the selection (absent for mean/max). */
-  step?: AttentionStepView;
   /** Wall-clock time of the forward pass in the worker. */
   elapsedMs: number;
   /** The analysis views' results for this run (issue 18: Find heads, logit lens, ablation). */
   analysis?: AttentionAnalysisView;
 }
+
+/**
+ * Every layer × head (then mean, max) of a run as a small picture: each cell is the max over a block × block
+ * square of tokens (max keeps one-token-wide diagonals and sink columns at full strength; a mean would fade
+ * them by 1/block), stored as round(255·√p) — the colour scale's own axis.
+ */
+export interface AttentionThumbnails {
+  runId: number;
+  /** Pixels a side: ⌈seqLen / block⌉ (≤ 64). */
+  size: number;
+  /** Tokens a pixel side covers. */
+  block: number;
+  /** layers × (heads + 2) pictures of size × size, row-major, picture (l, h) at (l·(heads + 2) + h)·size². */
+  pixels: Uint8Array;
+}
+
+/** What the heatmap, lines and step views draw for one selection, at the resolution the panel shows. */
+export interface AttentionView {
+  runId: number;
+  selection: { layer: number; head: AttentionHeadChoice; query: number };
+  /** Tokens a heatmap cell side covers (1 up to 256 tokens). */
+  block: number;
+  /** Heatmap cells a side: ⌈seqLen / block⌉. */
+  bins: number;
+  /** Names the matrix (run, layer, head): a view without `matrix` keeps the one the webview holds for this key. */
+  matrixKey: string;
+  /** The lower triangle of bins × bins (row i: cells 0..i), round(65535·√p) of each block's largest weight. */
+  matrix?: Uint16Array;
+  /** The selected query's exact weights over every key (seqLen values; mean/max over heads for those choices). */
+  row: Float32Array;
+  /** The step view (absent for mean/max). */
+  step?: AttentionStepView;
+}
+
+/** What the host answers the Attention panel's webview with, besides snapshots. */
+export type AttentionReply =
+  /** The run's thumbnails (once per run, and again after the webview reloads). */
+  | { type: 'thumbnails'; thumbnails: AttentionThumbnails }
+  /** The selection's view (after a select, a step option, or a reload). */
+  | { type: 'view'; view: AttentionView };
 
 /** Why the chosen model cannot run: the folder is missing, not a model folder, or its files are unusable. */
 export interface AttentionModelProblem {
@@ -730,7 +767,7 @@ export type MoeRequest =
 /** The snapshot and request types of each panel kind. New panels add one line here. */
 export interface PanelMessages {
   welcome: { snapshot: WelcomeSnapshot; request: WelcomeRequest };
-  attention: { snapshot: AttentionPanelSnapshot; request: AttentionRequest };
+  attention: { snapshot: AttentionPanelSnapshot; request: AttentionRequest; reply: AttentionReply };
   kvcache: { snapshot: KvCacheSnapshot; request: KvCacheRequest };
   glossary: { snapshot: GlossarySnapshot; request: GlossaryRequest };
   tokenizer: { snapshot: TokenizerSnapshot; request: TokenizerRequest };
@@ -743,6 +780,9 @@ export type PanelKind = keyof PanelMessages;
 
 /** The snapshot type of panel `K`. */
 export type SnapshotOf<K extends PanelKind> = PanelMessages[K]['snapshot'];
+
+/** The replies panel `K`'s host posts besides snapshots (large data asked for by request); never for most panels. */
+export type ReplyOf<K extends PanelKind> = PanelMessages[K] extends { reply: infer R } ? R : never;
 
 /** What a webview persists with setState; the serializer hands it back after a window reload. */
 export interface PersistedState {
@@ -769,7 +809,9 @@ export type ToWebview<K extends PanelKind> =
   /** The job finished or was cancelled: hide the progress. */
   | { type: 'idle' }
   /** Something failed: a clear, localized message. */
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Large data the snapshot leaves out (a matrix, thumbnails), answering a request. */
+  | { type: 'reply'; reply: ReplyOf<K> };
 
 // ---------------------------------------------------------------------------------------------
 // Runtime validation of webview messages.

@@ -163,6 +163,9 @@ export const webviewStrings = {
     colToken: "Token",
     colProbability: "Probability",
     emptyHint: "Select some code and run “LLM Lens: Show Attention for Selection”.",
+    blockReadout: "Queries {0}–{1} → keys {2}–{3}: at most {4}",
+    pooledNote: "{0} tokens: each cell is the largest weight in a block of {1} × {1} tokens (the token lines and the step view show exact rows).",
+    thumbnailsLoading: "Drawing the thumbnails…",
   },
   glossary: {
     ...commonStrings,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { maxInputChars } from '../../src/shared/limits';
-import type { AttentionPanelSnapshot, AttentionProblemSnapshot, AttentionSnapshot } from '../../src/shared/protocol';
+import type { AttentionHeadChoice, AttentionPanelSnapshot, AttentionProblemSnapshot, AttentionSnapshot, AttentionView } from '../../src/shared/protocol';
 import { writeByteModel } from './attentionFixture';
 import { closeAll, llmLens, openText, waitFor } from './helpers';
 
@@ -34,19 +34,55 @@ async function runFor<T extends AttentionPanelSnapshot>(what: string, accept: (s
 
 const isProblem = (s: AttentionPanelSnapshot): s is AttentionProblemSnapshot => 'problem' in s;
 
-function assertCausalRows(s: AttentionSnapshot): void {
+/** Opens (layer, head) through the webview's own request and waits for its view. */
+async function viewOf(layer: number, head: AttentionHeadChoice, query: number): Promise<AttentionView> {
+  const api = await llmLens();
+  let runId = (api.snapshotOf('attention') as AttentionSnapshot).runId;
+  api.postFromWebview('attention', { type: 'select', layer, head, query });
+  return waitFor(`the view of layer ${layer} head ${head}`, () => {
+    // A settings change may re-run the same text meanwhile (a new run starts at its default selection): ask again.
+    const now = (api.snapshotOf('attention') as AttentionSnapshot).runId;
+    if (now !== runId) {
+      runId = now;
+      api.postFromWebview('attention', { type: 'select', layer, head, query });
+    }
+    const v = api.attention.view();
+    return v && v.runId === runId && v.selection.layer === layer && v.selection.head === head && v.selection.query === query ? v : undefined;
+  }, 30_000);
+}
+
+/** The weight of cell (i, j) of a view's matrix (its lower triangle of √p at 16 bits). */
+function cell(view: AttentionView, i: number, j: number): number {
+  const r = (view.matrix?.[(i * (i + 1)) / 2 + j] ?? NaN) / 65535;
+  return r * r;
+}
+
+/**
+ * Every head of every layer, opened as the panel opens them: at one token per cell the matrix is causal
+ * (the triangle holds no later key) and each row sums to 1; the query's exact row matches the matrix.
+ */
+async function assertCausalViews(s: AttentionSnapshot): Promise<void> {
   const T = s.seqLen;
+  const thumbs = (await llmLens()).attention.thumbnails();
+  assert.ok(thumbs && thumbs.runId === s.runId);
+  assert.equal(thumbs.pixels.length, s.layers * (s.heads + 2) * thumbs.size * thumbs.size);
   for (let l = 0; l < s.layers; l++) {
     for (let h = 0; h < s.heads; h++) {
+      const view = await viewOf(l, h, T - 1);
+      assert.equal(view.block, 1);
+      assert.equal(view.bins, T);
+      assert.equal(view.matrix?.length, (T * (T + 1)) / 2, 'the lower triangle only: later keys are masked');
       for (let i = 0; i < T; i++) {
         let sum = 0;
-        for (let j = 0; j < T; j++) {
-          const p = s.probs[l][h * T * T + i * T + j];
-          if (j > i) assert.equal(p, 0, 'no weight on later tokens');
-          sum += p;
-        }
-        assert.ok(Math.abs(sum - 1) < 1e-4, `layer ${l} head ${h} row ${i} sums to ${sum}`);
+        for (let j = 0; j <= i; j++) sum += cell(view, i, j);
+        assert.ok(Math.abs(sum - 1) < 2e-3, `layer ${l} head ${h} row ${i} sums to ${sum}`);
       }
+      let rowSum = 0;
+      for (let j = 0; j < T; j++) {
+        rowSum += view.row[j];
+        assert.ok(Math.abs(view.row[j] - cell(view, T - 1, j)) < 1e-4, `row and matrix agree at key ${j}`);
+      }
+      assert.ok(Math.abs(rowSum - 1) < 1e-5);
     }
   }
 }
@@ -82,12 +118,12 @@ describe('LLM Lens: Show Attention for Selection', () => {
     assert.equal(s.heads, 4);
     assert.deepEqual(s.kvHeadOf, [0, 0, 1, 1]);
     assert.equal(s.cap, undefined);
-    assertCausalRows(s);
-    // The step view of the default selection (layer 0, head 0, last query) reproduces the heatmap row.
-    const step = s.step;
-    assert.ok(step);
+    await assertCausalViews(s);
+    // The step view (layer 0, head 0, last query) reproduces the model's row.
     const T = s.seqLen;
-    for (let j = 0; j < T; j++) assert.ok(Math.abs(step.probs[j] - s.probs[0][(T - 1) * T + j]) < 1e-6);
+    const step = (await viewOf(0, 0, T - 1)).step;
+    assert.ok(step);
+    for (let j = 0; j < T; j++) assert.ok(Math.abs(step.probs[j] - step.modelProbs[j]) < 1e-6);
     assert.equal(s.predictions.length, 10);
   });
 
@@ -113,7 +149,7 @@ describe('LLM Lens: Show Attention for Selection', () => {
     assert.equal(s.heads, cfg.num_attention_heads);
     assert.ok(s.model.hasModelCard);
     assert.ok(s.seqLen > 5);
-    assertCausalRows(s);
+    await assertCausalViews(s);
   });
 
   it('Choose Model lists supported models of the Hugging Face cache and re-runs the open panel on the choice', async () => {
@@ -213,7 +249,7 @@ describe('LLM Lens: Show Attention for Selection', () => {
       const beyond = await runFor('a run past the trained context', (s): s is AttentionSnapshot => !isProblem(s) && s.seqLen === bytes);
       assert.equal(beyond.cap, undefined);
       assert.equal(beyond.beyondTrainedContext, true);
-      assertCausalRows(beyond);
+      await assertCausalViews(beyond);
     } finally {
       await config().update('attention.allowBeyondTrainedContext', undefined, vscode.ConfigurationTarget.Global);
       await config().update('attention.maxTokens', undefined, vscode.ConfigurationTarget.Global);
@@ -290,7 +326,7 @@ describe('LLM Lens: Show Attention for Selection', () => {
     }, 60_000);
     // The lone surrogate is U+FFFD (3 bytes) once UTF-8 encoded: one token per byte.
     assert.equal(s.seqLen, Buffer.byteLength(last));
-    assertCausalRows(s);
+    await assertCausalViews(s);
     // Nothing later replaces it.
     await new Promise((r) => setTimeout(r, 1_000));
     const after = api.snapshotOf('attention');

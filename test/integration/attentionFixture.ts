@@ -13,12 +13,14 @@ function byteAlphabet(): string[] {
 }
 
 /**
- * Writes the model (2 layers, 4 query heads sharing 2 KV heads) and returns its directory. `maxPositions` sets
+ * Writes the model (by default 2 layers, 4 query heads sharing 2 KV heads) and returns its directory. `maxPositions` sets
  * config.json's max_position_embeddings (the trained context); without it the config states none.
  */
-export function writeByteModel(options: { maxPositions?: number } = {}): string {
+export function writeByteModel(options: { maxPositions?: number; layers?: number; heads?: number; kvHeads?: number; headDim?: number } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'llm-lens-attn-it-'));
-  const vocab = 256, hidden = 16, heads = 4, kvHeads = 2, headDim = 4, inter = 24, layers = 2;
+  // Other shapes (many layers and heads of a small head size) for the panel-at-scale tests.
+  const vocab = 256, hidden = 16, inter = 24;
+  const { layers = 2, heads = 4, kvHeads = 2, headDim = 4 } = options;
   let seed = 12345;
   const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => {
     seed = (seed * 1103515245 + 12345) >>> 0;

@@ -144,7 +144,7 @@ describe('Attention panel: Reading heads (issue 18)', function () {
   it('Export: SVG and self-contained HTML of the shown heatmap go where the save dialog says', async () => {
     const api = await llmLens();
     assert.ok(api.postFromWebview('attention', { type: 'select', layer: 1, head: 2, query: 0 }));
-    await snapshotWhere('layer 1 head 2 selected', (x) => x.selection.layer === 1 && x.selection.head === 2);
+    await waitFor('layer 1 head 2 selected', () => (api.attention.view()?.selection.layer === 1 && api.attention.view()?.selection.head === 2) || undefined);
     const T = ids.length;
     const svgPath = join(out, 'heatmap.svg');
     api.useSaveTargetOnceForTest(vscode.Uri.file(svgPath));

@@ -23,30 +23,24 @@ test('the worker job tokenizes with the model tokenizer, caps by setting and by 
     assert.deepEqual(out.tokens.map((t) => t.text), ['a', 'b', 'c']);
     assert.equal(out.total, 4);
     assert.equal(out.limit, 3);
-    assert.equal(out.run.seqLen, 3);
-    assert.deepEqual(progress, [0, 0.5, 1]);
-    // Flattened per layer (heads × T × T), mean and max over heads, and the run's views share them.
-    const T = 3;
-    assert.equal(out.layerProbs[1].length, 2 * T * T);
-    for (let c = 0; c < T * T; c++) {
-      const a = out.layerProbs[1][c];
-      const b = out.layerProbs[1][T * T + c];
-      assert.ok(Math.abs(out.meanProbs[1][c] - (a + b) / 2) < 1e-7);
-      assert.equal(out.maxProbs[1][c], Math.max(a, b));
-    }
-    assert.equal(out.run.probs[1][1].buffer, out.layerProbs[1].buffer);
-    assert.equal(out.run.predictions.length, 5);
+    assert.equal(out.seqLen, 3);
+    assert.deepEqual(progress.slice(0, 3), [0, 0.4, 0.8]);
+    assert.equal(progress[progress.length - 1], 1);
+    // No matrices cross: thumbnails (3 × 3 at 3 tokens) for 2 layers × (2 heads + mean + max).
+    assert.equal(out.thumbnails.size, 3);
+    assert.equal(out.thumbnails.pixels.length, 2 * 4 * 9);
+    assert.equal(out.predictions.length, 5);
     // GPT-2 has 6 learned positions: a higher setting is capped there.
     const long = await attentionJob({ dir, text: 'abcdefghij', maxTokens: 256, topK: 1 }, () => undefined);
     assert.equal(long.limit, 6);
-    assert.equal(long.run.seqLen, 6);
+    assert.equal(long.seqLen, 6);
     assert.equal(long.total, 10);
     assert.equal(long.limitReason, 'trainedContext');
     assert.equal(long.trainedContext, 6);
     assert.equal(out.limitReason, 'maxTokens');
     // Going past the trained context is allowed for RoPE models only: GPT-2 has no position past its table.
     const allowed = await attentionJob({ dir, text: 'abcdefghij', maxTokens: 256, allowBeyondTrainedContext: true, topK: 1 }, () => undefined);
-    assert.equal(allowed.run.seqLen, 6);
+    assert.equal(allowed.seqLen, 6);
     assert.equal(allowed.limitReason, 'trainedContext');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -28,8 +28,8 @@ test('attentionJob on a Q8_0 GGUF with a SentencePiece vocabulary in its metadat
   const out = await attentionJob({ dir: ggufPath, text: 'hi there', maxTokens: 64, topK: 3 }, () => undefined);
   assert.deepEqual(out.tokens.map((t) => t.text), ['<s>', ' h', 'i', ' t', 'h', 'e', 'r', 'e']);
   assert.deepEqual([out.model.modelType, out.model.layers, out.model.heads, out.model.kvHeads], ['llama', 2, 4, 2]);
-  assert.equal(out.run.seqLen, 8);
-  assert.equal(out.run.predictions.length, 3);
+  assert.equal(out.seqLen, 8);
+  assert.equal(out.predictions.length, 3);
 });
 
 test('attentionJob on a GGUF without tokenizer metadata says so (not "no tokenizer.json")', async () => {

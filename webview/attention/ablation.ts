@@ -1,6 +1,6 @@
 // Head ablation (issue 18): pick heads (or a layer's whole attention) on a layer × head grid of toggle
 // buttons, rerun, and compare the next-token predictions before and after with their KL divergence.
-import type { AttentionSnapshot } from '../../src/shared/protocol';
+import type { AttentionSnapshot } from './drawn';
 import type { AblationChoice, AblationView, AnalysisPrediction } from '../../src/shared/attentionAnalysisProtocol';
 import { gridKeyMove, type GridPosition } from '../common/a11y';
 import { el, replaceChildren } from '../common/dom';

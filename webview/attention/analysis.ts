@@ -2,7 +2,7 @@ import './analysis.css';
 // The Analysis tab ("reading heads") of the Attention panel (issue 18): Find heads (with attention sinks), the logit lens
 // and head ablation, one section at a time behind a small section switcher (nested toolkit tabs would bubble
 // their change events into the panel's own tabs).
-import type { AttentionSnapshot } from '../../src/shared/protocol';
+import type { AttentionSnapshot } from './drawn';
 import { el, replaceChildren } from '../common/dom';
 import { renderAblation } from './ablation';
 import { analysisUi, type AnalysisContext } from './analysisCommon';

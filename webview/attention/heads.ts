@@ -1,7 +1,7 @@
 // Find heads (issue 18): a layer × head grid of one score at a time (TransformerLens detect_head on the
 // selection, the standard induction test, or the share of attention on the first token), sorted lists, an
 // adjustable threshold, and P/D/I badges on the All heads thumbnails. Every score comes from the host.
-import type { AttentionSnapshot } from '../../src/shared/protocol';
+import type { AttentionSnapshot } from './drawn';
 import type { AttentionAnalysisView } from '../../src/shared/attentionAnalysisProtocol';
 import { announce, gridKeyMove, type GridPosition } from '../common/a11y';
 import { el, replaceChildren } from '../common/dom';

@@ -1,7 +1,7 @@
 // The logit lens (issue 18): layers × positions, each cell the top next-token guess of that layer's residual
 // stream and its probability (coloured by it), ★ where the final answer first appears; a detail line with the
 // top candidates and the entropy of the focused cell. Keyboard: roving focus over the cells.
-import type { AttentionSnapshot } from '../../src/shared/protocol';
+import type { AttentionSnapshot } from './drawn';
 import type { LogitLensView } from '../../src/shared/attentionAnalysisProtocol';
 import { announce, gridKeyMove, type GridPosition } from '../common/a11y';
 import { el, replaceChildren } from '../common/dom';

@@ -1,8 +1,10 @@
 import './style.css';
 // The Attention panel: every layer × head as thumbnails, one head as a large heatmap (hover, keyboard,
 // table), token lines, the step-by-step arithmetic and the next-token predictions. It only draws: every
-// number comes from the host's snapshot (the forward pass and the step view are computed there).
-import type { AttentionHeadChoice, AttentionPanelSnapshot, AttentionProblemSnapshot, AttentionSnapshot, AttentionStepView } from '../../src/shared/protocol';
+// number comes from the host — a small snapshot per run, the run's thumbnails once, and for each selection a
+// view (the open head at the resolution drawn, the query's exact row, the step view) computed in the worker.
+import type { AttentionSnapshot } from './drawn';
+import type { AttentionHeadChoice, AttentionPanelSnapshot, AttentionProblemSnapshot, AttentionReply, AttentionSnapshot as RunSnapshot, AttentionStepView, AttentionThumbnails, AttentionView } from '../../src/shared/protocol';
 import type { StringsOf } from '../../src/shared/strings';
 import { visibleWhitespace } from '../../src/shared/whitespace';
 import { announce, gridKeyMove, type GridPosition } from '../common/a11y';
@@ -28,7 +30,10 @@ const status = new StatusStrip(strings, () => send({ type: 'cancel' }));
 const saved = loadState<UiState>();
 const ui: UiState = { view: saved?.view ?? 'grid', table: saved?.table ?? false };
 
+
 let snapshot: AttentionSnapshot | undefined;
+/** The run's thumbnails, once they arrived. */
+let thumbs: AttentionThumbnails | undefined;
 /** The model problem shown instead of a run, if any. */
 let problem: AttentionProblemSnapshot | undefined;
 /** The run the persistent controls were built for (see runKey). */
@@ -65,12 +70,23 @@ function headName(head: AttentionHeadChoice, s: AttentionSnapshot): string {
   return `${fmt(strings.headN, head)} (${fmt(strings.kvHeadN, s.kvHeadOf[head])})`;
 }
 
-/** The matrix shown for (layer, head): one head's slice, or the mean/max over heads. */
-function matrixOf(s: AttentionSnapshot, layer: number, head: AttentionHeadChoice): Float32Array {
-  const T = s.seqLen;
-  if (head === 'mean') return s.meanProbs[layer];
-  if (head === 'max') return s.maxProbs[layer];
-  return s.probs[layer].subarray(head * T * T, (head + 1) * T * T);
+/** √p of heatmap cell (i, j) on 0…1 (the colour axis): the view's lower triangle; cells above it are masked. */
+function cellSqrt(view: AttentionView, i: number, j: number): number {
+  return view.matrix && j <= i ? view.matrix[(i * (i + 1)) / 2 + j] / 65535 : 0;
+}
+
+/** The view's cells as weights (n × n, zero above the diagonal): what the first-token toggle renormalises. */
+function viewMatrix(view: AttentionView): Float32Array {
+  const n = view.bins;
+  const m = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) m[i * n + j] = cellWeight(view, i, j);
+  return m;
+}
+
+/** The weight of heatmap cell (i, j): the block's largest, exact to ~3·10⁻⁵. */
+function cellWeight(view: AttentionView, i: number, j: number): number {
+  const r = cellSqrt(view, i, j);
+  return r * r;
 }
 
 function persist(): void {
@@ -78,30 +94,32 @@ function persist(): void {
   saveState({ ...ui, restore: shown ? { text: shown.text, input: shown.input } : undefined });
 }
 
+/** The selection asked for and not drawn yet: keys pressed before the answer arrives move on from it. */
+let wanted: AttentionView['selection'] | undefined;
+
 function select(layer: number, head: AttentionHeadChoice, query: number): void {
+  wanted = { layer, head, query };
   send({ type: 'select', layer, head, query });
 }
 
 // ------------------------------------------------------------------------------------------
 // Drawing helpers.
 
-/** Colour of a weight: viridis on √p (attention is heavy-tailed; the square root keeps small weights visible). */
-function weightRgb(p: number): [number, number, number] {
-  return sequentialRgb(Math.sqrt(Math.max(0, p)));
-}
-
-/** Paints a T × T matrix into an ImageData-backed canvas of T × T pixels (thumbnails scale it with CSS). */
-function paintThumbnail(canvas: HTMLCanvasElement, m: Float32Array, T: number): void {
-  canvas.width = T;
-  canvas.height = T;
+/** Paints thumbnail `index` (round(255·√p) per pixel, size × size) into a canvas of size × size pixels (CSS scales it). */
+function paintThumbnail(canvas: HTMLCanvasElement, t: AttentionThumbnails, index: number): void {
+  const n = t.size;
+  canvas.width = n;
+  canvas.height = n;
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
-  const image = ctx.createImageData(T, T);
+  const image = ctx.createImageData(n, n);
   const masked = parseCss(cssVar('--vscode-editorWidget-background', '#252526'));
-  for (let i = 0; i < T; i++) {
-    for (let j = 0; j < T; j++) {
-      const o = (i * T + j) * 4;
-      const [r, g, b] = j > i ? masked : weightRgb(m[i * T + j]);
+  const base = index * n * n;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const o = (i * n + j) * 4;
+      // A block above the diagonal holds only later keys: masked.
+      const [r, g, b] = j > i ? masked : sequentialRgb(t.pixels[base + i * n + j] / 255);
       image.data[o] = r;
       image.data[o + 1] = g;
       image.data[o + 2] = b;
@@ -158,6 +176,8 @@ interface Controls {
 let controls: Controls | undefined;
 let stepScaled = true;
 let stepTemperature = 1;
+/** Sets the step controls to the options a step view was computed with (set by buildControls). */
+let syncStepControls: (step: AttentionStepView) => void = () => undefined;
 
 /** Slider position (−1.3…1.3) ↔ temperature 10^x, so 1 sits in the middle and 0.05…20 are reachable. */
 const sliderToTemperature = (x: number): number => Math.round(10 ** x * 100) / 100;
@@ -214,6 +234,15 @@ function buildControls(s: AttentionSnapshot): Controls {
     sliderValue.textContent = '1.00';
     send({ type: 'stepOptions', scaled: stepScaled, temperature: 1 });
   }, 'secondary');
+  // A page that reloaded builds these at T = 1; the host's options come back with the first step view.
+  syncStepControls = (view: AttentionStepView): void => {
+    if (document.activeElement === slider || (view.temperature === stepTemperature && view.scaled === stepScaled)) return;
+    stepTemperature = view.temperature;
+    stepScaled = view.scaled;
+    slider.value = String(temperatureToSlider(stepTemperature));
+    sliderValue.textContent = stepTemperature.toFixed(2);
+    (scaleBox as HTMLElement & { checked: boolean }).checked = stepScaled;
+  };
   const step = el('div', {
     className: 'view step-view',
     children: [
@@ -276,7 +305,7 @@ const analysisContext: AnalysisContext = {
 // Views.
 
 function renderGrid(s: AttentionSnapshot, container: HTMLElement): void {
-  const T = s.seqLen;
+  const t = thumbs?.runId === s.runId ? thumbs : undefined;
   const header = [el('div', { className: 'grid-corner' })];
   for (let h = 0; h < s.heads; h++) {
     const chip = el('span', { className: 'kv-chip' });
@@ -288,9 +317,9 @@ function renderGrid(s: AttentionSnapshot, container: HTMLElement): void {
   for (let l = 0; l < s.layers; l++) {
     cells.push(el('div', { className: 'grid-layer', text: fmt(strings.layerN, l) }));
     const choices: AttentionHeadChoice[] = [...Array.from({ length: s.heads }, (_, h) => h), 'mean', 'max'];
-    for (const head of choices) {
+    for (const [index, head] of choices.entries()) {
       const canvas = el('canvas', { className: 'thumb-canvas' });
-      paintThumbnail(canvas, matrixOf(s, l, head), T);
+      if (t) paintThumbnail(canvas, t, l * (s.heads + 2) + index);
       const thumb = el('button', {
         className: 'thumb',
         attrs: { 'aria-label': `${fmt(strings.layerN, l)}, ${headName(head, s)}`, title: `${fmt(strings.layerN, l)}, ${headName(head, s)}`, 'data-layer': String(l), 'data-head': String(head) },
@@ -308,17 +337,25 @@ function renderGrid(s: AttentionSnapshot, container: HTMLElement): void {
   }
   const grid = el('div', { className: 'thumb-grid', children: cells });
   grid.style.gridTemplateColumns = `max-content repeat(${s.heads + 2}, max-content)`;
-  replaceChildren(container, el('p', { className: 'muted', text: strings.gridHelp }), grid);
+  replaceChildren(container, el('p', { className: 'muted', text: strings.gridHelp }), t ? false : el('p', { className: 'muted thumbs-loading', text: strings.thumbnailsLoading }), grid);
   decorateThumbnails(container, s, strings);
 }
 
 /** The large heatmap canvas, with hover readout, keyboard navigation and export; or the table. */
 function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
+  const view = s.view;
+  if (!view) {
+    replaceChildren(container);
+    return;
+  }
   const { layer, head } = s.selection;
   const T = s.seqLen;
-  const model = matrixOf(s, layer, head);
-  // With the first-token toggle on, a renormalised view (sinks.ts), labelled as such.
-  const m = displayMatrix(model, T);
+  // The view's cells: one per token up to 256 tokens, else blocks of `block` × `block` tokens (max-pooled).
+  const n = view.bins;
+  const block = view.block;
+  const model = viewMatrix(view);
+  // With the first-token toggle on, a renormalised view (sinks.ts), labelled as such (on the cells drawn).
+  const m = displayMatrix(model, n);
   const tableToggle = button(ui.table ? strings.showHeatmap : strings.showTable, () => {
     ui.table = !ui.table;
     persist();
@@ -326,22 +363,26 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
   }, 'secondary');
   const exportCsv = button(strings.exportCsv, () => send({ type: 'exportCsv' }), 'secondary');
   const toolbar = el('div', { className: 'toolbar', children: [tableToggle, exportCsv, ...heatmapTools(s, analysisContext)] });
-  const viewNote = hiddenFirstKeyNote(model, T, analysisContext);
+  const viewNote = hiddenFirstKeyNote(model, n, analysisContext);
   if (ui.table) {
-    replaceChildren(container, toolbar, viewNote, heatmapTable(s, m));
+    replaceChildren(container, toolbar, viewNote, heatmapTable(s, view, m));
     return;
   }
   const available = Math.max(240, Math.min(window.innerWidth - 60, 1100));
   // Up to ~96 tokens the cells stay big enough for token labels (the canvas scrolls in a narrow panel).
-  const cell = Math.max(T <= 96 ? 11 : 3, Math.min(28, Math.floor((available - 100) / T)));
-  const labels = cell >= 9;
+  const cell = Math.max(n <= 96 ? 11 : 3, Math.min(28, Math.floor((available - 100) / n)));
+  const labels = cell >= 9 && block === 1;
   const margin = labels ? 100 : 8;
-  const size = margin + cell * T + 4;
+  const size = margin + cell * n + 4;
   const canvas = el('canvas', { className: 'heatmap', attrs: { tabindex: '0', role: 'img', 'aria-label': fmt(strings.heatmapLabel, layer, headName(head, s)) } });
   const tooltip = el('div', { className: 'tooltip', attrs: { role: 'presentation' } });
   const scroll = el('div', { className: 'heatmap-scroll', children: [el('div', { className: 'heatmap-wrap', children: [canvas, tooltip] })] });
-  const readout = (i: number, j: number): string =>
-    fmt(strings.cellReadout, i, tokenLabel(s.tokens[i].text, 30), j, tokenLabel(s.tokens[j].text, 30), j > i ? strings.masked : Number.isNaN(m[i * T + j]) ? strings.hiddenCell : percent(m[i * T + j]));
+  const shown = (i: number, j: number): string => (j > i ? strings.masked : Number.isNaN(m[i * n + j]) ? strings.hiddenCell : percent(m[i * n + j]));
+  const readout = (i: number, j: number): string => {
+    if (block === 1) return fmt(strings.cellReadout, i, tokenLabel(s.tokens[i].text, 30), j, tokenLabel(s.tokens[j].text, 30), shown(i, j));
+    const last = (k: number): number => Math.min(T, (k + 1) * block) - 1;
+    return fmt(strings.blockReadout, i * block, last(i), j * block, last(j), shown(i, j));
+  };
 
   const draw = (): void => {
     const ctx = hiDpiCanvas(canvas, size, size);
@@ -350,10 +391,10 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
     ctx.fillStyle = cssVar('--vscode-editor-background', '#1e1e1e');
     ctx.fillRect(0, 0, size, size);
     const masked = cssVar('--vscode-editorWidget-background', '#252526');
-    for (let i = 0; i < T; i++) {
-      for (let j = 0; j < T; j++) {
-        const [r, g, b] = weightRgb(m[i * T + j]);
-        ctx.fillStyle = j > i || Number.isNaN(m[i * T + j]) ? masked : `rgb(${r}, ${g}, ${b})`;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const [r, g, b] = sequentialRgb(Math.sqrt(m[i * n + j]));
+        ctx.fillStyle = j > i || Number.isNaN(m[i * n + j]) ? masked : `rgb(${r}, ${g}, ${b})`;
         ctx.fillRect(margin + j * cell, margin + i * cell, cell, cell);
       }
     }
@@ -375,19 +416,19 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
     // The query row of the step view, and the keyboard focus cell.
     ctx.strokeStyle = fg;
     ctx.lineWidth = 1;
-    ctx.strokeRect(margin - 0.5, margin + s.selection.query * cell - 0.5, T * cell + 1, cell + 1);
+    ctx.strokeRect(margin - 0.5, margin + Math.floor(s.selection.query / block) * cell - 0.5, n * cell + 1, cell + 1);
     if (document.activeElement === canvas) {
       ctx.strokeStyle = cssVar('--vscode-focusBorder', '#007fd4');
       ctx.lineWidth = 2;
       ctx.strokeRect(margin + heatmapFocus.col * cell, margin + heatmapFocus.row * cell, cell, cell);
     }
   };
-  heatmapFocus = { row: Math.min(heatmapFocus.row, T - 1), col: Math.min(heatmapFocus.col, T - 1) };
+  heatmapFocus = { row: Math.min(heatmapFocus.row, n - 1), col: Math.min(heatmapFocus.col, n - 1) };
   const cellAt = (event: MouseEvent): GridPosition | undefined => {
     const rect = canvas.getBoundingClientRect();
     const col = Math.floor((event.clientX - rect.left - margin) / cell);
     const row = Math.floor((event.clientY - rect.top - margin) / cell);
-    return row >= 0 && col >= 0 && row < T && col < T ? { row, col } : undefined;
+    return row >= 0 && col >= 0 && row < n && col < n ? { row, col } : undefined;
   };
   canvas.addEventListener('mousemove', (event) => {
     const at = cellAt(event);
@@ -414,7 +455,7 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
     const at = cellAt(event);
     if (!at) return;
     heatmapFocus = at;
-    select(layer, head, at.row);
+    select(layer, head, Math.min(T - 1, at.row * block));
   });
   canvas.addEventListener('focus', () => {
     draw();
@@ -424,11 +465,11 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
   canvas.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') {
       event.preventDefault();
-      select(layer, head, heatmapFocus.row);
+      select(layer, head, Math.min(T - 1, heatmapFocus.row * block));
       showView('step');
       return;
     }
-    const next = gridKeyMove(event.key, heatmapFocus, T, T, event.ctrlKey || event.metaKey);
+    const next = gridKeyMove(event.key, heatmapFocus, n, n, event.ctrlKey || event.metaKey);
     if (!next) return;
     event.preventDefault();
     heatmapFocus = next;
@@ -441,6 +482,7 @@ function renderHeatmap(s: AttentionSnapshot, container: HTMLElement): void {
   replaceChildren(
     container,
     el('p', { className: 'muted', text: strings.heatmapHelp }),
+    block > 1 && el('p', { className: 'muted pooled-note', text: fmt(strings.pooledNote, T, block) }),
     toolbar,
     viewNote,
     scroll,
@@ -508,14 +550,17 @@ function legend(): HTMLElement {
   return el('div', { className: 'legend', children: [el('span', { text: '0' }), bar, el('span', { text: '1' }), el('span', { className: 'muted', text: strings.colourScale })] });
 }
 
-/** The accessible alternative: the same matrix as a table of percentages. */
-function heatmapTable(s: AttentionSnapshot, m: Float32Array): HTMLElement {
+/** The accessible alternative: the same cells as a table of percentages (token ranges when cells are blocks). */
+function heatmapTable(s: AttentionSnapshot, view: AttentionView, m: Float32Array): HTMLElement {
   const T = s.seqLen;
+  const n = view.bins;
+  const block = view.block;
   const { layer, head } = s.selection;
-  const headRow = el('tr', { children: [el('th', { text: `${strings.query} \\ ${strings.key}`, attrs: { scope: 'col' } }), ...s.tokens.map((t, j) => el('th', { text: `${j}: ${tokenLabel(t.text)}`, attrs: { scope: 'col' } }))] });
-  const rows = s.tokens.map((t, i) => {
-    const cells: HTMLElement[] = [el('th', { text: `${i}: ${tokenLabel(t.text)}`, attrs: { scope: 'row' } })];
-    for (let j = 0; j < T; j++) cells.push(el('td', { text: j > i ? '—' : Number.isNaN(m[i * T + j]) ? strings.hiddenCell : percent(m[i * T + j]) }));
+  const label = (k: number): string => (block === 1 ? `${k}: ${tokenLabel(s.tokens[k].text)}` : `${k * block}–${Math.min(T, (k + 1) * block) - 1}`);
+  const headRow = el('tr', { children: [el('th', { text: `${strings.query} \\ ${strings.key}`, attrs: { scope: 'col' } }), ...Array.from({ length: n }, (_, j) => el('th', { text: label(j), attrs: { scope: 'col' } }))] });
+  const rows = Array.from({ length: n }, (_, i) => {
+    const cells: HTMLElement[] = [el('th', { text: label(i), attrs: { scope: 'row' } })];
+    for (let j = 0; j < n; j++) cells.push(el('td', { text: j > i ? '—' : Number.isNaN(m[i * n + j]) ? strings.hiddenCell : percent(m[i * n + j]) }));
     return el('tr', { children: cells });
   });
   return el('div', {
@@ -526,9 +571,14 @@ function heatmapTable(s: AttentionSnapshot, m: Float32Array): HTMLElement {
 
 /** Queries on the left, keys on the right, lines as opaque as the weight (for the selected query). */
 function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
+  if (!s.view) {
+    replaceChildren(container);
+    return;
+  }
   const { layer, head, query } = s.selection;
   const T = s.seqLen;
-  const m = matrixOf(s, layer, head);
+  // The selected query's exact weights (a head's, or the mean/max over heads).
+  const m = s.view.row;
   const rowH = 20;
   // From 480 px up the canvas fits the panel (body padding 2 × 20 px) without sideways scrolling.
   const width = Math.max(300, Math.min(640, window.innerWidth - 48));
@@ -546,7 +596,7 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
     ctx.font = `12px ${cssVar('--vscode-editor-font-family', 'monospace')}`;
     ctx.textBaseline = 'middle';
     for (let j = 0; j <= query; j++) {
-      const w = m[query * T + j];
+      const w = m[j];
       ctx.globalAlpha = Math.min(1, w);
       ctx.strokeStyle = accent;
       ctx.lineWidth = 2;
@@ -570,7 +620,7 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
       // The weight itself next to each visible key: faint lines still have a number.
       if (i <= query) {
         ctx.textAlign = 'right';
-        ctx.fillText(percent(m[query * T + i]), width - 4, y(i));
+        ctx.fillText(percent(m[i]), width - 4, y(i));
       }
     }
   }
@@ -580,14 +630,15 @@ function renderLines(s: AttentionSnapshot, container: HTMLElement): void {
     if (i >= 0 && i < T && event.clientX - rect.left < width / 2) select(layer, head, i);
   });
   canvas.addEventListener('keydown', (event) => {
-    const next = event.key === 'ArrowUp' ? query - 1 : event.key === 'ArrowDown' ? query + 1 : undefined;
+    const from = wanted && wanted.layer === layer && wanted.head === head ? wanted.query : query;
+    const next = event.key === 'ArrowUp' ? from - 1 : event.key === 'ArrowDown' ? from + 1 : undefined;
     if (next === undefined || next < 0 || next >= T) return;
     event.preventDefault();
     select(layer, head, next);
     announce(fmt(strings.linesLabel, next, tokenLabel(s.tokens[next].text, 30)));
   });
-  const top = [...Array.from({ length: query + 1 }, (_, j) => j)].sort((a, b) => m[query * T + b] - m[query * T + a]).slice(0, 3);
-  const summary = top.map((j) => `${tokenLabel(s.tokens[j].text, 20)} ${percent(m[query * T + j])}`).join(' · ');
+  const top = [...Array.from({ length: query + 1 }, (_, j) => j)].sort((a, b) => m[b] - m[a]).slice(0, 3);
+  const summary = top.map((j) => `${tokenLabel(s.tokens[j].text, 20)} ${percent(m[j])}`).join(' · ');
   // The lines scroll in a box of their own, so the pickers above stay reachable however long the text is.
   const box = el('div', { className: 'lines-scroll', children: [canvas] });
   replaceChildren(container, el('p', { className: 'muted', text: strings.linesHelp }), el('p', { className: 'mono lines-summary', text: `${headName(head, s)} — ${summary}` }), box);
@@ -617,6 +668,10 @@ function architectureNotes(step: AttentionStepView): string[] {
 
 function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
   const step: AttentionStepView | undefined = s.step;
+  if (!s.view) {
+    replaceChildren(container);
+    return;
+  }
   if (!step) {
     replaceChildren(container, el('p', { className: 'notice', text: strings.stepPickHead }));
     return;
@@ -626,7 +681,7 @@ function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
   // A few leading values of each v_j: the vectors the weights average into the output (one in a narrow panel,
   // so every column fits from 480 px up).
   const narrow = window.innerWidth < 560;
-  const valueDims = Math.min(narrow ? 1 : 3, step.headDim);
+  const valueDims = Math.min(narrow ? 1 : 3, step.valueDims);
   const header = el('tr', {
     children: [strings.colKey, strings.colRaw, strings.colScaled, strings.colMask, strings.colSoftmax, strings.colModel, fmt(strings.colValue, valueDims)].map((t) => el('th', { text: t, attrs: { scope: 'col' } })),
   });
@@ -645,7 +700,7 @@ function renderStep(s: AttentionSnapshot, container: HTMLElement): void {
           el('td', { className: 'mono', text: visible ? '0' : '−∞' }),
           el('td', { className: 'mono prob', children: [el('span', { className: 'bar-track', children: [bar] }), percent(step.probs[j])] }),
           el('td', { className: 'mono muted', text: percent(step.modelProbs[j]) }),
-          el('td', { className: 'mono', text: vectorLine(step.values.subarray(j * step.headDim, (j + 1) * step.headDim), valueDims).replace(/ {2}…$/, ' …') }),
+          el('td', { className: 'mono', text: vectorLine(step.values.subarray(j * step.valueDims, j * step.valueDims + valueDims), valueDims).replace(/ {2}…$/, ' …') }),
         ],
       }),
     );
@@ -753,13 +808,38 @@ function header(s: AttentionSnapshot): HTMLElement {
 
 /** Identifies one forward pass: a new one rebuilds the controls, the same one only redraws. */
 function runKey(s: AttentionSnapshot): string {
-  return [s.model.dir, s.elapsedMs, s.seqLen, s.text].join('\u0000');
+  return [s.runId, s.model.dir, s.elapsedMs, s.seqLen, s.text].join('\u0000');
+}
+
+/** A new run (or the same one re-sent after a reload): drawn with the view held for it, if any. */
+function renderRun(run: RunSnapshot): void {
+  const same = snapshot?.runId === run.runId ? snapshot : undefined;
+  if (!same) wanted = undefined;
+  if (thumbs && thumbs.runId !== run.runId) thumbs = undefined;
+  status.clear();
+  render({ ...run, selection: same?.selection ?? { layer: 0, head: 0, query: run.seqLen - 1 }, step: same?.step, view: same?.view });
+}
+
+/** The host's answers: the run's thumbnails, or the view of a selection (drawn only for the run shown). */
+function onReply(reply: AttentionReply): void {
+  if (reply.type === 'thumbnails') {
+    thumbs = reply.thumbnails;
+    if (snapshot?.runId === thumbs.runId && controls) renderGrid(snapshot, controls.grid);
+    return;
+  }
+  const view = reply.view;
+  if (!snapshot || view.runId !== snapshot.runId) return;
+  const v = view.selection;
+  if (wanted && wanted.layer === v.layer && wanted.head === v.head && wanted.query === v.query) wanted = undefined;
+  // A view of the same head as the one drawn leaves its matrix out: keep ours.
+  const held = snapshot.view?.matrixKey === view.matrixKey ? snapshot.view.matrix : undefined;
+  render({ ...snapshot, selection: view.selection, step: view.step, view: view.matrix ? view : { ...view, matrix: held } });
+  if (view.step) syncStepControls(view.step);
 }
 
 function render(s: AttentionSnapshot): void {
   snapshot = s;
   problem = undefined;
-  status.clear();
   persist();
   const key = runKey(s);
   if (controls && key === builtKey) {
@@ -805,7 +885,7 @@ function renderProblem(p: AttentionProblemSnapshot): void {
 
 function renderSnapshot(s: AttentionPanelSnapshot): void {
   if ('problem' in s) renderProblem(s);
-  else render(s);
+  else renderRun(s);
 }
 
 /** Nothing has run in this panel: how to start. */
@@ -832,4 +912,5 @@ const send = connect<'attention'>({
     if (!snapshot && !problem && root.querySelector('.empty-hint') === null) renderEmpty();
   },
   error: (message) => status.error(message),
+  reply: onReply,
 });

@@ -1,6 +1,6 @@
 // The heatmap's first-token toggle and SVG / HTML export (issue 18). Hiding the first column and rescaling
 // each row is a display transform (as core withoutFirstKeyView): the panel says so next to the heatmap.
-import type { AttentionSnapshot } from '../../src/shared/protocol';
+import type { AttentionSnapshot } from './drawn';
 import { el } from '../common/dom';
 import { button, checkbox } from '../common/ui';
 import { analysisUi, fmt, percent, type AnalysisContext } from './analysisCommon';

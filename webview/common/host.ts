@@ -1,5 +1,5 @@
 // Typed messaging with the extension host, and the data the host injected into the page.
-import type { PanelKind, PersistedState, RequestOf, SnapshotOf, ToWebview } from '../../src/shared/protocol';
+import type { PanelKind, PersistedState, ReplyOf, RequestOf, SnapshotOf, ToWebview } from '../../src/shared/protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -40,6 +40,8 @@ export interface HostHandlers<K extends PanelKind> {
   idle?(): void;
   /** Something failed. */
   error?(message: string): void;
+  /** Large data the snapshot leaves out (panels that ask for it). */
+  reply?(reply: ReplyOf<K>): void;
 }
 
 /** Listens to the host and says 'ready' (the host posts nothing before). Returns a typed sender. */
@@ -58,6 +60,9 @@ export function connect<K extends PanelKind>(handlers: HostHandlers<K>): (reques
         break;
       case 'error':
         handlers.error?.(message.message);
+        break;
+      case 'reply':
+        handlers.reply?.(message.reply);
         break;
     }
   });
