@@ -221,12 +221,12 @@ describe('LLM Lens: Show Attention for Selection', () => {
     }
   });
 
-  it('the embedded model stops at its trained context of 128 tokens by default', async function () {
+  it('the embedded model stops at its trained context (max_position_embeddings) by default', async function () {
     const dir = join(vscode.extensions.getExtension('llm-lens.llm-lens')?.extensionPath ?? '', 'data', 'embedded-model');
     if (!existsSync(join(dir, 'model.safetensors'))) this.skip();
     await config().update('modelPath', undefined, vscode.ConfigurationTarget.Global);
     const trained = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { max_position_embeddings: number }).max_position_embeddings;
-    const text = Array.from({ length: 80 }, (_, i) => `const value${i} = ${i * 7};`).join('\n');
+    const text = Array.from({ length: trained }, (_, i) => `const value${i} = ${i * 7};`).join('\n');
     const s = await showAttentionFor(text);
     assert.equal(s.model.source, 'embedded');
     assert.equal(s.seqLen, trained);
