@@ -35,6 +35,8 @@ export interface HeadReport {
   detector: { previousToken: number; duplicateToken: number; induction: number };
   /** The standard induction test (mean attention from the second copy of r to the token after its first copy). */
   inductionTest: number;
+  /** headScores induction ("mul") on the Attention panel's sample, media/samples/attention.ts (it repeats a call). */
+  sampleInduction?: number;
   /** The behaviour with the largest lift over chance, in words. */
   label: string;
 }
@@ -138,6 +140,9 @@ export async function analyzeHeads(modelDir: string, heldOut: CorpusDoc[], windo
   // Ordinary ids exclude the end-of-text token, the tokenizer's only special token (the last id).
   const vocab = model.config.vocab;
   const test = await standardInductionTest((ids) => runAttention(model, ids, { keepQkv: false, topK: 0 }), vocab - 1, vocab - 1);
+  // The sample the Attention panel suggests first: what its induction head does there, measured, for the card.
+  const sampleIds = model.tokenizer.encode(readFileSync(join(__dirname, '..', 'media', 'samples', 'attention.ts'), 'utf8')).slice(0, model.config.maxPositions);
+  const sample = headScores(await runAttention(model, sampleIds, { keepQkv: false, topK: 0 }), sampleIds).induction;
   const reports: HeadReport[] = [];
   for (let l = 0; l < L; l++) {
     for (let h = 0; h < H; h++) {
@@ -168,7 +173,7 @@ export async function analyzeHeads(modelDir: string, heldOut: CorpusDoc[], windo
           }
         }
       }
-      reports.push({ layer: l, head: h, kvHead: kvHeadOf[h] ?? -1, ...m, detector, inductionTest: test[i], label });
+      reports.push({ layer: l, head: h, kvHead: kvHeadOf[h] ?? -1, ...m, detector, inductionTest: test[i], sampleInduction: sample[i], label });
     }
   }
   return reports;

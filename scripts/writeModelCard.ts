@@ -157,7 +157,11 @@ export function renderModelCard(
       L.push(`The phase change: the best induction score stays near chance (${(before?.induction ?? indRows[0].induction ?? 0).toFixed(2)} at step ${before?.step ?? indRows[0].step}) and then`);
       L.push(`climbs — past 0.1 at step ${c1.step}${c4 ? `, past 0.4 at step ${c4.step}` : ''}; it ends at ${(indRows[indRows.length - 1].induction as number).toFixed(2)}.`);
       const ho = (row: LossRow | undefined): string => (row?.heldOutLoss !== undefined ? row.heldOutLoss.toFixed(2) : '?');
-      L.push(`Held-out loss (sampled windows) at those points: ${ho(before)} → ${ho(c1)}${c4 ? ` → ${ho(c4)}` : ''}.`, '');
+      L.push(`Held-out loss (sampled windows) at those points: ${ho(before)} → ${ho(c1)}${c4 ? ` → ${ho(c4)}` : ''}.`);
+      // The jump itself: the evaluation just before the score first reaches 0.4 and the one that does.
+      const pre4 = c4 ? [...indRows].reverse().find((x) => x.step < c4.step) : undefined;
+      if (c4 && pre4) L.push(`The jump: ${(pre4.induction as number).toFixed(2)} at step ${pre4.step}, ${(c4.induction as number).toFixed(2)} at step ${c4.step} (evaluations every ${c4.step - pre4.step} steps).`);
+      L.push('');
     }
   } else {
     L.push('- Loss log: `loss.csv`; curve: `loss.svg`.', '');
@@ -187,8 +191,13 @@ export function renderModelCard(
     L.push(`  previous token), mean over ${heads.windows} held-out windows of ${m.maxPositions} tokens.`);
     const dups = heads.reports.filter((h) => h.detector.duplicateToken >= 0.3);
     if (dups.length) L.push(`- Duplicate-token behaviour (≥ 30% of attention on earlier copies of the same token): ${dups.map((h) => `L${h.layer}H${h.head} (${h.detector.duplicateToken.toFixed(2)})`).join(', ')}.`);
-    L.push('- In the Attention panel, the sample `media/samples/attention.ts` repeats an identifier sequence; on its second');
-    L.push('  occurrence the induction head looks one token past the first occurrence.', '');
+    const top = ind[0];
+    if (top?.sampleInduction !== undefined) {
+      const others = heads.reports.filter((h) => h !== top).map((h) => h.sampleInduction ?? 0);
+      L.push('- In the Attention panel, the sample `media/samples/attention.ts` repeats a call (`.reduce((sum, …) => sum + …, 0)`);');
+      L.push(`  there L${top.layer}H${top.head} puts ${(100 * top.sampleInduction).toFixed(0)}% of its attention on a token that follows an earlier occurrence of the`);
+      L.push(`  current token (\`headScores\` induction, "mul", over the whole sample); the most any other head puts there is ${(100 * Math.max(...others)).toFixed(0)}%.`, '');
+    } else L.push('');
   }
   if (heads) {
     L.push('## What the heads do', '');

@@ -257,17 +257,24 @@ describe('LLM Lens: Show Attention for Selection', () => {
     }
   });
 
-  it('the embedded model stops at its trained context of 128 tokens by default', async function () {
+  it('the embedded model stops at its trained context (max_position_embeddings) when maxTokens allows more', async function () {
     const dir = join(vscode.extensions.getExtension('llm-lens.llm-lens')?.extensionPath ?? '', 'data', 'embedded-model');
     if (!existsSync(join(dir, 'model.safetensors'))) this.skip();
     await config().update('modelPath', undefined, vscode.ConfigurationTarget.Global);
     const trained = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { max_position_embeddings: number }).max_position_embeddings;
-    const text = Array.from({ length: 80 }, (_, i) => `const value${i} = ${i * 7};`).join('\n');
-    const s = await showAttentionFor(text);
-    assert.equal(s.model.source, 'embedded');
-    assert.equal(s.seqLen, trained);
-    assert.equal(s.cap?.reason, 'trainedContext');
-    assert.ok((s.cap?.total ?? 0) > trained);
+    // The default token cap (256) is the embedded model's trained context, so it is the cap that applies by default;
+    // with a larger cap the trained context is what stops the run.
+    await config().update('attention.maxTokens', trained * 2, vscode.ConfigurationTarget.Global);
+    try {
+      const text = Array.from({ length: trained }, (_, i) => `const value${i} = ${i * 7};`).join('\n');
+      const s = await showAttentionFor(text);
+      assert.equal(s.model.source, 'embedded');
+      assert.equal(s.seqLen, trained);
+      assert.equal(s.cap?.reason, 'trainedContext');
+      assert.ok((s.cap?.total ?? 0) > trained);
+    } finally {
+      await config().update('attention.maxTokens', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('a model folder that cannot run says what is wrong (not found, a file, no config.json, no weights, unusable)', async () => {

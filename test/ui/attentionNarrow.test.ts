@@ -10,9 +10,17 @@ import { extensionRoot, selectedVersion } from '../support/codeServer';
 import { activeWebview, openFile, openWorkbench, reportFailure, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 const embedded = existsSync(join(extensionRoot, 'data', 'embedded-model', 'model.safetensors'));
+// The embedded model's trained context, from its own config, and the default token cap, from the manifest: a
+// default run stops at the smaller, and the header names that limit (the token cap when they are equal).
+const trainedContext = embedded
+  ? (JSON.parse(readFileSync(join(extensionRoot, 'data', 'embedded-model', 'config.json'), 'utf8')) as { max_position_embeddings: number }).max_position_embeddings
+  : 0;
+const defaultMaxTokens = (JSON.parse(readFileSync(join(extensionRoot, 'package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, { default?: unknown }> }[] };
+}).contributes.configuration.map((c) => c.properties['llmLens.attention.maxTokens']?.default).find((d) => d !== undefined) as number;
 // A model folder that does not exist (as after moving or deleting a download).
 const missing = join(tmpdir(), 'llm-lens-moved-away', 'tiny-llama');
-// Long enough for well over 1,000 tokens of the embedded model (its trained context is 128).
+// Long enough for well over 1,000 tokens of the embedded model (far past its trained context).
 const longSample = Array.from({ length: 120 }, (_, i) => `export function scale${i}(values: number[]): number[] {\n  return values.map((v) => v * ${i + 2});\n}\n`).join('\n');
 
 let workbench: Workbench;
@@ -85,7 +93,9 @@ test('a model path that does not exist: the panel says so and offers Choose Mode
   await view.locator('.thumb').first().waitFor({ timeout: 90_000 });
   const header = (await view.locator('.model-header').textContent()) ?? '';
   assert.match(header, /Ran on the selection in long\.ts: \d{1,3}(,\d{3})+ characters, \d{1,3}(,\d{3})+ tokens\./);
-  assert.match(header, /first 128 of \d{1,3}(,\d{3})+ tokens: the model was trained on contexts of 128 tokens/);
+  assert.match(header, defaultMaxTokens <= trainedContext
+    ? new RegExp(`first ${defaultMaxTokens} of \\d{1,3}(,\\d{3})+ tokens: the llmLens\\.attention\\.maxTokens setting`)
+    : new RegExp(`first ${trainedContext} of \\d{1,3}(,\\d{3})+ tokens: the model was trained on contexts of ${trainedContext} tokens`));
 });
 
 uiTest('at 480–520 px every control stays reachable: tabs, heatmap readout, step table, token lines; the PNG has a title and a scale', { workbench: () => workbench }, async () => {
