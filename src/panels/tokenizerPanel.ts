@@ -87,11 +87,11 @@ export function defaultTokenizerId(): string {
 }
 
 /** What the webview saves to bring the panel back after a reload (validated in `create`). */
-function parseRestore(restore: unknown): { text?: string; tokenizerId?: string; live?: boolean } {
-  const r = (restore ?? {}) as Record<string, unknown>;
+function parseRestore(restore: unknown): { text?: string; tokenizerId?: string; live?: boolean; chat?: boolean } {
+  const r = (typeof restore === 'object' && restore !== null ? restore : {}) as Record<string, unknown>;
   const text = typeof r.text === 'string' && r.text.length > 0 && r.text.length <= maxRestoreChars ? r.text : undefined;
   const tokenizerId = knownTokenizerId(r.tokenizerId) ? r.tokenizerId : undefined;
-  return { text, tokenizerId, live: r.live === true };
+  return { text, tokenizerId, live: r.live === true, chat: r.chat === true };
 }
 
 /** Timings the integration tests and the benchmark read. */
@@ -177,6 +177,8 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
       const saved = parseRestore(restore);
       const panel = new TokenizerPanel(webviewPanel, services, saved.tokenizerId ?? defaultTokenizerId());
       if (saved.live) panel.setLive(true);
+      // Chat mode is set before the text comes back, so the restored text is rendered as a chat once tokenized.
+      if (saved.chat) panel.chatMode = true;
       if (saved.text) void panel.tokenize(saved.text, undefined);
       return panel;
     },
