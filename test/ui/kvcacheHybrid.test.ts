@@ -65,9 +65,12 @@ uiTest('speed bounds: Llama-3.1-8B at 4,096 tokens on an H100 SXM decodes at mos
 
 uiTest('serving: Llama-3.1-8B on 2 GPUs with 16-token blocks, replication past 8 KV heads, your own GPU in the speed bounds, bad numbers named', { workbench: () => workbench }, async () => {
   const { page } = workbench;
+  await runCommand(page, 'View: Close All Editors');
+  await runCommand(page, 'LLM Lens: Show KV Cache Memory');
   const view = activeWebview(page);
-  // The panel of the previous test: Llama-3.1-8B at 4,096 tokens.
-  await view.locator('[data-testid="model-summary"]').filter({ hasText: 'Llama-3.1-8B' }).waitFor({ timeout: 30_000 });
+  // A fresh panel on its default preset, Llama-3.1-8B, at 4,096 tokens.
+  await view.locator('[data-testid="model-summary"]').filter({ hasText: 'Llama-3.1-8B' }).waitFor({ timeout: 60_000 });
+  await view.locator('vscode-text-field[data-field="seqLen"] input').fill('4096');
   await view.locator('vscode-text-field[data-field="batch"] input').fill('4');
   await view.locator('vscode-text-field[data-field="tpDegree"] input').fill('2');
   const serving = view.locator('[data-testid="serving"]');
