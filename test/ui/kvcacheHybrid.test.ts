@@ -75,7 +75,7 @@ uiTest('serving: Llama-3.1-8B on 2 GPUs with 16-token blocks, replication past 8
   await view.locator('vscode-text-field[data-field="tpDegree"] input').fill('2');
   const serving = view.locator('[data-testid="serving"]');
   // Per GPU: 16,060,522,496 B of weights ÷ 2 + 4 KV heads × 2 × 128 × 32 layers × 2 B × 4,096 tokens × 4 sequences.
-  await serving.locator('[data-testid="serving-total"]').filter({ hasText: '9,104,003,072' }).waitFor({ timeout: 15_000 });
+  await serving.locator('[data-testid="serving-total"] .bytes[title="9,104,003,072 bytes"]').waitFor({ timeout: 15_000 });
   assert.match((await serving.locator('[data-testid="serving-heads"]').textContent()) ?? '', /8 ÷ 2 GPUs = 4 per GPU/);
   assert.match((await serving.locator('[data-testid="serving-blocks"]').textContent()) ?? '', /4,096 tokens need 256 blocks .* leaves 0 slots empty/);
   // 24 GiB (the GPU chosen above) − 8,030,261,248 B of weights, ÷ 268,435,456 B per 4,096-token sequence = 66.
