@@ -221,7 +221,7 @@ function localModelPick(m: LocalModel, tokens: number): ModelPick {
 
 
 /** The extra roots of llmLens.modelRoots (VS Code drops a workspace's value in untrusted folders: a restricted setting). */
-function modelRoots(): string[] {
+export function modelRoots(): string[] {
   const roots = vscode.workspace.getConfiguration('llmLens').get<unknown>('modelRoots', []);
   return Array.isArray(roots) ? roots.filter((r): r is string => typeof r === 'string' && r.trim() !== '').map((r) => r.trim()) : [];
 }

@@ -8,10 +8,11 @@ import { KV_INPUT_LIMITS, customModelText, parseCount, parseCustomModel, type Kv
 import { countParameters } from '../core/kvcache/parameters';
 import { modelPresets, type ModelPreset } from '../core/kvcache/presets';
 import { kvCacheReport, type KvCacheReport } from '../core/kvcache/report';
-import { speedTable } from '../core/kvcache/roofline';
+import { gpuSpecs, speedTable, type GpuSpec } from '../core/kvcache/roofline';
 import { KvCacheError, type AttentionShape } from '../core/kvcache/shape';
 import type { KvCacheInputs, KvCacheRequest, KvCacheSnapshot, KvInputField, KvSpeedRow, KvVariant } from '../shared/protocol';
 import { parseKvCacheInputs } from '../shared/protocol';
+import { defaultServingFields, servingResult } from './kvServing';
 import { Panel, type PanelDefinition, type Services } from './panel';
 
 const DEFAULT_PRESET = 'llama-3.1-8b';
@@ -69,6 +70,7 @@ export function defaultKvCacheInputs(): KvCacheInputs {
     weightsDtype: 'bf16',
     gqaKvHeads: null,
     gpuId: 'gpu24',
+    serving: defaultServingFields(),
   };
 }
 
@@ -88,6 +90,8 @@ function fieldMessage(error: KvFieldError): string {
       return vscode.l10n.t('Too large: the result would pass 2^53 bytes, beyond exact arithmetic.');
     case 'layerList':
       return vscode.l10n.t('List layer indices from 0 to {0}, such as 0, 2, 20-27.', n(error.layers - 1));
+    case 'decimal':
+      return vscode.l10n.t('Enter a number greater than 0, such as 80 or 1.5.');
   }
 }
 
@@ -297,15 +301,21 @@ export class KvCachePanel extends Panel<'kvcache'> {
   private refresh(): void {
     const { computed, errors } = this.compute();
     if (computed) this.last = computed;
+    const numbers = this.showing(errors);
+    const kvType = elementTypes().find((t) => t.id === this.last.used.kvDtype);
+    // The Serving section works on the numbers shown; its own field errors never make those stale.
+    const serving = numbers === 'none' || !kvType
+      ? undefined
+      : servingResult(this.inputs, { shape: this.last.model.shape, seqLen: this.last.used.seqLen, batch: this.last.used.batch, kvBytesPerElement: kvType.bytesPerElement, weightsBytes: this.last.report.weightsBytes }, fieldMessage);
     const snapshot: KvCacheSnapshot = {
       inputs: this.inputs,
       presets: this.presets.map((p) => ({ id: p.id, label: p.label })),
       dtypes: elementTypes(),
       gpus: gpuSizes(),
       config: this.config ? { label: this.config.label, uri: this.config.uri.toString(), error: this.config.error, shape: this.config.shape } : null,
-      fieldErrors: errors,
+      fieldErrors: { ...errors, ...serving?.errors },
       // Another model's numbers never stand under an error: a model that cannot be read shows none.
-      numbers: this.showing(errors),
+      numbers,
       inputsSeq: this.inputsSeq,
       model: this.last.model,
       used: this.last.used,
@@ -313,13 +323,14 @@ export class KvCachePanel extends Panel<'kvcache'> {
       gqaChoices: this.last.report.gqaChoices,
       chartTokens: this.last.report.chartTokens,
       variants: this.last.report.variants as KvVariant[],
-      speed: this.speedRows(),
+      speed: this.speedRows(serving?.customGpu),
+      serving: serving?.view ?? null,
     };
     this.setSnapshot(snapshot);
   }
 
-  /** Decode bounds of the model shown, at its context, on each datasheet GPU; empty without a parameter count. */
-  private speedRows(): KvSpeedRow[] {
+  /** Decode bounds of the model shown, at its context, on each datasheet GPU and the user's own; empty without a parameter count. */
+  private speedRows(customGpu: GpuSpec | undefined): KvSpeedRow[] {
     const { model, used } = this.last;
     const own = this.last.report.variants.find((v) => v.isModel);
     const weightsType = elementTypes().find((t) => t.id === used.weightsDtype);
@@ -327,7 +338,8 @@ export class KvCachePanel extends Panel<'kvcache'> {
     // One sequence: the model's own cache at the context (batch 1), from the breakdown's element count.
     const kvBytes = Math.ceil((own.breakdown.elements / own.breakdown.batch) * own.breakdown.bytesPerElement);
     try {
-      return speedTable(model.shape, model.activeParameters, weightsType.bytesPerElement, used.seqLen, kvBytes).map((row) => ({
+      const gpus = customGpu ? [...gpuSpecs(), customGpu] : gpuSpecs();
+      return speedTable(model.shape, model.activeParameters, weightsType.bytesPerElement, used.seqLen, kvBytes, gpus).map((row) => ({
         gpuId: row.gpu.id,
         gpuLabel: row.gpu.label,
         source: row.gpu.source,

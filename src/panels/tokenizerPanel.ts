@@ -6,6 +6,8 @@ import { chatFromText } from '../core/chat/messages';
 import { applyBpe, type BpeMerge } from '../core/bpe/trainer';
 import { existsSync } from 'node:fs';
 import { addTokenizerToCatalog, fileTokenizerLabel, fileTokenizerPath, listTokenizers } from '../core/tokenizers/catalog';
+import { modelTokenizerFile, modelTokenizerLabel, modelTokenizerPath } from '../core/tokenizers/modelTokenizers';
+import { discoverModelTokenizers } from './tokenizerModels';
 import { chunkBoundaries, spansFromTokenBytes } from '../core/tokenizers/spans';
 import { utf8Length } from '../core/tokenizers/utf8';
 import type {
@@ -35,6 +37,8 @@ const replayChunkChars = 4_096;
 const liveDebounceMs = 300;
 /** Starts the comparison this long after the tokens were posted if the webview has not reported drawing them. */
 const compareFallbackMs = 1_500;
+/** Most local models' tokenizers in the every-tokenizer comparison (each one's vocabulary stays loaded in the worker). */
+const maxComparedModelTokenizers = 8;
 
 /** Where the tokenized text came from: enough to select a token's characters in that editor later. */
 export interface TextSource {
@@ -52,12 +56,19 @@ export interface TextSource {
 export const fallbackTokenizerId = 'o200k_base';
 
 /**
- * Whether `id` names a tokenizer LLM Lens can offer: a built-in or registered one, or a `file:<absolute
- * path>` of an existing file (added to the list then, so a setting or a restored panel brings it back).
+ * Whether `id` names a tokenizer LLM Lens can offer: a built-in or registered one, a `file:<absolute
+ * path>` of an existing file, or a `model:<absolute path>` of a model folder with a tokenizer.json or a GGUF
+ * file (added to the list then, so a setting or a restored panel brings it back).
  */
 export function knownTokenizerId(id: unknown): id is string {
   if (typeof id !== 'string') return false;
   if (listTokenizers().some((t) => t.id === id)) return true;
+  const model = modelTokenizerPath(id);
+  if (model !== undefined) {
+    if (modelTokenizerFile(model) === undefined) return false;
+    addTokenizerToCatalog({ id, label: modelTokenizerLabel(model) });
+    return true;
+  }
   const file = fileTokenizerPath(id);
   if (file === undefined || !existsSync(file)) return false;
   addTokenizerToCatalog({ id, label: fileTokenizerLabel(file) });
@@ -76,11 +87,11 @@ export function defaultTokenizerId(): string {
 }
 
 /** What the webview saves to bring the panel back after a reload (validated in `create`). */
-function parseRestore(restore: unknown): { text?: string; tokenizerId?: string; live?: boolean } {
-  const r = (restore ?? {}) as Record<string, unknown>;
+function parseRestore(restore: unknown): { text?: string; tokenizerId?: string; live?: boolean; chat?: boolean } {
+  const r = (typeof restore === 'object' && restore !== null ? restore : {}) as Record<string, unknown>;
   const text = typeof r.text === 'string' && r.text.length > 0 && r.text.length <= maxRestoreChars ? r.text : undefined;
   const tokenizerId = knownTokenizerId(r.tokenizerId) ? r.tokenizerId : undefined;
-  return { text, tokenizerId, live: r.live === true };
+  return { text, tokenizerId, live: r.live === true, chat: r.chat === true };
 }
 
 /** Timings the integration tests and the benchmark read. */
@@ -125,6 +136,8 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
   private liveTimer: NodeJS.Timeout | undefined;
   /** The selection this panel set in an editor (live mode must not re-tokenize it). */
   private ownSelection: { uri: string; start: number; end: number } | undefined;
+  /** Set when the panel closes (discovery can finish after that). */
+  private closed = false;
   /** Timings for tests and benchmarks. */
   readonly timings: TokenizerPanelTimings = { requestedAt: 0, postedAt: 0, paintedRevision: -1, paintedAt: 0, paintedAtEpochMs: 0, renderMs: 0 };
 
@@ -137,7 +150,23 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
         if (this.compareTimer) clearTimeout(this.compareTimer);
       },
     });
+    this.track(this.onDidDispose(() => (this.closed = true)));
+    this.track(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('llmLens.modelRoots')) void this.findModelTokenizers(true);
+      }),
+    );
     this.publish();
+    void this.findModelTokenizers(false);
+  }
+
+  /** Adds the local models' tokenizers to the list (and the comparison) once they are found. */
+  private async findModelTokenizers(refresh: boolean): Promise<void> {
+    await discoverModelTokenizers(refresh);
+    if (this.closed) return;
+    this.publish();
+    // A comparison already shown is redone so the models' rows join it.
+    if (this.comparison && !this.comparison.pending && this.result) void this.compare(this.revision);
   }
 
   /** How Tokenization panels are made and restored (a restored panel re-tokenizes its saved text). */
@@ -148,6 +177,8 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
       const saved = parseRestore(restore);
       const panel = new TokenizerPanel(webviewPanel, services, saved.tokenizerId ?? defaultTokenizerId());
       if (saved.live) panel.setLive(true);
+      // Chat mode is set before the text comes back, so the restored text is rendered as a chat once tokenized.
+      if (saved.chat) panel.chatMode = true;
       if (saved.text) void panel.tokenize(saved.text, undefined);
       return panel;
     },
@@ -215,7 +246,8 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
 
   /** Counts the text with every tokenizer (after the main result, so it never delays the first paint). */
   private async compare(revision: number): Promise<void> {
-    const infos = listTokenizers();
+    let models = 0;
+    const infos = listTokenizers().filter((t) => !t.id.startsWith('model:') || t.id === this.tokenizerId || ++models <= maxComparedModelTokenizers);
     let counts: ComparisonCount[];
     try {
       counts = await this.services.pool.run('compareTokenizers', { text: this.text, tokenizerIds: infos.map((t) => t.id) }, { affinity: 'tokenizer' });

@@ -111,10 +111,56 @@ export interface KvCacheInputs {
   gqaKvHeads: number | null;
   /** The GPU whose longest context is listed per variant. */
   gpuId: string;
+  /** The Serving section and the user's own GPU (absent in states saved before it existed: defaults). */
+  serving?: KvServingFields;
+}
+
+/** The Serving section's fields and the user's own GPU numbers, as typed (empty GPU fields = not used). */
+export interface KvServingFields {
+  /** Tensor-parallel degree: GPUs sharing every layer. */
+  tpDegree: string;
+  /** Paged-attention block size in tokens. */
+  blockSize: string;
+  /** The user's GPU: memory in GiB, bandwidth in GB/s, dense TFLOP/s at the weights' precision. */
+  gpuMemoryGiB: string;
+  gpuBandwidthGBs: string;
+  gpuTflops: string;
+}
+
+/** Per-GPU memory of the Serving section, computed by the host's core (the webview only draws it). */
+export interface KvServingView {
+  degree: number;
+  /** KV heads of the model (of its first layer when they differ per layer); 0 for MLA. */
+  kvHeads: number;
+  kvHeadsPerGpu: number;
+  /** GPUs holding each KV head (> 1: replicated, the degree exceeds the KV heads; MLA: every GPU). */
+  copiesPerHead: number;
+  mla: boolean;
+  blockSize: number;
+  /** Concurrent sequences (the batch) and tokens in each. */
+  sequences: number;
+  seqLen: number;
+  /** KV bytes per GPU the tokens need, and what whole blocks allocate. */
+  usedBytes: number;
+  allocatedBytes: number;
+  wastedBytes: number;
+  /** Empty slots in each layer's last block (full-attention and windowed layers). */
+  wastedTokensFull: number;
+  wastedTokensSliding: number;
+  weightsPerGpu: number;
+  statePerGpu: number;
+  totalPerGpu: number;
+  /** The GPU compared against: typed memory, else the GPU chosen above. */
+  gpuLabel: string;
+  gpuMemoryBytes: number;
+  /** gpuMemoryBytes − totalPerGpu (negative: does not fit). */
+  headroom: number;
+  /** Most sequences of seqLen tokens that fit beside the weights (null: any number, nothing grows). */
+  maxSequences: number | null;
 }
 
 /** An input field of the KV-cache panel that can carry a validation message. */
-export type KvInputField = keyof KvCustomFields | 'configParameters' | 'seqLen' | 'batch' | 'config';
+export type KvInputField = keyof KvCustomFields | 'configParameters' | 'seqLen' | 'batch' | 'config' | keyof KvServingFields;
 
 /** The attention shape as the panel shows it: the core's AttentionShape. */
 export type KvShape = AttentionShape;
@@ -180,6 +226,8 @@ export interface KvCacheSnapshot {
   variants: KvVariant[];
   /** Decode speed bounds of the model at the context, one row per GPU of the datasheet table (issue 21). */
   speed?: KvSpeedRow[];
+  /** The Serving section (tensor parallel, paged blocks, concurrent sequences); null while a field is wrong. */
+  serving?: KvServingView | null;
 }
 
 /** One GPU's decode bound: bandwidth ÷ bytes read per token, and where batching turns it compute-bound. */
@@ -897,7 +945,19 @@ export function parseKvCacheInputs(raw: unknown): KvCacheInputs | undefined {
     gpuId: text(m.gpuId),
   };
   if (Object.values(inputs).some((v) => v === undefined) || gqa === undefined) return undefined;
-  return { ...(inputs as Omit<KvCacheInputs, 'custom' | 'gqaKvHeads'>), custom: custom as KvCustomFields, gqaKvHeads: gqa };
+  const parsed: KvCacheInputs = { ...(inputs as Omit<KvCacheInputs, 'custom' | 'gqaKvHeads'>), custom: custom as KvCustomFields, gqaKvHeads: gqa };
+  if (m.serving === undefined) return parsed;
+  const sv = asRecord(m.serving);
+  if (!sv) return undefined;
+  const serving = {
+    tpDegree: text(sv.tpDegree),
+    blockSize: text(sv.blockSize),
+    gpuMemoryGiB: text(sv.gpuMemoryGiB),
+    gpuBandwidthGBs: text(sv.gpuBandwidthGBs),
+    gpuTflops: text(sv.gpuTflops),
+  };
+  if (Object.values(serving).some((v) => v === undefined)) return undefined;
+  return { ...parsed, serving: serving as KvServingFields };
 }
 
 function parseKvCacheRequest(m: Record<string, unknown>): KvCacheRequest | undefined {

@@ -5,6 +5,7 @@ import type { JobRunner } from '../compute/pool';
 import { listTokenizers } from '../core/tokenizers/catalog';
 import { formatContextShare, formatContextWindow } from '../core/tokenizers/contextBudget';
 import { defaultTokenizerSetting, maxTokenizeChars } from '../panels/tokenizerPanel';
+import { discoverModelTokenizers } from '../panels/tokenizerModels';
 import { CommandId } from '../shared/protocol';
 
 /** Waits after a selection change before counting, so typing and cursor moves never wait on it. */
@@ -50,7 +51,8 @@ export class TokenCountStatus implements vscode.Disposable {
         if (editor && e.document === editor.document && editor.selections.every((s) => s.isEmpty)) this.schedule(editDebounceMs);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('llmLens.defaultTokenizer') || e.affectsConfiguration('llmLens.statusBar')) this.schedule(0);
+        if (e.affectsConfiguration('llmLens.modelRoots')) void discoverModelTokenizers(true).then(() => this.schedule(0));
+        else if (e.affectsConfiguration('llmLens.defaultTokenizer') || e.affectsConfiguration('llmLens.statusBar')) this.schedule(0);
       }),
     );
     this.schedule(0);
@@ -80,6 +82,9 @@ export class TokenCountStatus implements vscode.Disposable {
     const chars = texts.reduce((n, t) => n + t.length, 0);
     const setting = defaultTokenizerSetting();
     const tokenizerId = setting.id;
+    // A local model's tokenizer is named by its model (found by discovery; until then by its file name).
+    if (tokenizerId.startsWith('model:')) await discoverModelTokenizers();
+    if (seq !== this.seq) return;
     const label = listTokenizers().find((t) => t.id === tokenizerId)?.label ?? tokenizerId;
     const inSelection = selected.length > 0;
     if (chars > maxTokenizeChars) {
@@ -125,7 +130,7 @@ export class TokenCountStatus implements vscode.Disposable {
     if (setting.requested !== tokenizerId) {
       notes.push(
         vscode.l10n.t(
-          'llmLens.defaultTokenizer is “{0}”, which names no tokenizer LLM Lens knows (a built-in id, or file: and the absolute path of an existing tokenizer.json): counted with {1} instead.',
+          'llmLens.defaultTokenizer is “{0}”, which names no tokenizer LLM Lens knows (a built-in id, file: and the absolute path of an existing tokenizer.json, or model: and the path of a model folder or GGUF file): counted with {1} instead.',
           setting.requested,
           tokenizerId,
         ),

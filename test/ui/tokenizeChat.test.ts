@@ -1,4 +1,4 @@
-import { after, before } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get_encoding } from '@dqbd/tiktoken';
 import { activeWebview, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
@@ -62,4 +62,21 @@ for (const theme of ['light', 'dark'] as const) {
     await view.locator('.chat').scrollIntoViewIfNeeded();
     await screenshot(page, `tokenize-chat-${theme}`);
   });
+
+  if (theme === 'dark') {
+    test('Chat mode survives a window reload: the restored panel shows the same chat', async () => {
+      const { page } = workbench;
+      await runCommand(page, 'Developer: Reload Window');
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      const view = activeWebview(page);
+      // Restored by its serializer from the webview's saved state: the text, and Chat mode on.
+      const o200k = view.locator('.chat-card[data-tokenizer="o200k_base"]');
+      await o200k.waitFor({ timeout: 180_000 });
+      assert.equal(((await o200k.locator('.chat-total').textContent()) ?? '').replace(/[^\d]/g, ''), String(o200kChatCount(CHAT)));
+      assert.match((await view.locator('.chat').textContent()) ?? '', /2 messages read from the JSON array/);
+      assert.equal(await view.locator('vscode-checkbox', { hasText: 'Chat' }).getAttribute('aria-checked'), 'true', 'the Chat checkbox is on');
+      assert.equal(await page.locator('.tabs-container .tab', { hasText: 'Tokenization' }).count(), 1, 'one panel, not a second one');
+      await screenshot(page, 'tokenize-chat-restored');
+    });
+  }
 }

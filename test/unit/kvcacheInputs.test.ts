@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CustomModelText, customModelText, formatLayerList, parseCount, parseCustomModel, parseLayerList } from '../../src/core/kvcache/inputs';
+import { CustomModelText, customModelText, formatLayerList, parseCount, parseCustomModel, parseDecimal, parseLayerList } from '../../src/core/kvcache/inputs';
 import { modelPresets } from '../../src/core/kvcache/presets';
 import { kvCacheBytes } from '../../src/core/kvcache/bytes';
 
@@ -87,4 +87,14 @@ test('every preset survives a round trip through the custom form unchanged', () 
   assert.equal(text.slidingLayers, 'list');
   assert.equal(text.slidingLayerList, '20-27');
   assert.deepEqual(parseCustomModel(text).shape, qwen);
+});
+
+test('typed GPU numbers: positive decimals with optional grouping; zero, negatives and words are coded errors', () => {
+  assert.equal(parseDecimal('80', 1e6), 80);
+  assert.equal(parseDecimal(' 1.5 ', 1e6), 1.5);
+  assert.equal(parseDecimal('3,350', 1e6), 3350);
+  assert.equal(parseDecimal('.5', 1e6), 0.5);
+  assert.deepEqual(parseDecimal('', 1e6), { code: 'empty' });
+  for (const bad of ['0', '-5', 'abc', '1e3', '1.2.3', 'NaN', 'Infinity', '0.0']) assert.deepEqual(parseDecimal(bad, 1e6), { code: 'decimal' }, bad);
+  assert.deepEqual(parseDecimal('2000000', 1e6), { code: 'tooLarge', max: 1e6 });
 });

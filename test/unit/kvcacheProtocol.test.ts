@@ -49,3 +49,12 @@ test('the KV-cache panel rejects malformed requests', () => {
   for (const message of bad) assert.equal(parseRequest('kvcache', message), undefined, JSON.stringify(message));
   assert.equal(parseKvCacheInputs([]), undefined);
 });
+
+test('the Serving fields: optional (states saved before them restore), text when present, malformed refused', () => {
+  const serving = { tpDegree: '2', blockSize: '16', gpuMemoryGiB: '24', gpuBandwidthGBs: '', gpuTflops: 'abc' };
+  assert.deepEqual(parseKvCacheInputs({ ...valid, serving }), { ...valid, serving });
+  assert.deepEqual(parseKvCacheInputs(valid), valid);
+  assert.equal(parseKvCacheInputs({ ...valid, serving: { ...serving, tpDegree: 2 } }), undefined);
+  assert.equal(parseKvCacheInputs({ ...valid, serving: { ...serving, gpuTflops: undefined } }), undefined);
+  assert.equal(parseKvCacheInputs({ ...valid, serving: 'tp=2' }), undefined);
+});

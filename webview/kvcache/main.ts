@@ -2,7 +2,7 @@ import './style.css';
 // The KV-cache memory panel. Draws what the host computed; the only arithmetic here is layout and
 // the slider's log mapping. Controls are built once and kept (so typing and dragging are never
 // interrupted); results are redrawn from each complete snapshot.
-import type { KvCacheInputs, KvCacheSnapshot, KvCustomFields, KvInputField, KvShape, KvVariant } from '../../src/shared/protocol';
+import type { KvCacheInputs, KvCacheSnapshot, KvCustomFields, KvInputField, KvServingFields, KvShape, KvVariant } from '../../src/shared/protocol';
 import type { StringsOf } from '../../src/shared/strings';
 import { formatBinaryBytes } from '../../src/core/kvcache/format';
 import { appRoot, el, replaceChildren } from '../common/dom';
@@ -11,6 +11,7 @@ import { StatusStrip } from '../common/progress';
 import { categoricalColour, onThemeChange } from '../common/theme';
 import { badge, button, dropdown, slider, textField } from '../common/ui';
 import { MemoryChart } from './chart';
+import { renderServing } from './serving';
 import { variantStyle } from './variantStyle';
 
 const init = initData();
@@ -40,17 +41,22 @@ function bytes(value: number): HTMLElement {
 // ---------------------------------------------------------------------------------------------
 // Controls (built once).
 
-type TextKey = KvInputField & ('seqLen' | 'batch' | 'configParameters' | keyof KvCustomFields);
+type TextKey = KvInputField & ('seqLen' | 'batch' | 'configParameters' | keyof KvCustomFields | keyof KvServingFields);
 const textFields = new Map<TextKey, { field: HTMLElement & { value: string }; error: HTMLElement }>();
+const SERVING_KEYS: readonly string[] = ['tpDegree', 'blockSize', 'gpuMemoryGiB', 'gpuBandwidthGBs', 'gpuTflops'] satisfies (keyof KvServingFields)[];
+/** The Serving fields of states saved before the section existed (the host's defaults). */
+const SERVING_DEFAULTS: KvServingFields = { tpDegree: '1', blockSize: '16', gpuMemoryGiB: '', gpuBandwidthGBs: '', gpuTflops: '' };
 
 function readText(key: TextKey, from: KvCacheInputs): string {
   if (key === 'seqLen' || key === 'batch' || key === 'configParameters') return from[key];
+  if (SERVING_KEYS.includes(key)) return (from.serving ?? SERVING_DEFAULTS)[key as keyof KvServingFields];
   return from.custom[key as keyof KvCustomFields] as string;
 }
 
 function writeText(key: TextKey, value: string): void {
   if (!inputs) return;
   if (key === 'seqLen' || key === 'batch' || key === 'configParameters') inputs = { ...inputs, [key]: value };
+  else if (SERVING_KEYS.includes(key)) inputs = { ...inputs, serving: { ...(inputs.serving ?? SERVING_DEFAULTS), [key]: value } };
   else inputs = { ...inputs, custom: { ...inputs.custom, [key]: value } };
 }
 
@@ -166,6 +172,16 @@ const chartTable = el('details', { className: 'chart-table' });
 const formulaSlot = el('div', { className: 'formula-slot' });
 const formulaBox = el('div', { className: 'formula', attrs: { 'data-testid': 'formula' } });
 const speedBox = el('div', { className: 'formula', attrs: { 'data-testid': 'speed' } });
+const servingBox = el('div', { className: 'formula', attrs: { 'data-testid': 'serving' } });
+const servingGrid = el('div', {
+  className: 'grid serving-grid',
+  children: [labelledField('tpDegree', strings.fieldTpDegree), labelledField('blockSize', strings.fieldBlockSize)],
+});
+const yourGpuGrid = el('div', {
+  className: 'grid serving-grid',
+  attrs: { role: 'group', 'aria-label': strings.yourGpuHeading },
+  children: [labelledField('gpuMemoryGiB', strings.fieldGpuMemory), labelledField('gpuBandwidthGBs', strings.fieldGpuBandwidth), labelledField('gpuTflops', strings.fieldGpuTflops)],
+});
 
 const results = el('div', {
   className: 'results',
@@ -183,6 +199,12 @@ const results = el('div', {
     formulaSlot,
     formulaBox,
     el('p', { className: 'muted', text: strings.gpuNote }),
+    el('h2', { text: strings.servingHeading }),
+    el('p', { className: 'muted', text: strings.servingIntro }),
+    servingGrid,
+    el('h3', { text: strings.yourGpuHeading }),
+    yourGpuGrid,
+    servingBox,
     el('h2', { text: strings.speedHeading }),
     el('p', { className: 'muted', text: strings.speedIntro }),
     speedBox,
@@ -652,6 +674,7 @@ function render(s: KvCacheSnapshot): void {
   renderChartTable(s);
   renderFormula(s);
   renderSpeed(s);
+  renderServing(servingBox, s, { strings, fmt, num, bytes, size: formatBinaryBytes });
   persist();
 }
 

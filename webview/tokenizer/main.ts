@@ -763,10 +763,12 @@ let persisted = '';
 /** Saves UI state and the restore data (the text only when it changed: it can be 100,000 characters). */
 function persist(): void {
   const s = snapshot;
-  const key = s ? `${ui.showIds}|${s.tokenizerId}|${s.live}|${s.text.length}|${s.tokenization?.revision ?? -1}` : '';
+  const chat = s?.chat !== null && s?.chat !== undefined;
+  const key = s ? `${ui.showIds}|${s.tokenizerId}|${s.live}|${chat}|${s.text.length}|${s.tokenization?.revision ?? -1}` : '';
   if (key === persisted) return;
   persisted = key;
-  const restore = s && s.text.length > 0 && s.text.length <= MAX_RESTORE_CHARS ? { text: s.text, tokenizerId: s.tokenizerId, live: s.live } : s ? { tokenizerId: s.tokenizerId, live: s.live } : undefined;
+  // Chat mode is part of what the host restores: after a window reload the panel comes back in Chat mode.
+  const restore = s && s.text.length > 0 && s.text.length <= MAX_RESTORE_CHARS ? { text: s.text, tokenizerId: s.tokenizerId, live: s.live, chat } : s ? { tokenizerId: s.tokenizerId, live: s.live, chat } : undefined;
   saveState<UiState>({ showIds: ui.showIds, restore });
 }
 

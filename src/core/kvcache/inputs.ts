@@ -16,7 +16,9 @@ export type KvFieldError =
   /** The resulting size would pass 2^53 − 1 bytes, the largest exactly representable count. */
   | { code: 'overflow' }
   /** A layer list that is not "a, b, c-d" with indices from 0 to layers − 1. */
-  | { code: 'layerList'; layers: number };
+  | { code: 'layerList'; layers: number }
+  /** Not a number greater than 0 (digits with an optional decimal point, e.g. 80 or 1.5). */
+  | { code: 'decimal' };
 
 /** Upper limits of typed fields: far above any real model, low enough to keep every product exact. */
 export const KV_INPUT_LIMITS = {
@@ -39,6 +41,17 @@ export function parseCount(text: string, min: number, max: number): number | KvF
   if (digits.length > 16) return { code: 'tooLarge', max };
   const value = Number(digits);
   if (value < min) return { code: 'integer', min };
+  if (value > max) return { code: 'tooLarge', max };
+  return value;
+}
+
+/** Reads a positive decimal typed by a person (80, 1.5, 3,350): greater than 0 and at most `max`. */
+export function parseDecimal(text: string, max: number): number | KvFieldError {
+  const trimmed = text.trim();
+  if (trimmed === '') return { code: 'empty' };
+  if (!/^(?:\d{1,3}(?:[,_ ]\d{3})*|\d+)(?:\.\d+)?$|^\.\d+$/.test(trimmed)) return { code: 'decimal' };
+  const value = Number(trimmed.replace(/[,_ ]/g, ''));
+  if (!Number.isFinite(value) || value <= 0) return { code: 'decimal' };
   if (value > max) return { code: 'tooLarge', max };
   return value;
 }

@@ -42,15 +42,12 @@ function splitHeads(heads: number, degree: number, field: string): { perGpu: num
   return { perGpu: 1, copies: degree / heads };
 }
 
-/** KV bytes per GPU for tensor-parallel degree `degree` (KV heads split; replicated past the KV head count). */
-export function tensorParallelKv(shape: AttentionShape, degree: number, opts: ServingOptions): TensorParallelKv {
+/** The attention shape one GPU holds under tensor-parallel degree `degree`, with its KV heads and copies per head. */
+function tensorParallelShape(shape: AttentionShape, degree: number): { perGpu: AttentionShape; kvHeadsPerGpu: number; copiesPerHead: number } {
   checkShape(shape);
   requireInteger('degree', degree, 1);
-  const single = kvCacheBytes(shape, opts);
-  if (shape.mla) {
-    // MLA caches one latent per token shared by every head: each rank keeps all of it (vLLM replicates it).
-    return { degree, kvHeadsPerGpu: shape.kvHeads, copiesPerHead: degree, bytesPerGpu: single, bytesAllGpus: single * degree, bytesSingleGpu: single };
-  }
+  // MLA caches one latent per token shared by every head: each rank keeps all of it (vLLM replicates it).
+  if (shape.mla) return { perGpu: shape, kvHeadsPerGpu: shape.kvHeads, copiesPerHead: degree };
   const first = splitHeads(shape.kvHeadsPerLayer ? shape.kvHeadsPerLayer[0] : shape.kvHeads, degree, 'degree');
   const perGpu: AttentionShape = { ...shape, kvHeads: 1, queryHeads: 1 };
   if (shape.kvHeadsPerLayer) {
@@ -59,8 +56,15 @@ export function tensorParallelKv(shape: AttentionShape, degree: number, opts: Se
     perGpu.kvHeads = first.perGpu;
     perGpu.queryHeads = first.perGpu;
   }
-  const bytesPerGpu = kvCacheBytes(perGpu, opts);
-  return { degree, kvHeadsPerGpu: first.perGpu, copiesPerHead: first.copies, bytesPerGpu, bytesAllGpus: bytesPerGpu * degree, bytesSingleGpu: single };
+  return { perGpu, kvHeadsPerGpu: first.perGpu, copiesPerHead: first.copies };
+}
+
+/** KV bytes per GPU for tensor-parallel degree `degree` (KV heads split; replicated past the KV head count). */
+export function tensorParallelKv(shape: AttentionShape, degree: number, opts: ServingOptions): TensorParallelKv {
+  const { perGpu, kvHeadsPerGpu, copiesPerHead } = tensorParallelShape(shape, degree);
+  const single = kvCacheBytes(shape, opts);
+  const bytesPerGpu = shape.mla ? single : kvCacheBytes(perGpu, opts);
+  return { degree, kvHeadsPerGpu, copiesPerHead, bytesPerGpu, bytesAllGpus: bytesPerGpu * degree, bytesSingleGpu: single };
 }
 
 /** One pipeline stage: its layers and what they hold. */
@@ -196,4 +200,72 @@ export function prefixSharing(shape: AttentionShape, prefixTokens: number, opts:
   const elements = BigInt(split.unitElements) * (once + each * BigInt(batch));
   const withSharing = exactBytes(elements, opts.bytesPerElement, 'KV cache size');
   return { sharedTokens: shared, bytesWithoutSharing: without, bytesWithSharing: withSharing, saved: without - withSharing };
+}
+
+/** What a serving setup asks of each GPU (the Serving section of the KV-cache panel). */
+export interface ServingPlanInput {
+  shape: AttentionShape;
+  /** Tensor-parallel degree (GPUs sharing every layer). */
+  degree: number;
+  /** Paged-attention block size in tokens. */
+  blockSize: number;
+  /** Tokens per sequence. */
+  seqLen: number;
+  /** Concurrent sequences. */
+  sequences: number;
+  bytesPerElement: number;
+  /** Weight bytes of the whole model (0 when unknown). */
+  weightsBytes: number;
+  /** Memory of one GPU in bytes, or undefined when none was given. */
+  gpuMemoryBytes?: number;
+}
+
+/** Per-GPU memory of a serving setup, every term kept so the panel can show the sum. */
+export interface ServingPlan {
+  tensorParallel: TensorParallelKv;
+  /** Paged allocation of the KV cache on one GPU (its waste: the unfilled tail of each layer's last block). */
+  paged: PagedKv;
+  /** Weights on one GPU: an even split of weightsBytes over the degree (rounded up). */
+  weightsPerGpu: number;
+  /** A hybrid's fixed state on one GPU for every sequence (split like the KV heads; rounded up). */
+  statePerGpu: number;
+  /** weightsPerGpu + paged.allocatedBytes + statePerGpu. */
+  totalPerGpu: number;
+  /** gpuMemoryBytes − totalPerGpu (negative: it does not fit), when a GPU memory was given. */
+  headroom?: number;
+  /** The most concurrent sequences of seqLen tokens that fit beside the weights, when a GPU memory was given. */
+  maxSequences?: number;
+}
+
+/**
+ * Memory per GPU of `sequences` sequences of `seqLen` tokens under tensor parallelism `degree` with paged blocks
+ * of `blockSize` tokens: weights split evenly, the per-GPU KV cache allocated in whole blocks, a hybrid's state.
+ * Throws KvCacheError naming the field at fault (a degree that cannot split the KV heads, a block of 0 tokens, …).
+ */
+export function servingPlan(input: ServingPlanInput): ServingPlan {
+  const { perGpu } = tensorParallelShape(input.shape, input.degree);
+  const sequences = requireInteger('sequences', input.sequences, 1);
+  const weights = requireInteger('weightsBytes', input.weightsBytes, 0);
+  const opts = { seqLen: input.seqLen, batch: sequences, bytesPerElement: input.bytesPerElement };
+  const tensorParallel = tensorParallelKv(input.shape, input.degree, opts);
+  const paged = pagedKv(perGpu, input.blockSize, opts);
+  const split = checkShape(input.shape);
+  // State-space mixers shard their channels/heads across TP ranks like attention (vLLM
+  // vllm/model_executor/layers/mamba/mamba_utils.py, MambaStateShapeCalculator divides the state shapes by the TP
+  // world size), so each rank keeps 1/degree of the state; the same split is assumed for linear-attention mixers.
+  const statePerSequence = Math.ceil(split.stateBytes / input.degree);
+  const statePerGpu = statePerSequence * sequences;
+  const weightsPerGpu = Math.ceil(weights / input.degree);
+  const totalPerGpu = weightsPerGpu + paged.allocatedBytes + statePerGpu;
+  if (!Number.isSafeInteger(totalPerGpu)) throw new KvCacheError('result', 'the memory per GPU would pass 2^53 − 1 bytes');
+  const plan: ServingPlan = { tensorParallel, paged, weightsPerGpu, statePerGpu, totalPerGpu };
+  if (input.gpuMemoryBytes !== undefined) {
+    const memory = requirePositiveNumber('gpuMemoryBytes', input.gpuMemoryBytes);
+    plan.headroom = memory - totalPerGpu;
+    // One sequence's share: its allocated blocks on this GPU and its state.
+    const perSequence = pagedKv(perGpu, input.blockSize, { ...opts, batch: 1 }).allocatedBytes + statePerSequence;
+    const free = memory - weightsPerGpu;
+    plan.maxSequences = free <= 0 ? 0 : perSequence === 0 ? Number.POSITIVE_INFINITY : Math.floor(free / perSequence);
+  }
+  return plan;
 }

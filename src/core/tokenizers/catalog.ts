@@ -49,3 +49,12 @@ export function addTokenizerToCatalog(info: TokenizerInfo): void {
 export function listTokenizers(): TokenizerInfo[] {
   return [...TOKENIZER_CATALOG, ...registered.values()].map((t) => ({ ...t }));
 }
+
+/**
+ * Sets the local models' tokenizers (`model:` ids) to exactly `infos`: models gone since the last discovery
+ * leave the list, new ones join it (other registered tokenizers are kept).
+ */
+export function setModelTokenizers(infos: readonly TokenizerInfo[]): void {
+  for (const id of [...registered.keys()]) if (id.startsWith('model:')) registered.delete(id);
+  for (const info of infos) addTokenizerToCatalog(info);
+}

@@ -80,9 +80,21 @@ export async function loadHfBackend(file: string, label: string): Promise<Tokeni
   } catch (e) {
     throw new TokenizerError('loadFailed', `cannot read ${what}: ${(e as Error).message}`);
   }
+  return hfBackendFromJson(json, what);
+}
+
+/**
+ * A byte-level BPE tokenizer from a parsed tokenizer.json object (a file's, or one built from a GGUF file's
+ * metadata); `what` names it in error messages.
+ */
+export function hfBackendFromJson(json: unknown, what: string): TokenizerBackend {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new TokenizerError('loadFailed', `${what} is not a tokenizer.json (not a JSON object)`);
   }
+  return fromJsonObject(json as TokenizerJson & Record<string, unknown>, what);
+}
+
+function fromJsonObject(json: TokenizerJson & Record<string, unknown>, what: string): TokenizerBackend {
   if (json.model?.type !== 'BPE' || !hasByteLevel(json.pre_tokenizer)) {
     const kind = typeof json.model?.type === 'string' ? json.model.type : 'no model type';
     throw new TokenizerError('loadFailed', `${what} is not a byte-level BPE tokenizer.json (model: ${kind}); LLM Lens reads byte-level BPE only`);

@@ -8,6 +8,7 @@ import type { TokenizerBackend } from './backend';
 import { loadHfBackend } from './hfBackend';
 import { loadTiktokenBackend } from './tiktokenBackend';
 import { addTokenizerToCatalog, fileTokenizerId, fileTokenizerLabel, fileTokenizerPath, TOKENIZER_CATALOG } from './catalog';
+import { loadModelTokenizerBackend, modelTokenizerFile, modelTokenizerLabel, modelTokenizerPath } from './modelTokenizers';
 import { TokenizerError, type TokenizerInfo } from './types';
 
 interface Entry {
@@ -61,18 +62,27 @@ function fileEntry(tokenizerId: string): Entry | undefined {
   };
 }
 
-/** The file a tokenizer is read from, when it can change while LLM Lens runs (embedded, user files). */
+/** The entry of a `model:<absolute path>` id: a local model's tokenizer.json or GGUF metadata tokenizer. */
+function modelEntry(tokenizerId: string): Entry | undefined {
+  const path = modelTokenizerPath(tokenizerId);
+  if (path === undefined) return undefined;
+  return { info: { id: tokenizerId, label: modelTokenizerLabel(path) }, load: () => loadModelTokenizerBackend(path) };
+}
+
+/** The file a tokenizer is read from, when it can change while LLM Lens runs (embedded, user files, models). */
 function watchedFile(tokenizerId: string): string | undefined {
-  return tokenizerId === 'embedded' ? embeddedTokenizerFile() : fileTokenizerPath(tokenizerId);
+  if (tokenizerId === 'embedded') return embeddedTokenizerFile();
+  const model = modelTokenizerPath(tokenizerId);
+  return model !== undefined ? (modelTokenizerFile(model) ?? model) : fileTokenizerPath(tokenizerId);
 }
 
 /** The loaded tokenizer for `tokenizerId`, loading it on first use (concurrent callers share the load). */
 export function loadBackend(tokenizerId: string): Promise<TokenizerBackend> {
-  const entry = ENTRIES.find((e) => e.info.id === tokenizerId) ?? fileEntry(tokenizerId);
+  const entry = ENTRIES.find((e) => e.info.id === tokenizerId) ?? fileEntry(tokenizerId) ?? modelEntry(tokenizerId);
   if (!entry) {
     const known = ENTRIES.map((e) => e.info.id).join(', ');
     return Promise.reject(
-      new TokenizerError('unknownTokenizer', `unknown tokenizer "${String(tokenizerId)}" (known: ${known}, or file:<absolute path of a tokenizer.json>)`),
+      new TokenizerError('unknownTokenizer', `unknown tokenizer "${String(tokenizerId)}" (known: ${known}, file:<absolute path of a tokenizer.json>, or model:<absolute path of a model folder or GGUF file>)`),
     );
   }
   const file = watchedFile(tokenizerId);
