@@ -4,6 +4,7 @@ import type { JobTable } from './workerHost';
 import { attentionJob } from './attentionJob';
 import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
+import { conceptProbeJob, conceptTrainJob } from './conceptJob';
 import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -26,6 +27,10 @@ export const jobs = {
   tokenBoundaries: tokenBoundaryJob,
   /** Decoding panel (issue 17): generation with the KV cache, cooperative cancel, speed with and without the cache. */
   decode: decodeJob,
+  /** Concept Lab (issue 20): every page's numbers from one forward pass with the runtime's hooks. */
+  conceptProbe: conceptProbeJob,
+  /** Concept Lab: live training of a copy of the embedded model on the text, loss per step as progress. */
+  conceptTrain: conceptTrainJob,
 } satisfies JobTable;
 
 /** The job table's type: the pool's `run` is typed by it (import it with `import type` only). */

@@ -5,6 +5,7 @@ import type { GlossaryChapterInfo, GlossaryEntry } from '../core/glossary/types'
 import type { KvCacheBreakdown } from '../core/kvcache/bytes';
 import type { AttentionShape } from '../core/kvcache/shape';
 import { parseDecodingRequest, type DecodingRequest, type DecodingSnapshot } from './decodingProtocol';
+import { parseConceptLabRequest, type ConceptLabRequest, type ConceptLabSnapshot } from './conceptLabProtocol';
 
 /** Every command id LLM Lens contributes (one documented list; package.json declares the same ids). */
 export const CommandId = {
@@ -28,6 +29,8 @@ export const CommandId = {
   generateFromSelection: 'llmLens.generateFromSelection',
   /** Adds a tokenizer.json to the Tokenization panel's tokenizers (explorer and editor context menu). */
   useAsTokenizer: 'llmLens.useAsTokenizer',
+  /** Opens the Concept Lab (RoPE, RMSNorm and SwiGLU, masks, live training), optionally on one page. */
+  openConceptLab: 'llmLens.openConceptLab',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -686,6 +689,7 @@ export interface PanelMessages {
   glossary: { snapshot: GlossarySnapshot; request: GlossaryRequest };
   tokenizer: { snapshot: TokenizerSnapshot; request: TokenizerRequest };
   decoding: { snapshot: DecodingSnapshot; request: DecodingRequest };
+  conceptLab: { snapshot: ConceptLabSnapshot; request: ConceptLabRequest };
 }
 
 /** A panel kind: also the webview bundle name (dist/webview/<kind>.js) and the view type suffix. */
@@ -760,6 +764,7 @@ const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   glossary: (m) => parseGlossaryRequest(m),
   tokenizer: (m) => parseTokenizerRequest(m),
   decoding: (m) => parseDecodingRequest(m),
+  conceptLab: (m) => parseConceptLabRequest(m),
 };
 
 /** Checks a raw message from panel `kind`'s webview; undefined when it is not a valid request. */

@@ -18,6 +18,8 @@ export interface NormStats {
   rmsAfterGain: number;
   /** Mean of the RMSNorm output: RMSNorm keeps the input's mean direction (it does not centre). */
   meanAfter: number;
+  /** The input vector (a copy). */
+  input: Float32Array;
   /** The RMSNorm output (with the model's gain) and LayerNorm's with the same gain and no bias. */
   rmsOut: Float32Array;
   layerOut: Float32Array;
@@ -70,7 +72,7 @@ export function normStats(x: ArrayLike<number>, g: ArrayLike<number>, eps: numbe
     gMax = Math.max(gMax, g[i]);
   }
   return {
-    dim: d, mean, rms, std,
+    dim: d, mean, rms, std, input: Float32Array.from(x),
     rmsNormalized: Math.sqrt(sqN / d), rmsAfterGain: Math.sqrt(sqG / d), meanAfter: sumOut / d,
     rmsOut, layerOut, gainMean: gSum / d, gainMin: gMin, gainMax: gMax,
     opsRms: 4 * d, opsLayer: 7 * d,
