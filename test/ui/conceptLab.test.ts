@@ -24,7 +24,7 @@ uiTest('the Concept Lab: RoPE, RMSNorm and SwiGLU, masks and live training on th
   await page.keyboard.press('Control+A');
   await runCommand(page, 'LLM Lens: Open Concept Lab');
   const view = activeWebview(page);
-  await view.locator('section[data-section="qk"] canvas').waitFor({ timeout: 90_000 });
+  await view.locator('section[data-section="qk"] canvas').first().waitFor({ timeout: 90_000 });
   assert.match((await view.locator('.page').textContent()) ?? '', /rope_theta θ = 10000 · head size d = 32 → 16 frequency pairs/);
   assert.match((await view.locator('header').textContent()) ?? '', /Selection in mean\.ts/);
   // The position slider moves the circles: the readout follows.
@@ -59,7 +59,7 @@ uiTest('the Concept Lab: RoPE, RMSNorm and SwiGLU, masks and live training on th
   await page.waitForTimeout(1000);
   await screenshot(page, 'conceptlab-train-dark');
   await view.locator('.tab[data-page="rope"]').click();
-  await view.locator('section[data-section="qk"] canvas').waitFor({ timeout: 30_000 });
+  await view.locator('section[data-section="qk"] canvas').first().waitFor({ timeout: 30_000 });
   await screenshot(page, 'conceptlab-rope-dark');
 
   // 480 px: every page fits (the mask grids and the predictions table scroll on their own).
