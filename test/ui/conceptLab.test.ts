@@ -46,11 +46,9 @@ uiTest('the Concept Lab: RoPE, RMSNorm and SwiGLU, masks and live training on th
   await screenshot(page, 'conceptlab-masks-light');
 
   await view.locator('.tab[data-page="train"]').click();
-  await view.locator('vscode-dropdown[aria-label="Steps"]').click();
-  await view.locator('vscode-option', { hasText: /^20$/ }).click();
   await view.locator('vscode-button', { hasText: 'Train' }).click();
   await view.locator('p[data-train="done"]').waitFor({ timeout: 120_000 });
-  assert.match((await view.locator('p[data-train="done"]').textContent()) ?? '', /\(20 steps/);
+  assert.match((await view.locator('p[data-train="done"]').textContent()) ?? '', /\(60 steps/);
   assert.ok((await view.locator('table.predictions tbody tr').count()) > 0);
   await screenshot(page, 'conceptlab-train-light');
 
