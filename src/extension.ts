@@ -28,6 +28,8 @@ import { tokenizeSelection } from './commands/tokenizeSelection';
 import { useAsTokenizer } from './commands/useAsTokenizer';
 import { generateFromSelection } from './commands/generateFromSelection';
 import { DecodingPanel } from './panels/decodingPanel';
+import { ConceptLabPanel } from './panels/conceptLabPanel';
+import { openConceptLab } from './commands/openConceptLab';
 import { TokenizerPanel, type TokenizerPanelTimings } from './panels/tokenizerPanel';
 import { TokenCountStatus, type TokenCountUpdate } from './statusBar/tokenCount';
 import { TokenBoundaries } from './editor/tokenBoundaries';
@@ -112,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   panels.register(TokenizerPanel.definition);
   panels.register(DecodingPanel.definition);
   panels.register(MoePanel.definition);
+  panels.register(ConceptLabPanel.definition);
 
   // Commands.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.showWelcome, () => showWelcome(panels)));
@@ -132,6 +135,9 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
 
   // Decoding (issue 17): generate from the selection with the current model.
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.generateFromSelection, () => generateFromSelection(panels)));
+
+  // Concept Lab (issue 20): RoPE, RMSNorm and SwiGLU, masks and live training on a real model.
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.openConceptLab, (arg?: unknown) => openConceptLab(panels, arg)));
 
   // Hovers: glossary terms in every file type (the matcher is built on the first hover).
   context.subscriptions.push(registerGlossaryHover());

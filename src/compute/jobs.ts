@@ -9,6 +9,7 @@ import { decodeJob } from './decodeJob';
 import { moeJob } from './moeJob';
 import { ablationJob, headScanJob, heatmapExportJob, inductionTestJob, logitLensJob } from './analysisJob';
 import { crashForTestJob, sessionForTestJob } from './testHooks';
+import { conceptProbeJob, conceptTrainJob } from './conceptJob';
 import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
 
 /** Every job the compute worker serves, by name. */
@@ -53,6 +54,10 @@ export const jobs = {
   __crashForTest: crashForTestJob,
   /** Integration tests (issue 14): the options (memory budget) the model process received; only with LLM_LENS_TEST_HOOKS=1. */
   __sessionForTest: sessionForTestJob,
+  /** Concept Lab (issue 20): every page's numbers from one forward pass with the runtime's hooks. */
+  conceptProbe: conceptProbeJob,
+  /** Concept Lab: live training of a copy of the embedded model on the text, loss per step as progress. */
+  conceptTrain: conceptTrainJob,
 } satisfies JobTable;
 
 

@@ -5,9 +5,10 @@ import { findTermAt } from '../core/glossary/glossary';
 import { commandUri, glossaryHoverMarkdown, resolveGlossaryLanguage, type GlossaryHoverLabels } from '../core/glossary/markdown';
 import { DocumentRegions, languageSyntax } from '../core/glossary/textRegions';
 import { CommandId, glossaryPanelCommand } from '../shared/protocol';
+import { conceptPageOfTerm } from '../core/concepts/pages';
 
 /** The only commands a glossary hover's links may run (MarkdownString.isTrusted allow-list). */
-export const glossaryHoverCommands: readonly string[] = [CommandId.openGlossary, ...Object.values(glossaryPanelCommand)];
+export const glossaryHoverCommands: readonly string[] = [CommandId.openGlossary, ...Object.values(glossaryPanelCommand), CommandId.openConceptLab];
 
 /** The glossary language setting, resolved ("auto" follows VS Code's display language). */
 export function glossaryLanguage(scope?: vscode.ConfigurationScope): ReturnType<typeof resolveGlossaryLanguage> {
@@ -24,6 +25,7 @@ function hoverLabels(): GlossaryHoverLabels {
       attention: vscode.l10n.t('Open the Attention panel'),
       kvcache: vscode.l10n.t('Open the KV cache panel'),
     },
+    openConceptLab: vscode.l10n.t('Compute it in the Concept Lab'),
   };
 }
 
@@ -63,6 +65,10 @@ export class GlossaryHoverProvider implements vscode.HoverProvider, vscode.Dispo
     const markdown = glossaryHoverMarkdown(match.entry, glossaryLanguage(document), hoverLabels(), {
       glossary: (id) => commandUri(CommandId.openGlossary, [{ term: id }]),
       panel: (panel) => (registered.has(glossaryPanelCommand[panel]) ? commandUri(glossaryPanelCommand[panel]) : undefined),
+      concept: (id) => {
+        const page = conceptPageOfTerm(id);
+        return page && registered.has(CommandId.openConceptLab) ? commandUri(CommandId.openConceptLab, [{ page }]) : undefined;
+      },
     });
     const contents = new vscode.MarkdownString(markdown, true);
     contents.isTrusted = { enabledCommands: glossaryHoverCommands };

@@ -6,6 +6,7 @@ import type { KvCacheBreakdown } from '../core/kvcache/bytes';
 import type { AttentionShape } from '../core/kvcache/shape';
 import { parseDecodingRequest, type DecodingRequest, type DecodingSnapshot } from './decodingProtocol';
 import { parseAttentionAnalysisRequest, type AttentionAnalysisRequest, type AttentionAnalysisView } from './attentionAnalysisProtocol';
+import { parseConceptLabRequest, type ConceptLabRequest, type ConceptLabSnapshot } from './conceptLabProtocol';
 
 /** Every command id LLM Lens contributes (one documented list; package.json declares the same ids). */
 export const CommandId = {
@@ -31,6 +32,8 @@ export const CommandId = {
   useAsTokenizer: 'llmLens.useAsTokenizer',
   /** Runs a mixture-of-experts model on the selection and opens the MoE routing view (issue 15). */
   showMoeRouting: 'llmLens.showMoeRouting',
+  /** Opens the Concept Lab (RoPE, RMSNorm and SwiGLU, masks, live training), optionally on one page. */
+  openConceptLab: 'llmLens.openConceptLab',
 } as const;
 
 /** One of LLM Lens's command ids. */
@@ -821,6 +824,7 @@ export interface PanelMessages {
   tokenizer: { snapshot: TokenizerSnapshot; request: TokenizerRequest };
   decoding: { snapshot: DecodingSnapshot; request: DecodingRequest };
   moe: { snapshot: MoeSnapshot; request: MoeRequest };
+  conceptLab: { snapshot: ConceptLabSnapshot; request: ConceptLabRequest };
 }
 
 /** A panel kind: also the webview bundle name (dist/webview/<kind>.js) and the view type suffix. */
@@ -901,6 +905,7 @@ const requestValidators: { [K in PanelKind]: RequestValidator<K> } = {
   tokenizer: (m) => parseTokenizerRequest(m),
   decoding: (m) => parseDecodingRequest(m),
   moe: (m) => (m.type === 'chooseModel' ? { type: 'chooseModel' } : undefined),
+  conceptLab: (m) => parseConceptLabRequest(m),
 };
 
 /** Checks a raw message from panel `kind`'s webview; undefined when it is not a valid request. */

@@ -14,6 +14,8 @@ export interface GlossaryHoverLabels {
   openGlossary: string;
   /** Link text per panel, e.g. "Open the KV cache panel". */
   openPanel: Record<GlossaryPanel, string>;
+  /** Link text of the Concept Lab page that computes the idea on a real model (issue 20). */
+  openConceptLab?: string;
 }
 
 /** Link targets of a hover (command URIs); undefined leaves the link out. */
@@ -22,6 +24,8 @@ export interface GlossaryHoverLinks {
   glossary(id: string): string | undefined;
   /** A panel, or undefined when it cannot be opened in this window. */
   panel(panel: GlossaryPanel): string | undefined;
+  /** The Concept Lab page showing entry `id`, or undefined when none does (issue 20). */
+  concept?(id: string): string | undefined;
 }
 
 // Codicons shown before a panel link ($(…) needs MarkdownString.supportThemeIcons).
@@ -84,6 +88,8 @@ export function glossaryHoverMarkdown(
   const actions: string[] = [];
   const panelTarget = entry.panel ? links.panel(entry.panel) : undefined;
   if (entry.panel && panelTarget) actions.push(`[$(${PANEL_ICON[entry.panel]}) ${escapeMarkdown(labels.openPanel[entry.panel])}](${panelTarget})`);
+  const conceptTarget = links.concept?.(entry.id);
+  if (conceptTarget && labels.openConceptLab) actions.push(`[$(beaker) ${escapeMarkdown(labels.openConceptLab)}](${conceptTarget})`);
   const glossaryTarget = links.glossary(entry.id);
   if (glossaryTarget) actions.push(`[$(book) ${escapeMarkdown(labels.openGlossary)}](${glossaryTarget})`);
   if (actions.length > 0) parts.push(actions.join(' · '));
