@@ -95,6 +95,8 @@ describe('Attention panel: Reading heads (issue 18)', function () {
     assert.ok(scores);
     assertClose(scores, core, 'standard induction test');
     assert.equal(scores.length, model.config.layers * model.config.heads);
+    // What a user opening Find heads on the embedded model looks for: an induction head (issue 16's model has one).
+    assert.ok(Math.max(...scores) >= 0.4, `the embedded model shows an induction head in the panel (best ${Math.max(...scores).toFixed(3)})`);
   });
 
   it('Logit lens: the table equals core logitLens at the positions shown, with the answer layer', async () => {
