@@ -75,8 +75,9 @@ describe('Attention panel: Reading heads (issue 18)', function () {
       assertClose(heads.duplicateToken, core.duplicateToken, 'duplicate-token');
       assertClose(heads.induction, core.induction, 'induction');
       assertClose(heads.sinks, sinkShares(reference), 'sink share');
-      // The text repeats itself: some head must attend to duplicates (a score of 0 everywhere would be a broken pattern).
-      assert.ok(Math.max(...heads.duplicateToken) > 0.05, 'a duplicate-token score above chance on a repeated text');
+      // The text repeats itself and the embedded model has an induction head (issue 16): in the second copy it attends
+      // to the token after the earlier occurrence (a score near 0 everywhere would be a broken pattern).
+      assert.ok(Math.max(...heads.induction) > 0.2, `an induction score well above chance on a repeated text (best ${Math.max(...heads.induction).toFixed(3)})`);
     }
   });
 

@@ -20,16 +20,26 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
   }
 }
 
+/**
+ * The documents openText handed out: one of them coming back for new content is a stale, just-closed one. Kept on
+ * globalThis because each test file bundles its own copy of these helpers, and a stale document can come from the
+ * previous file.
+ */
+const shared = globalThis as { llmLensOpenedDocuments?: WeakSet<vscode.TextDocument> };
+const returnedDocuments = (shared.llmLensOpenedDocuments ??= new WeakSet<vscode.TextDocument>());
+
 /** Opens an untitled document with `content` in `language` and selects `selection` (default: all). */
 export async function openText(content: string, language = 'plaintext', selection?: vscode.Selection): Promise<vscode.TextEditor> {
   // A just-closed untitled document can still be known to the extension host under the name VS Code reuses
   // ("Untitled-1"), and openTextDocument then hands back the stale document: wait until it is really new.
+  // (The text alone cannot tell: VS Code may normalise it, e.g. a lone surrogate becomes U+FFFD.)
   const document = await waitFor('a fresh untitled document', async () => {
     const candidate = await vscode.workspace.openTextDocument({ content, language });
-    if (candidate.getText() === content) return candidate;
+    if (candidate.getText() === content || !returnedDocuments.has(candidate)) return candidate;
     await new Promise((r) => setTimeout(r, 200));
     return undefined;
   }, 10_000);
+  returnedDocuments.add(document);
   const editor = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
   editor.selection = selection ?? new vscode.Selection(document.positionAt(0), document.positionAt(content.length));
   return editor;
