@@ -17,8 +17,10 @@ const text = 'export const total = values.reduce((sum, v) => sum + v, 0);\n'.rep
 
 let workbench: Workbench;
 
+// Its own workbench: its settings (the generated model, 1,024 tokens) are there from the start, not applied live to a
+// shared one (where a run could start before VS Code had read them and use the embedded model).
 before(async () => {
-  workbench = await openWorkbench({ files: { 'long.ts': text }, settings: { 'llmLens.modelPath': modelDir, 'llmLens.attention.maxTokens': 1024 } });
+  workbench = await openWorkbench({ isolated: true, files: { 'long.ts': text }, settings: { 'llmLens.modelPath': modelDir, 'llmLens.attention.maxTokens': 1024 } });
 });
 after(async () => {
   await workbench?.close();
