@@ -306,7 +306,8 @@ function generatedText(s: DecodingSnapshot): HTMLElement | undefined {
     const rgb = sequentialRgb(confidence(step));
     const span = el('span', {
       className: `gen-token${i === ui.step ? ' current' : ''}`,
-      text: step.chosenText,
+      // A line feed alone would be an empty, unclickable box: show ↵ before it and keep the line break.
+      text: step.chosenText.replace(/\n/g, '↵\n'),
       attrs: {
         role: 'option',
         tabindex: i === ui.step ? '0' : '-1',
