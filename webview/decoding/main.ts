@@ -243,7 +243,7 @@ function compareCard(title: string, r: DecodingResult): HTMLElement {
     const rgb = sequentialRgb(confidence(step));
     const span = el('span', {
       className: 'cmp-token',
-      text: step.chosenText,
+      text: shownToken(step.chosenText),
       attrs: { title: fmt(strings.tokenTooltip, i + 1, tokenLabel(step.chosenText, 40), percent(step.chosenProb), step.entropy.toFixed(2)) },
     });
     span.style.backgroundColor = `rgb(${rgb.join(',')})`;
@@ -293,6 +293,11 @@ function chatToggle(s: DecodingSnapshot): HTMLElement {
 // ---------------------------------------------------------------------------------------------
 // Generated text, coloured by confidence
 
+/** A generated token as drawn: a line feed alone would be an empty box nobody can click, so ↵ precedes its line break. */
+function shownToken(text: string): string {
+  return text.replace(/\n/g, '↵\n');
+}
+
 function confidence(step: DecodingStep): number {
   // 1 = sure (high probability / low entropy), 0 = guessing. Entropy over 4 nats counts as fully unsure.
   return ui.colourBy === 'probability' ? step.chosenProb : 1 - Math.min(1, step.entropy / 4);
@@ -306,8 +311,7 @@ function generatedText(s: DecodingSnapshot): HTMLElement | undefined {
     const rgb = sequentialRgb(confidence(step));
     const span = el('span', {
       className: `gen-token${i === ui.step ? ' current' : ''}`,
-      // A line feed alone would be an empty, unclickable box: show ↵ before it and keep the line break.
-      text: step.chosenText.replace(/\n/g, '↵\n'),
+      text: shownToken(step.chosenText),
       attrs: {
         role: 'option',
         tabindex: i === ui.step ? '0' : '-1',
