@@ -4,6 +4,7 @@
 // (trainOnText), streaming each step's loss as progress; cancel is cooperative (a shared flag) so a cancelled run
 // keeps the steps it made. Nothing is written: the shipped files are only read.
 import { loadModel, type Model } from '../core/model/load';
+import { sessionModel } from './modelSession';
 import { forward } from '../core/model/runtime';
 import { probeConcepts } from '../core/concepts/probe';
 import { extendedInverseFrequencies, llama3Bands, ropeAngleTable, ropeDecayBound, ropePairFrequencies, ropeWavelengths } from '../core/concepts/rope';
@@ -39,16 +40,10 @@ export const MASK_TOKENS = 24;
 /** The sliding window drawn when the model has none (an example, said so). */
 const EXAMPLE_WINDOW = 4;
 
-let cached: { dir: string; model: Promise<Model> } | undefined;
-
-async function modelOf(dir: string): Promise<Model> {
-  if (cached?.dir !== dir) cached = { dir, model: loadModel(dir) };
-  try {
-    return await cached.model;
-  } catch (error) {
-    cached = undefined;
-    throw error;
-  }
+// The process's one model (modelSession): loaded with the memory budget and shared with the other panels' jobs,
+// never a second copy of the same weights.
+function modelOf(dir: string): Promise<Model> {
+  return sessionModel(dir);
 }
 
 function modelInfo(model: Model): Omit<ConceptModelInfo, 'label' | 'embedded'> {

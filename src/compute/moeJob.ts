@@ -4,7 +4,8 @@
 // transformers' MixtralSparseMoeBlock / Qwen3MoeSparseMoeBlock), plus the total and active parameter counts.
 import { ModelLoadError } from '../core/model/errors';
 import { forward } from '../core/model/runtime';
-import { loadModel, type Model } from '../core/model/load';
+import type { Model } from '../core/model/load';
+import { sessionModel } from './modelSession';
 import type { ReportProgress } from './workerHost';
 
 /** What the host asks for. */
@@ -43,16 +44,10 @@ export interface MoeJobOutput {
   routing: MoeLayerRouting[];
 }
 
-let cached: { dir: string; model: Promise<Model> } | undefined;
-
-async function load(dir: string): Promise<Model> {
-  if (cached?.dir !== dir) cached = { dir, model: loadModel(dir) };
-  try {
-    return await cached.model;
-  } catch (error) {
-    cached = undefined;
-    throw error;
-  }
+// The process's one model (modelSession): loaded with the memory budget and shared with the other panels' jobs,
+// never a second copy of the same weights.
+function load(dir: string): Promise<Model> {
+  return sessionModel(dir);
 }
 
 /** Loads the model (or its MoE fallback), tokenizes and runs one forward pass, returning the routing. */
