@@ -187,7 +187,7 @@ const SPECS: PresetSpec[] = [
     id: 'falcon-h1-7b',
     label: 'Falcon-H1-7B',
     repo: 'tiiuae/Falcon-H1-7B-Base',
-    note: 'every layer runs attention and a Mamba-2 mixer side by side: all 44 layers keep KV AND a fixed state; 7.59B',
+    note: 'every layer runs attention and a Mamba-2 mixer side by side: all 44 layers keep KV AND a fixed state; 7.59B, the name\'s 7B',
     contextLength: 262144,
     config: {
       model_type: 'falcon_h1',
