@@ -2,12 +2,12 @@
 // standard induction test, the logit lens, head ablation, and the heatmap's SVG / HTML export. They run in
 // the compute worker on the model the attention run loaded (attentionModel), never on the host's thread.
 import { ablateHeads, type HeadAblationResult } from '../core/analysis/ablation';
-import { headScores, INDUCTION_TEST, inductionTestSequences, inductionTestScores, type AttentionPatterns } from '../core/analysis/headScores';
+import { collectPatternEntries, headScoresFromEntries, INDUCTION_TEST, inductionTestSequences, inductionTestScores, sinkSharesFromEntries, type AttentionPatterns } from '../core/analysis/headScores';
 import { heatmapHtml, heatmapSvg, type HeatmapSpec } from '../core/analysis/heatmapSvg';
 import { answerFirstLayer, logitLens } from '../core/analysis/logitLens';
-import { sinkShares, withoutFirstKeyView } from '../core/analysis/sinks';
+import { withoutFirstKeyView } from '../core/analysis/sinks';
 import type { Model } from '../core/model/load';
-import { runAttention, type Ablation } from '../core/model/runtime';
+import { forward, runAttention, type Ablation } from '../core/model/runtime';
 import { sessionModel as attentionModel } from './modelSession';
 import { transferWith, type ReportProgress } from './workerHost';
 
@@ -28,12 +28,17 @@ export interface HeadScanOutput {
   sinks: Float32Array;
 }
 
-/** Runs the model on the ids (attention kept, no q/k/v) and scores every head. */
+/**
+ * Runs the model on the ids keeping only each head's attention at the few entries the scores read
+ * (collectPatternEntries: no matrices, no q/k/v, so 1,024 tokens on a 32 × 32-head model hold ~50 MiB, not 4 GiB)
+ * and scores every head.
+ */
 export async function headScanJob(input: HeadScanInput, progress: ReportProgress): Promise<HeadScanOutput> {
   const model = await attentionModel(input.dir);
-  const run = await runAttention(model, input.ids, { keepQkv: false, topK: 0, onProgress: (done, total) => progress(done / total) });
-  const scores = headScores(run, input.ids, { excludeBos: input.excludeBos, excludeCurrentToken: input.excludeCurrentToken });
-  const output: HeadScanOutput = { ...scores, sinks: sinkShares(run) };
+  const { kept, hook } = collectPatternEntries(model.config.layers, model.config.heads, input.ids);
+  await forward(model, input.ids, { logits: 'none', hooks: { attention: hook }, onProgress: (done, total) => progress(done / total) });
+  const scores = headScoresFromEntries(kept, { excludeBos: input.excludeBos, excludeCurrentToken: input.excludeCurrentToken });
+  const output: HeadScanOutput = { ...scores, sinks: sinkSharesFromEntries(kept) };
   return transferWith(output, [output.previousToken, output.duplicateToken, output.induction, output.sinks].map((a) => a.buffer as ArrayBuffer));
 }
 
