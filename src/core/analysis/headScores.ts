@@ -188,12 +188,34 @@ export function headScores(result: AttentionPatterns, tokenIds: readonly number[
  * of a softmax sums to 1, so the reference's sum(A) is seqLen less the masked entries.
  */
 export function headScoresFromEntries(kept: KeptPatternEntries, opts: HeadScoreOptions = {}): HeadScores {
-  const nnz = kept.support.keys.length;
+  const { flags, seqLen: n } = kept.support;
+  const nnz = flags.length;
+  // Which entries each sum reads, for these options (masked entries leave every numerator): lists shared by all heads.
+  const lists: number[][] = [[], [], [], []];
+  for (let e = 0; e < nnz; e++) {
+    const f = flags[e];
+    if ((opts.excludeBos && f & FIRST_KEY) || (opts.excludeCurrentToken && f & CURRENT)) lists[3].push(e);
+    else {
+      if (f & PREVIOUS) lists[0].push(e);
+      if (f & DUPLICATE) lists[1].push(e);
+      if (f & INDUCTION) lists[2].push(e);
+    }
+  }
+  const [prevAt, dupAt, indAt, maskedAt] = lists.map((l) => Int32Array.from(l));
   const out = emptyScores(kept.layers, kept.heads);
-  const one = (): number => 1;
+  const values = kept.values;
+  const sum = (at: Int32Array, base: number): number => {
+    let s = 0;
+    for (let k = 0; k < at.length; k++) s += values[base + at[k]];
+    return s;
+  };
   for (let head = 0; head < kept.layers * kept.heads; head++) {
     const base = head * nnz;
-    setScores(out, head, scoreHead(kept.support, (e) => kept.values[base + e], one, opts));
+    // Like the reference, a head whose (masked) attention sums to 0 gets NaN: there is nothing to score.
+    const total = n - sum(maskedAt, base);
+    out.previousToken[head] = sum(prevAt, base) / total;
+    out.duplicateToken[head] = sum(dupAt, base) / total;
+    out.induction[head] = sum(indAt, base) / total;
   }
   return out;
 }

@@ -1,0 +1,101 @@
+// Benchmarks the head detector (issue 18): head scores from a finished run of 32 layers × 32 heads at 1,024 tokens
+// (target ≤ 200 ms). The run is a generated model with that many layers and heads (8 KV heads, head_dim 16 and a
+// 128-wide residual stream so the pass itself stays short: the scores read attention probabilities, whose count
+// does not depend on those widths) over 1,024 tokens of this repository's runtime.ts in the embedded tokenizer
+// (code repeats its tokens: ~4 earlier copies per token). The pass keeps each head's attention at the entries the
+// three TransformerLens patterns read (collectPatternEntries: key 0, the query, the previous token, earlier copies
+// and the tokens after them); the scores then cost O(entries) per head. Printed: the median of 5 scorings, the
+// cost of keeping the entries during the pass, and the comparison with the plain dense loop over full matrices.
+// Wall and CPU times: on a shared machine the wall clock also counts other processes' turns.
+// Prints `name: value unit` lines. Run after `node scripts/build.mjs`.
+import { createRequire } from 'node:module';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { writeRandomLlama } from '../lib/randomLlama.mjs';
+
+const require = createRequire(import.meta.url);
+const core = require('../../dist/core/index.js');
+const root = join(import.meta.dirname, '..', '..');
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Wall and CPU time of fn (CPU too: on a shared machine the wall clock counts others' turns). */
+function timed(fn) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ms, cpuMs: (c.user + c.system) / 1000, value };
+}
+async function timedAsync(fn) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ms, cpuMs: (c.user + c.system) / 1000, value };
+}
+
+/** The previous implementation: detect_head's "mul" scores by a plain loop over every entry of the matrix. */
+function denseScores(a, ids, opts) {
+  const n = ids.length;
+  let total = 0, prev = 0, dup = 0, ind = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      if ((opts.excludeBos && j === 0) || (opts.excludeCurrentToken && j === i)) continue;
+      const v = a[i * n + j];
+      total += v;
+      if (j === i - 1) prev += v;
+      if (j < i && ids[j] === ids[i]) dup += v;
+      if (j >= 1 && j - 1 !== i && ids[j - 1] === ids[i]) ind += v;
+    }
+  }
+  return [prev / total, dup / total, ind / total];
+}
+
+const L = 32, H = 32, T = 1024;
+const dir = writeRandomLlama({ layers: L, hidden: 128, heads: H, kvHeads: 8, headDim: 16, intermediate: 256, vocab: 1024 });
+try {
+  // The model process multiplies on every core (src/compute/modelProcess.ts); so does this run.
+  core.useMatmulThreads(availableParallelism());
+  const model = await core.loadModel(dir);
+  const spans = await core.tokenize('embedded', readFileSync(join(root, 'src', 'core', 'model', 'runtime.ts'), 'utf8'));
+  const ids = spans.slice(0, T).map((s) => s.id % model.config.vocab);
+  if (ids.length !== T) throw new Error(`only ${ids.length} tokens`);
+  const support = core.patternSupport(ids);
+  console.log(`head scores input: ${T} tokens of runtime.ts (embedded tokenizer), ${(support.keys.length / T).toFixed(1)} pattern entries per row`);
+
+  await core.forward(model, ids.slice(0, 16), { logits: 'none' }); // warm the JIT
+  // The run the Attention panel makes at this size (q/k/v kept, no matrices), and the same pass keeping the entries.
+  const lean = await timedAsync(() => core.runAttention(model, ids, { probs: false, topK: 0 }));
+  const { kept, hook } = core.collectPatternEntries(L, H, ids);
+  const withHook = await timedAsync(() => core.forward(model, ids, { logits: 'none', hooks: { attention: hook } }));
+  console.log(`head scores ${L}×${H} @${T}: forward pass keeping q/k/v ${lean.ms.toFixed(0)} ms (cpu ${lean.cpuMs.toFixed(0)} ms); keeping the pattern entries instead ${withHook.ms.toFixed(0)} ms (cpu ${withHook.cpuMs.toFixed(0)} ms), ${(kept.values.byteLength / 2 ** 20).toFixed(1)} MiB kept`);
+
+  for (const [label, opts] of [['default', {}], ['first and current token excluded', { excludeBos: true, excludeCurrentToken: true }]]) {
+    core.headScoresFromEntries(kept, opts); // warm
+    const runs = Array.from({ length: 5 }, () => timed(() => core.headScoresFromEntries(kept, opts)));
+    console.log(`head scores ${L}×${H} @${T} from the finished run, ${label} (median of 5): ${median(runs.map((r) => r.ms)).toFixed(1)} ms (cpu ${median(runs.map((r) => r.cpuMs)).toFixed(1)} ms; target ≤ 200 ms)`);
+  }
+
+  // The comparison: the plain dense loop over every head's full matrix (the previous way), timed on 4 heads of
+  // layer 0 (their matrices recomputed from the kept q and k) and scaled to all 32 × 32; the full matrices do not fit.
+  const run = lean.value;
+  const sample = 4;
+  const mats = [];
+  const recompute = timed(() => { for (let h = 0; h < sample; h++) mats.push(run.headProbs(0, h)); });
+  const opts = {};
+  const dense = timed(() => mats.map((m) => denseScores(m, ids, opts)));
+  const fromEntries = core.headScoresFromEntries(kept, opts);
+  let worst = 0;
+  dense.value.forEach(([p, d, i], h) => {
+    worst = Math.max(worst, Math.abs(p - fromEntries.previousToken[h]), Math.abs(d - fromEntries.duplicateToken[h]), Math.abs(i - fromEntries.induction[h]));
+  });
+  const scale = (L * H) / sample;
+  console.log(`head scores comparison, plain dense loop over full matrices (${sample} heads × ${scale}): ${(dense.ms * scale).toFixed(0)} ms (cpu ${(dense.cpuMs * scale).toFixed(0)} ms), plus ${(recompute.ms * scale).toFixed(0)} ms (cpu ${(recompute.cpuMs * scale).toFixed(0)} ms) to recompute the matrices from q and k`);
+  console.log(`head scores largest |entries − dense loop| on those heads: ${worst.toExponential(1)}`);
+} finally {
+  core.useMatmulThreads(1);
+  rmSync(dir, { recursive: true, force: true });
+}
