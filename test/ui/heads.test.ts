@@ -122,7 +122,7 @@ uiTest('Reading heads at 480 px: Find heads, badges, the logit lens by keyboard,
     assert.equal(await restored.locator('vscode-checkbox', { hasText: 'exclude_current_token' }).getAttribute('checked'), null);
     assert.equal(await restored.locator('#head-threshold').inputValue(), '0', 'the threshold is still 0');
     assert.equal(await restored.locator('td.score-cell.above').count(), 16, 'every head is above threshold 0');
-    await screenshot(page, 'heads-after-reload-480');
+    await screenshot(page, 'heads-after-reload');
     await restored.locator('#section-ablation').click();
     assert.equal(await restored.locator('button.ablate-toggle[data-layer="0"][data-col="4"]').getAttribute('aria-pressed'), 'true', 'the ablation pick is kept');
     await restored.locator('#tab-heatmap').click();
