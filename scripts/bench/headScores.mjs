@@ -2,10 +2,11 @@
 // (target ≤ 200 ms). The run is a generated model with that many layers and heads (8 KV heads, head_dim 16 and a
 // 128-wide residual stream so the pass itself stays short: the scores read attention probabilities, whose count
 // does not depend on those widths) over 1,024 tokens of this repository's runtime.ts in the embedded tokenizer
-// (code repeats its tokens: ~4 earlier copies per token). The pass keeps each head's attention at the entries the
-// three TransformerLens patterns read (collectPatternEntries: key 0, the query, the previous token, earlier copies
-// and the tokens after them); the scores then cost O(entries) per head. Printed: the median of 5 scorings, the
-// cost of gathering the entries during the pass, and the comparison with the plain dense loop over full matrices.
+// (code repeats its tokens: ~4 earlier copies per token). The pass sums each head's attention over the entries the
+// three TransformerLens patterns read (collectPatternSums: key 0, the query, the previous token, earlier copies
+// and the tokens after them; O(entries) per head, 32 sums kept per head by which patterns and exclusions an entry
+// belongs to); the scores for any options come from those sums. Printed: the median of 5 scorings, the cost of
+// the sums during the pass, and the comparison with the plain dense loop over full matrices.
 // Wall and CPU times: on a shared machine the wall clock also counts other processes' turns.
 // Prints `name: value unit` lines. Run after `node scripts/build.mjs`.
 import { createRequire } from 'node:module';
@@ -67,9 +68,9 @@ try {
   console.log(`head scores input: ${T} tokens of runtime.ts (embedded tokenizer), ${(support.keys.length / T).toFixed(1)} pattern entries per row`);
 
   await core.forward(model, ids.slice(0, 16), { logits: 'none' }); // warm the JIT
-  // The run: one forward pass keeping the entries (no matrices, no q/k/v). Layer 0's first heads are also copied
-  // whole, for the comparison below; the time spent gathering entries is measured inside the hook.
-  const { kept, hook } = core.collectPatternEntries(L, H, ids);
+  // The run: one forward pass keeping the sums (no matrices, no q/k/v). Layer 0's first heads are also copied
+  // whole, for the comparison below; the time spent summing the entries is measured inside the hook.
+  const { kept, hook } = core.collectPatternSums(L, H, ids);
   const sample = 4;
   const mats = [];
   let inHook = 0;
@@ -84,11 +85,11 @@ try {
       },
     },
   }));
-  console.log(`head scores ${L}×${H} @${T}: the run (forward pass keeping the entries) ${pass.ms.toFixed(0)} ms (cpu ${pass.cpuMs.toFixed(0)} ms), of which gathering the entries ${inHook.toFixed(0)} ms; ${(kept.values.byteLength / 2 ** 20).toFixed(1)} MiB kept`);
+  console.log(`head scores ${L}×${H} @${T}: the run (forward pass keeping the sums) ${pass.ms.toFixed(0)} ms (cpu ${pass.cpuMs.toFixed(0)} ms), of which summing the pattern entries ${inHook.toFixed(0)} ms; ${kept.sums.byteLength / 1024} KiB kept`);
 
   for (const [label, opts] of [['default', {}], ['first and current token excluded', { excludeBos: true, excludeCurrentToken: true }]]) {
-    core.headScoresFromEntries(kept, opts); // warm
-    const runs = Array.from({ length: 5 }, () => timed(() => core.headScoresFromEntries(kept, opts)));
+    core.headScoresFromSums(kept, opts); // warm
+    const runs = Array.from({ length: 5 }, () => timed(() => core.headScoresFromSums(kept, opts)));
     console.log(`head scores ${L}×${H} @${T} from the finished run, ${label} (median of 5): ${median(runs.map((r) => r.ms)).toFixed(1)} ms (cpu ${median(runs.map((r) => r.cpuMs)).toFixed(1)} ms; target ≤ 200 ms)`);
   }
 
@@ -96,14 +97,14 @@ try {
   // heads and scaled to all 32 × 32 (whose matrices, 4 GiB, a run cannot hold).
   const opts = {};
   const dense = timed(() => mats.map((m) => denseScores(m, ids, opts)));
-  const fromEntries = core.headScoresFromEntries(kept, opts);
+  const fromEntries = core.headScoresFromSums(kept, opts);
   let worst = 0;
   dense.value.forEach(([p, d, i], h) => {
     worst = Math.max(worst, Math.abs(p - fromEntries.previousToken[h]), Math.abs(d - fromEntries.duplicateToken[h]), Math.abs(i - fromEntries.induction[h]));
   });
   const scale = (L * H) / sample;
   console.log(`head scores comparison, plain dense loop over full matrices (${sample} heads × ${scale}): ${(dense.ms * scale).toFixed(0)} ms (cpu ${(dense.cpuMs * scale).toFixed(0)} ms)`);
-  console.log(`head scores largest |entries − dense loop| on those heads: ${worst.toExponential(1)}`);
+  console.log(`head scores largest |sums − dense loop| on those heads: ${worst.toExponential(1)}`);
 } finally {
   core.useMatmulThreads(1);
   rmSync(dir, { recursive: true, force: true });

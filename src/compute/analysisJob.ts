@@ -2,7 +2,7 @@
 // standard induction test, the logit lens, head ablation, and the heatmap's SVG / HTML export. They run in
 // the compute worker on the model the attention run loaded (attentionModel), never on the host's thread.
 import { ablateHeads, type HeadAblationResult } from '../core/analysis/ablation';
-import { collectPatternEntries, headScoresFromEntries, INDUCTION_TEST, inductionTestSequences, inductionTestScores, sinkSharesFromEntries, type AttentionPatterns } from '../core/analysis/headScores';
+import { collectPatternSums, headScoresFromSums, INDUCTION_TEST, inductionTestSequences, inductionTestScores, sinkSharesFromSums, type AttentionPatterns } from '../core/analysis/headScores';
 import { heatmapHtml, heatmapSvg, type HeatmapSpec } from '../core/analysis/heatmapSvg';
 import { answerFirstLayer, logitLens } from '../core/analysis/logitLens';
 import { withoutFirstKeyView } from '../core/analysis/sinks';
@@ -29,16 +29,16 @@ export interface HeadScanOutput {
 }
 
 /**
- * Runs the model on the ids keeping only each head's attention at the few entries the scores read
- * (collectPatternEntries: no matrices, no q/k/v, so 1,024 tokens on a 32 × 32-head model hold ~50 MiB, not 4 GiB)
+ * Runs the model on the ids keeping, per head, only the sums of its attention over the few entries the scores read
+ * (collectPatternSums: no matrices, no q/k/v; 1,024 tokens on a 32 × 32-head model would hold 4 GiB of matrices)
  * and scores every head.
  */
 export async function headScanJob(input: HeadScanInput, progress: ReportProgress): Promise<HeadScanOutput> {
   const model = await attentionModel(input.dir);
-  const { kept, hook } = collectPatternEntries(model.config.layers, model.config.heads, input.ids);
+  const { kept, hook } = collectPatternSums(model.config.layers, model.config.heads, input.ids);
   await forward(model, input.ids, { logits: 'none', hooks: { attention: hook }, onProgress: (done, total) => progress(done / total) });
-  const scores = headScoresFromEntries(kept, { excludeBos: input.excludeBos, excludeCurrentToken: input.excludeCurrentToken });
-  const output: HeadScanOutput = { ...scores, sinks: sinkSharesFromEntries(kept) };
+  const scores = headScoresFromSums(kept, { excludeBos: input.excludeBos, excludeCurrentToken: input.excludeCurrentToken });
+  const output: HeadScanOutput = { ...scores, sinks: sinkSharesFromSums(kept) };
   return transferWith(output, [output.previousToken, output.duplicateToken, output.induction, output.sinks].map((a) => a.buffer as ArrayBuffer));
 }
 

@@ -131,5 +131,5 @@ export { weightRows } from './tensor/weights';
 // Issue 14: the SIMD matmul on several threads sharing memory (identical results).
 export { useMatmulThreads, matmulThreads } from './tensor/matmul';
 // Issue 18: head scores at O(entries) per head, from the entries a forward pass keeps (ForwardHooks.attention).
-export { patternSupport, collectPatternEntries, headScoresFromEntries, sinkSharesFromEntries } from './analysis/headScores';
-export type { PatternSupport, KeptPatternEntries } from './analysis/headScores';
+export { patternSupport, collectPatternSums, headScoresFromSums, sinkSharesFromSums } from './analysis/headScores';
+export type { PatternSupport, PatternSums } from './analysis/headScores';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import {
-  collectPatternEntries, headScores, headScoresFromEntries, inductionTestScores, inductionTestSequences, patternSupport, sinkSharesFromEntries,
+  collectPatternSums, headScores, headScoresFromSums, inductionTestScores, inductionTestSequences, patternSupport, sinkSharesFromSums,
   standardInductionTest, INDUCTION_TEST, type AttentionPatterns,
 } from '../../src/core/analysis/headScores';
 import { sinkShares } from '../../src/core/analysis/sinks';
@@ -173,7 +173,7 @@ function repeatedIds(seed: number, n: number, vocab: number): number[] {
 }
 
 for (const kind of ['llama', 'gemma2'] as const) {
-  test(`headScoresFromEntries (entries kept during the pass) equals the TransformerLens transcription on the full matrices (${kind})`, async () => {
+  test(`headScoresFromSums (pattern entries summed during the pass) equals the TransformerLens transcription on the full matrices (${kind})`, async () => {
     const { dir } = kind === 'llama'
       ? makeLlama({ layers: 2, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, vocab: 12, ropeTheta: 10000, qkvBias: false, dtype: 'F32', seed: 7, tied: true })
       // Soft-capped scores and a sliding window: the entries are read from the pass's own probabilities either way.
@@ -182,10 +182,10 @@ for (const kind of ['llama', 'gemma2'] as const) {
       const model = await loadModel(dir);
       const ids = repeatedIds(4, 17, 12);
       const full = await runAttention(model, ids);
-      const { kept, hook } = collectPatternEntries(model.config.layers, model.config.heads, ids);
+      const { kept, hook } = collectPatternSums(model.config.layers, model.config.heads, ids);
       await forward(model, ids, { logits: 'none', hooks: { attention: hook } });
       for (const opts of [{}, { excludeBos: true }, { excludeCurrentToken: true }, { excludeBos: true, excludeCurrentToken: true }]) {
-        const s = headScoresFromEntries(kept, opts);
+        const s = headScoresFromSums(kept, opts);
         const dense = headScores(full, ids, opts);
         for (let l = 0; l < full.layers; l++) {
           for (let h = 0; h < full.heads; h++) {
@@ -200,13 +200,13 @@ for (const kind of ['llama', 'gemma2'] as const) {
         }
       }
       // The tokens repeat, so the duplicate and induction scores are not trivially 0.
-      assert.ok(headScoresFromEntries(kept).duplicateToken.some((v) => v > 0.01));
-      const sinks = sinkSharesFromEntries(kept);
+      assert.ok(headScoresFromSums(kept).duplicateToken.some((v) => v > 0.01));
+      const sinks = sinkSharesFromSums(kept);
       sinkShares(full).forEach((v, i) => assert.ok(Math.abs(sinks[i] - v) < 1e-7, `sink ${i}`));
       // A pass after cached positions does not see every row from position 0: refused.
       const cache = createKvCache(model);
       await forward(model, ids.slice(0, 3), { cache, logits: 'none' });
-      const other = collectPatternEntries(model.config.layers, model.config.heads, ids.slice(3));
+      const other = collectPatternSums(model.config.layers, model.config.heads, ids.slice(3));
       await assert.rejects(forward(model, ids.slice(3), { cache, logits: 'none', hooks: { attention: other.hook } }), /position 0, without a cache/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -97,37 +97,42 @@ export function patternSupport(tokenIds: readonly number[]): PatternSupport {
   return { seqLen: n, rowStart, keys: Int32Array.from(keys), flags: Uint8Array.from(flags) };
 }
 
+/** Flag combinations of an entry (5 bits): each head keeps one sum per combination. */
+const FLAG_COMBINATIONS = 32;
+
 /**
- * What a forward pass kept for the head scores and sink shares: every head's attention at the pattern
- * entries (patternSupport), gathered while the pass had the probabilities in hand (see collectPatternEntries).
+ * What a forward pass kept for the head scores and sink shares: per head, the sum of its attention over the
+ * pattern entries (patternSupport) of each flag combination, gathered while the pass had the probabilities in hand
+ * (collectPatternSums). 32 numbers per head whatever the length of the text, and enough for every option:
+ * an entry's flags say which numerators it feeds and which exclusion masks it.
  */
-export interface KeptPatternEntries {
+export interface PatternSums {
   layers: number;
   heads: number;
-  support: PatternSupport;
-  /** (layer · heads + head) · entries + entry: the head's probability at that entry. */
-  values: Float32Array;
+  seqLen: number;
+  /** (layer · heads + head) · 32 + flags: Σ of the head's probabilities over the entries with exactly those flags. */
+  sums: Float64Array;
 }
 
 /**
- * A forward hook (ForwardHooks.attention) that keeps every head's attention at the pattern entries of
- * `tokenIds`, and the store it fills. The pass must run the ids from position 0 (no cache).
+ * A forward hook (ForwardHooks.attention) that sums every head's attention over the pattern entries of `tokenIds`
+ * (O(entries) per head), and the store it fills. The pass must run the ids from position 0 (no cache).
  */
-export function collectPatternEntries(layers: number, heads: number, tokenIds: readonly number[]): {
-  kept: KeptPatternEntries;
+export function collectPatternSums(layers: number, heads: number, tokenIds: readonly number[]): {
+  kept: PatternSums;
   hook: (layer: number, head: number, probs: Float32Array, shape: { rows: number; keys: number; queryStart: number; keyStart: number }) => void;
 } {
   const support = patternSupport(tokenIds);
-  const nnz = support.keys.length;
-  const kept: KeptPatternEntries = { layers, heads, support, values: new Float32Array(layers * heads * nnz) };
-  const { rowStart, keys } = support;
+  const kept: PatternSums = { layers, heads, seqLen: support.seqLen, sums: new Float64Array(layers * heads * FLAG_COMBINATIONS) };
+  const { rowStart, keys, flags } = support;
   const hook = (layer: number, head: number, probs: Float32Array, shape: { rows: number; keys: number; queryStart: number; keyStart: number }): void => {
-    if (shape.queryStart !== 0 || shape.keyStart !== 0 || shape.rows !== support.seqLen) throw new Error('collectPatternEntries: the pass must run every token from position 0, without a cache');
+    if (shape.queryStart !== 0 || shape.keyStart !== 0 || shape.rows !== support.seqLen) throw new Error('collectPatternSums: the pass must run every token from position 0, without a cache');
     const S = shape.keys;
-    const base = (layer * heads + head) * nnz;
+    const base = (layer * heads + head) * FLAG_COMBINATIONS;
+    const sums = kept.sums;
     for (let i = 0; i < support.seqLen; i++) {
       const rowOff = i * S;
-      for (let e = rowStart[i]; e < rowStart[i + 1]; e++) kept.values[base + e] = probs[rowOff + keys[e]];
+      for (let e = rowStart[i]; e < rowStart[i + 1]; e++) sums[base + flags[e]] += probs[rowOff + keys[e]];
     }
   };
   return { kept, hook };
@@ -184,51 +189,39 @@ export function headScores(result: AttentionPatterns, tokenIds: readonly number[
 }
 
 /**
- * headScores from what a pass kept (collectPatternEntries): the same numbers at O(entries) per head. Every row
- * of a softmax sums to 1, so the reference's sum(A) is seqLen less the masked entries.
+ * headScores from what a pass kept (collectPatternSums): the same numbers from 32 sums per head. Every row of a
+ * softmax sums to 1, so the reference's sum(A) is seqLen less the masked entries.
  */
-export function headScoresFromEntries(kept: KeptPatternEntries, opts: HeadScoreOptions = {}): HeadScores {
-  const { flags, seqLen: n } = kept.support;
-  const nnz = flags.length;
-  // Which entries each sum reads, for these options (masked entries leave every numerator): lists shared by all heads.
-  const lists: number[][] = [[], [], [], []];
-  for (let e = 0; e < nnz; e++) {
-    const f = flags[e];
-    if ((opts.excludeBos && f & FIRST_KEY) || (opts.excludeCurrentToken && f & CURRENT)) lists[3].push(e);
-    else {
-      if (f & PREVIOUS) lists[0].push(e);
-      if (f & DUPLICATE) lists[1].push(e);
-      if (f & INDUCTION) lists[2].push(e);
-    }
-  }
-  const [prevAt, dupAt, indAt, maskedAt] = lists.map((l) => Int32Array.from(l));
+export function headScoresFromSums(kept: PatternSums, opts: HeadScoreOptions = {}): HeadScores {
   const out = emptyScores(kept.layers, kept.heads);
-  const values = kept.values;
-  const sum = (at: Int32Array, base: number): number => {
-    let s = 0;
-    for (let k = 0; k < at.length; k++) s += values[base + at[k]];
-    return s;
-  };
   for (let head = 0; head < kept.layers * kept.heads; head++) {
-    const base = head * nnz;
+    const base = head * FLAG_COMBINATIONS;
+    let total = kept.seqLen, prev = 0, dup = 0, ind = 0;
+    for (let f = 1; f < FLAG_COMBINATIONS; f++) {
+      const v = kept.sums[base + f];
+      // Masked entries (exclude_bos / exclude_current_token) leave the denominator and every numerator.
+      if ((opts.excludeBos && f & FIRST_KEY) || (opts.excludeCurrentToken && f & CURRENT)) {
+        total -= v;
+        continue;
+      }
+      if (f & PREVIOUS) prev += v;
+      if (f & DUPLICATE) dup += v;
+      if (f & INDUCTION) ind += v;
+    }
     // Like the reference, a head whose (masked) attention sums to 0 gets NaN: there is nothing to score.
-    const total = n - sum(maskedAt, base);
-    out.previousToken[head] = sum(prevAt, base) / total;
-    out.duplicateToken[head] = sum(dupAt, base) / total;
-    out.induction[head] = sum(indAt, base) / total;
+    setScores(out, head, [prev / total, dup / total, ind / total]);
   }
   return out;
 }
 
-/** Per head (layers × heads): the mean over query rows 1… of the attention on key 0 (core sinkShares), from kept entries. */
-export function sinkSharesFromEntries(kept: KeptPatternEntries): Float32Array {
-  const { rowStart, seqLen: n } = kept.support;
-  const nnz = kept.support.keys.length;
+/** Per head (layers × heads): the mean over query rows 1… of the attention on key 0 (core sinkShares), from kept sums. */
+export function sinkSharesFromSums(kept: PatternSums): Float32Array {
+  const n = kept.seqLen;
   const out = new Float32Array(kept.layers * kept.heads);
   for (let head = 0; head < out.length; head++) {
     let sum = 0;
-    // Key 0 is every row's first entry (keys ascending).
-    for (let i = 1; i < n; i++) sum += kept.values[head * nnz + rowStart[i]];
+    // Key 0 of rows 1…: every entry on key 0 but row 0's, the only one that is key 0 and the query at once.
+    for (let f = 1; f < FLAG_COMBINATIONS; f++) if (f & FIRST_KEY && !(f & CURRENT)) sum += kept.sums[head * FLAG_COMBINATIONS + f];
     out[head] = n < 2 ? NaN : sum / (n - 1);
   }
   return out;
