@@ -93,6 +93,14 @@ try {
     console.log(`head scores ${L}×${H} @${T} from the finished run, ${label} (median of 5): ${median(runs.map((r) => r.ms)).toFixed(1)} ms (cpu ${median(runs.map((r) => r.cpuMs)).toFixed(1)} ms; target ≤ 200 ms)`);
   }
 
+  // The scores' own work, measured apart from the pass: summing the pattern entries of 32 × 32 head matrices (layer 0's
+  // real ones, replayed), which the run does as each head's probabilities are computed.
+  const replay = core.collectPatternSums(L, H, ids);
+  const shape = { rows: T, keys: T, queryStart: 0, keyStart: 0 };
+  const summing = [];
+  for (let r = 0; r < 5; r++) summing.push(timed(() => { for (let k = 0; k < L * H; k++) replay.hook(Math.floor(k / H), k % H, mats[k % sample], shape); }));
+  console.log(`head scores ${L}×${H} @${T}, summing the pattern entries of every head's matrix (median of 5): ${median(summing.map((r) => r.ms)).toFixed(0)} ms (cpu ${median(summing.map((r) => r.cpuMs)).toFixed(0)} ms); with the scoring, the whole sparse work (target ≤ 200 ms)`);
+
   // The comparison: the plain dense loop over every head's full matrix (the previous way), timed on layer 0's first
   // heads and scaled to all 32 × 32 (whose matrices, 4 GiB, a run cannot hold).
   const opts = {};
