@@ -2,12 +2,12 @@
 // standard induction test, the logit lens, head ablation, and the heatmap's SVG / HTML export. They run in
 // the compute worker on the model the attention run loaded (attentionModel), never on the host's thread.
 import { ablateHeads, type HeadAblationResult } from '../core/analysis/ablation';
-import { headScores, INDUCTION_TEST, inductionTestSequences, inductionTestScores, type AttentionPatterns } from '../core/analysis/headScores';
+import { collectPatternSums, headScoresFromSums, INDUCTION_TEST, inductionTestSequences, inductionTestScores, sinkSharesFromSums, type AttentionPatterns, type PatternSums } from '../core/analysis/headScores';
 import { heatmapHtml, heatmapSvg, type HeatmapSpec } from '../core/analysis/heatmapSvg';
 import { answerFirstLayer, logitLens } from '../core/analysis/logitLens';
-import { sinkShares, withoutFirstKeyView } from '../core/analysis/sinks';
+import { withoutFirstKeyView } from '../core/analysis/sinks';
 import type { Model } from '../core/model/load';
-import { runAttention, type Ablation } from '../core/model/runtime';
+import { forward, runAttention, type Ablation } from '../core/model/runtime';
 import { sessionModel as attentionModel } from './modelSession';
 import { transferWith, type ReportProgress } from './workerHost';
 
@@ -28,12 +28,27 @@ export interface HeadScanOutput {
   sinks: Float32Array;
 }
 
-/** Runs the model on the ids (attention kept, no q/k/v) and scores every head. */
+/** The last scan's sums, so changing the exclusions on the same text rescores without another pass. */
+let lastScan: { model: Model; ids: number[]; kept: PatternSums } | undefined;
+
+/**
+ * Runs the model on the ids keeping, per head, only the sums of its attention over the few entries the scores read
+ * (collectPatternSums: no matrices, no q/k/v; 1,024 tokens on a 32 × 32-head model would hold 4 GiB of matrices)
+ * and scores every head. The same model and ids again (other options) reuse the sums.
+ */
 export async function headScanJob(input: HeadScanInput, progress: ReportProgress): Promise<HeadScanOutput> {
   const model = await attentionModel(input.dir);
-  const run = await runAttention(model, input.ids, { keepQkv: false, topK: 0, onProgress: (done, total) => progress(done / total) });
-  const scores = headScores(run, input.ids, { excludeBos: input.excludeBos, excludeCurrentToken: input.excludeCurrentToken });
-  const output: HeadScanOutput = { ...scores, sinks: sinkShares(run) };
+  let kept: PatternSums;
+  if (lastScan && lastScan.model === model && lastScan.ids.length === input.ids.length && lastScan.ids.every((id, i) => id === input.ids[i])) kept = lastScan.kept;
+  else {
+    lastScan = undefined;
+    const collector = collectPatternSums(model.config.layers, model.config.heads, input.ids);
+    await forward(model, input.ids, { logits: 'none', hooks: { attention: collector.hook }, onProgress: (done, total) => progress(done / total) });
+    kept = collector.kept;
+    lastScan = { model, ids: input.ids.slice(), kept };
+  }
+  const scores = headScoresFromSums(kept, { excludeBos: input.excludeBos, excludeCurrentToken: input.excludeCurrentToken });
+  const output: HeadScanOutput = { ...scores, sinks: sinkSharesFromSums(kept) };
   return transferWith(output, [output.previousToken, output.duplicateToken, output.induction, output.sinks].map((a) => a.buffer as ArrayBuffer));
 }
 

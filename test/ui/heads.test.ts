@@ -1,6 +1,6 @@
 // Issue 18 in the real workbench, in a panel 480 px wide (light theme; headsDark.test.ts repeats the views in a
 // dark one): Find heads with its grid, keyboard and badges, the logit lens table by keyboard, an ablation, and
-// the first-token view exported as SVG through VS Code's own save dialog.
+// the first-token view exported as SVG through VS Code's own save dialog; then a window reload keeps the settings.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -105,6 +105,29 @@ uiTest('Reading heads at 480 px: Find heads, badges, the logit lens by keyboard,
     const svg = readFileSync(file, 'utf8');
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /first token hidden, renormalised/);
+
+    // The Analysis tab's settings live in the webview's state: after a window reload the panel comes back with them
+    // (threshold 0, the first-token view, layer 0's ablation pick from above, exclude_bos set now, Find heads open).
+    await view.locator('#tab-analysis').click();
+    await view.locator('#section-heads').click();
+    await view.locator('table.score-grid').waitFor({ timeout: 30_000 });
+    await view.locator('vscode-checkbox', { hasText: 'exclude_bos' }).click();
+    await page.waitForTimeout(500);
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const restored = activeWebview(page);
+    await restored.locator('table.score-grid').waitFor({ timeout: 120_000 });
+    assert.equal(await restored.locator('#section-heads').getAttribute('aria-selected'), 'true', 'Find heads is the open section');
+    assert.equal(await restored.locator('vscode-checkbox', { hasText: 'exclude_bos' }).getAttribute('checked'), '', 'exclude_bos is still set');
+    assert.equal(await restored.locator('vscode-checkbox', { hasText: 'exclude_current_token' }).getAttribute('checked'), null);
+    assert.equal(await restored.locator('#head-threshold').inputValue(), '0', 'the threshold is still 0');
+    assert.equal(await restored.locator('td.score-cell.above').count(), 16, 'every head is above threshold 0');
+    await screenshot(page, 'heads-after-reload');
+    await restored.locator('#section-ablation').click();
+    assert.equal(await restored.locator('button.ablate-toggle[data-layer="0"][data-col="4"]').getAttribute('aria-pressed'), 'true', 'the ablation pick is kept');
+    await restored.locator('#tab-heatmap').click();
+    await restored.locator('.first-key-note').waitFor({ timeout: 30_000 });
+    assert.equal(await restored.locator('.first-key-toggle').getAttribute('checked'), '', 'the first-token view is still on');
   } finally {
     await restoreViewport(page);
   }

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import {
-  headScores, inductionTestScores, inductionTestSequences, standardInductionTest, INDUCTION_TEST, type AttentionPatterns,
+  collectPatternSums, headScores, headScoresFromSums, inductionTestScores, inductionTestSequences, patternSupport, sinkSharesFromSums,
+  standardInductionTest, INDUCTION_TEST, type AttentionPatterns,
 } from '../../src/core/analysis/headScores';
+import { sinkShares } from '../../src/core/analysis/sinks';
+import { loadModel } from '../../src/core/model/load';
+import { createKvCache, forward, runAttention } from '../../src/core/model/runtime';
+import { makeLlama, rng } from './attentionFixtures';
+import { makeArch } from './archFixtures';
 
 /** A one-layer result whose heads are the given n × n matrices. */
 function result(mats: Float32Array[], n: number): AttentionPatterns {
@@ -140,3 +147,69 @@ test('the standard test: 10 seeded sequences of [BOS] + 50 ordinary ids twice; r
   assert.ok(scores[0] < 0.05);
   assert.ok(Math.abs(scores[1] - 1) < 1e-6);
 });
+
+test('patternSupport: per row, key 0, the query, the previous token, earlier copies and the tokens after them', () => {
+  const ids = [5, 7, 5, 7, 5];
+  const sup = patternSupport(ids);
+  const row = (i: number): number[] => Array.from(sup.keys.subarray(sup.rowStart[i], sup.rowStart[i + 1]));
+  assert.deepEqual(row(0), [0]);
+  assert.deepEqual(row(1), [0, 1]);
+  // Row 2 (token 5): copy at 0 (duplicate), key 1 after it (induction, also the previous token), itself.
+  assert.deepEqual(row(2), [0, 1, 2]);
+  // Row 4 (token 5): copies at 0 and 2, keys 1 and 3 after them; 3 is also the previous token.
+  assert.deepEqual(row(4), [0, 1, 2, 3, 4]);
+  const flagsOf = (i: number, j: number): number => sup.flags[sup.rowStart[i] + row(i).indexOf(j)];
+  assert.equal(flagsOf(4, 3), 1 | 4, 'previous and induction');
+  assert.equal(flagsOf(4, 2), 2, 'duplicate only');
+  assert.equal(flagsOf(4, 0), 2 | 8, 'duplicate and the first key');
+  assert.equal(flagsOf(4, 4), 16, 'the query itself');
+});
+
+/** Repeated random ids: many duplicate and induction entries, the way code repeats its tokens. */
+function repeatedIds(seed: number, n: number, vocab: number): number[] {
+  const r = rng(seed);
+  const half = Array.from({ length: Math.ceil(n / 2) }, () => Math.floor(r() * vocab));
+  return [...half, ...half].slice(0, n);
+}
+
+for (const kind of ['llama', 'gemma2'] as const) {
+  test(`headScoresFromSums (pattern entries summed during the pass) equals the TransformerLens transcription on the full matrices (${kind})`, async () => {
+    const { dir } = kind === 'llama'
+      ? makeLlama({ layers: 2, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, vocab: 12, ropeTheta: 10000, qkvBias: false, dtype: 'F32', seed: 7, tied: true })
+      // Soft-capped scores and a sliding window: the entries are read from the pass's own probabilities either way.
+      : makeArch({ kind: 'gemma2', layers: 2, hidden: 32, heads: 4, kvHeads: 2, headDim: 8, intermediate: 40, vocab: 12, ropeTheta: 10000, seed: 3, slidingWindow: 5, attnSoftcap: 20, finalSoftcap: 30 });
+    try {
+      const model = await loadModel(dir);
+      const ids = repeatedIds(4, 17, 12);
+      const full = await runAttention(model, ids);
+      const { kept, hook } = collectPatternSums(model.config.layers, model.config.heads, ids);
+      await forward(model, ids, { logits: 'none', hooks: { attention: hook } });
+      for (const opts of [{}, { excludeBos: true }, { excludeCurrentToken: true }, { excludeBos: true, excludeCurrentToken: true }]) {
+        const s = headScoresFromSums(kept, opts);
+        const dense = headScores(full, ids, opts);
+        for (let l = 0; l < full.layers; l++) {
+          for (let h = 0; h < full.heads; h++) {
+            const ref = referenceScores(full.probs[l][h], ids, opts);
+            const at = l * full.heads + h;
+            const label = `layer ${l} head ${h} ${JSON.stringify(opts)}`;
+            assert.ok(Math.abs(s.previousToken[at] - ref[0]) < 1e-5, `previous ${label}: ${s.previousToken[at]} vs ${ref[0]}`);
+            assert.ok(Math.abs(s.duplicateToken[at] - ref[1]) < 1e-5, `duplicate ${label}`);
+            assert.ok(Math.abs(s.induction[at] - ref[2]) < 1e-5, `induction ${label}`);
+            assert.ok(Math.abs(dense.induction[at] - ref[2]) < 1e-5, `dense induction ${label}`);
+          }
+        }
+      }
+      // The tokens repeat, so the duplicate and induction scores are not trivially 0.
+      assert.ok(headScoresFromSums(kept).duplicateToken.some((v) => v > 0.01));
+      const sinks = sinkSharesFromSums(kept);
+      sinkShares(full).forEach((v, i) => assert.ok(Math.abs(sinks[i] - v) < 1e-7, `sink ${i}`));
+      // A pass after cached positions does not see every row from position 0: refused.
+      const cache = createKvCache(model);
+      await forward(model, ids.slice(0, 3), { cache, logits: 'none' });
+      const other = collectPatternSums(model.config.layers, model.config.heads, ids.slice(3));
+      await assert.rejects(forward(model, ids.slice(3), { cache, logits: 'none', hooks: { attention: other.hook } }), /position 0, without a cache/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -5,10 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { loadModel, type Model } from '../../src/core/model/load';
-import { forward, runAttention, type AttentionResult } from '../../src/core/model/runtime';
+import { forward, runAttention, unembed, type AttentionResult } from '../../src/core/model/runtime';
 import { f32Weight } from '../../src/core/tensor/weights';
 import { ablateHeads, answerFirstLayer, logitLens, sinkShares, withoutFirstKeyView, type LogitLens } from '../../src/core/index';
 import { makeGpt2, makeLlama, rng, type LlamaSpec } from './attentionFixtures';
+import { makeArch } from './archFixtures';
 
 const llama: Omit<LlamaSpec, 'seed' | 'tied'> = { layers: 3, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, vocab: 40, ropeTheta: 10000, qkvBias: false, dtype: 'F32' };
 
@@ -224,4 +225,38 @@ test('withoutFirstKeyView: drops key 0, renormalises each row, keeps the hidden 
   view.values.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-7, `${i}: ${v}`));
   assert.deepEqual(Array.from(view.hiddenShare, (v) => Number(v.toFixed(6))), [1, 0.8, 0.5]);
   assert.throws(() => withoutFirstKeyView(new Float32Array(5), 3), /not a 3 × 3 matrix/);
+});
+
+test('logit lens in small vocabulary blocks equals the runtime\'s own unembedding row by row (Gemma 2: final soft-cap, tied embeddings)', async () => {
+  const { dir } = makeArch({ kind: 'gemma2', layers: 2, hidden: 32, heads: 4, kvHeads: 2, headDim: 8, intermediate: 40, vocab: 50, ropeTheta: 10000, seed: 9, slidingWindow: 5, attnSoftcap: 20, finalSoftcap: 30 });
+  try {
+    const model = await loadModel(dir);
+    const ids = randomIds(8, 9, 50);
+    const positions = [8, 2, 5];
+    const topK = 4;
+    const res = await residuals(model, ids);
+    const lens = await logitLens(model, ids, { topK, positions, vocabBlock: 7 });
+    const whole = await logitLens(model, ids, { topK, positions });
+    for (let l = 0; l < res.length; l++) {
+      positions.forEach((pos, r) => {
+        // The naive reference: the runtime's final norm + LM head + soft-cap on one row, then a full sort.
+        const logits = Array.from(unembed(model, res[l].slice(pos * 32, (pos + 1) * 32), 1));
+        const max = Math.max(...logits);
+        const z = logits.reduce((s, v) => s + Math.exp(v - max), 0);
+        const p = logits.map((v) => Math.exp(v - max) / z);
+        const entropy = -p.reduce((s, v) => s + (v > 0 ? v * Math.log(v) : 0), 0);
+        const order = p.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, topK);
+        order.forEach(([v, id], j) => {
+          assert.equal(lens.ids[l][r * topK + j], id, `layer ${l} position ${pos} rank ${j}`);
+          assert.ok(Math.abs(lens.probs[l][r * topK + j] - v) < 1e-6);
+        });
+        assert.ok(Math.abs(lens.entropy[l][r] - entropy) < 1e-5, `entropy ${lens.entropy[l][r]} vs ${entropy}`);
+      });
+    }
+    // The block size changes nothing.
+    assert.deepEqual(lens.ids.map((a) => Array.from(a)), whole.ids.map((a) => Array.from(a)));
+    lens.entropy.forEach((e, l) => e.forEach((v, r) => assert.ok(Math.abs(v - whole.entropy[l][r]) < 1e-5)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

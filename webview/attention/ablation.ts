@@ -5,7 +5,7 @@ import type { AblationChoice, AblationView, AnalysisPrediction } from '../../src
 import { gridKeyMove, type GridPosition } from '../common/a11y';
 import { el, replaceChildren } from '../common/dom';
 import { button } from '../common/ui';
-import { analysisRunKey, analysisUi, fmt, percent, tokenLabel, type AnalysisContext } from './analysisCommon';
+import { analysisInputKey, analysisUi, fmt, percent, tokenLabel, type AnalysisContext } from './analysisCommon';
 
 let focus: GridPosition = { row: 0, col: 0 };
 
@@ -20,10 +20,11 @@ function picked(): AblationChoice[] {
 /** Renders the ablation section. */
 export function renderAblation(s: AttentionSnapshot, container: HTMLElement, ctx: AnalysisContext): void {
   const { strings } = ctx;
-  const key = analysisRunKey(s);
+  const key = analysisInputKey(s);
   if (analysisUi.runKey !== key) {
     analysisUi.runKey = key;
     analysisUi.ablate.clear();
+    ctx.saveSettings();
   }
   const L = s.layers;
   const H = s.heads;
@@ -51,6 +52,7 @@ export function renderAblation(s: AttentionSnapshot, container: HTMLElement, ctx
     const k = c === H ? `${l}:*` : `${l}:${c}`;
     if (analysisUi.ablate.has(k)) analysisUi.ablate.delete(k);
     else analysisUi.ablate.add(k);
+    ctx.saveSettings();
     refresh();
   };
   const headRow = el('tr', { children: [el('th', { attrs: { scope: 'col' } }), ...Array.from({ length: H }, (_, h) => el('th', { text: `H${h}`, attrs: { scope: 'col' } })), el('th', { text: strings.ablationAll, attrs: { scope: 'col' } })] });
@@ -89,6 +91,7 @@ export function renderAblation(s: AttentionSnapshot, container: HTMLElement, ctx
   });
   const clear = button(strings.ablationClear, () => {
     analysisUi.ablate.clear();
+    ctx.saveSettings();
     refresh();
   }, 'secondary');
   replaceChildren(

@@ -11,7 +11,8 @@ import { renderLogitLens } from './logitLens';
 
 export { decorateThumbnails } from './heads';
 export { displayMatrix, heatmapTools, hiddenFirstKeyNote } from './sinks';
-export type { AnalysisContext } from './analysisCommon';
+export type { AnalysisContext, AnalysisSettings } from './analysisCommon';
+export { analysisSettings, restoreAnalysisSettings } from './analysisCommon';
 
 type Section = typeof analysisUi.section;
 
@@ -36,6 +37,7 @@ export function renderAnalysis(s: AttentionSnapshot, container: HTMLElement, ctx
   );
   const choose = (id: Section, focus: boolean): void => {
     analysisUi.section = id;
+    ctx.saveSettings();
     renderAnalysis(s, container, ctx);
     if (focus) container.querySelector<HTMLElement>(`#section-${id}`)?.focus();
   };

@@ -18,12 +18,14 @@ export interface AnalysisContext {
   redrawHeatmap(): void;
   /** Redraws the analysis tab (after a local change such as a confirmation). */
   redrawAnalysis(): void;
+  /** Saves the page's UI state (analysisSettings included) after a setting changed, so a window reload keeps it. */
+  saveSettings(): void;
 }
 
 /** Score kinds of the Find heads grid. */
 export type ScoreKind = 'previousToken' | 'duplicateToken' | 'induction' | 'inductionTest' | 'sinks';
 
-/** The analysis views' UI state (kept while the webview lives; a reload starts from the defaults). */
+/** The analysis views' UI state, kept in the webview state (analysisSettings / restoreAnalysisSettings) across reloads. */
 export const analysisUi = {
   section: 'heads' as 'heads' | 'lens' | 'ablation',
   score: 'previousToken' as ScoreKind,
@@ -35,9 +37,52 @@ export const analysisUi = {
   lensCount: 8,
   /** Ablation picks as "layer:head" or "layer:*". */
   ablate: new Set<string>(),
-  /** The run these picks belong to. */
+  /** The model and tokens these picks belong to (analysisInputKey): a reload re-runs the same text and keeps them. */
   runKey: '',
 };
+
+/** The analysis settings as saved with vscode.setState (plain JSON). */
+export interface AnalysisSettings {
+  section: string;
+  score: string;
+  threshold: number;
+  excludeBos: boolean;
+  excludeCurrentToken: boolean;
+  hideFirstKey: boolean;
+  lensEnd: number;
+  lensCount: number;
+  ablate: string[];
+  runKey: string;
+}
+
+/** The lens position counts the picker offers. */
+export const LENS_COUNTS = [4, 8, 16, 32];
+
+/** analysisUi as JSON for the webview state. */
+export function analysisSettings(): AnalysisSettings {
+  return { ...analysisUi, ablate: [...analysisUi.ablate] };
+}
+
+/**
+ * Restores analysisUi from a saved state; anything missing or malformed (an older page, a hand-edited state) keeps
+ * its default.
+ */
+export function restoreAnalysisSettings(saved: unknown): void {
+  if (typeof saved !== 'object' || saved === null) return;
+  const s = saved as Partial<Record<keyof AnalysisSettings, unknown>>;
+  const oneOf = <T extends string>(v: unknown, options: readonly T[]): T | undefined => (options as readonly unknown[]).includes(v) ? (v as T) : undefined;
+  const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
+  analysisUi.section = oneOf(s.section, ['heads', 'lens', 'ablation'] as const) ?? analysisUi.section;
+  analysisUi.score = oneOf(s.score, ['previousToken', 'duplicateToken', 'induction', 'inductionTest', 'sinks'] as const) ?? analysisUi.score;
+  if (typeof s.threshold === 'number' && s.threshold >= 0 && s.threshold <= 1) analysisUi.threshold = s.threshold;
+  analysisUi.excludeBos = bool(s.excludeBos) ?? analysisUi.excludeBos;
+  analysisUi.excludeCurrentToken = bool(s.excludeCurrentToken) ?? analysisUi.excludeCurrentToken;
+  analysisUi.hideFirstKey = bool(s.hideFirstKey) ?? analysisUi.hideFirstKey;
+  if (Number.isInteger(s.lensEnd) && (s.lensEnd as number) >= -1) analysisUi.lensEnd = s.lensEnd as number;
+  if (LENS_COUNTS.includes(s.lensCount as number)) analysisUi.lensCount = s.lensCount as number;
+  if (Array.isArray(s.ablate)) analysisUi.ablate = new Set(s.ablate.filter((k): k is string => typeof k === 'string' && /^\d+:(\d+|\*)$/.test(k)));
+  if (typeof s.runKey === 'string') analysisUi.runKey = s.runKey;
+}
 
 const numberFormat = new Intl.NumberFormat(initData().language || undefined);
 
@@ -72,7 +117,12 @@ export function duration(ms: number): string {
   return `${Math.round(ms / 60_000)} min`;
 }
 
-/** Identifies a run (a new one resets picks and requests). */
+/** The model and the tokens of a run, not the run itself: ablation picks stay valid while these are the same. */
+export function analysisInputKey(s: AttentionSnapshot): string {
+  return [s.model.dir, s.layers, s.heads, s.seqLen, s.text].join('\u0000');
+}
+
+/** Identifies a run (a new one resets requests). */
 export function analysisRunKey(s: AttentionSnapshot): string {
   return [s.model.dir, s.elapsedMs, s.seqLen, s.text].join('\u0000');
 }

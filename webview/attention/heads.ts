@@ -48,6 +48,7 @@ export function renderFindHeads(s: AttentionSnapshot, container: HTMLElement, ct
   const paint = (): void => renderResults(s, results, ctx);
   const kindPicker = dropdown(kinds.map((k) => ({ value: k, label: kindLabel(strings, k) })), analysisUi.score, (v) => {
     analysisUi.score = v as ScoreKind;
+    ctx.saveSettings();
     paint();
   }, strings.scoreLabel);
   const slider = el('input', { className: 'threshold', attrs: { type: 'range', min: '0', max: '1', step: '0.05', value: String(analysisUi.threshold), id: 'head-threshold', 'aria-valuetext': analysisUi.threshold.toFixed(2) } });
@@ -56,15 +57,18 @@ export function renderFindHeads(s: AttentionSnapshot, container: HTMLElement, ct
     analysisUi.threshold = Number(slider.value);
     sliderValue.textContent = analysisUi.threshold.toFixed(2);
     slider.setAttribute('aria-valuetext', analysisUi.threshold.toFixed(2));
+    ctx.saveSettings();
     paint();
   });
   const options = [
     checkbox(strings.excludeBos, analysisUi.excludeBos, (on) => {
       analysisUi.excludeBos = on;
+      ctx.saveSettings();
       requestScores(s, ctx);
     }),
     checkbox(strings.excludeCurrent, analysisUi.excludeCurrentToken, (on) => {
       analysisUi.excludeCurrentToken = on;
+      ctx.saveSettings();
       requestScores(s, ctx);
     }),
   ];

@@ -7,7 +7,7 @@ import { announce, gridKeyMove, type GridPosition } from '../common/a11y';
 import { el, replaceChildren } from '../common/dom';
 import { sequentialRgb, textOn } from '../common/theme';
 import { dropdown } from '../common/ui';
-import { analysisRunKey, analysisUi, fmt, percent, tokenLabel, type AnalysisContext } from './analysisCommon';
+import { analysisRunKey, analysisUi, fmt, LENS_COUNTS, percent, tokenLabel, type AnalysisContext } from './analysisCommon';
 
 let lastRequest = '';
 let focus: GridPosition = { row: 0, col: 0 };
@@ -35,10 +35,12 @@ export function renderLogitLens(s: AttentionSnapshot, container: HTMLElement, ct
   const { end, count } = wantedPositions(s);
   const endPicker = dropdown(s.tokens.map((t, i) => ({ value: String(i), label: `${i}: ${tokenLabel(t.text, 20)}` })), String(end), (v) => {
     analysisUi.lensEnd = Number(v);
+    ctx.saveSettings();
     renderLogitLens(s, container, ctx);
   }, strings.lensEnd);
-  const countPicker = dropdown([4, 8, 16, 32].map((n) => ({ value: String(n), label: String(n) })), String(analysisUi.lensCount), (v) => {
+  const countPicker = dropdown(LENS_COUNTS.map((n) => ({ value: String(n), label: String(n) })), String(analysisUi.lensCount), (v) => {
     analysisUi.lensCount = Number(v);
+    ctx.saveSettings();
     renderLogitLens(s, container, ctx);
   }, strings.lensCount);
   const lens = s.analysis?.lens;

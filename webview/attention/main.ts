@@ -13,7 +13,7 @@ import { connect, initData, loadState, saveState } from '../common/host';
 import { StatusStrip } from '../common/progress';
 import { categoricalColour, cssVar, onThemeChange, sequentialRgb } from '../common/theme';
 import { button, checkbox, dropdown, link, tabs } from '../common/ui';
-import { decorateThumbnails, displayMatrix, heatmapTools, hiddenFirstKeyNote, renderAnalysis, type AnalysisContext } from './analysis';
+import { analysisSettings, decorateThumbnails, displayMatrix, heatmapTools, hiddenFirstKeyNote, renderAnalysis, restoreAnalysisSettings, type AnalysisContext, type AnalysisSettings } from './analysis';
 
 type ViewId = 'grid' | 'heatmap' | 'lines' | 'step' | 'predictions' | 'analysis';
 
@@ -21,6 +21,8 @@ type ViewId = 'grid' | 'heatmap' | 'lines' | 'step' | 'predictions' | 'analysis'
 interface UiState {
   view: ViewId;
   table: boolean;
+  /** The Analysis tab's settings (threshold, exclusions, first-token toggle, lens positions, ablation picks…). */
+  analysis?: AnalysisSettings;
 }
 
 const init = initData();
@@ -29,6 +31,7 @@ const root = appRoot();
 const status = new StatusStrip(strings, () => send({ type: 'cancel' }));
 const saved = loadState<UiState>();
 const ui: UiState = { view: saved?.view ?? 'grid', table: saved?.table ?? false };
+restoreAnalysisSettings(saved?.analysis);
 
 
 let snapshot: AttentionSnapshot | undefined;
@@ -91,7 +94,7 @@ function cellWeight(view: AttentionView, i: number, j: number): number {
 
 function persist(): void {
   const shown = snapshot ?? problem;
-  saveState({ ...ui, restore: shown ? { text: shown.text, input: shown.input } : undefined });
+  saveState({ ...ui, analysis: analysisSettings(), restore: shown ? { text: shown.text, input: shown.input } : undefined });
 }
 
 /** The selection asked for and not drawn yet: keys pressed before the answer arrives move on from it. */
@@ -299,6 +302,7 @@ const analysisContext: AnalysisContext = {
   redrawAnalysis: () => {
     if (snapshot && controls) renderAnalysis(snapshot, controls.analysis, analysisContext);
   },
+  saveSettings: persist,
 };
 
 // ------------------------------------------------------------------------------------------

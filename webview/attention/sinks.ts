@@ -44,6 +44,7 @@ export function heatmapTools(s: AttentionSnapshot, ctx: AnalysisContext): HTMLEl
   }
   const toggle = checkbox(strings.hideFirstKey, analysisUi.hideFirstKey, (on) => {
     analysisUi.hideFirstKey = on;
+    ctx.saveSettings();
     ctx.redrawHeatmap();
   });
   toggle.classList.add('first-key-toggle');

@@ -46,42 +46,196 @@ export function headMatrix(result: AttentionPatterns, layer: number, head: numbe
   return m;
 }
 
+/** Flags of a pattern entry: which detection patterns mark it, and whether it is key 0 or the query itself. */
+const PREVIOUS = 1, DUPLICATE = 2, INDUCTION = 4, FIRST_KEY = 8, CURRENT = 16;
+
+/**
+ * The entries of a seqLen × seqLen attention matrix that the "mul" scores read besides the row sums, per query row
+ * (CSR, keys ascending): key 0, the query itself, the previous token, the earlier copies of the query's token
+ * (duplicate) and the tokens after them (induction). Each pattern has a few entries per row, so scoring a head
+ * costs O(entries), not O(seqLen²). Depends on the token ids only.
+ */
+export interface PatternSupport {
+  seqLen: number;
+  /** seqLen + 1 offsets into keys/flags: row i's entries are rowStart[i] … rowStart[i + 1] − 1. */
+  rowStart: Int32Array;
+  keys: Int32Array;
+  /** Per entry, PREVIOUS | DUPLICATE | INDUCTION | FIRST_KEY | CURRENT bits. */
+  flags: Uint8Array;
+}
+
+/** The entries the three detection patterns (and the two exclusions) read, for these token ids. */
+export function patternSupport(tokenIds: readonly number[]): PatternSupport {
+  const n = tokenIds.length;
+  const rowStart = new Int32Array(n + 1);
+  const keys: number[] = [];
+  const flags: number[] = [];
+  const earlier = new Map<number, number[]>();
+  const row = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    row.clear();
+    const mark = (j: number, f: number): void => { row.set(j, (row.get(j) ?? 0) | f); };
+    mark(0, FIRST_KEY);
+    mark(i, CURRENT);
+    if (i >= 1) mark(i - 1, PREVIOUS);
+    const copies = earlier.get(tokenIds[i]);
+    if (copies) {
+      for (const j of copies) {
+        mark(j, DUPLICATE);
+        // The duplicate pattern rolled one key right (TransformerLens's induction pattern): key j + 1 ≤ i.
+        mark(j + 1, INDUCTION);
+      }
+      copies.push(i);
+    } else earlier.set(tokenIds[i], [i]);
+    rowStart[i] = keys.length;
+    for (const j of [...row.keys()].sort((a, b) => a - b)) {
+      keys.push(j);
+      flags.push((row.get(j) ?? 0) | (j === 0 ? FIRST_KEY : 0) | (j === i ? CURRENT : 0));
+    }
+  }
+  rowStart[n] = keys.length;
+  return { seqLen: n, rowStart, keys: Int32Array.from(keys), flags: Uint8Array.from(flags) };
+}
+
+/** Flag combinations of an entry (5 bits): each head keeps one sum per combination. */
+const FLAG_COMBINATIONS = 32;
+
+/**
+ * What a forward pass kept for the head scores and sink shares: per head, the sum of its attention over the
+ * pattern entries (patternSupport) of each flag combination, gathered while the pass had the probabilities in hand
+ * (collectPatternSums). 32 numbers per head whatever the length of the text, and enough for every option:
+ * an entry's flags say which numerators it feeds and which exclusion masks it.
+ */
+export interface PatternSums {
+  layers: number;
+  heads: number;
+  seqLen: number;
+  /** (layer · heads + head) · 32 + flags: Σ of the head's probabilities over the entries with exactly those flags. */
+  sums: Float64Array;
+}
+
+/**
+ * A forward hook (ForwardHooks.attention) that sums every head's attention over the pattern entries of `tokenIds`
+ * (O(entries) per head), and the store it fills. The pass must run the ids from position 0 (no cache).
+ */
+export function collectPatternSums(layers: number, heads: number, tokenIds: readonly number[]): {
+  kept: PatternSums;
+  hook: (layer: number, head: number, probs: Float32Array, shape: { rows: number; keys: number; queryStart: number; keyStart: number }) => void;
+} {
+  const support = patternSupport(tokenIds);
+  const n = support.seqLen;
+  const kept: PatternSums = { layers, heads, seqLen: n, sums: new Float64Array(layers * heads * FLAG_COMBINATIONS) };
+  const { rowStart, keys, flags } = support;
+  // Each entry's index in a head's n × n matrix, once: the hook is then one flat gather (3× faster than per row).
+  const at = new Int32Array(keys.length);
+  for (let i = 0; i < n; i++) for (let e = rowStart[i]; e < rowStart[i + 1]; e++) at[e] = i * n + keys[e];
+  const local = new Float64Array(FLAG_COMBINATIONS);
+  const hook = (layer: number, head: number, probs: Float32Array, shape: { rows: number; keys: number; queryStart: number; keyStart: number }): void => {
+    if (shape.queryStart !== 0 || shape.keyStart !== 0 || shape.rows !== n || shape.keys !== n) throw new Error('collectPatternSums: the pass must run every token from position 0, without a cache');
+    local.fill(0);
+    for (let e = 0; e < at.length; e++) local[flags[e]] += probs[at[e]];
+    kept.sums.set(local, (layer * heads + head) * FLAG_COMBINATIONS);
+  };
+  return { kept, hook };
+}
+
+/** One head's three "mul" scores: rowSums(i) gives row i's sum(A), valueAt the pattern entries' values. */
+function scoreHead(
+  support: PatternSupport, valueAt: (entry: number, row: number, key: number) => number, rowSums: (row: number) => number, opts: HeadScoreOptions,
+): [number, number, number] {
+  const { rowStart, keys, flags, seqLen: n } = support;
+  let total = 0, prev = 0, dup = 0, ind = 0;
+  for (let i = 0; i < n; i++) {
+    total += rowSums(i);
+    for (let e = rowStart[i]; e < rowStart[i + 1]; e++) {
+      const f = flags[e];
+      const v = valueAt(e, i, keys[e]);
+      // Masked entries (exclude_bos / exclude_current_token) leave the denominator and every numerator.
+      if ((opts.excludeBos && f & FIRST_KEY) || (opts.excludeCurrentToken && f & CURRENT)) {
+        total -= v;
+        continue;
+      }
+      if (f & PREVIOUS) prev += v;
+      if (f & DUPLICATE) dup += v;
+      if (f & INDUCTION) ind += v;
+    }
+  }
+  // Like the reference, a head whose (masked) attention sums to 0 gets NaN: there is nothing to score.
+  return [prev / total, dup / total, ind / total];
+}
+
 /**
  * TransformerLens's detect_head with error_measure "mul" for its three named patterns, over every head.
  * On [BOS] r r a perfect induction head scores about 0.5 here (the first copy has nothing to copy); the
  * standard induction test (inductionTestScores) is the number to quote for "how good an induction head".
+ * Reads each matrix's row sums (sum(A) of the reference, over j ≤ i) and only the pattern entries besides.
  */
 export function headScores(result: AttentionPatterns, tokenIds: readonly number[], opts: HeadScoreOptions = {}): HeadScores {
   const n = result.seqLen;
   if (tokenIds.length !== n) throw new Error(`headScores: ${tokenIds.length} token ids for a ${n}-token result`);
-  const out: HeadScores = {
-    previousToken: new Float32Array(result.layers * result.heads),
-    duplicateToken: new Float32Array(result.layers * result.heads),
-    induction: new Float32Array(result.layers * result.heads),
-  };
+  const support = patternSupport(tokenIds);
+  const out = emptyScores(result.layers, result.heads);
   for (let l = 0; l < result.layers; l++) {
     for (let h = 0; h < result.heads; h++) {
       const a = headMatrix(result, l, h);
-      let total = 0, prev = 0, dup = 0, ind = 0;
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j <= i; j++) {
-          if ((opts.excludeBos && j === 0) || (opts.excludeCurrentToken && j === i)) continue;
-          const v = a[i * n + j];
-          total += v;
-          if (j === i - 1) prev += v;
-          if (j < i && tokenIds[j] === tokenIds[i]) dup += v;
-          // The duplicate pattern rolled one column right, first column zeroed, then tril: key j ≥ 1 whose
-          // previous token j − 1 (≠ i) equals the query's token.
-          if (j >= 1 && j - 1 !== i && tokenIds[j - 1] === tokenIds[i]) ind += v;
-        }
-      }
-      // Like the reference, a head whose (masked) attention sums to 0 gets NaN: there is nothing to score.
-      out.previousToken[l * result.heads + h] = prev / total;
-      out.duplicateToken[l * result.heads + h] = dup / total;
-      out.induction[l * result.heads + h] = ind / total;
+      const s = scoreHead(support, (_e, i, j) => a[i * n + j], (i) => {
+        let sum = 0;
+        for (let j = 0; j <= i; j++) sum += a[i * n + j];
+        return sum;
+      }, opts);
+      setScores(out, l * result.heads + h, s);
     }
   }
   return out;
+}
+
+/**
+ * headScores from what a pass kept (collectPatternSums): the same numbers from 32 sums per head. Every row of a
+ * softmax sums to 1, so the reference's sum(A) is seqLen less the masked entries.
+ */
+export function headScoresFromSums(kept: PatternSums, opts: HeadScoreOptions = {}): HeadScores {
+  const out = emptyScores(kept.layers, kept.heads);
+  for (let head = 0; head < kept.layers * kept.heads; head++) {
+    const base = head * FLAG_COMBINATIONS;
+    let total = kept.seqLen, prev = 0, dup = 0, ind = 0;
+    for (let f = 1; f < FLAG_COMBINATIONS; f++) {
+      const v = kept.sums[base + f];
+      // Masked entries (exclude_bos / exclude_current_token) leave the denominator and every numerator.
+      if ((opts.excludeBos && f & FIRST_KEY) || (opts.excludeCurrentToken && f & CURRENT)) {
+        total -= v;
+        continue;
+      }
+      if (f & PREVIOUS) prev += v;
+      if (f & DUPLICATE) dup += v;
+      if (f & INDUCTION) ind += v;
+    }
+    // Like the reference, a head whose (masked) attention sums to 0 gets NaN: there is nothing to score.
+    setScores(out, head, [prev / total, dup / total, ind / total]);
+  }
+  return out;
+}
+
+/** Per head (layers × heads): the mean over query rows 1… of the attention on key 0 (core sinkShares), from kept sums. */
+export function sinkSharesFromSums(kept: PatternSums): Float32Array {
+  const n = kept.seqLen;
+  const out = new Float32Array(kept.layers * kept.heads);
+  for (let head = 0; head < out.length; head++) {
+    let sum = 0;
+    // Key 0 of rows 1…: every entry on key 0 but row 0's, the only one that is key 0 and the query at once.
+    for (let f = 1; f < FLAG_COMBINATIONS; f++) if (f & FIRST_KEY && !(f & CURRENT)) sum += kept.sums[head * FLAG_COMBINATIONS + f];
+    out[head] = n < 2 ? NaN : sum / (n - 1);
+  }
+  return out;
+}
+
+function emptyScores(layers: number, heads: number): HeadScores {
+  return { previousToken: new Float32Array(layers * heads), duplicateToken: new Float32Array(layers * heads), induction: new Float32Array(layers * heads) };
+}
+
+function setScores(out: HeadScores, at: number, [prev, dup, ind]: [number, number, number]): void {
+  out.previousToken[at] = prev;
+  out.duplicateToken[at] = dup;
+  out.induction[at] = ind;
 }
 
 /**

@@ -1,15 +1,22 @@
 // The logit lens (nostalgebraist 2020; TransformerLens's `accumulated_resid` + `apply_ln_to_stack` +
-// `unembed`, transformer_lens/ActivationCache.py): the model's own final norm and unembedding applied to the
-// residual stream after every layer, so each layer's "current guess" for the next token can be read. The
+// `unembed`, transformer_lens/ActivationCache.py; tuned-lens's LogitLens, whose Unembed.forward is
+// `unembedding(final_norm(h))`, tuned_lens/nn/unembed.py): the model's own final norm and unembedding applied to
+// the residual stream after every layer, so each layer's "current guess" for the next token can be read. The
 // last layer's entry is exactly the model's output (the same final norm and LM head, from the same residual).
+// Cost: the unembedding is layers × positions × vocab × hidden multiply-adds. Every layer's rows go through ONE
+// product, a block of vocabulary rows at a time (each block of the LM head is read and fed to the SIMD kernel once,
+// not once per layer), and each row keeps only its running top-k, softmax normaliser and entropy sums.
 import { AttentionInputError } from '../model/errors';
 import type { Model } from '../model/load';
-import { forward, unembed } from '../model/runtime';
+import { finalNorm, forward, softcapInPlace } from '../model/runtime';
+import { linear, weightRows } from '../tensor/weights';
 
 /** Options of `logitLens`: how many candidates per row, and which positions to unembed (default: all). */
 export interface LogitLensOptions {
   topK?: number;
   positions?: number[];
+  /** Vocabulary rows per product (memory against speed; the results do not depend on it). Default: ~16 MiB of logits. */
+  vocabBlock?: number;
 }
 
 /**
@@ -37,57 +44,122 @@ export async function logitLens(model: Model, tokenIds: number[], opts: LogitLen
   }
   const H = c.hidden;
   const R = positions.length;
-  const gathered = new Float32Array(R * H);
-  const out: LogitLens = { ids: [], probs: [], entropy: [] };
+  const L = c.layers;
+  // Every layer's asked-for rows, layer-major: row l·R + r is position positions[r] after layer l.
+  const gathered = new Float32Array(L * R * H);
   await forward(model, tokenIds, {
     logits: 'none',
     hooks: {
       residual: (layer, x) => {
-        // Only the asked-for rows are unembedded: one row costs vocab × hidden multiply-adds.
-        for (let r = 0; r < R; r++) gathered.set(x.subarray(positions[r] * H, (positions[r] + 1) * H), r * H);
-        const logits = unembed(model, gathered, R);
-        const ids = new Int32Array(R * topK);
-        const probs = new Float32Array(R * topK);
-        const entropy = new Float32Array(R);
-        for (let r = 0; r < R; r++) entropy[r] = topKRow(logits.subarray(r * c.vocab, (r + 1) * c.vocab), topK, ids.subarray(r * topK, (r + 1) * topK), probs.subarray(r * topK, (r + 1) * topK));
-        out.ids[layer] = ids;
-        out.probs[layer] = probs;
-        out.entropy[layer] = entropy;
+        for (let r = 0; r < R; r++) gathered.set(x.subarray(positions[r] * H, (positions[r] + 1) * H), (layer * R + r) * H);
       },
     },
   });
+  const rows = L * R;
+  const best = new TopKRows(rows, topK);
+  if (rows > 0) {
+    const normed = finalNorm(model, gathered, rows);
+    const block = Math.max(1, Math.min(c.vocab, opts.vocabBlock ?? Math.floor((4 << 20) / rows)));
+    for (let start = 0; start < c.vocab; start += block) {
+      const count = Math.min(block, c.vocab - start);
+      const logits = linear(normed, rows, weightRows(model.weights.lmHead, start, count));
+      if (c.block.finalSoftcap !== undefined) softcapInPlace(logits, c.block.finalSoftcap);
+      best.add(logits, start, count);
+    }
+  }
+  const out: LogitLens = { ids: [], probs: [], entropy: [] };
+  for (let l = 0; l < L; l++) {
+    const ids = new Int32Array(R * topK);
+    const probs = new Float32Array(R * topK);
+    const entropy = new Float32Array(R);
+    for (let r = 0; r < R; r++) entropy[r] = best.finish(l * R + r, ids.subarray(r * topK, (r + 1) * topK), probs.subarray(r * topK, (r + 1) * topK));
+    out.ids[l] = ids;
+    out.probs[l] = probs;
+    out.entropy[l] = entropy;
+  }
   return out;
 }
 
-/** Fills the k best ids and their softmax probabilities (best first, lower id first on ties); returns the row's entropy in nats. */
-function topKRow(logits: Float32Array, k: number, ids: Int32Array, probs: Float32Array): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  // H = log Z − Σ p·(x − max), with Z = Σ exp(x − max): one pass, no probability vector kept.
-  let z = 0;
-  let weighted = 0;
-  for (let i = 0; i < logits.length; i++) {
-    const s = logits[i] - max;
-    const e = Math.exp(s);
-    z += e;
-    weighted += e * s;
+/**
+ * Per row, over the vocabulary fed a block of ids at a time (in id order): the k best logits (best first, lower
+ * id first on ties), the running max m, Z = Σ exp(x − m) and W = Σ exp(x − m)·(x − m), so the softmax
+ * probabilities and the entropy H = log Z − W/Z come out without any row's full logits being kept.
+ */
+class TopKRows {
+  private readonly ids: Int32Array;
+  private readonly vals: Float32Array;
+  private readonly filled: Int32Array;
+  private readonly max: Float64Array;
+  private readonly z: Float64Array;
+  private readonly w: Float64Array;
+
+  constructor(rows: number, private readonly k: number) {
+    this.ids = new Int32Array(rows * k);
+    this.vals = new Float32Array(rows * k);
+    this.filled = new Int32Array(rows);
+    this.max = new Float64Array(rows).fill(-Infinity);
+    this.z = new Float64Array(rows);
+    this.w = new Float64Array(rows);
   }
-  const entropy = Math.log(z) - weighted / z;
-  // Partial selection into a small sorted list (O(vocab · k), no sort of the vocabulary).
-  let n = 0;
-  for (let id = 0; id < logits.length; id++) {
-    const v = logits[id];
-    if (n === k && v <= logits[ids[k - 1]]) continue;
-    let at = n < k ? n : k - 1;
-    while (at > 0 && v > logits[ids[at - 1]]) {
-      ids[at] = ids[at - 1];
-      at--;
+
+  /** Folds in `logits` (rows × count, row-major) for vocabulary ids start … start + count − 1. */
+  add(logits: Float32Array, start: number, count: number): void {
+    const k = this.k;
+    for (let r = 0; r < this.filled.length; r++) {
+      const row = r * count;
+      let m = this.max[r];
+      let blockMax = -Infinity;
+      for (let i = 0; i < count; i++) if (logits[row + i] > blockMax) blockMax = logits[row + i];
+      let z = this.z[r];
+      let w = this.w[r];
+      if (blockMax > m) {
+        // Rescale the sums to the new max: Σ e^(x−m')(x−m') = e^(m−m')·(W + (m − m')·Z).
+        const f = m === -Infinity ? 0 : Math.exp(m - blockMax);
+        w = m === -Infinity ? 0 : f * (w + (m - blockMax) * z);
+        z *= f;
+        m = blockMax;
+      }
+      for (let i = 0; i < count; i++) {
+        const s = logits[row + i] - m;
+        const e = Math.exp(s);
+        z += e;
+        w += e * s;
+      }
+      this.max[r] = m;
+      this.z[r] = z;
+      this.w[r] = w;
+      // Partial selection into the row's small sorted list (O(count · k) at worst, no sort of the vocabulary).
+      const ids = this.ids;
+      const vals = this.vals;
+      const base = r * k;
+      let n = this.filled[r];
+      for (let i = 0; i < count; i++) {
+        const v = logits[row + i];
+        if (n === k && v <= vals[base + k - 1]) continue;
+        let at = n < k ? n : k - 1;
+        while (at > 0 && v > vals[base + at - 1]) {
+          ids[base + at] = ids[base + at - 1];
+          vals[base + at] = vals[base + at - 1];
+          at--;
+        }
+        ids[base + at] = start + i;
+        vals[base + at] = v;
+        if (n < k) n++;
+      }
+      this.filled[r] = n;
     }
-    ids[at] = id;
-    if (n < k) n++;
   }
-  for (let j = 0; j < k; j++) probs[j] = Math.exp(logits[ids[j]] - max) / z;
-  return entropy;
+
+  /** Row `r`'s best ids and their softmax probabilities into the given arrays; returns its entropy in nats. */
+  finish(r: number, ids: Int32Array, probs: Float32Array): number {
+    const k = this.k;
+    const z = this.z[r];
+    for (let j = 0; j < k; j++) {
+      ids[j] = this.ids[r * k + j];
+      probs[j] = Math.exp(this.vals[r * k + j] - this.max[r]) / z;
+    }
+    return Math.log(z) - this.w[r] / z;
+  }
 }
 
 /**

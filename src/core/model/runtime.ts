@@ -114,6 +114,12 @@ export interface ForwardHooks {
   mlp?: (layer: number, values: { gate?: Float32Array; up: Float32Array }) => void;
   /** q (rows × heads·headDim) and k (rows × kvHeads·headDim) after the projection, its bias and the per-head q/k norm (block.qkNorm), before RoPE. */
   qkPreRope?: (layer: number, q: Float32Array, k: Float32Array) => void;
+  /**
+   * One head's attention probabilities as the pass computes them (rows × keys, row-major; row r is query position
+   * queryStart + r, column c key position keyStart + c), also when they are not kept: the head detector gathers
+   * the few entries it reads here instead of holding layers × heads × seqLen² floats.
+   */
+  attention?: (layer: number, head: number, probs: Float32Array, shape: { rows: number; keys: number; queryStart: number; keyStart: number }) => void;
 }
 
 /** Knobs of the low-level `forward`. */
@@ -307,7 +313,9 @@ export async function forward(model: Model, tokenIds: readonly number[], options
     const scale = (block.queryScale ?? 1 / Math.sqrt(d)) * (c.scaleByInverseLayer ? 1 / (l + 1) : 1);
     scales.push(scale);
     const kv = cache ? cache.append(l, k, v, T) : { keys: k, values: v, start: 0 };
-    const { layerProbs, heads } = attend(q, T, kv.keys, kv.values, kv.start, P, c.heads, kvHeadOf, c.kvHeads, d, scale, window, block.attnSoftcap, options.keepProbs === true);
+    const onHead = hooks?.attention;
+    const { layerProbs, heads } = attend(q, T, kv.keys, kv.values, kv.start, P, c.heads, kvHeadOf, c.kvHeads, d, scale, window, block.attnSoftcap, options.keepProbs === true,
+      onHead && ((h, p, S) => onHead(l, h, p, { rows: T, keys: S, queryStart: P, keyStart: kv.start })));
     if (options.keepProbs) probs.push(layerProbs);
     if (options.keepQkv) qkv.push({ q, k, v });
     const ablated = hooks?.ablate?.filter((a) => a.layer === l) ?? [];
@@ -339,9 +347,15 @@ export async function forward(model: Model, tokenIds: readonly number[], options
 export function unembed(model: Model, residual: Float32Array, rows: number): Float32Array {
   const c = model.config;
   const w = model.weights;
-  const logits = linear(norm(c.block, residual, rows, c.hidden, w.finalNorm, w.finalNormBias, c.normEps), rows, w.lmHead);
+  const logits = linear(finalNorm(model, residual, rows), rows, w.lmHead);
   if (c.block.finalSoftcap !== undefined) softcapInPlace(logits, c.block.finalSoftcap);
   return logits;
+}
+
+/** The model's final norm of `rows` residual-stream rows (rows × hidden): what the LM head reads. */
+export function finalNorm(model: Model, residual: Float32Array, rows: number): Float32Array {
+  const c = model.config;
+  return norm(c.block, residual, rows, c.hidden, model.weights.finalNorm, model.weights.finalNormBias, c.normEps);
 }
 
 /** The logits after the last of `tokenIds` over the whole vocabulary (architecture.md). */
@@ -399,6 +413,7 @@ function zeroHead(heads: Float32Array, T: number, n: number, d: number, h: numbe
 function attend(
   q: Float32Array, T: number, kAll: Float32Array, vAll: Float32Array, start: number, P: number, nHeads: number, kvHeadOf: number[], nKv: number,
   d: number, scale: number, slidingWindow: number | undefined, softcap: number | undefined, keepProbs: boolean,
+  onHead?: (head: number, probs: Float32Array, keys: number) => void,
 ): { layerProbs: Float32Array[]; heads: Float32Array } {
   const S = P + T - start;
   const out = new Float32Array(T * nHeads * d);
@@ -411,6 +426,7 @@ function attend(
     const p = headAttention(gatherHead(q, T, nHeads, d, h), T, keys[g], S, d, P, start, scale, slidingWindow, softcap);
     const o = linearF32(p, T, S, valuesT[g], d);
     for (let t = 0; t < T; t++) out.set(o.subarray(t * d, t * d + d), t * nHeads * d + h * d);
+    onHead?.(h, p, S);
     if (keepProbs) layerProbs.push(start === 0 ? p : widen(p, T, S, start));
   }
   return { layerProbs, heads: out };
