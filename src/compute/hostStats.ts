@@ -41,6 +41,8 @@ export interface HostStats {
   rss: number;
   rssAtStart: number;
   heapUsed: number;
+  /** The V8 heap's committed size (what it holds on to beyond heapUsed counts in rss). */
+  heapTotal: number;
   /** ArrayBuffers and other memory outside the V8 heap (process.memoryUsage().external). */
   external: number;
   /** The resident set by kind (Linux /proc/self/status: anonymous memory, mapped files), when readable. */
@@ -148,6 +150,7 @@ export class HostStatsRecorder {
       rss: memory.rss,
       rssAtStart: this.rssAtStart,
       heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
       external: memory.external,
       rssAnon: statusKb('RssAnon'),
       rssFile: statusKb('RssFile'),
