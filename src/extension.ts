@@ -10,6 +10,7 @@ import { AttentionPanel } from './panels/attentionPanel';
 import { MoePanel } from './panels/moePanel';
 import { showMoeRouting } from './commands/showMoeRouting';
 import { showKvCache } from './commands/showKvCache';
+import { registerHostStatsForTest } from './commands/hostStatsForTest';
 import type { Jobs } from './compute/jobs';
 import { ComputePool } from './compute/pool';
 import { Compute } from './compute/compute';
@@ -93,18 +94,23 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   const pool = new Compute<Jobs>(new ComputePool<Jobs>(context.asAbsolutePath('dist/worker.js')), models, threadJobNames);
   const panels = new PanelManager(context, pool);
   context.subscriptions.push(panels, pool);
-  // Nothing shows a model once every panel is closed: end the model process (and free its memory) 5 s later,
-  // unless a panel opens again in between (a job started meanwhile keeps it).
+  // Nothing shows a model once every panel is closed: end the model process and the idle worker threads (and free
+  // their memory) 5 s later, as js-profile-visualizer stops its worker 5 s after the last user, unless a panel
+  // opens again in between. A job still out then (a run the closed panel cancelled, a status-bar count) is let
+  // finish and looked at again 5 s later; the next job starts a process or worker anew.
   let releaseTimer: NodeJS.Timeout | undefined;
-  context.subscriptions.push(
-    panels.onDidCloseLast(() => {
-      clearTimeout(releaseTimer);
-      releaseTimer = setTimeout(() => {
-        if (panels.openKinds().length === 0) models.releaseWhenIdle();
-      }, 5000);
-    }),
-    { dispose: () => clearTimeout(releaseTimer) },
-  );
+  const releaseSoon = (): void => {
+    clearTimeout(releaseTimer);
+    releaseTimer = setTimeout(() => {
+      if (panels.openKinds().length > 0) return;
+      const threadsGone = pool.threads.releaseIdle();
+      const modelGone = models.releaseWhenIdle() || !models.running;
+      if (!threadsGone || !modelGone) releaseSoon();
+    }, 5000);
+  };
+  context.subscriptions.push(panels.onDidCloseLast(releaseSoon), { dispose: () => clearTimeout(releaseTimer) });
+  // Test runs only (LLM_LENS_HOST_STATS set by the UI test launcher): the host's own loop-delay and memory numbers.
+  context.subscriptions.push(registerHostStatsForTest(process.env.LLM_LENS_HOST_STATS, () => ({ modelProcessPid: models.pid, workerThreads: pool.threads.liveWorkers })));
 
   // Panels: one registration per kind (the serializer brings them back after a reload).
   panels.register(WelcomePanel.definition);

@@ -3,10 +3,10 @@
 // crosses to the extension host (and on to the webview) is only what the panel draws: small thumbnails per
 // run, and per request one head at the panel's resolution with the selected query's row and step view.
 import { AttentionCancelledError, ModelLoadError } from '../core/model/errors';
-import { forward, kvHeadMap, runAttention, slidingWindowOf, topPredictions, type AttentionRun } from '../core/model/runtime';
+import { headProbs, runAttention, type AttentionRun } from '../core/model/runtime';
 import { attentionStep } from '../core/analysis/step';
 import { attentionCsv } from '../core/analysis/export';
-import { HeadCombiner, blockSizeFor, headMatrix, headRow, lowerTriangleSqrt16, maxPool, sqrtBytes } from '../core/analysis/headView';
+import { HeadCombiner, blockSizeFor, headRow, lowerTriangleSqrt16, maxPool, sqrtBytes } from '../core/analysis/headView';
 import type { Model } from '../core/model/load';
 import { sessionModel } from './modelSession';
 import type { GgufModel } from '../core/model/ggufModel';
@@ -84,8 +84,10 @@ export class AttentionRunGoneError extends Error {
   }
 }
 
-/** The latest finished run: what every view request reads. */
-let held: { runId: number; run: AttentionRun; labels: string[]; block: number; combined: { mean: Float32Array; max: Float32Array }[] } | undefined;
+/** The latest finished run: what every view request reads (`matrix`: one head's seqLen × seqLen, kept or recomputed). */
+let held: {
+  runId: number; run: AttentionRun; matrix: (layer: number, head: number) => Float32Array; labels: string[]; block: number; combined: { mean: Float32Array; max: Float32Array }[];
+} | undefined;
 /** Counts runs started here: a newer one supersedes an older one at its next layer (cooperative, the model stays loaded). */
 let started = 0;
 
@@ -95,21 +97,6 @@ const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 export function thumbnailSizeFor(seqLen: number, pictures: number): number {
   const fit = Math.floor(Math.sqrt(thumbnailBudgetBytes / Math.max(1, pictures)));
   return Math.min(seqLen, maxThumbnailSize, Math.max(16, fit));
-}
-
-/** Runs the forward pass keeping q/k/v but not the probabilities (layers × heads × seqLen² floats). */
-async function leanRun(model: Model, ids: number[], topK: number, onProgress: (done: number, total: number) => void, isCancelled: () => boolean): Promise<AttentionRun> {
-  const c = model.config;
-  const result = await forward(model, ids, { keepProbs: false, keepQkv: true, logits: topK > 0 ? 'last' : 'none', onProgress, isCancelled });
-  // The fields runAttention fills (runtime.ts); issue 14's runAttention(…, { probs: false }) replaces this.
-  return {
-    layers: c.layers, heads: c.heads, seqLen: ids.length, probs: [], kvHeadOf: kvHeadMap(c.heads, c.kvHeads), tokenIds: ids.slice(),
-    kvHeads: c.kvHeads, headDim: c.headDim, scales: result.scales, slidingWindow: c.slidingWindow,
-    slidingWindows: Array.from({ length: c.layers }, (_, l) => slidingWindowOf(c, l)), attnSoftcap: c.block.attnSoftcap,
-    qkNorm: c.block.qkNorm === true, qkv: result.qkv,
-    predictions: topK > 0 ? topPredictions(result.logits, topK, model.tokenizer ? (id) => model.tokenizer?.label(id) : undefined) : [],
-    routing: result.routing,
-  };
 }
 
 /** Loads the model (or reuses it), tokenizes, runs the forward pass and reduces every head to a thumbnail. */
@@ -141,9 +128,10 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   // The forward pass is most of the work; the thumbnails (a second look at every head) the rest.
   const keptProbs = c.layers * c.heads * T * T * 4 <= keepProbsBytes;
   const onProgress = (done: number, total: number): void => progress((0.8 * done) / total);
-  const run = keptProbs
-    ? await runAttention(model, ids, { topK: input.topK, onProgress, isCancelled: superseded })
-    : await leanRun(model, ids, input.topK, onProgress, superseded);
+  // Long runs keep each layer's q and k instead of every head's matrix (the core's probs: false); the core's
+  // headProbs then recomputes a head with the forward pass's own arithmetic, equal to a kept matrix bit for bit.
+  const run = await runAttention(model, ids, { probs: keptProbs, topK: input.topK, onProgress, isCancelled: superseded });
+  const matrix = (layer: number, head: number): Float32Array => headProbs(model, run, layer, head);
 
   const pictures = run.layers * (run.heads + 2);
   const size = thumbnailSizeFor(T, pictures);
@@ -155,7 +143,7 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   for (let l = 0; l < run.layers; l++) {
     const both = new HeadCombiner(T * T);
     for (let h = 0; h < run.heads; h++) {
-      const p = headMatrix(run, l, h);
+      const p = matrix(l, h);
       both.add(p);
       sqrtBytes(maxPool(p, T, thumbBlock), pixels, (l * (run.heads + 2) + h) * thumbSide * thumbSide);
     }
@@ -173,7 +161,7 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   // A newer run started while this one finished: it owns the worker's held run now.
   if (superseded()) throw new AttentionCancelledError();
   const runId = input.runId ?? 0;
-  held = { runId, run, labels: ids.map((id) => tokenizer.label(id)), block: viewBlock, combined };
+  held = { runId, run, matrix, labels: ids.map((id) => tokenizer.label(id)), block: viewBlock, combined };
   const output: AttentionJobOutput = {
     runId,
     model: { modelType: c.modelType, layers: c.layers, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, parameters: model.parameters, weightBytes: model.weightBytes },
@@ -200,7 +188,11 @@ function heldRun(runId: number): NonNullable<typeof held> {
   return held;
 }
 
-/** One query's weights over every key: a head's, or the mean / max over the layer's heads. */
+/**
+ * One query's weights over every key: a head's, or the mean / max over the layer's heads. Not the core's headProbs:
+ * that computes a head's whole seqLen² matrix, where a row costs seqLen·headDim (the mean at 1,024 tokens and
+ * 32 heads: 32 rows instead of 32 M cells per arrow key); headRow is the same arithmetic for one query.
+ */
 function rowOf(run: AttentionRun, layer: number, head: AttentionHeadChoice, query: number): Float32Array {
   if (typeof head === 'number') return headRow(run, layer, head, query);
   const combiner = new HeadCombiner(run.seqLen);
@@ -210,14 +202,14 @@ function rowOf(run: AttentionRun, layer: number, head: AttentionHeadChoice, quer
 
 /** What the heatmap, lines and step views draw for one selection (validated against the held run). */
 export function attentionViewJob(input: AttentionViewJobInput): AttentionView {
-  const { run, block, combined } = heldRun(input.runId);
+  const { run, matrix: matrixOf, block, combined } = heldRun(input.runId);
   const { layer, head, query } = input;
   if (layer >= run.layers || query >= run.seqLen || (typeof head === 'number' && head >= run.heads)) throw new RangeError(`layer ${layer}, head ${head}, query ${query} is outside the run`);
   const T = run.seqLen;
   const bins = Math.ceil(T / block);
   let matrix: Uint16Array | undefined;
   if (input.withMatrix) {
-    const pooled = head === 'mean' ? combined[layer].mean : head === 'max' ? combined[layer].max : maxPool(headMatrix(run, layer, head), T, block);
+    const pooled = head === 'mean' ? combined[layer].mean : head === 'max' ? combined[layer].max : maxPool(matrixOf(layer, head), T, block);
     matrix = lowerTriangleSqrt16(pooled, bins);
   }
   const row = rowOf(run, layer, head, query);
@@ -244,12 +236,12 @@ export function attentionViewJob(input: AttentionViewJobInput): AttentionView {
 
 /** The selected matrix (a head, or the mean / max over heads) at full resolution, seqLen × seqLen. */
 function selectedMatrix(input: { runId: number; layer: number; head: AttentionHeadChoice }): { matrix: Float32Array; labels: string[] } {
-  const { run, labels } = heldRun(input.runId);
+  const { run, matrix, labels } = heldRun(input.runId);
   const { layer, head } = input;
   if (layer >= run.layers || (typeof head === 'number' && head >= run.heads)) throw new RangeError(`layer ${layer}, head ${head} is outside the run`);
-  if (typeof head === 'number') return { matrix: headMatrix(run, layer, head), labels };
+  if (typeof head === 'number') return { matrix: matrix(layer, head), labels };
   const combiner = new HeadCombiner(run.seqLen * run.seqLen);
-  for (let h = 0; h < run.heads; h++) combiner.add(headMatrix(run, layer, h));
+  for (let h = 0; h < run.heads; h++) combiner.add(matrix(layer, h));
   return { matrix: head === 'mean' ? combiner.finish().mean : combiner.max, labels };
 }
 

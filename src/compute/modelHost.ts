@@ -119,6 +119,11 @@ export class ModelHost<T extends JobTable> implements JobRunner<T> {
     if (this.current) this.end(this.current, 'cancel');
   }
 
+  /** True while a model process runs. */
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
   /** Ends the process if no job is in flight (nothing is lost but the loaded model); true when it did. */
   releaseWhenIdle(): boolean {
     if (!this.current || this.current.inFlight.size > 0) return false;

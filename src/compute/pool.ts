@@ -203,6 +203,20 @@ export class ComputePool<T extends JobTable> implements JobRunner<T> {
     if (worker) void worker.terminate();
   }
 
+  /** Worker threads alive now (started on first use, ended by `releaseIdle`, a cancel or a crash). */
+  get liveWorkers(): number {
+    return this.slots.filter((slot) => slot.worker !== undefined).length;
+  }
+
+  /**
+   * Ends the workers that have no job (their caches — vocabularies, tokenizers — go with them; the next job starts a
+   * worker again). True when every worker is gone.
+   */
+  releaseIdle(): boolean {
+    for (let i = 0; i < this.slots.length; i++) if (this.slots[i].worker && this.slots[i].pending.size === 0) this.restart(i, new JobCancelledError());
+    return this.liveWorkers === 0;
+  }
+
   /** Stops every worker; pending jobs reject. */
   dispose(): void {
     this.disposed = true;

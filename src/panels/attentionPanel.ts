@@ -36,7 +36,7 @@ interface RunState {
 
 /** One message posted to the webview and its size as structured-cloned (recorded when the extension runs its tests). */
 export interface PostedMessage {
-  type: 'snapshot' | 'thumbnails' | 'view';
+  type: 'snapshot' | 'thumbnails' | 'view' | 'requested';
   bytes: number;
 }
 
@@ -120,6 +120,8 @@ export class AttentionPanel extends Panel<'attention'> {
     const allowBeyondTrainedContext = config.get<boolean>('attention.allowBeyondTrainedContext', false) === true;
     let failure: AttentionModelProblem | undefined;
     this.inFlight = runId;
+    // The page records the run asked for now (not when its result comes): a reload meanwhile runs this text again.
+    this.postRequested();
     const output = await this.runJob(vscode.l10n.t('Running {0}…', source.label), async (token, report) => {
       // Superseding cancels `token` (the older run ends in the worker at its next layer, keeping the model
       // loaded); only the user's Cancel stops the worker itself.
@@ -211,8 +213,14 @@ export class AttentionPanel extends Panel<'attention'> {
     return { view: this.lastView, thumbnails: this.state?.output.thumbnails };
   }
 
-  /** The page (re)loaded: it holds no thumbnails and no matrix, so both go again. */
+  /** Tells the page which run is on its way (when one is), for it to save as its restore data. */
+  private postRequested(): void {
+    if (this.inFlight !== 0) this.reply({ type: 'requested', runId: this.inFlight, text: this.text, input: this.input });
+  }
+
+  /** The page (re)loaded: it holds no thumbnails and no matrix, so both go again, and the run on its way, if any. */
   protected override onWebviewReady(): void {
+    this.postRequested();
     const s = this.state;
     if (!s) return;
     this.reply({ type: 'thumbnails', thumbnails: s.output.thumbnails });

@@ -422,7 +422,12 @@ export type AttentionReply =
   /** The run's thumbnails (once per run, and again after the webview reloads). */
   | { type: 'thumbnails'; thumbnails: AttentionThumbnails }
   /** The selection's view (after a select, a step option, or a reload). */
-  | { type: 'view'; view: AttentionView };
+  | { type: 'view'; view: AttentionView }
+  /**
+   * A run was asked for (its text and input): the page saves it as its restore data at once, so a window reload
+   * before the run's snapshot arrives runs it again instead of the text shown before. `runId` names the run.
+   */
+  | { type: 'requested'; runId: number; text: string; input: AttentionInput };
 
 /** Why the chosen model cannot run: the folder is missing, not a model folder, or its files are unusable. */
 export interface AttentionModelProblem {

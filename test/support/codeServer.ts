@@ -83,6 +83,10 @@ export interface CodeServerOptions {
    * Mode, without the startup prompt.
    */
   workspaceTrust?: boolean;
+  /** Extra environment of the server (the extension host inherits it), e.g. LLM_LENS_HOST_STATS. */
+  env?: Record<string, string>;
+  /** User keybindings (keybindings.json), e.g. keys for an internal command that has no palette entry. */
+  keybindings?: { key: string; command: string; args?: unknown }[];
 }
 
 /** A running code-server. */
@@ -144,7 +148,7 @@ function registerEmptyLanguagePack(home: string, userData: string, locale: strin
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
   const { node, entry } = codeServerCommand(options.version);
   const home = mkdtempSync('/tmp/llv-');
-  const env = isolatedEnv(home);
+  const env = { ...isolatedEnv(home), ...options.env };
   const userData = join(home, 'u');
   const extensionsDir = options.extensionsDir ?? join(home, 'e');
   const workspace = options.workspace ?? join(home, 'ws');
@@ -153,6 +157,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   mkdirSync(workspace, { recursive: true });
   const trust = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...trust, ...options.settings }, null, 2));
+  if (options.keybindings) writeFileSync(join(userData, 'User', 'keybindings.json'), JSON.stringify(options.keybindings, null, 2));
   if (options.locale) {
     writeFileSync(join(userData, 'User', 'argv.json'), JSON.stringify({ locale: options.locale }));
     if (options.locale !== 'en') registerEmptyLanguagePack(home, userData, options.locale);

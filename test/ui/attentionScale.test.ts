@@ -1,30 +1,146 @@
 // The Attention panel at scale (issues 12 and 14): a generated model of 32 layers × 32 heads (head size 4) at
 // 1,024 tokens — 4 GiB of probabilities that nobody holds. The grid draws from thumbnails reduced in the
 // worker, a head opens as max-pooled cells, and keyboard moves (each a request answered by the worker) answer.
-// The time bounds here only guard against a hang; the timings themselves belong in `npm run bench`.
+// Then the stress of issue 12: 15 runs as fast as the palette allows end on the last selection with no stale
+// result on the way while the extension host's event loop never stalls over 200 ms (measured in the host); with
+// every panel closed the model process and the workers go and the host's memory comes back; a window reload
+// during a run restores the run that was asked for.
+// The time bounds here only guard against a hang (except the stall bound, which is the bound); the timings
+// themselves belong in `npm run bench`.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
 import { writeByteModel } from '../integration/attentionFixture';
-import { activeWebview, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
+import { hostStatsCommandId, type HostStats } from '../../src/compute/hostStats';
+import { activeWebview, closeAllEditors, focusWorkbench, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 // LLM_LENS_UI_SCALE=32x32 runs the issue's full grid (32 layers × 32 heads at 1,024 tokens: minutes on 2 cores); the suite
 // runs 8 × 8 heads at 1,024 tokens, which exercises the same pooled views in time.
 const [layers, heads] = (process.env.LLM_LENS_UI_SCALE ?? '8x8').split('x').map(Number);
 const modelDir = writeByteModel({ layers, heads, kvHeads: Math.max(1, heads / 4), headDim: 4, maxPositions: 2048 });
-// One token per byte: 1,024 ASCII characters are 1,024 tokens.
-const text = 'export const total = values.reduce((sum, v) => sum + v, 0);\n'.repeat(20).slice(0, 1024);
+// One token per byte: 1,024 ASCII characters are 1,024 tokens; each line is 60 characters (60 tokens).
+const line = 'export const total = values.reduce((sum, v) => sum + v, 0);\n';
+const text = line.repeat(20).slice(0, 1024);
+
+// The host's own numbers (src/compute/hostStats.ts) reach this file through an internal command the launcher
+// enables with LLM_LENS_HOST_STATS and binds to two keys; it has no palette entry.
+const statsDir = mkdtempSync(join(tmpdir(), 'llm-lens-host-stats-'));
+const statsFile = join(statsDir, 'stats.json');
+const resetKey = 'ctrl+alt+shift+f9';
+const readKey = 'ctrl+alt+shift+f10';
+// Developer: Reload Window on a key: at once (the palette takes seconds on a busy machine, and a run may end meanwhile),
+// and through the workbench's shutdown (which saves the webview's state; a browser reload may cut that short).
+const reloadKey = 'ctrl+alt+shift+f11';
+const stallBoundMs = 200;
+const rssBoundBytes = 100 * 2 ** 20;
 
 let workbench: Workbench;
+/** The host's numbers before the first run: where its memory started. */
+let baseline: HostStats;
+/** The model process that served the runs (it must be gone once every panel is closed). */
+let modelPid: number | undefined;
+
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+
+/** Runs the host-stats command by its key ('reset' starts a new window) and returns what it wrote. */
+async function hostStats(page: Page, action: 'reset' | 'read'): Promise<HostStats> {
+  rmSync(statsFile, { force: true });
+  // The extension activates on startup finished, a while after the workbench shows on a busy machine: press again.
+  for (const deadline = Date.now() + 120_000; ; ) {
+    await focusWorkbench(page);
+    await page.keyboard.press(action === 'reset' ? 'Control+Alt+Shift+F9' : 'Control+Alt+Shift+F10');
+    for (let i = 0; i < 20 && !existsSync(statsFile); i++) await page.waitForTimeout(100);
+    if (existsSync(statsFile)) {
+      // The host writes the file in one call; a read racing it finds it empty and tries again.
+      for (let i = 0; i < 20; i++) {
+        try {
+          return JSON.parse(readFileSync(statsFile, 'utf8')) as HostStats;
+        } catch {
+          await page.waitForTimeout(50);
+        }
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`the host-stats command (${action}) wrote nothing within 120 s`);
+  }
+}
+
+/** One message the webview received, as the recorder saw it. */
+interface Seen {
+  t: number;
+  type: string;
+  runId?: number;
+  chars?: number;
+}
+
+/** The Attention webview's content frame (where the page's own scripts run). */
+async function attentionFrame(page: Page): Promise<Frame> {
+  const outer = await page.locator('iframe.webview.ready').last().elementHandle();
+  const outerFrame = await outer?.contentFrame();
+  const inner = await outerFrame?.locator('#active-frame').elementHandle();
+  const frame = await inner?.contentFrame();
+  assert.ok(frame, 'the Attention webview\'s content frame');
+  return frame;
+}
+
+/** Records every message the page receives from the host (run requests, snapshots), in order, with the time. */
+async function recordMessages(frame: Frame): Promise<void> {
+  await frame.evaluate(() => {
+    const w = window as unknown as { llmLensSeen?: Seen[] };
+    w.llmLensSeen = [];
+    window.addEventListener('message', (event: MessageEvent) => {
+      const m = event.data as { type?: string; snapshot?: { runId?: number; text?: string }; reply?: { type?: string; runId?: number; text?: string } } | null;
+      if (!m || typeof m.type !== 'string') return;
+      const entry: Seen = { t: Date.now(), type: m.type };
+      if (m.type === 'snapshot' && m.snapshot?.runId !== undefined) Object.assign(entry, { runId: m.snapshot.runId, chars: m.snapshot.text?.length });
+      if (m.type === 'reply' && m.reply?.type !== undefined) {
+        entry.type = m.reply.type;
+        if (m.reply.type === 'requested') Object.assign(entry, { runId: m.reply.runId, chars: m.reply.text?.length });
+      }
+      w.llmLensSeen?.push(entry);
+    });
+  });
+}
+
+async function seenMessages(frame: Frame): Promise<Seen[]> {
+  return frame.evaluate(() => (window as unknown as { llmLensSeen?: Seen[] }).llmLensSeen ?? []);
+}
+
+/** Selects the first `lines` lines of the open editor (`lines` 0: everything). */
+async function selectLines(page: Page, lines: number): Promise<void> {
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.locator('.monaco-editor.focused').first().waitFor();
+  if (lines === 0) {
+    await page.keyboard.press('Control+A');
+    return;
+  }
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < lines; i++) await page.keyboard.press('Shift+ArrowDown');
+}
 
 // Its own workbench: its settings (the generated model, 1,024 tokens) are there from the start, not applied live to a
 // shared one (where a run could start before VS Code had read them and use the embedded model).
 before(async () => {
-  workbench = await openWorkbench({ isolated: true, files: { 'long.ts': text }, settings: { 'llmLens.modelPath': modelDir, 'llmLens.attention.maxTokens': 1024 } });
+  workbench = await openWorkbench({
+    isolated: true,
+    files: { 'long.ts': text },
+    settings: { 'llmLens.modelPath': modelDir, 'llmLens.attention.maxTokens': 1024 },
+    env: { LLM_LENS_HOST_STATS: statsFile },
+    keybindings: [
+      { key: resetKey, command: hostStatsCommandId, args: 'reset' },
+      { key: readKey, command: hostStatsCommandId, args: 'read' },
+      { key: reloadKey, command: 'workbench.action.reloadWindow' },
+    ],
+  });
+  baseline = await hostStats(workbench.page, 'read');
+  console.log(`extension host at the start: RSS ${mb(baseline.rss)} (${mb(baseline.rssAtStart)} at activation), heap ${mb(baseline.heapUsed)}`);
 });
 after(async () => {
   await workbench?.close();
   rmSync(modelDir, { recursive: true, force: true });
+  rmSync(statsDir, { recursive: true, force: true });
 });
 
 uiTest(`${layers} layers × ${heads} heads at 1,024 tokens: the grid draws, a head opens pooled, keyboard moves answer`, { workbench: () => workbench, timeout: 1_200_000 }, async () => {
@@ -97,4 +213,163 @@ uiTest(`${layers} layers × ${heads} heads at 1,024 tokens: the grid draws, a he
   await view.locator('.thumb[data-layer="1"][data-head="mean"]').click();
   await view.locator('canvas.heatmap[aria-label*="layer 1, Mean"]').waitFor({ timeout: guard });
   console.log(`layer 1 mean opened in ${Date.now() - started} ms`);
+});
+
+uiTest('15 runs as fast as the palette allows end on the last selection, no stale result shown, the host never stalls over 200 ms', { workbench: () => workbench, timeout: 1_200_000 }, async () => {
+  const { page } = workbench;
+  // A new panel beside the file (the first test's file and panel go first: Quick Open would open the file again in the panel's group).
+  await closeAllEditors(page);
+  await openFile(page, 'long.ts');
+  await selectLines(page, 1);
+  await runCommand(page, 'LLM Lens: Show Attention for Selection');
+  const view = activeWebview(page);
+  await view.locator('.model-header', { hasText: /\b60 tokens/ }).waitFor({ timeout: 900_000 });
+  const frame = await attentionFrame(page);
+  await recordMessages(frame);
+
+  // Selections of 2…15 lines (120…900 tokens), then the whole file (1,024): each command as soon as the last went.
+  const wanted = [...Array.from({ length: 14 }, (_, i) => 60 * (i + 2)), 1024];
+  await hostStats(page, 'reset');
+  const started = Date.now();
+  const issuedAt: number[] = [];
+  for (const chars of wanted) {
+    await selectLines(page, chars === 1024 ? 0 : chars / 60);
+    await runCommand(page, 'LLM Lens: Show Attention for Selection');
+    issuedAt.push(Date.now() - started);
+  }
+  const issued = Date.now() - started;
+  await view.locator('.model-header', { hasText: /1,024 tokens/ }).waitFor({ timeout: 900_000 });
+  await view.locator('.thumb').first().waitFor({ timeout: 120_000 });
+  await view.locator('.thumbs-loading').waitFor({ state: 'detached', timeout: 120_000 });
+  const settled = Date.now() - started;
+  const stats = await hostStats(page, 'read');
+  modelPid = stats.modelProcessPid;
+  const seen = await seenMessages(frame);
+  await screenshot(page, 'attention-scale-burst');
+
+  // Every command reached the host with its own selection, in order.
+  const requested = seen.filter((m) => m.type === 'requested');
+  assert.deepEqual(requested.map((m) => m.chars), wanted, 'the runs asked for');
+  // No stale result: every run snapshot the page got was of the newest run asked for at that moment, for its text.
+  const charsOf = new Map(requested.map((m) => [m.runId, m.chars]));
+  let newest = 0;
+  const shown: string[] = [];
+  for (const m of seen) {
+    if (m.type === 'requested') newest = Math.max(newest, m.runId ?? 0);
+    if (m.type !== 'snapshot' || m.runId === undefined) continue;
+    shown.push(`${m.chars} chars (run ${m.runId})`);
+    assert.equal(m.runId, newest, `a result of run ${m.runId} arrived after run ${newest} was asked for`);
+    assert.equal(m.chars, charsOf.get(m.runId), `run ${m.runId} shows the text it was asked for`);
+  }
+  const last = seen.filter((m) => m.type === 'snapshot' && m.runId !== undefined).at(-1);
+  assert.equal(last?.chars, 1024, 'the last result is the last selection');
+  assert.equal(last?.runId, requested.at(-1)?.runId);
+  console.log(`commands issued at ${issuedAt.map((t) => (t / 1000).toFixed(1)).join(', ')} s; results at ${seen.filter((m) => m.type === 'snapshot').map((m) => ((m.t - started) / 1000).toFixed(1)).join(', ')} s`);
+  console.log(`15 commands issued in ${issued} ms; the last result settled ${settled} ms after the first; results shown on the way: ${shown.join(', ')}`);
+
+  // Measured in the extension host over the whole burst.
+  console.log(
+    `extension host event loop over ${Math.round(stats.sinceMs)} ms: max delay ${stats.eventLoop.maxMs.toFixed(1)} ms, p99 ${stats.eventLoop.p99Ms.toFixed(1)} ms, ` +
+      `mean ${stats.eventLoop.meanMs.toFixed(1)} ms (${stats.eventLoop.samples} samples); heartbeat's longest stall ${stats.heartbeatMaxStallMs.toFixed(1)} ms; ` +
+      `RSS ${mb(stats.rss)}, heap ${mb(stats.heapUsed)}, model process ${stats.modelProcessPid}, worker threads ${stats.workerThreads}; ` +
+      `GC ${stats.gc.count}× (longest ${stats.gc.maxMs.toFixed(1)} ms, ${stats.gc.totalMs.toFixed(0)} ms in all); longest gaps: ` +
+      stats.stalls.map((g) => `${g.ms.toFixed(0)} ms at ${(g.atMs / 1000).toFixed(1)} s (host CPU ${g.cpuMs === undefined ? '?' : g.cpuMs.toFixed(0)} ms)`).join(', '),
+  );
+  assert.ok(stats.eventLoop.samples > 0, 'the loop-delay histogram sampled');
+  // The bound on what the host itself does: the CPU its thread spent without once getting back to its loop.
+  assert.ok(stats.maxBusyMs !== undefined, 'the host could read its thread\'s CPU time');
+  console.log(`the host's loop was busy at most ${stats.maxBusyMs.toFixed(0)} ms at a stretch`);
+  assert.ok(stats.maxBusyMs <= stallBoundMs, `the host kept its event loop busy ${stats.maxBusyMs.toFixed(0)} ms at a stretch (bound ${stallBoundMs} ms)`);
+  // The wall clock also counts the time the machine did not run the host at all (load from other programs; a
+  // collection waiting for its helper threads): on an oversubscribed machine that alone exceeds 200 ms (gaps of
+  // 400–800 ms with under 30 ms of host CPU were seen at a load of 22 on 2 cores), so the same bound on the wall
+  // clock holds only where the machine has a core for the host.
+  const load = loadavg()[0];
+  const cores = availableParallelism();
+  if (load <= cores) {
+    assert.ok(stats.eventLoop.maxMs <= stallBoundMs, `the host's event loop stalled ${stats.eventLoop.maxMs.toFixed(1)} ms (bound ${stallBoundMs} ms)`);
+    assert.ok(stats.heartbeatMaxStallMs <= stallBoundMs, `the host's heartbeat stalled ${stats.heartbeatMaxStallMs.toFixed(1)} ms (bound ${stallBoundMs} ms)`);
+  } else console.log(`wall-clock stall bound not applied: load average ${load.toFixed(1)} on ${cores} cores`);
+});
+
+uiTest('with every panel closed the model process and the workers are released and the host\'s memory comes back within 100 MB', { workbench: () => workbench, timeout: 300_000 }, async () => {
+  const { page } = workbench;
+  assert.ok(modelPid !== undefined, 'the runs above had a model process');
+  await closeAllEditors(page);
+  // Released 5 s after the last panel closed.
+  let stats = await hostStats(page, 'read');
+  const closedAt = Date.now();
+  while (stats.modelProcessPid !== undefined || stats.workerThreads > 0) {
+    assert.ok(Date.now() - closedAt < 120_000, `still alive 120 s after closing: model process ${stats.modelProcessPid}, ${stats.workerThreads} worker threads`);
+    await page.waitForTimeout(1_000);
+    stats = await hostStats(page, 'read');
+  }
+  console.log(`model process and workers released ${Date.now() - closedAt} ms after the panels closed`);
+  // The model process itself is gone (not merely forgotten by the host).
+  for (const deadline = Date.now() + 30_000; ; await page.waitForTimeout(500)) {
+    let alive = true;
+    try {
+      process.kill(modelPid, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) break;
+    assert.ok(Date.now() < deadline, `the model process ${modelPid} still runs`);
+  }
+  // Memory the host gave back may show in its RSS only after a collection: wait for it up to a minute.
+  for (const deadline = Date.now() + 60_000; stats.rss - baseline.rss > rssBoundBytes && Date.now() < deadline; ) {
+    await page.waitForTimeout(2_000);
+    stats = await hostStats(page, 'read');
+  }
+  const kinds = (x: HostStats): string => `anonymous ${x.rssAnon === undefined ? '?' : mb(x.rssAnon)}, files ${x.rssFile === undefined ? '?' : mb(x.rssFile)}, heap ${mb(x.heapUsed)} of ${mb(x.heapTotal)}, external ${mb(x.external)}`;
+  console.log(`extension host RSS: ${mb(baseline.rss)} at the start (${kinds(baseline)}), ${mb(stats.rss)} with every panel closed (${mb(stats.rss - baseline.rss)} more; ${kinds(stats)})`);
+  assert.ok(stats.rss - baseline.rss <= rssBoundBytes, `the host's RSS is ${mb(stats.rss - baseline.rss)} above where it started`);
+});
+
+uiTest('a window reload during a run restores the run that was asked for, not the text shown before', { workbench: () => workbench, timeout: 1_200_000 }, async () => {
+  const { page } = workbench;
+  await openFile(page, 'long.ts');
+  await selectLines(page, 5);
+  await runCommand(page, 'LLM Lens: Show Attention for Selection');
+  const view = activeWebview(page);
+  await view.locator('.model-header', { hasText: /\b300 tokens/ }).waitFor({ timeout: 900_000 });
+  await view.locator('.thumbs-loading').waitFor({ state: 'detached', timeout: 120_000 });
+  const frame = await attentionFrame(page);
+  await recordMessages(frame);
+
+  // 16 lines (960 tokens), reloaded as soon as the page has heard of the run and before its result: the run that
+  // must come back. A run that finished before the reload could go out tests nothing, so that attempt is repeated.
+  let asked = 0;
+  let reloaded: Promise<unknown> | undefined;
+  for (let attempt = 0; attempt < 3 && asked === 0; attempt++) {
+    const lines = 16 - attempt;
+    await selectLines(page, lines);
+    await runCommand(page, 'LLM Lens: Show Attention for Selection');
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const seen = await seenMessages(frame);
+      const request = seen.find((m) => m.type === 'requested' && m.chars === lines * 60);
+      if (request) {
+        if (!seen.some((m) => m.type === 'snapshot' && m.runId === request.runId)) {
+          asked = lines * 60;
+          await focusWorkbench(page);
+          // The page goes away and comes back (a new extension host, a new model process).
+          reloaded = page.waitForEvent('load', { timeout: 120_000 });
+          await page.keyboard.press('Control+Alt+Shift+F11');
+        } else console.log(`attempt ${attempt + 1}: the run of ${lines * 60} tokens finished before the reload; trying again`);
+        break;
+      }
+      await page.waitForTimeout(20);
+    }
+  }
+  assert.ok(asked > 0 && reloaded, 'a reload reached a run in flight');
+  await reloaded;
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  // The restored panel runs the requested text (not the 300 tokens it showed) in a new extension host.
+  const restored = activeWebview(page);
+  const started = Date.now();
+  await restored.locator('.model-header', { hasText: new RegExp(`\\b${asked} tokens`) }).waitFor({ timeout: 900_000 });
+  console.log(`after the reload the panel showed the requested ${asked}-token run in ${Date.now() - started} ms`);
+  assert.equal(await page.locator('.tabs-container .tab', { hasText: 'Attention' }).count(), 1, 'one Attention panel');
+  await restored.locator('.thumbs-loading').waitFor({ state: 'detached', timeout: 120_000 });
+  await screenshot(page, 'attention-scale-restored');
 });

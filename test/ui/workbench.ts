@@ -110,7 +110,7 @@ export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Wor
 }
 
 /** Moves the keyboard focus out of a focused webview, whose iframe would otherwise swallow F1. */
-async function focusWorkbench(page: Page): Promise<void> {
+export async function focusWorkbench(page: Page): Promise<void> {
   await page.evaluate(() => {
     const active = document.activeElement;
     if (active instanceof HTMLIFrameElement) active.blur();

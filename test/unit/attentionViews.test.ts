@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { serialize } from 'node:v8';
 import { attentionJob, attentionViewJob, maxHeatmapBins, thumbnailBudgetBytes } from '../../src/compute/attentionJob';
-import { blockSizeFor, headMatrix, headRow, maxPool } from '../../src/core/analysis/headView';
+import { blockSizeFor, headRow, maxPool } from '../../src/core/analysis/headView';
 import { loadModel } from '../../src/core/model/load';
-import { runAttention, type AttentionRun } from '../../src/core/model/runtime';
+import { headProbs, runAttention, type AttentionRun } from '../../src/core/model/runtime';
 import type { AttentionView } from '../../src/shared/protocol';
 import { writeByteModel } from '../integration/attentionFixture';
 import { makeArch } from './archFixtures';
@@ -31,8 +31,9 @@ async function assertRecomputedEqualsKept(dir: string, tokenIds: number[]): Prom
   for (let l = 0; l < run.layers; l++) {
     for (let h = 0; h < run.heads; h++) {
       const want = run.probs[l][h];
-      const got = headMatrix(lean(run), l, h);
-      for (let c = 0; c < T * T; c++) assert.ok(Math.abs(got[c] - want[c]) < 1e-6, `layer ${l} head ${h} cell ${c}: ${got[c]} vs ${want[c]}`);
+      const got = headProbs(model, lean(run), l, h);
+      // The same arithmetic as the forward pass (runtime.ts headAttention): equal bit for bit.
+      for (let c = 0; c < T * T; c++) assert.equal(got[c], want[c], `layer ${l} head ${h} cell ${c}`);
       const q = T - 3;
       const row = headRow(lean(run), l, h, q);
       for (let j = 0; j < T; j++) assert.ok(Math.abs(row[j] - want[q * T + j]) < 1e-6, `row ${q} key ${j}`);

@@ -103,3 +103,21 @@ test('a preferred key runs on its worker while that worker is idle, else on the 
     pool.dispose();
   }
 });
+
+test('releaseIdle ends the idle workers only; a job still running keeps its worker, and the next job starts one again', async () => {
+  const pool = new ComputePool<typeof fixtureJobs>(workerScript, 2);
+  try {
+    await Promise.all([pool.run('threadId', undefined, { affinity: 'a' }), pool.run('threadId', undefined, { affinity: 'b' })]);
+    assert.equal(pool.liveWorkers, 2);
+    const busy = pool.run('spin', { ms: 300 });
+    assert.equal(pool.releaseIdle(), false, 'one worker is busy');
+    assert.equal(pool.liveWorkers, 1);
+    assert.equal(await busy, 'finished');
+    assert.equal(pool.releaseIdle(), true);
+    assert.equal(pool.liveWorkers, 0);
+    assert.equal(await pool.run('sumTo', { n: 10, steps: 1 }), 55);
+    assert.equal(pool.liveWorkers, 1);
+  } finally {
+    pool.dispose();
+  }
+});

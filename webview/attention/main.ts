@@ -92,8 +92,11 @@ function cellWeight(view: AttentionView, i: number, j: number): number {
   return r * r;
 }
 
+/** The run the host is computing and has not shown yet: a window reload restores it, not the text shown. */
+let requested: Extract<AttentionReply, { type: 'requested' }> | undefined;
+
 function persist(): void {
-  const shown = snapshot ?? problem;
+  const shown = requested ?? snapshot ?? problem;
   saveState({ ...ui, analysis: analysisSettings(), restore: shown ? { text: shown.text, input: shown.input } : undefined });
 }
 
@@ -826,6 +829,11 @@ function renderRun(run: RunSnapshot): void {
 
 /** The host's answers: the run's thumbnails, or the view of a selection (drawn only for the run shown). */
 function onReply(reply: AttentionReply): void {
+  if (reply.type === 'requested') {
+    requested = reply;
+    persist();
+    return;
+  }
   if (reply.type === 'thumbnails') {
     thumbs = reply.thumbnails;
     if (snapshot?.runId === thumbs.runId && controls) renderGrid(snapshot, controls.grid);
@@ -888,6 +896,8 @@ function renderProblem(p: AttentionProblemSnapshot): void {
 }
 
 function renderSnapshot(s: AttentionPanelSnapshot): void {
+  // The run asked for arrived (or its model cannot run): what is shown is what a reload restores again.
+  if (requested && ('problem' in s || s.runId >= requested.runId)) requested = undefined;
   if ('problem' in s) renderProblem(s);
   else renderRun(s);
 }
@@ -911,6 +921,11 @@ const send = connect<'attention'>({
   snapshot: renderSnapshot,
   progress: (message, fraction, cancellable) => status.progress(message, fraction, cancellable),
   idle: () => {
+    // No job runs any more (the run asked for was cancelled or failed): a reload restores what is shown.
+    if (requested) {
+      requested = undefined;
+      persist();
+    }
     // Idle ends progress; an error shown by the host stays until the next run.
     if (status.element.classList.contains('busy')) status.clear();
     if (!snapshot && !problem && root.querySelector('.empty-hint') === null) renderEmpty();

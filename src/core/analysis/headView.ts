@@ -1,10 +1,9 @@
 // What the Attention panel draws, made small where the run is kept: one head's matrix (kept, or recomputed
-// from the run's q and k), max-pooled into blocks of tokens and quantised on the colour scale's √p axis. A
+// from the run's q and k by the core's headProbs), max-pooled into blocks of tokens and quantised on the colour scale's √p axis. A
 // panel a few hundred pixels wide cannot show more than a few hundred cells a side, so it is sent no more.
 import { isVisible, softcapInPlace, type AttentionRun } from '../model/runtime';
 import { AttentionInputError } from '../model/errors';
-import { gatherHead, softmaxInPlace } from '../tensor/kernels';
-import { linearF32 } from '../tensor/matmul';
+import { softmaxInPlace } from '../tensor/kernels';
 
 /** Tokens per cell side so that a seqLen × seqLen matrix fits in `maxBins` cells a side. */
 export function blockSizeFor(seqLen: number, maxBins: number): number {
@@ -77,36 +76,6 @@ export function lowerTriangleSqrt16(m: Float32Array, bins: number): Uint16Array 
     for (let j = 0; j <= i; j++) out[k++] = Math.round(65535 * Math.sqrt(Math.max(0, Math.min(1, m[i * bins + j]))));
   }
   return out;
-}
-
-/**
- * One head's seqLen × seqLen probabilities: the run's own matrix when it kept them, else recomputed from the
- * q and k (after RoPE) it kept, with the forward pass's arithmetic (runtime.ts attend(): scale, soft-cap, causal
- * mask and sliding window). Issue 14 brings the core's `headProbs` for this; it replaces this function then.
- */
-export function headMatrix(run: AttentionRun, layer: number, head: number): Float32Array {
-  const kept = run.probs[layer]?.[head];
-  if (kept) return kept;
-  const qkv = run.qkv?.[layer];
-  if (!qkv) throw new AttentionInputError('this run kept neither probabilities nor q and k');
-  const T = run.seqLen;
-  const d = run.headDim;
-  const p = linearF32(gatherHead(qkv.q, T, run.heads, d, head), T, d, gatherHead(qkv.k, T, run.kvHeads, d, run.kvHeadOf[head]), T);
-  const scale = run.scales[layer];
-  const window = run.slidingWindows[layer];
-  const softcap = run.attnSoftcap;
-  for (let i = 0; i < T; i++) {
-    const row = i * T;
-    const first = window === undefined ? 0 : Math.max(0, i - window + 1);
-    if (softcap !== undefined) {
-      for (let j = row + first; j <= row + i; j++) p[j] *= scale;
-      softcapInPlace(p, softcap, row + first, row + i + 1);
-      softmaxInPlace(p, row + first, row + i + 1, 1);
-    } else softmaxInPlace(p, row + first, row + i + 1, scale);
-    p.fill(0, row, row + first);
-    p.fill(0, row + i + 1, row + T);
-  }
-  return p;
 }
 
 /** One query's weights over every key for one head (seqLen values): a row of the kept matrix, or recomputed. */
