@@ -1,6 +1,7 @@
 // Issue 15: the Attention panel links to the MoE view when the model is a mixture of experts. With the embedded MoE
 // model as llmLens.modelPath, the panel's header offers the link (reached by keyboard: focus + Enter), and the MoE view
-// opens on the same text and model — not the "dense model" fallback — with one distinct colour per expert.
+// opens on the same text and model — not the "dense model" fallback — with one distinct colour per expert. In the
+// high-contrast theme, where every chip also gets the theme's contrast border.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -12,7 +13,7 @@ let workbench: Workbench;
 before(async () => {
   workbench = await openWorkbench({
     files: { 'router.ts': 'const route = (token: string) => experts[gate(token)];\n' },
-    settings: { 'llmLens.modelPath': embeddedModelDir('moe') },
+    settings: { 'llmLens.modelPath': embeddedModelDir('moe'), 'workbench.colorTheme': 'Default High Contrast' },
   });
 });
 after(async () => {
@@ -34,7 +35,7 @@ async function webviewWith(page: Page, selector: string, timeoutMs = 120_000): P
   }
 }
 
-uiTest('a mixture-of-experts model: the Attention panel links to the MoE view of the same text and model (keyboard)', { workbench: () => workbench }, async () => {
+uiTest('a mixture-of-experts model: the Attention panel links to the MoE view of the same text and model (keyboard, high contrast)', { workbench: () => workbench }, async () => {
   const { page } = workbench;
   await openFile(page, 'router.ts');
   await page.locator('.monaco-editor .view-lines').first().click();
@@ -59,5 +60,18 @@ uiTest('a mixture-of-experts model: the Attention panel links to the MoE view of
   assert.equal(new Set(swatches).size, 8, swatches.join(' '));
   const chips = await moe.locator('.chip').evaluateAll((c) => c.map((e) => [Number(e.getAttribute('data-expert')), getComputedStyle(e).backgroundColor] as const));
   for (const [expert, colour] of chips) assert.equal(colour, swatches[expert], `a chip of expert ${expert}`);
+  // High contrast: chips are outlined in the theme's contrast border, so neighbouring chips never merge.
+  const contrastBorder = await moe.locator('body').evaluate((b) => getComputedStyle(b).getPropertyValue('--vscode-contrastBorder').trim());
+  assert.ok(contrastBorder, 'the high-contrast theme defines contrastBorder');
+  const borders = await moe.locator('.chip').evaluateAll((c) => c.map((e) => getComputedStyle(e).borderTopColor));
+  const expectedBorder = await moe.locator('body').evaluate((b, colour) => {
+    const probe = document.createElement('span');
+    probe.style.color = colour;
+    b.appendChild(probe);
+    const resolved = getComputedStyle(probe).color;
+    probe.remove();
+    return resolved;
+  }, contrastBorder);
+  assert.ok(borders.every((b) => b === expectedBorder), `${borders[0]} vs ${expectedBorder}`);
   await screenshot(page, 'moe-link-moe');
 });
