@@ -6,6 +6,7 @@ import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
 import { embeddedModelDir } from '../../src/core/paths';
+import { narrowWebviewTo, restoreViewport } from './narrow';
 import { openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 let workbench: Workbench;
@@ -48,6 +49,12 @@ uiTest('a mixture-of-experts model: the Attention panel links to the MoE view of
   const tokens = await attention.locator('.model-header').textContent();
   assert.match(tokens ?? '', /embedded-model-moe/);
   await screenshot(page, 'moe-link-attention');
+  // In a 480 px panel the link wraps inside the panel instead of running off its edge.
+  const width = await narrowWebviewTo(page, 480);
+  const overflow = await link.evaluate((a) => a.getBoundingClientRect().right - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the link ends ${overflow} px past a ${width} px panel`);
+  await screenshot(page, 'moe-link-attention-480');
+  await restoreViewport(page);
   // Keyboard: the link takes focus and Enter follows it.
   await link.focus();
   await page.keyboard.press('Enter');
