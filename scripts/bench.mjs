@@ -3,12 +3,16 @@
 //   - the size of dist/extension.js and of the .vsix
 //   - every scripts/bench/*.mjs (each feature's own benchmarks)
 // LLM_LENS_BENCH=tokenize,kvcache runs only those feature benchmarks.
+// `npm run bench -- --quick` (or LLM_LENS_BENCH_QUICK=1) runs the heavy ones small: moe (2 of 48 layers),
+// gguf8b (4 tokens), threads (2 runs each).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchVersion as version, root, runInExtensionHost } from './lib/hostBench.mjs';
 
 const only = (process.env.LLM_LENS_BENCH ?? '').split(',').filter(Boolean);
+// The feature benchmarks read LLM_LENS_BENCH_QUICK from the environment they inherit.
+if (process.argv.includes('--quick')) process.env.LLM_LENS_BENCH_QUICK = '1';
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 if (only.length === 0 || only.includes('extension')) {

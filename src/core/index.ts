@@ -128,5 +128,8 @@ export type { RunBytes, RunShape } from './model/budget';
 export type { LoadOptions } from './model/load';
 export type { WeightStream } from './tensor/weights';
 export { weightRows } from './tensor/weights';
+// Issue 14/15: what streamed weights read from disk (a MoE step reads only its routed experts' slices).
+export { streamReadStats } from './tensor/stream';
+export type { StreamReadStats } from './tensor/stream';
 // Issue 14: the SIMD matmul on several threads sharing memory (identical results).
 export { useMatmulThreads, matmulThreads } from './tensor/matmul';

@@ -1,5 +1,6 @@
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import type { FrameLocator, Page } from 'playwright-core';
 import { activeWebview, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
 
 // ai21labs/Jamba-v0.1's published config.json (the fields that matter, and some that must be ignored).
@@ -106,4 +107,75 @@ uiTest('serving: Llama-3.1-8B on 2 GPUs with 16-token blocks, replication past 8
   await mine.filter({ hasText: '1,000 GB/s ÷ 16,597,393,408 B = 60.3 tokens/s' }).waitFor({ timeout: 15_000 });
   await serving.scrollIntoViewIfNeeded();
   await screenshot(page, 'kvcache-serving');
+});
+
+/** Makes the active webview `target` CSS pixels wide by sizing the window (the side bar closed first). */
+async function narrowWebview(page: Page, view: FrameLocator, target: number): Promise<number> {
+  let width = await view.locator('body').evaluate(() => window.innerWidth);
+  for (let i = 0; i < 4 && Math.abs(width - target) > 2; i++) {
+    const viewport = page.viewportSize() ?? { width: 1280, height: 900 };
+    await page.setViewportSize({ width: viewport.width + (target - width), height: viewport.height });
+    await page.waitForTimeout(500);
+    width = await view.locator('body').evaluate(() => window.innerWidth);
+  }
+  return width;
+}
+
+/** What sticks out past the right edge of the webview (nothing should, from 480 px up). */
+async function clipped(view: FrameLocator): Promise<string[]> {
+  return view.locator('body').evaluate(() => {
+    const right = document.documentElement.clientWidth;
+    const out: string[] = [];
+    if (document.documentElement.scrollWidth > right + 1) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${right}`);
+    for (const element of Array.from(document.querySelectorAll('#app *'))) {
+      const box = element.getBoundingClientRect();
+      if (box.width > 0 && box.right > right + 1) out.push(`${element.tagName.toLowerCase()}.${element.className}: right ${Math.round(box.right)} > ${right}`);
+    }
+    return out.slice(0, 10);
+  });
+}
+
+uiTest('the issue-21 presets at 480 px: Qwen3-Next, Llama 4 Scout and OpenELM say which layers cache, the fixed state and their counts', { workbench: () => workbench }, async () => {
+  const { page } = workbench;
+  await runCommand(page, 'View: Close All Editors');
+  await runCommand(page, 'LLM Lens: Show KV Cache Memory');
+  const view = activeWebview(page);
+  const summary = view.locator('[data-testid="model-summary"]');
+  await summary.filter({ hasText: 'Llama-3.1-8B' }).waitFor({ timeout: 60_000 });
+  await runCommand(page, 'View: Close Primary Side Bar', 15_000);
+  const width = await narrowWebview(page, view, 480);
+  assert.ok(Math.abs(width - 480) <= 2, `the webview is ${width} px wide`);
+  const pick = async (label: string) => {
+    await view.locator('vscode-dropdown[data-field="preset"]').click();
+    await view.locator('vscode-dropdown[data-field="preset"] vscode-option', { hasText: label }).click();
+    await summary.filter({ hasText: label }).waitFor({ timeout: 15_000 });
+  };
+  try {
+    // Qwen/Qwen3-Next-80B-A3B-Instruct: 12 of 48 layers attend; the 36 DeltaNet layers hold
+    // 36 × 557,056 values × 2 B = 40,108,032 B = 38.25 MiB per sequence.
+    await pick('Qwen3-Next-80B-A3B');
+    let text = (await summary.textContent()) ?? '';
+    assert.match(text, /KV cache in 12 of 48 layers/);
+    assert.match(text, /plus a fixed state of 38\.25 MiB per sequence/);
+    assert.match(text, /79,674,391,296 parameters, 3,874,929,408 active per token/);
+    assert.match(text, /multi-token-prediction layer/);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await clipped(view), [], 'nothing sticks out at 480 px (Qwen3-Next)');
+    await screenshot(page, 'kvcache-qwen3next-480');
+    // meta-llama/Llama-4-Scout-17B-16E: 36 of 48 layers keep one 8,192-token chunk.
+    await pick('Llama-4-Scout');
+    text = (await summary.textContent()) ?? '';
+    assert.match(text, /attention chunks of 8,192 tokens on 36 of 48 layers/);
+    assert.match(text, /107,769,861,120 parameters, 17,172,894,720 active per token/);
+    assert.deepEqual(await clipped(view), [], 'nothing sticks out at 480 px (Llama 4)');
+    // apple/OpenELM-3B: 3 to 6 KV heads per layer.
+    await pick('OpenELM-3B');
+    text = (await summary.textContent()) ?? '';
+    assert.match(text, /KV heads per layer from 3 to 6/);
+    assert.match(text, /3,036,647,424 parameters/);
+    await screenshot(page, 'kvcache-openelm-480');
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+  }
 });

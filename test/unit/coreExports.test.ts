@@ -36,3 +36,9 @@ test('dist/core/index.js still exports every name it exported before the restruc
   for (const name of ADDED) assert.notEqual(core[name], undefined, `${name} is exported`);
   assert.equal(BEFORE_RESTRUCTURE.length, 93);
 });
+
+test('dist/core/index.js exports streamReadStats (issue 14/15: bytes streamed weights read, experts apart)', () => {
+  const core = createRequire(__filename)(join(packageRoot(), 'dist', 'core', 'index.js')) as Record<string, unknown>;
+  assert.equal(typeof core.streamReadStats, 'function');
+  assert.deepEqual(Object.keys((core.streamReadStats as () => object)()).sort(), ['bytes', 'expertBytes', 'reads']);
+});

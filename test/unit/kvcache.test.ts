@@ -45,6 +45,13 @@ const PER_TOKEN_BF16: Record<string, number> = {
   'qwen3-30b-a3b': 2 * 48 * 4 * 128 * 2, // 96 KiB
   // Gemma 3 27B: 62 layers, but at one token no window is full yet, so all 62 count.
   'gemma-3-27b': 2 * 62 * 16 * 128 * 2, // 496 KiB
+  // The issue-21 families (test/unit/kvcacheFamilies.test.ts has each worked through):
+  'openelm-3b': 164 * 2 * 128 * 2, // Σ per-layer KV heads 164; 82 KiB
+  'jamba-v0.1': 4 * 2 * 8 * 128 * 2, // 4 attention layers of 32; 16 KiB
+  'qwen3-next-80b-a3b': 12 * 2 * 2 * 256 * 2, // 12 full-attention layers of 48; 24 KiB
+  'falcon-h1-7b': 44 * 2 * 2 * 128 * 2, // every layer attends (and also keeps a Mamba-2 state); 44 KiB
+  'gpt-oss-20b': 24 * 2 * 8 * 64 * 2, // at one token no 128-token window is full yet; 48 KiB
+  'llama-4-scout': 48 * 2 * 8 * 128 * 2, // at one token no 8192-token chunk is full yet; 192 KiB
 };
 
 test('the domain-facts table, row by row: KV per token in bf16', () => {
@@ -284,6 +291,21 @@ test('parameter counts match the tensors of each architecture, counted here inde
   const qh = 2048;
   const qwenAttention = 2 * qh * 32 * 128 + 2 * qh * 4 * 128 + 2 * 128;
   expected['qwen3-30b-a3b'] = 48 * (qwenAttention + 2 * qh + 128 * 3 * qh * 768 + qh * 128) + 2 * 151936 * qh + qh;
+
+  // The issue-21 families, tensor by tensor (kvcacheFamilies.test.ts explains each term and the published figures).
+  const elmQ = [...Array(4).fill(12), ...Array(14).fill(16), ...Array(12).fill(20), ...Array(6).fill(24)] as number[];
+  const elmFfn = [1536, 1792, 2048, 2560, 2816, 3072, 3328, 3584, 4096, 4352, 4608, 4864, 5120, 5632, 5888, 6144, 6400, 6656, 7168, 7424, 7680, 7936, 8192, 8704, 8960, 9216, 9472, 9728, 10240, 10496, 10752, 11008, 11264, 11776, 12032, 12288];
+  expected['openelm-3b'] = elmQ.reduce((sum, qh, i) => sum + 3072 * (qh * 1.5) * 128 + qh * 128 * 3072 + 256 + 3 * 3072 * elmFfn[i] + 2 * 3072, 0) + 32000 * 3072 + 3072;
+  const jambaMamba = 4096 * 16384 + 8192 * 5 + 8192 * 288 + 256 * 8192 + 8192 + 8192 * 17 + 8192 * 4096 + 288;
+  const jambaMlp = 3 * 4096 * 14336;
+  expected['jamba-v0.1'] = 4 * (2 * 4096 * 4096 + 2 * 4096 * 1024) + 28 * jambaMamba + 16 * jambaMlp + 16 * (16 * 4096 + 16 * jambaMlp) + 32 * 8192 + 2 * 65536 * 4096 + 4096;
+  const nextExpert = 3 * 2048 * 512;
+  expected['qwen3-next-80b-a3b'] = 12 * (2 * 2048 * 4096 + 2 * 2048 * 512 + 4096 * 2048 + 512)
+    + 36 * (2048 * 12288 + 2048 * 64 + 8192 * 4 + 64 + 128 + 4096 * 2048)
+    + 48 * (512 * 2048 + 513 * nextExpert + 2048 + 2 * 2048) + 2 * 151936 * 2048 + 2048;
+  expected['falcon-h1-7b'] = 44 * (2 * 3072 * 1536 + 2 * 3072 * 256 + 3072 * 6680 + 3584 * 5 + 72 + 3072 * 3072 + 3 * 3072 * 12288 + 2 * 3072) + 2 * 130048 * 3072 + 3072;
+  expected['gpt-oss-20b'] = 24 * (2 * 2880 * 4096 + 2 * 2880 * 512 + 4096 + 1024 + 2880 + 64 + 32 * 2881 + 32 * (3 * 2880 * 2880 + 3 * 2880) + 2 * 2880) + 2 * 201088 * 2880 + 2880;
+  expected['llama-4-scout'] = 48 * (2 * 5120 * 5120 + 2 * 5120 * 1024 + 16 * 5120 + 17 * 3 * 5120 * 8192 + 2 * 5120) + 2 * 202048 * 5120 + 5120;
 
   for (const p of modelPresets()) {
     assert.equal(p.parameters, expected[p.id], p.id);

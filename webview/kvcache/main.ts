@@ -334,14 +334,23 @@ function updateControls(s: KvCacheSnapshot): void {
 
 function shapeSummary(shape: KvShape): string {
   const parts = [fmt(strings.summaryLayers, num(shape.layers)), fmt(strings.summaryHeads, num(shape.queryHeads), num(shape.kvHeads), num(shape.headDim))];
+  // Per-layer KV heads (OpenELM): the heads above are the first layer's, so say how far they range.
+  if (shape.kvHeadsPerLayer) parts.push(fmt(strings.summaryKvHeadsPerLayer, num(Math.min(...shape.kvHeadsPerLayer)), num(Math.max(...shape.kvHeadsPerLayer))));
+  // Hybrids (Jamba, Qwen3-Next): only some layers grow a cache; the others hold a fixed state.
+  if (shape.kvLayers) parts.push(fmt(strings.summaryKvLayers, num(shape.kvLayers.length), num(shape.layers)));
   if (shape.slidingWindow !== undefined) {
+    // The window layers are KV layers only, so count them against those (all layers when every layer keeps KV).
+    const kvCount = shape.kvLayers?.length ?? shape.layers;
+    const windowed = shape.slidingWindowLayers?.length ?? kvCount;
+    const chunked = shape.windowKind === 'chunked';
     parts.push(
-      shape.slidingWindowLayers === undefined
-        ? fmt(strings.summaryWindowAll, num(shape.slidingWindow))
-        : fmt(strings.summaryWindowSome, num(shape.slidingWindow), num(shape.slidingWindowLayers.length), num(shape.layers)),
+      windowed === shape.layers
+        ? fmt(chunked ? strings.summaryChunkAll : strings.summaryWindowAll, num(shape.slidingWindow))
+        : fmt(chunked ? strings.summaryChunkSome : strings.summaryWindowSome, num(shape.slidingWindow), num(windowed), num(shape.layers)),
     );
   }
   if (shape.mla) parts.push(fmt(strings.summaryMla, num(shape.mla.kvLoraRank), num(shape.mla.ropeHeadDim)));
+  if (shape.stateBytesPerSequence) parts.push(fmt(strings.summaryState, formatBinaryBytes(shape.stateBytesPerSequence)));
   return parts.join(' · ');
 }
 

@@ -111,7 +111,7 @@ function slidingLayersOf(config: Config, modelType: string, layers: number): num
 }
 
 /** What one layer keeps: a growing KV cache (full, sliding or chunked), a fixed state, or both (Falcon-H1). */
-type LayerKind = 'full' | 'sliding' | 'chunked' | 'state' | 'hybrid';
+export type LayerKind = 'full' | 'sliding' | 'chunked' | 'state' | 'hybrid';
 
 // The layer_types values transformers writes, and what each keeps. Sources: configuration_gemma3.py,
 // configuration_gpt_oss.py ("sliding_attention" / "full_attention"), configuration_llama4.py
@@ -147,9 +147,10 @@ function kindsFromList(config: Config, key: string, layers: number): LayerKind[]
 
 /**
  * Per-layer kinds for the families whose layers differ (hybrids, Llama 4, gpt-oss); null for the uniform
- * families, which the sliding-window rules below handle. `layer_types` wins when present.
+ * families, which the sliding-window rules below handle. `layer_types` wins when present. countParameters
+ * reads the same kinds, so a layer's cache and its tensors never disagree.
  */
-function layerKindsOf(config: Config, modelType: string, layers: number): LayerKind[] | null {
+export function layerKindsOf(config: Config, modelType: string, layers: number): LayerKind[] | null {
   if (present(config, 'layer_types')) return kindsFromList(config, 'layer_types', layers);
   const kinds: LayerKind[] = [];
   if (modelType === 'jamba') {
@@ -296,6 +297,17 @@ function applyLayerKinds(shape: AttentionShape, kinds: LayerKind[], config: Conf
  * head_dim·num_gqa_groups), query heads = dim / head_dim, KV heads = query heads / num_gqa_groups.
  */
 function openElmShape(config: Config): AttentionShape {
+  const { layers, headDim, queryHeads, kvHeads } = openElmHeads(config);
+  const shape: AttentionShape = { layers, queryHeads: queryHeads[0], kvHeads: kvHeads[0], headDim };
+  if (kvHeads.some((heads) => heads !== kvHeads[0])) shape.kvHeadsPerLayer = kvHeads;
+  // Per-layer query heads are not part of the shape (only KV heads size the cache): keep the first layer's
+  // pair, which shares its heads evenly; if it does not, checkShape names it.
+  checkShape(shape);
+  return shape;
+}
+
+/** OpenELM's per-layer query and KV heads (listed, or computed as OpenELMConfig.__post_init__ does). */
+export function openElmHeads(config: Record<string, unknown>): { layers: number; headDim: number; queryHeads: number[]; kvHeads: number[] } {
   const layers = atMost('num_transformer_layers', intAt(config, 'num_transformer_layers', 1), KV_INPUT_LIMITS.layers);
   const headDim = intAt(config, 'head_dim', 1);
   let queryHeads: number[];
@@ -331,16 +343,11 @@ function openElmShape(config: Config): AttentionShape {
     }
     kvHeads = queryHeads.map((q) => Math.floor(q / groups));
   }
-  const shape: AttentionShape = { layers, queryHeads: queryHeads[0], kvHeads: kvHeads[0], headDim };
-  if (kvHeads.some((heads) => heads !== kvHeads[0])) shape.kvHeadsPerLayer = kvHeads;
-  // Per-layer query heads are not part of the shape (only KV heads size the cache): keep the first layer's
-  // pair, which shares its heads evenly; if it does not, checkShape names it.
-  checkShape(shape);
-  return shape;
+  return { layers, headDim, queryHeads, kvHeads };
 }
 
 /** make_divisible of OpenELM (from MobileNet): round to the nearest multiple of divisor, never 10 % below v. */
-function makeDivisible(v: number, divisor: number): number {
+export function makeDivisible(v: number, divisor: number): number {
   let rounded = Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
   if (rounded < 0.9 * v) rounded += divisor;
   return rounded;

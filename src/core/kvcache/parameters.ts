@@ -8,6 +8,7 @@
 
 import { KvCacheError, describeValue } from './shape';
 import { KV_INPUT_LIMITS } from './inputs';
+import { LayerKind, layerKindsOf, makeDivisible, openElmHeads } from './hfConfig';
 
 type Config = Record<string, unknown>;
 
@@ -273,13 +274,282 @@ function deepseek(config: Config, modelType: string): ParameterCounts {
   return checked({ total: total + outside, active: active + outside });
 }
 
+/** head_dim when the config gives it, else hidden / heads (the Llama-family rule). */
+function headDimOf(config: Config, hidden: number, heads: number): number {
+  if (has(config, 'head_dim')) return int(config, 'head_dim');
+  if (hidden % heads !== 0) throw new KvCacheError('head_dim', `config.json: "hidden_size" (${hidden}) is not divisible by "num_attention_heads" (${heads}) and there is no "head_dim"`);
+  return hidden / heads;
+}
+
+/** q/k/v/o of `heads` query and `kvHeads` KV heads of width `headDim`, with biases on all four when `bias`. */
+function qkvo(hidden: number, heads: number, kvHeads: number, headDim: number, bias: boolean): number {
+  const q = heads * headDim;
+  const kv = kvHeads * headDim;
+  return 2 * hidden * q + 2 * hidden * kv + (bias ? q + 2 * kv + hidden : 0);
+}
+
+/** The per-layer kinds hfConfig reads (layer_types wins), so a count and the KV shape never disagree. */
+function kindsOf(config: Config, modelType: string, layers: number): LayerKind[] {
+  const kinds = layerKindsOf(config, modelType, layers);
+  if (kinds === null) throw new KvCacheError('layer_types', `config.json: model_type ${describeValue(modelType)} needs per-layer kinds`);
+  return kinds;
+}
+
+/**
+ * OpenELM (apple/OpenELM's modeling_openelm.py, remote code on the hub; defaults from its OpenELMConfig):
+ * per layer a fused qkv_proj (model_dim -> (q + 2·kv heads)·head_dim), q_norm/k_norm over head_dim when
+ * normalize_qk_projections, out_proj, a GLU FFN proj_1 (model_dim -> 2·ffn) + proj_2 of width
+ * make_divisible(ffn_multipliers[i]·model_dim, ffn_dim_divisor), attn_norm and ffn_norm; token_embeddings,
+ * a final norm, and lm_head only when share_input_output_layers is false. No biases anywhere.
+ */
+function openElm(config: Config): ParameterCounts {
+  const model = int(config, 'model_dim');
+  const vocab = int(config, 'vocab_size');
+  if (has(config, 'num_kv_heads') && !has(config, 'num_query_heads')) {
+    throw new KvCacheError('num_query_heads', 'config.json lists "num_kv_heads" but not "num_query_heads", needed to count the parameters');
+  }
+  const { layers, headDim, queryHeads, kvHeads } = openElmHeads(config);
+  const divisor = intOr(config, 'ffn_dim_divisor', 256);
+  // ffn_multipliers: one per layer as published, or [first, last] spread over the layers as
+  // OpenELMConfig.__post_init__ does (linspace rounded to 2 places), or one number for every layer.
+  const raw = config.ffn_multipliers;
+  let mults: number[];
+  if (typeof raw === 'number' && raw > 0) mults = new Array<number>(layers).fill(raw);
+  else if (Array.isArray(raw) && raw.length === layers && raw.every((m) => typeof m === 'number' && m > 0)) mults = raw as number[];
+  else if (Array.isArray(raw) && raw.length === 2 && raw.every((m) => typeof m === 'number' && m > 0)) {
+    const [first, last] = raw as number[];
+    mults = Array.from({ length: layers }, (_, i) => Math.round((layers === 1 ? first : first + ((last - first) * i) / (layers - 1)) * 100) / 100);
+  } else if (raw === undefined || raw === null) throw new KvCacheError('ffn_multipliers', 'config.json has no "ffn_multipliers", needed to count the parameters');
+  else throw new KvCacheError('ffn_multipliers', `config.json: "ffn_multipliers" must be one positive number per layer (${layers}) or [first, last]`);
+  const glu = bool(config, 'ffn_with_glu', true);
+  const qkNorm = bool(config, 'normalize_qk_projections', false);
+  let total = 0;
+  for (let i = 0; i < layers; i++) {
+    const q = queryHeads[i] * headDim;
+    const kv = kvHeads[i] * headDim;
+    const ffn = makeDivisible(mults[i] * model, divisor);
+    total += model * (q + 2 * kv) + q * model + (qkNorm ? 2 * headDim : 0) + (glu ? 3 : 2) * model * ffn + 2 * model;
+  }
+  const tied = bool(config, 'share_input_output_layers', false);
+  total += vocab * model + model + (tied ? 0 : vocab * model);
+  return checked({ total, active: total });
+}
+
+/**
+ * Jamba (transformers models/jamba/modular_jamba.py, configuration_jamba.py). Attention layers (every
+ * attn_layer_period-th from attn_layer_offset) have q/k/v/o without bias; the others a Mamba mixer:
+ * in_proj (hidden -> 2·inner, bias mamba_proj_bias), a depthwise conv1d (inner·d_conv, bias mamba_conv_bias),
+ * x_proj (inner -> dt_rank + 2·d_state), dt_proj (dt_rank -> inner, with bias), A_log (inner·d_state), D (inner),
+ * out_proj (inner -> hidden) and RMSNorms over dt_rank, d_state, d_state; inner = mamba_expand·hidden. Each
+ * layer's feed-forward is a Mixtral-style MoE (router without bias + num_experts MLPs) when
+ * layer % expert_layer_period == expert_layer_offset, else one MLP; input_layernorm and pre_ff_layernorm.
+ */
+function jamba(config: Config): ParameterCounts {
+  const hidden = int(config, 'hidden_size');
+  const layers = layerCount(config, ['num_hidden_layers']);
+  const vocab = int(config, 'vocab_size');
+  const heads = int(config, 'num_attention_heads');
+  const kvHeads = intOr(config, 'num_key_value_heads', heads);
+  const attention = qkvo(hidden, heads, kvHeads, headDimOf(config, hidden, heads), false);
+  const inner = intOr(config, 'mamba_expand', 2) * hidden;
+  const dState = intOr(config, 'mamba_d_state', 16);
+  const dConv = intOr(config, 'mamba_d_conv', 4);
+  // JambaConfig: mamba_dt_rank "auto" = ceil(hidden_size / 16).
+  const dtRank = config.mamba_dt_rank === undefined || config.mamba_dt_rank === null || config.mamba_dt_rank === 'auto' ? Math.ceil(hidden / 16) : int(config, 'mamba_dt_rank');
+  const projBias = bool(config, 'mamba_proj_bias', false);
+  const mamba = hidden * 2 * inner + (projBias ? 2 * inner : 0)
+    + inner * dConv + (bool(config, 'mamba_conv_bias', true) ? inner : 0)
+    + inner * (dtRank + 2 * dState) + dtRank * inner + inner
+    + inner * dState + inner
+    + inner * hidden + (projBias ? hidden : 0)
+    + dtRank + 2 * dState;
+  const experts = intOr(config, 'num_experts', 16);
+  const period = intOr(config, 'expert_layer_period', 2);
+  const offset = intOr(config, 'expert_layer_offset', 1, 0);
+  const mlp = gatedMlp(hidden, int(config, 'intermediate_size'));
+  const kinds = kindsOf(config, 'jamba', layers);
+  let total = 0;
+  let active = 0;
+  kinds.forEach((kind, layer) => {
+    const mixer = kind === 'state' ? mamba : attention;
+    let ffTotal = mlp;
+    let ffActive = mlp;
+    if (experts > 1 && layer % period === offset) {
+      const topK = Math.min(int(config, 'num_experts_per_tok'), experts);
+      ffTotal = hidden * experts + experts * mlp;
+      ffActive = hidden * experts + topK * mlp;
+    }
+    total += mixer + ffTotal + 2 * hidden;
+    active += mixer + ffActive + 2 * hidden;
+  });
+  const outside = vocab * hidden + hidden + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  return checked({ total: total + outside, active: active + outside });
+}
+
+/**
+ * Qwen3-Next (transformers models/qwen3_next/modular_qwen3_next.py). Full-attention layers: q_proj emits a
+ * query and an output gate (2·heads·head_dim), k/v/o, per-head q_norm/k_norm. Linear-attention layers (Gated
+ * DeltaNet): in_proj_qkvz (hidden -> 2·key_dim + 2·value_dim), in_proj_ba (hidden -> 2·v_heads), a depthwise
+ * conv1d over conv_dim = 2·key_dim + value_dim (no bias), dt_bias and A_log (v_heads), a gated RMSNorm over
+ * the value head width, out_proj (value_dim -> hidden). MLP: Qwen2-MoE's sparse block (router, experts of
+ * moe_intermediate_size, a shared expert and its one-output gate) by decoder_sparse_step / mlp_only_layers.
+ * The multi-token-prediction module the checkpoint ships (mtp.*) is ignored by transformers and not counted.
+ */
+function qwen3Next(config: Config): ParameterCounts {
+  const hidden = int(config, 'hidden_size');
+  const layers = layerCount(config, ['num_hidden_layers']);
+  const vocab = int(config, 'vocab_size');
+  const heads = int(config, 'num_attention_heads');
+  const kvHeads = intOr(config, 'num_key_value_heads', heads);
+  const headDim = headDimOf(config, hidden, heads);
+  const bias = bool(config, 'attention_bias', false);
+  const q = heads * headDim;
+  const kv = kvHeads * headDim;
+  const attention = hidden * 2 * q + 2 * hidden * kv + q * hidden + (bias ? 2 * q + 2 * kv + hidden : 0) + 2 * headDim;
+  const kHeads = intOr(config, 'linear_num_key_heads', 16);
+  const vHeads = intOr(config, 'linear_num_value_heads', 32);
+  const keyDim = kHeads * intOr(config, 'linear_key_head_dim', 128);
+  const vHeadDim = intOr(config, 'linear_value_head_dim', 128);
+  const valueDim = vHeads * vHeadDim;
+  const convDim = 2 * keyDim + valueDim;
+  const deltaNet = hidden * (2 * keyDim + 2 * valueDim) + hidden * 2 * vHeads + convDim * intOr(config, 'linear_conv_kernel_dim', 4)
+    + 2 * vHeads + vHeadDim + valueDim * hidden;
+  const experts = intOr(config, 'num_experts', 0, 0);
+  const step = intOr(config, 'decoder_sparse_step', 1);
+  const denseOnly = layerList(config, 'mlp_only_layers');
+  const kinds = kindsOf(config, 'qwen3_next', layers);
+  let total = 0;
+  let active = 0;
+  kinds.forEach((kind, layer) => {
+    const mixer = kind === 'state' ? deltaNet : attention;
+    let ffTotal: number;
+    let ffActive: number;
+    if (!denseOnly.has(layer) && experts > 0 && (layer + 1) % step === 0) {
+      const topK = Math.min(int(config, 'num_experts_per_tok'), experts);
+      const expert = gatedMlp(hidden, int(config, 'moe_intermediate_size'));
+      const shared = intOr(config, 'shared_expert_intermediate_size', 0, 0);
+      const always = hidden * experts + (shared > 0 ? gatedMlp(hidden, shared) + hidden : 0);
+      ffTotal = always + experts * expert;
+      ffActive = always + topK * expert;
+    } else {
+      ffTotal = gatedMlp(hidden, int(config, 'intermediate_size'));
+      ffActive = ffTotal;
+    }
+    total += mixer + ffTotal + 2 * hidden;
+    active += mixer + ffActive + 2 * hidden;
+  });
+  const outside = vocab * hidden + hidden + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  return checked({ total: total + outside, active: active + outside });
+}
+
+/**
+ * Falcon-H1 (transformers models/falcon_h1/modular_falcon_h1.py, configuration_falcon_h1.py): every layer has
+ * attention (Llama q/k/v/o, bias attention_bias) AND a Mamba-2 mixer side by side, then a gated MLP (bias
+ * mlp_bias). Mixer: inner = mamba_d_ssm (or mamba_expand·hidden when null), conv_dim = inner + 2·n_groups·d_state;
+ * in_proj (hidden -> inner + conv_dim + n_heads, bias mamba_proj_bias), conv1d (conv_dim·d_conv, bias
+ * mamba_conv_bias), dt_bias, A_log and D (n_heads each), a gated RMSNorm over inner when mamba_rms_norm, out_proj
+ * (inner -> hidden, bias projectors_bias). The muP vector is a non-persistent buffer, not a parameter.
+ */
+function falconH1(config: Config): ParameterCounts {
+  const hidden = int(config, 'hidden_size');
+  const layers = layerCount(config, ['num_hidden_layers']);
+  const vocab = int(config, 'vocab_size');
+  const heads = int(config, 'num_attention_heads');
+  const kvHeads = intOr(config, 'num_key_value_heads', heads);
+  const attention = qkvo(hidden, heads, kvHeads, headDimOf(config, hidden, heads), bool(config, 'attention_bias', false));
+  const inner = config.mamba_d_ssm === null ? intOr(config, 'mamba_expand', 2) * hidden : intOr(config, 'mamba_d_ssm', 1024);
+  const mHeads = intOr(config, 'mamba_n_heads', 128);
+  const convDim = inner + 2 * intOr(config, 'mamba_n_groups', 1) * intOr(config, 'mamba_d_state', 256);
+  const projection = inner + convDim + mHeads;
+  const mixer = hidden * projection + (bool(config, 'mamba_proj_bias', false) ? projection : 0)
+    + convDim * intOr(config, 'mamba_d_conv', 4) + (bool(config, 'mamba_conv_bias', true) ? convDim : 0)
+    + 3 * mHeads + (bool(config, 'mamba_rms_norm', false) ? inner : 0)
+    + inner * hidden + (bool(config, 'projectors_bias', false) ? hidden : 0);
+  const mlp = gatedMlp(hidden, int(config, 'intermediate_size'), bool(config, 'mlp_bias', false));
+  const total = layers * (attention + mixer + mlp + 2 * hidden) + vocab * hidden + hidden
+    + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  return checked({ total, active: total });
+}
+
+/**
+ * gpt-oss (transformers models/gpt_oss/modeling_gpt_oss.py): q/k/v/o with bias attention_bias, one learned
+ * attention sink per head, a router with weight and bias (num_local_experts × hidden + num_local_experts), and
+ * num_local_experts experts stored as 3-D tensors: gate_up_proj (hidden × 2·intermediate) and down_proj
+ * (intermediate × hidden), each with a bias; two RMSNorms per layer, a final norm, untied lm_head.
+ */
+function gptOss(config: Config): ParameterCounts {
+  const hidden = int(config, 'hidden_size');
+  const layers = layerCount(config, ['num_hidden_layers']);
+  const vocab = int(config, 'vocab_size');
+  const heads = int(config, 'num_attention_heads');
+  const kvHeads = intOr(config, 'num_key_value_heads', heads);
+  const attention = qkvo(hidden, heads, kvHeads, headDimOf(config, hidden, heads), bool(config, 'attention_bias', true)) + heads;
+  const experts = int(config, 'num_local_experts');
+  const topK = Math.min(int(config, 'num_experts_per_tok'), experts);
+  const inter = int(config, 'intermediate_size');
+  const expert = hidden * 2 * inter + 2 * inter + inter * hidden + hidden;
+  const router = experts * hidden + experts;
+  const norms = 2 * hidden;
+  const outside = vocab * hidden + hidden + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  return checked({
+    total: layers * (attention + router + experts * expert + norms) + outside,
+    active: layers * (attention + router + topK * expert + norms) + outside,
+  });
+}
+
+/**
+ * Llama 4 text model (transformers models/llama4/modeling_llama4.py, configuration_llama4.py): q/k/v/o (bias
+ * attention_bias; the qk_norm is an L2 norm without weights). Layers in moe_layers (default: every
+ * interleave_moe_layer_step-th, from step − 1) hold Llama4TextMoe: a router without bias, num_local_experts
+ * experts (gate_up_proj hidden × 2·intermediate_size, down_proj) and a shared expert MLP of intermediate_size;
+ * the other layers a dense MLP of intermediate_size_mlp. Two RMSNorms per layer, a final norm, lm_head.
+ */
+function llama4(config: Config): ParameterCounts {
+  const hidden = int(config, 'hidden_size');
+  const layers = layerCount(config, ['num_hidden_layers']);
+  const vocab = int(config, 'vocab_size');
+  const heads = int(config, 'num_attention_heads');
+  const kvHeads = intOr(config, 'num_key_value_heads', heads);
+  const attention = qkvo(hidden, heads, kvHeads, headDimOf(config, hidden, heads), bool(config, 'attention_bias', false));
+  let moeLayers: Set<number>;
+  if (has(config, 'moe_layers')) moeLayers = layerList(config, 'moe_layers');
+  else {
+    const step = intOr(config, 'interleave_moe_layer_step', 1);
+    moeLayers = new Set();
+    for (let i = step - 1; i < layers; i += step) moeLayers.add(i);
+  }
+  let total = 0;
+  let active = 0;
+  for (let layer = 0; layer < layers; layer++) {
+    let ffTotal: number;
+    let ffActive: number;
+    if (moeLayers.has(layer)) {
+      const experts = int(config, 'num_local_experts');
+      const topK = Math.min(int(config, 'num_experts_per_tok'), experts);
+      const expert = gatedMlp(hidden, int(config, 'intermediate_size'));
+      const always = hidden * experts + expert; // router + shared expert (same width as a routed one)
+      ffTotal = always + experts * expert;
+      ffActive = always + topK * expert;
+    } else {
+      ffTotal = gatedMlp(hidden, int(config, 'intermediate_size_mlp'));
+      ffActive = ffTotal;
+    }
+    total += attention + ffTotal + 2 * hidden;
+    active += attention + ffActive + 2 * hidden;
+  }
+  const outside = vocab * hidden + hidden + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  return checked({ total: total + outside, active: active + outside });
+}
+
 /** The model families countParameters knows (config.json model_type values). */
-export const COUNTED_MODEL_TYPES: readonly string[] = [...LLAMA_STYLE, 'gpt2', 'falcon', 'deepseek_v2', 'deepseek_v3'];
+export const COUNTED_MODEL_TYPES: readonly string[] = [
+  ...LLAMA_STYLE, 'gpt2', 'falcon', 'deepseek_v2', 'deepseek_v3', 'openelm', 'jamba', 'qwen3_next', 'falcon_h1', 'gpt_oss', 'llama4_text',
+];
 
 /**
  * Total and active (per-token) parameters of a Hugging Face config.json: Llama, Mistral, Mixtral,
- * Qwen2/2-MoE/3/3-MoE, Gemma 1/2/3, Phi-3, GPT-2, Falcon, DeepSeek-V2/V3. A multimodal wrapper counts its
- * language model (text_config). Throws KvCacheError naming the field when the config cannot be counted.
+ * Qwen2/2-MoE/3/3-MoE, Gemma 1/2/3, Phi-3, GPT-2, Falcon, DeepSeek-V2/V3, OpenELM, Jamba, Qwen3-Next,
+ * Falcon-H1, gpt-oss, Llama 4. A multimodal wrapper counts its language model (text_config). Throws KvCacheError naming the field when the config cannot be counted.
  */
 export function countParameters(config: Record<string, unknown>): { total: number; active: number } {
   if (!isRecord(config)) throw new KvCacheError('config', `config.json must hold a JSON object (got ${describeValue(config)})`);
@@ -298,5 +568,11 @@ export function countParameters(config: Record<string, unknown>): { total: numbe
   if (modelType === 'gpt2') return gpt2(config);
   if (modelType === 'falcon' || modelType === 'refinedweb' || modelType === 'refinedwebmodel') return falcon(config, modelType);
   if (modelType === 'deepseek_v2' || modelType === 'deepseek_v3') return deepseek(config, modelType);
+  if (modelType === 'openelm') return openElm(config);
+  if (modelType === 'jamba') return jamba(config);
+  if (modelType === 'qwen3_next') return qwen3Next(config);
+  if (modelType === 'falcon_h1') return falconH1(config);
+  if (modelType === 'gpt_oss') return gptOss(config);
+  if (modelType === 'llama4_text') return llama4(config);
   throw new KvCacheError('model_type', `config.json: model_type ${describeValue(raw)} is not a family LLM Lens can count parameters for (${COUNTED_MODEL_TYPES.join(', ')})`);
 }

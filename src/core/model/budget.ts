@@ -18,12 +18,22 @@ export interface PlannedTensor {
   name: string;
   dims: readonly number[];
   residentBytes: number;
+  /** Always held in memory (an architecture reads it as a plain array, e.g. GPT-2's learned positions). */
+  resident?: boolean;
 }
 
 /** The transformer block a tensor name belongs to (`model.layers.12.`, `transformer.h.3.`, `blk.7.`), or undefined. */
 export function layerOfTensor(name: string): number | undefined {
   const m = /(?:^|\.)(?:layers|h|blk|blocks|block)\.(\d+)\./.exec(name);
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Whether a tensor is a mixture-of-experts expert weight: GGUF's stacked `ffn_{gate,up,down}_exps` (and the older
+ * one-per-expert `ffn_gate.E`), Hugging Face's `experts.E.` (Qwen3-MoE `mlp.experts`, Mixtral `block_sparse_moe.experts`).
+ */
+export function isExpertTensor(name: string): boolean {
+  return /(?:^|\.)ffn_(?:gate|up|down)_exps\.|(?:^|\.)ffn_(?:gate|up|down)\.\d+\.|(?:^|\.)experts\.\d+\./.test(name);
 }
 
 /** Bytes kept free of weights for the runs themselves: a quarter of the budget, or a 256-token pass, up to half. */
@@ -33,21 +43,25 @@ export function runReserve(config: ModelConfig, budget: number): number {
 }
 
 /**
- * Which tensors stay on disk: vectors (norms, biases) are always resident; then whole layers in order while
- * they fit in `weightBudget`, then the unembedding, then the embedding (a lookup reads only its rows, the
- * cheapest to stream). Returns the names to stream and the bytes the rest will hold.
+ * Which tensors stay on disk: vectors (norms, biases) and tensors marked `resident` are always resident; then
+ * whole layers in order while they fit in `weightBudget` (a mixture-of-experts layer without its experts), then
+ * the unembedding, then each layer's experts, then the embedding. The order is by what streaming costs a decode
+ * step: a streamed layer or unembedding is read whole for every token, a layer's experts only for the top-k
+ * experts the tokens were routed to (8 of 128 in Qwen3-30B-A3B), the embedding one row per token.
+ * Returns the names to stream and the bytes the rest will hold.
  */
 export function planResidency(tensors: readonly PlannedTensor[], weightBudget: number, source = 'model'): { streamed: Set<string>; residentBytes: number } {
   let resident = 0;
   const units = new Map<string, PlannedTensor[]>();
   const order: string[] = [];
   for (const t of tensors) {
-    if (t.dims.length < 2 || t.dims.filter((d) => d > 1).length < 2) {
+    if (t.resident || t.dims.length < 2 || t.dims.filter((d) => d > 1).length < 2) {
       resident += t.residentBytes;
       continue;
     }
     const layer = layerOfTensor(t.name);
-    const key = layer === undefined ? `tensor:${t.name}` : `layer:${String(layer).padStart(6, '0')}`;
+    const at = String(layer).padStart(6, '0');
+    const key = layer === undefined ? `tensor:${t.name}` : isExpertTensor(t.name) ? `experts:${at}` : `layer:${at}`;
     if (!units.has(key)) {
       units.set(key, []);
       order.push(key);
@@ -58,7 +72,7 @@ export function planResidency(tensors: readonly PlannedTensor[], weightBudget: n
     throw new ModelLoadError('overBudget', `${source}: even the weights that always stay in memory (norms and biases, ${formatBytes(resident)}) do not fit the memory budget's share for weights (${formatBytes(weightBudget)}): raise the memory budget to at least ${formatBytes(resident * 2)}`);
   }
   const isEmbedding = (k: string): boolean => /embed|wte|token_embd/.test(k);
-  const rank = (k: string): number => (k.startsWith('layer:') ? 0 : isEmbedding(k) ? 2 : 1);
+  const rank = (k: string): number => (k.startsWith('layer:') ? 0 : k.startsWith('experts:') ? 2 : isEmbedding(k) ? 3 : 1);
   order.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const streamed = new Set<string>();
   for (const key of order) {
@@ -165,7 +179,7 @@ export function streamScratchOf(weights: ModelWeights): number {
   const visit = (w: WeightMatrix | undefined): void => {
     if (!w?.stream) return;
     const tile = streamTiles(w, w.stream.rowGroup)[0];
-    most = Math.max(most, tile.count * storedRowBytes(w.type, w.cols) * (w.stream.rowGroup > 1 ? 2 : 1));
+    most = Math.max(most, tile.count * storedRowBytes(w.type, w.cols) * (w.stream.scratchCopies ?? (w.stream.rowGroup > 1 ? 2 : 1)));
   };
   visit(weights.embed);
   visit(weights.lmHead);

@@ -144,8 +144,8 @@ function rowsOf(w: WeightMatrix, start: number, count: number): WeightMatrix {
 
 /**
  * Reads the weights of a refined GGUF config (refineGgufConfig): matrices in their stored type, vectors as float32.
- * `streamed` may hand back a matrix that stays on disk instead of reading it (the memory budget's streamer);
- * the stacked expert tensors are always read.
+ * `streamed` may hand back a matrix that stays on disk instead of reading it (the memory budget's streamer),
+ * the stacked expert tensors too (sliced per expert, so only the routed experts' rows are read).
  */
 export async function readGgufArchWeights(
   g: GgufFile, c: ModelConfig, unpermute: (w: WeightMatrix, heads: number) => WeightMatrix, permuted: boolean,
@@ -172,6 +172,9 @@ export async function readGgufArchWeights(
     const t = g.tensors.get(name);
     if (!t) throw new ModelLoadError('missingTensor', `${path}: the weights lack "${name}"`);
     if (t.dims.length !== 3 || t.dims[0] !== cols || t.dims[1] !== rows || t.dims[2] !== experts) throw shapeError(name, t.dims, [cols, rows, experts]);
+    // Left on disk by the budget: each expert's slice (readExperts) is read only when a token is routed to it.
+    const onDisk = streamed(g, name);
+    if (onDisk) return onDisk;
     const bytes = await g.readBytes(name);
     const type = t.type as WeightType;
     const data = type === 'f32' ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : bytes;

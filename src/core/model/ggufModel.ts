@@ -10,7 +10,7 @@ import { toFloat32 } from '../tensor/quant/dequantize';
 import { rowBytes } from '../tensor/quant/blockTypes';
 import { weightRows, type WeightMatrix } from '../tensor/weights';
 import { streamedWeight, WeightFile } from '../tensor/stream';
-import { planResidency, runReserve } from './budget';
+import { isExpertTensor, planResidency, runReserve } from './budget';
 import { metaNumber, metaString, openGguf, type GgufFile, type GgufValue } from './formats/gguf';
 import { GGUF_PRE_TOKENIZERS, ggufTokenizer } from './ggufTokenizer';
 import { phi3LongRope, readGgufArchWeights, refineGgufConfig, usesGgufArchReader } from './ggufArchs';
@@ -341,9 +341,12 @@ export function heldWeightBytes(w: ModelWeights): number {
   };
   count(w.embed.data); count(w.positions); count(w.finalNorm); count(w.finalNormBias); count(w.lmHead.data);
   for (const l of w.layers) {
-    for (const v of Object.values(l) as (Float32Array | { data: Float32Array | Uint8Array } | undefined)[]) {
-      count(v === undefined || v instanceof Float32Array ? v : v.data);
+    for (const v of Object.values(l) as unknown[]) {
+      if (v instanceof Float32Array) count(v);
+      else if (v && typeof v === 'object' && 'data' in v) count((v as WeightMatrix).data);
     }
+    // Experts (per expert, or slices of one stacked buffer: counted once).
+    for (const e of l.experts ?? []) [e.gate, e.up, e.down].forEach((m) => count(m.data));
   }
   return bytes;
 }
@@ -376,14 +379,17 @@ function ggufStreamer(names: ReadonlySet<string>, counted: { bytes: number }): G
   const files = new Map<number, WeightFile>();
   return (g, name) => {
     const t = g.tensors.get(name);
-    if (!t || !names.has(name) || !t.type || t.bytes === undefined || t.dims.length !== 2) return undefined;
+    // A 3-D tensor is stacked experts (ne = [in, out, experts]): one matrix of experts·out rows, which the
+    // architecture slices per expert, so a run reads only the routed experts' rows.
+    if (!t || !names.has(name) || !t.type || t.bytes === undefined || (t.dims.length !== 2 && t.dims.length !== 3)) return undefined;
     let file = files.get(t.shard);
     if (!file) {
       file = new WeightFile(g.paths[t.shard]);
       files.set(t.shard, file);
     }
     counted.bytes += t.bytes;
-    return streamedWeight({ file, position: t.position, type: t.type, rows: t.dims[1], cols: t.dims[0] });
+    const rows = t.dims.length === 3 ? t.dims[1] * t.dims[2] : t.dims[1];
+    return streamedWeight({ file, position: t.position, type: t.type, rows, cols: t.dims[0], experts: isExpertTensor(name) });
   };
 }
 

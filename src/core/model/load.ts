@@ -14,8 +14,9 @@ import { f32Weight, type WeightMatrix } from '../tensor/weights';
 import type { AttentionShape } from '../kvcache/shape';
 import { isGgufFile } from './formats/gguf';
 import { heldWeightBytes, loadGgufModel } from './ggufModel';
-import { defaultMaxResidentBytes, formatBytes, planResidency, runReserve } from './budget';
-import { streamedWeight, WeightFile } from '../tensor/stream';
+import { defaultMaxResidentBytes, formatBytes, isExpertTensor, planResidency, runReserve } from './budget';
+import { streamedWeight, WeightFile, type DiskRowsSpec } from '../tensor/stream';
+import { transpose } from '../tensor/kernels';
 import type { WeightType } from '../tensor/weights';
 
 /** safetensors dtypes a streamed matrix keeps as stored. */
@@ -152,8 +153,13 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
         sources.set(info.name, { file, info });
       }
     }
-    // Planned from the headers alone, before any tensor is read: resident weights are float32.
-    const planned = [...sources.values()].map(({ info }) => ({ name: info.name, dims: info.shape, residentBytes: info.count * 4 }));
+    // Planned from the headers alone, before any tensor is read: resident weights are float32. GPT-2's learned
+    // positions are read as a plain array (always resident); its old attn.bias / attn.masked_bias mask buffers
+    // are never read, so they take no share of the budget.
+    const gpt2 = config.family === 'gpt2';
+    const planned = [...sources.values()]
+      .filter(({ info }) => !(gpt2 && /(?:^|\.)attn\.(?:masked_)?bias$/.test(info.name)))
+      .map(({ info }) => ({ name: info.name, dims: info.shape, residentBytes: info.count * 4, resident: gpt2 && /(?:^|\.)wpe\.weight$/.test(info.name) }));
     const plan = planResidency(planned, budget - runReserve(config, budget), dir);
     const reader = new WeightReader(sources, dir, plan.streamed, budget);
     const weights = await architectureOf(config.family).readWeights(reader, config);
@@ -218,18 +224,32 @@ class WeightReader implements TensorSource {
       const src = this.checked(name, [rows, cols]);
       const type = STREAMABLE[src.info.dtype];
       // Other dtypes are refused with the reader's own message.
-      if (!type) return f32Weight(await this.required(names, [rows, cols]), rows, cols);
-      let file = this.files.get(src.file.path);
-      if (!file) {
-        file = new WeightFile(src.file.path);
-        this.files.set(src.file.path, file);
-      }
-      this.parameters += src.info.count;
-      this.streamedBytes += src.info.end - src.info.begin;
-      // F16/BF16 stay 16-bit on disk and are widened a tile at a time (the same float values as resident ones).
-      return streamedWeight({ file, position: src.file.header.dataStart + src.info.begin, type, rows, cols });
+      if (type) return this.onDisk(name, src, { type, rows, cols });
     }
     return f32Weight(await this.required(names, [rows, cols]), rows, cols);
+  }
+
+  async conv1d(names: string[], inDim: number, outDim: number): Promise<WeightMatrix> {
+    const name = this.find(names);
+    if (name && this.streamed.has(name)) {
+      const src = this.checked(name, [inDim, outDim]);
+      const type = STREAMABLE[src.info.dtype];
+      // Read transposed a tile of output rows at a time: the same values as the resident transpose below.
+      if (type) return this.onDisk(name, src, { type, rows: outDim, cols: inDim, transposed: { storedRowLength: outDim, columnOffset: 0 } });
+    }
+    return f32Weight(transpose(await this.required(names, [inDim, outDim]), inDim, outDim), outDim, inDim);
+  }
+
+  /** A matrix left in its file (F16/BF16 stay 16-bit on disk and are widened a tile at a time: the same float values as resident ones). */
+  private onDisk(name: string, src: ShardTensor, shape: Pick<DiskRowsSpec, 'type' | 'rows' | 'cols' | 'transposed'>): WeightMatrix {
+    let file = this.files.get(src.file.path);
+    if (!file) {
+      file = new WeightFile(src.file.path);
+      this.files.set(src.file.path, file);
+    }
+    this.parameters += src.info.count;
+    this.streamedBytes += src.info.end - src.info.begin;
+    return streamedWeight({ file, position: src.file.header.dataStart + src.info.begin, ...shape, experts: isExpertTensor(name) });
   }
 
   private checked(name: string, shape: number[]): ShardTensor {
@@ -245,7 +265,7 @@ class WeightReader implements TensorSource {
     const src = this.checked(name, shape);
     const bytes = src.info.count * 4;
     if (this.resident + bytes > this.budget) {
-      // Only tensors an architecture reads as plain arrays get here (GPT-2's Conv1D matrices): refused before allocating.
+      // Only tensors an architecture reads as plain arrays get here (GPT-2's learned positions): refused before allocating.
       throw new ModelLoadError('overBudget', `${this.dir}: "${name}" (${formatBytes(bytes)} as float32) cannot be streamed from disk and does not fit the memory budget of ${formatBytes(this.budget)} (${formatBytes(this.resident)} already held): raise the budget`);
     }
     this.resident += bytes;

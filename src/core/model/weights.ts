@@ -68,4 +68,9 @@ export interface TensorSource {
   optional(names: string[], shape: number[]): Promise<Float32Array | undefined>;
   /** A linear layer's weight [rows = out, cols = in] in its stored type (f32 for safetensors). */
   matrix(names: string[], rows: number, cols: number): Promise<WeightMatrix>;
+  /**
+   * A Conv1D weight stored [inDim, outDim] (GPT-2) as an [out, in] WeightMatrix: transposed on load, or left on disk
+   * and read transposed a tile at a time. Optional: without it an architecture reads the array and transposes it.
+   */
+  conv1d?(names: string[], inDim: number, outDim: number): Promise<WeightMatrix>;
 }

@@ -29,6 +29,23 @@ function scratchOf(bytes: number, which: 'read' | 'permute'): ArrayBuffer {
   return grown;
 }
 
+/** What streamed weights have read from disk on this thread (running totals: take differences around a run). */
+export interface StreamReadStats {
+  /** Bytes read, every streamed matrix. */
+  bytes: number;
+  /** Number of positioned reads. */
+  reads: number;
+  /** Bytes read from mixture-of-experts expert tensors (a subset of `bytes`): only the routed experts' slices. */
+  expertBytes: number;
+}
+
+const readStats: StreamReadStats = { bytes: 0, reads: 0, expertBytes: 0 };
+
+/** The running totals of streamed reads on this thread (a copy). */
+export function streamReadStats(): StreamReadStats {
+  return { ...readStats };
+}
+
 /** Bytes of streaming scratch this thread holds now (reported by the run's memory estimate). */
 export function streamScratchBytes(): number {
   return scratch.byteLength + permuteScratch.byteLength;
@@ -79,21 +96,69 @@ export interface DiskRowsSpec {
    */
   rowOrder?: Int32Array;
   rowGroup?: number;
+  /**
+   * The file stores the matrix transposed (GPT-2's Conv1D weights, [in, out]): `cols` stored rows of
+   * `storedRowLength` elements each, and row i of this matrix is stored column `columnOffset + i`. Float types only.
+   */
+  transposed?: { storedRowLength: number; columnOffset: number };
+  /** A mixture-of-experts expert tensor (counted apart in streamReadStats). */
+  experts?: boolean;
+}
+
+/** Bytes per element of the float types a transposed matrix may have. */
+function elementBytes(type: WeightType): number {
+  if (type === 'f32') return 4;
+  if (type === 'f16' || type === 'bf16') return 2;
+  throw new RangeError(`a transposed streamed matrix must be f32, f16 or bf16 (got ${type})`);
 }
 
 /** The rows of a matrix stored contiguously on disk, read on demand into the thread's scratch memory. */
 class DiskRows implements WeightStream {
   readonly bytes: number;
   readonly rowGroup: number;
+  readonly scratchCopies: number;
   private readonly rowLen: number;
 
   constructor(private readonly spec: DiskRowsSpec) {
     this.rowLen = storedRowBytes(spec.type, spec.cols);
     this.bytes = this.rowLen * spec.rows;
     this.rowGroup = spec.rowGroup ?? 1;
-    if (spec.position < 0 || spec.position + this.bytes > spec.file.size) {
-      throw new RangeError(`${spec.file.path}: ${this.bytes} bytes of weights at ${spec.position} pass the end of the ${spec.file.size}-byte file`);
+    this.scratchCopies = spec.rowOrder || spec.transposed ? 2 : 1;
+    const t = spec.transposed;
+    if (t && (spec.rowOrder || t.columnOffset < 0 || t.columnOffset + spec.rows > t.storedRowLength)) {
+      throw new RangeError(`a transposed streamed matrix: columns ${t.columnOffset}..${t.columnOffset + spec.rows} outside 0..${t.storedRowLength}${spec.rowOrder ? ', or reordered' : ''}`);
     }
+    // A transposed matrix spans every stored row of the whole tensor, whatever columns it keeps.
+    const span = t ? spec.cols * t.storedRowLength * elementBytes(spec.type) : this.bytes;
+    if (spec.position < 0 || spec.position + span > spec.file.size) {
+      throw new RangeError(`${spec.file.path}: ${span} bytes of weights at ${spec.position} pass the end of the ${spec.file.size}-byte file`);
+    }
+  }
+
+  /** Fills `target` from byte `position` of the file, counted in the thread's read totals. */
+  private read(target: Uint8Array, position: number): void {
+    this.spec.file.readInto(target, position);
+    readStats.bytes += target.length;
+    readStats.reads++;
+    if (this.spec.experts) readStats.expertBytes += target.length;
+  }
+
+  /**
+   * Rows [start, start + count) of a transposed matrix into `out`: each stored row holds one input feature of
+   * every output, so the tile's columns are read from every stored row (one read when they are the whole row),
+   * then transposed element by element (the same values as a resident matrix transposed on load).
+   */
+  private readTransposed(out: Uint8Array, start: number, count: number, t: { storedRowLength: number; columnOffset: number }): void {
+    const { cols, type } = this.spec;
+    const es = elementBytes(type);
+    const raw = new Uint8Array(scratchOf(cols * count * es, 'permute'), 0, cols * count * es);
+    const first = this.spec.position + (t.columnOffset + start) * es;
+    if (count === t.storedRowLength) this.read(raw, first);
+    else for (let j = 0; j < cols; j++) this.read(raw.subarray(j * count * es, (j + 1) * count * es), first + j * t.storedRowLength * es);
+    const n = cols * count;
+    const src = es === 4 ? new Uint32Array(raw.buffer, 0, n) : new Uint16Array(raw.buffer, 0, n);
+    const dst = es === 4 ? new Uint32Array(out.buffer, 0, n) : new Uint16Array(out.buffer, 0, n);
+    for (let j = 0; j < cols; j++) for (let i = 0; i < count; i++) dst[i * cols + j] = src[j * count + i];
   }
 
   readRows(start: number, count: number): WeightMatrix {
@@ -104,12 +169,13 @@ class DiskRows implements WeightStream {
     const len = this.rowLen;
     const buffer = scratchOf(count * len, 'read');
     const out = new Uint8Array(buffer, 0, count * len);
-    if (!rowOrder) this.spec.file.readInto(out, this.spec.position + start * len);
-    else if (count === 1) this.spec.file.readInto(out, this.spec.position + rowOrder[start] * len);
+    if (this.spec.transposed) this.readTransposed(out, start, count, this.spec.transposed);
+    else if (!rowOrder) this.read(out, this.spec.position + start * len);
+    else if (count === 1) this.read(out, this.spec.position + rowOrder[start] * len);
     else {
       if (start % this.rowGroup !== 0 || count % this.rowGroup !== 0) throw new RangeError(`readRows: a permuted matrix is read in whole groups of ${this.rowGroup} rows`);
       const raw = new Uint8Array(scratchOf(count * len, 'permute'), 0, count * len);
-      this.spec.file.readInto(raw, this.spec.position + start * len);
+      this.read(raw, this.spec.position + start * len);
       for (let i = 0; i < count; i++) {
         const from = rowOrder[start + i] - start;
         out.set(raw.subarray(from * len, (from + 1) * len), i * len);
@@ -121,10 +187,14 @@ class DiskRows implements WeightStream {
 
   slice(start: number, count: number): WeightStream {
     if (this.spec.rowOrder) throw new RangeError('a permuted streamed matrix cannot be sliced');
+    const t = this.spec.transposed;
+    // A transposed matrix's rows are stored columns: a slice keeps the position and moves the column offset.
+    if (t) return new DiskRows({ ...this.spec, rows: count, transposed: { ...t, columnOffset: t.columnOffset + start } });
     return new DiskRows({ ...this.spec, position: this.spec.position + start * this.rowLen, rows: count });
   }
 
   reordered(rowOrder: Int32Array, rowGroup: number): WeightStream {
+    if (this.spec.transposed) throw new RangeError('a transposed streamed matrix cannot be reordered');
     const prev = this.spec.rowOrder;
     // Composition: new row i = old row rowOrder[i] = stored row prev[rowOrder[i]].
     const order = prev ? Int32Array.from(rowOrder, (r) => prev[r]) : rowOrder;

@@ -21,6 +21,8 @@ export interface WeightStream {
   readonly bytes: number;
   /** Tiles must be whole groups of this many rows (a permuted matrix's heads); 1 otherwise. */
   readonly rowGroup: number;
+  /** Scratch buffers of a tile's size one read fills (2 when the rows are rearranged after reading: permuted or transposed). */
+  readonly scratchCopies?: number;
   /** Rows [start, start + count) as a resident matrix over reusable scratch memory, valid until the next read. */
   readRows(start: number, count: number): WeightMatrix;
   /** The same file range restricted to rows [start, start + count) (a fused projection's part). */

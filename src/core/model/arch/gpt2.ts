@@ -4,7 +4,7 @@
 import { configError, optionalId, positiveInt, positiveNumber, type ModelConfig } from '../config';
 import { ModelLoadError } from '../errors';
 import { transpose } from '../../tensor/kernels';
-import { f32Weight } from '../../tensor/weights';
+import { f32Weight, weightRows, type WeightMatrix } from '../../tensor/weights';
 import type { LayerWeights, ModelWeights, TensorSource } from '../weights';
 import { names, type Architecture } from './architecture';
 
@@ -42,42 +42,44 @@ function parseConfig(c: Record<string, unknown>, modelType: string): ModelConfig
 async function readWeights(r: TensorSource, c: ModelConfig): Promise<ModelWeights> {
   const h = c.hidden;
   const t = (s: string): string[] => names('transformer.', s);
-  const embed = await r.required(t('wte.weight'), [c.vocab, h]);
+  // wte is already [vocab, hidden] = [out, in]: a plain matrix (streamed when the budget says), tied to the unembedding.
+  const embed = await r.matrix(t('wte.weight'), c.vocab, h);
   const positions = await r.required(t('wpe.weight'), [c.maxPositions, h]);
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.layers; l++) {
     const p = (s: string): string[] => t(`h.${l}.${s}`);
-    // Conv1D stores [in, out]; transpose once so every projection is an [out, in] WeightMatrix.
-    const conv = async (s: string, inDim: number, outDim: number): Promise<Float32Array> => transpose(await r.required(p(s), [inDim, outDim]), inDim, outDim);
+    // Conv1D stores [in, out]; every projection becomes an [out, in] WeightMatrix (transposed once on load, or
+    // read transposed from disk a tile at a time when the memory budget leaves it there).
+    const conv = async (s: string, inDim: number, outDim: number): Promise<WeightMatrix> =>
+      r.conv1d ? r.conv1d(p(s), inDim, outDim) : f32Weight(transpose(await r.required(p(s), [inDim, outDim]), inDim, outDim), outDim, inDim);
     const qkv = await conv('attn.c_attn.weight', h, 3 * h);
     const qkvBias = await r.required(p('attn.c_attn.bias'), [3 * h]);
     layers.push({
       norm1: await r.required(p('ln_1.weight'), [h]),
       norm1Bias: await r.required(p('ln_1.bias'), [h]),
-      q: f32Weight(qkv.subarray(0, h * h), h, h),
-      k: f32Weight(qkv.subarray(h * h, 2 * h * h), h, h),
-      v: f32Weight(qkv.subarray(2 * h * h), h, h),
+      q: weightRows(qkv, 0, h),
+      k: weightRows(qkv, h, h),
+      v: weightRows(qkv, 2 * h, h),
       qBias: qkvBias.subarray(0, h),
       kBias: qkvBias.subarray(h, 2 * h),
       vBias: qkvBias.subarray(2 * h),
-      o: f32Weight(await conv('attn.c_proj.weight', h, h), h, h),
+      o: await conv('attn.c_proj.weight', h, h),
       oBias: await r.required(p('attn.c_proj.bias'), [h]),
       norm2: await r.required(p('ln_2.weight'), [h]),
       norm2Bias: await r.required(p('ln_2.bias'), [h]),
-      up: f32Weight(await conv('mlp.c_fc.weight', h, c.intermediate), c.intermediate, h),
+      up: await conv('mlp.c_fc.weight', h, c.intermediate),
       upBias: await r.required(p('mlp.c_fc.bias'), [c.intermediate]),
-      down: f32Weight(await conv('mlp.c_proj.weight', c.intermediate, h), h, c.intermediate),
+      down: await conv('mlp.c_proj.weight', c.intermediate, h),
       downBias: await r.required(p('mlp.c_proj.bias'), [h]),
     });
   }
-  const embedMatrix = f32Weight(embed, c.vocab, h);
   return {
-    embed: embedMatrix,
+    embed,
     positions,
     layers,
     finalNorm: await r.required(t('ln_f.weight'), [h]),
     finalNormBias: await r.required(t('ln_f.bias'), [h]),
-    lmHead: embedMatrix,
+    lmHead: embed,
   };
 }
 
