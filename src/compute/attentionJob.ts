@@ -30,7 +30,7 @@ export interface AttentionJobInput {
 /** What the worker sends back for a run: model facts, tokens, predictions and the thumbnails — no matrices. */
 export interface AttentionJobOutput {
   runId: number;
-  model: { modelType: string; layers: number; heads: number; kvHeads: number; headDim: number; parameters: number; weightBytes: number };
+  model: { modelType: string; layers: number; heads: number; kvHeads: number; headDim: number; parameters: number; weightBytes: number; moe?: { experts: number; topK: number } };
   tokens: { id: number; text: string }[];
   /** Tokens in the whole text before the cap. */
   total: number;
@@ -164,7 +164,8 @@ export async function attentionJob(input: AttentionJobInput, progress: ReportPro
   held = { runId, run, matrix, labels: ids.map((id) => tokenizer.label(id)), block: viewBlock, combined };
   const output: AttentionJobOutput = {
     runId,
-    model: { modelType: c.modelType, layers: c.layers, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, parameters: model.parameters, weightBytes: model.weightBytes },
+    model: { modelType: c.modelType, layers: c.layers, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, parameters: model.parameters, weightBytes: model.weightBytes,
+      ...(c.block.moe ? { moe: { experts: c.block.moe.experts, topK: c.block.moe.topK } } : {}) },
     tokens: ids.map((id, i) => ({ id, text: held?.labels[i] ?? '' })),
     total: all.length,
     limit,

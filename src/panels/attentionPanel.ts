@@ -10,6 +10,7 @@ import type { AttentionHeadChoice, AttentionInput, AttentionModelProblem, Attent
 import { modelFailureMessage } from './modelFailure';
 import { errorMessage, Panel, type PanelDefinition, type Services } from './panel';
 import { AttentionAnalysis, type AnalysisHost } from './attention/analysis';
+import { MoePanel } from './moePanel';
 
 /** What the webview saves so the host can re-run after a window reload (untrusted: validated here). */
 function parseRestore(restore: unknown): { text: string; input: AttentionInput } | undefined {
@@ -345,6 +346,13 @@ export class AttentionPanel extends Panel<'attention'> {
         await useEmbeddedModel(this.context);
         await this.rerun();
         break;
+      case 'showMoeRouting': {
+        // The MoE view runs the current model (the one this run used) on the same text; only offered for MoE models.
+        if (!s?.output.model.moe || !this.text) return;
+        const moe = this.services.panels.show(MoePanel.definition);
+        if (moe instanceof MoePanel) await moe.analyze(this.text);
+        break;
+      }
       case 'openModelDoc': {
         if (!s || s.source.source !== 'embedded') return;
         const uri = vscode.Uri.file(join(s.source.dir, request.doc === 'card' ? 'MODEL_CARD.md' : 'loss.svg'));

@@ -290,6 +290,8 @@ export interface AttentionModelInfo {
   trainedContext: number;
   /** A llmLens.modelPath from this workspace's settings that was not used because the folder is not trusted. */
   ignoredWorkspacePath?: string;
+  /** Set for a mixture-of-experts model (the panel links to the MoE routing view): experts per MoE layer and top-k. */
+  moe?: { experts: number; topK: number };
 }
 
 /** What an attention run read: the selection or (nothing selected) the whole document, and how much of it. */
@@ -465,6 +467,8 @@ export type AttentionRequest =
   | { type: 'useEmbeddedModel' }
   /** Open the embedded model's card or its training-loss curve. */
   | { type: 'openModelDoc'; doc: 'card' | 'loss' }
+  /** Open the MoE routing view on the same text and model (a mixture-of-experts model only; issue 15). */
+  | { type: 'showMoeRouting' }
   /** The analysis views' requests (issue 18; attentionAnalysisProtocol.ts). */
   | AttentionAnalysisRequest;
 
@@ -497,6 +501,8 @@ export function parseAttentionRequest(m: Record<string, unknown>): AttentionRequ
       return { type: 'chooseModel' };
     case 'useEmbeddedModel':
       return { type: 'useEmbeddedModel' };
+    case 'showMoeRouting':
+      return { type: 'showMoeRouting' };
     case 'openModelDoc': {
       const doc = oneOf(m.doc, ['card', 'loss'] as const);
       return doc ? { type: 'openModelDoc', doc } : undefined;

@@ -91,6 +91,7 @@ export const webviewStrings = {
     chooseModel: "Choose Model…",
     modelCard: "Model card",
     lossCurve: "Training loss curve",
+    showMoeRouting: 'MoE routing: which of the {0} experts each token goes to (top-{1})',
     layersLabel: "layers",
     headsLabel: "heads",
     kvHeadsLabel: "KV heads",

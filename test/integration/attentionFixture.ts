@@ -48,6 +48,12 @@ export function writeByteModel(options: { maxPositions?: number; layers?: number
     num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, head_dim: headDim, tie_word_embeddings: true,
     ...(options.maxPositions === undefined ? {} : { max_position_embeddings: options.maxPositions }),
   }));
+  writeByteTokenizer(dir);
+  return dir;
+}
+
+/** Writes a byte-level BPE tokenizer.json into `dir`: 256 tokens, no merges, so token id = byte value. */
+export function writeByteTokenizer(dir: string): void {
   const alphabet = byteAlphabet();
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({
     version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null,
@@ -57,5 +63,4 @@ export function writeByteModel(options: { maxPositions?: number; layers?: number
     model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false,
       vocab: Object.fromEntries(alphabet.map((c, i) => [c, i])), merges: [] },
   }));
-  return dir;
 }

@@ -11,8 +11,11 @@ import { meta, writeGguf, type MetaValue, type TensorSpec } from './ggufWriter';
 
 type Mat = number[][];
 
-/** Writes `ref` as a GGUF file at `path`, 2-D weights stored as `type` (vectors F32, as llama.cpp keeps norms). */
-export function writeArchGguf(ref: ArchRef, path: string, type: WeightType = 'f32'): void {
+/**
+ * Writes `ref` as a GGUF file at `path`, 2-D weights stored as `type` (vectors F32, as llama.cpp keeps norms);
+ * `extraMeta` adds metadata (a tokenizer, for a model the panels run).
+ */
+export function writeArchGguf(ref: ArchRef, path: string, type: WeightType = 'f32', extraMeta: [string, MetaValue][] = []): void {
   const s = ref.spec;
   if (s.kind === 'gemma3mm') throw new Error('write the text model (gemma3) instead');
   const arch = s.kind === 'mixtral' ? 'llama' : s.kind;
@@ -105,5 +108,5 @@ export function writeArchGguf(ref: ArchRef, path: string, type: WeightType = 'f3
     tensors.push({ name: 'rope_factors_long.weight', dims: [lr.long.length], type: 'f32', values: Float32Array.from(lr.long) });
     tensors.push({ name: 'rope_factors_short.weight', dims: [lr.short.length], type: 'f32', values: Float32Array.from(lr.short) });
   }
-  writeFileSync(path, writeGguf({ metadata: md, tensors }));
+  writeFileSync(path, writeGguf({ metadata: [...md, ...extraMeta], tensors }));
 }

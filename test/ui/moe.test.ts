@@ -40,6 +40,15 @@ uiTest('the MoE routing view: first experts, gate weights on focus, expert load,
   const counts = await view.locator('.load-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-count'))));
   assert.equal(counts.length, 8);
   assert.equal(counts.reduce((a, b) => a + b, 0), 2 * n);
+  // Eight experts, eight different colours (the old 7-colour palette repeated at the 8th), each chip in its
+  // expert's colour as the load chart's swatches show it, and the expert's number on every chip.
+  const swatches = await view.locator('.load-row .swatch').evaluateAll((s) => s.map((e) => getComputedStyle(e).backgroundColor));
+  assert.equal(new Set(swatches).size, 8, swatches.join(' '));
+  const chipColours = await chips.evaluateAll((c) => c.map((e) => [Number(e.getAttribute('data-expert')), getComputedStyle(e).backgroundColor, e.querySelector('.chip-expert')?.textContent ?? ''] as const));
+  for (const [expert, colour, label] of chipColours) {
+    assert.equal(colour, swatches[expert], `a chip of expert ${expert}`);
+    assert.equal(label, `E${expert}`);
+  }
   assert.match((await view.locator('.params').textContent()) ?? '', /Active per token: .*Mixtral-8x7B-v0\.1 by the same arithmetic: 46\.7B total, 12\.9B active/);
   await screenshot(page, 'moe-light');
   // Layer 1 from the picker.

@@ -27,6 +27,15 @@ uiTest('the MoE routing view in a dark theme', { workbench: () => workbench }, a
   // Chip text is black or white, whichever reads on the chip's colour (never the theme's grey on yellow).
   const colours = await view.locator('.chip').evaluateAll((chips) => chips.map((c) => getComputedStyle(c).color));
   assert.ok(colours.every((c) => c === 'rgb(0, 0, 0)' || c === 'rgb(255, 255, 255)'), colours.join(' '));
+  // The dark theme's palette: eight distinct expert colours, each at WCAG's 3:1 non-text contrast with the background.
+  const swatches = await view.locator('.load-row .swatch').evaluateAll((s) => s.map((e) => getComputedStyle(e).backgroundColor));
+  assert.equal(new Set(swatches).size, 8, swatches.join(' '));
+  const luminance = (rgb: string): number => {
+    const [r, g, b] = (rgb.match(/\d+/g) ?? []).map((v) => Number(v) / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = await view.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
+  for (const s of swatches) assert.ok((luminance(s) + 0.05) / (luminance(background) + 0.05) >= 3, `${s} stands out from ${background}`);
   await view.locator('.chip').nth(2).hover();
   assert.match((await view.locator('.readout').textContent()) ?? '', /^Token 2 /);
   await screenshot(page, 'moe-dark');

@@ -9,6 +9,8 @@ test('attention requests: valid ones pass through unchanged', () => {
   assert.deepEqual(parseRequest('attention', { type: 'exportPng', dataUrl: 'data:image/png;base64,AAAA' }), { type: 'exportPng', dataUrl: 'data:image/png;base64,AAAA' });
   assert.deepEqual(parseRequest('attention', { type: 'openModelDoc', doc: 'loss' }), { type: 'openModelDoc', doc: 'loss' });
   assert.deepEqual(parseRequest('attention', { type: 'exportCsv', extra: 1 }), { type: 'exportCsv' });
+  // Issue 15: the link to the MoE view carries nothing (the host uses its own text and model); extra fields are dropped.
+  assert.deepEqual(parseRequest('attention', { type: 'showMoeRouting', text: 'injected', dir: '/etc' }), { type: 'showMoeRouting' });
 });
 
 test('attention requests: malformed or hostile ones are dropped', () => {

@@ -783,6 +783,14 @@ function trustNotice(path: string | undefined): HTMLElement | false {
   return path !== undefined && el('p', { className: 'notice untrusted', attrs: { role: 'note' }, text: fmt(strings.untrustedModelPath, path) });
 }
 
+/** For a mixture-of-experts model: a link to the MoE routing view of the same text and model (issue 15). */
+function moeLink(m: AttentionSnapshot['model']): HTMLElement[] {
+  if (!m.moe) return [];
+  const a = link(fmt(strings.showMoeRouting, m.moe.experts, m.moe.topK), () => send({ type: 'showMoeRouting' }));
+  a.classList.add('moe-link');
+  return [a];
+}
+
 function header(s: AttentionSnapshot): HTMLElement {
   const m = s.model;
   const sourceSuffix = (source: typeof m.source): string =>
@@ -800,7 +808,7 @@ function header(s: AttentionSnapshot): HTMLElement {
       el('div', {
         className: 'model-line',
         // Where the model lives (issue 13): Ollama and LM Studio models are named as such, not as "a cache".
-        children: [el('strong', { text: `${strings.modelHeading}: ${m.label}${sourceSuffix(m.source)}` }), button(strings.chooseModel, () => send({ type: 'chooseModel' }), 'secondary'), ...docs],
+        children: [el('strong', { text: `${strings.modelHeading}: ${m.label}${sourceSuffix(m.source)}` }), button(strings.chooseModel, () => send({ type: 'chooseModel' }), 'secondary'), ...docs, ...moeLink(m)],
       }),
       el('p', { className: 'muted', text: facts }),
       trustNotice(m.ignoredWorkspacePath),

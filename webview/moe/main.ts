@@ -3,6 +3,7 @@ import './style.css';
 // by layer; each token's top-k gate weights on hover and keyboard focus; how many tokens each expert took; total
 // vs active parameters with the arithmetic. Everything drawn comes from the host's snapshot (the webview computes
 // no model numbers: the load counts are tallies of the routing it was sent).
+import { expertPalette } from '../../src/shared/expertPalette';
 import type { MoeSnapshot } from '../../src/shared/protocol';
 import type { StringsOf } from '../../src/shared/strings';
 import { visibleWhitespace } from '../../src/shared/whitespace';
@@ -10,7 +11,7 @@ import { announce } from '../common/a11y';
 import { appRoot, el, replaceChildren } from '../common/dom';
 import { connect, initData, loadState, saveState } from '../common/host';
 import { StatusStrip } from '../common/progress';
-import { categoricalColour, textOn } from '../common/theme';
+import { onThemeChange, textOn, themeKind } from '../common/theme';
 import { button, dropdown } from '../common/ui';
 
 const strings = initData().strings as StringsOf<'moe'>;
@@ -44,6 +45,11 @@ function saveUi(): void {
   saveState({ ...ui, restore: current ? { text: current.text } : undefined });
 }
 
+/** Each expert's colour in the current theme (distinct for any expert count; the E number is always shown too). */
+function coloursOf(s: MoeSnapshot): string[] {
+  return expertPalette(s.model.experts, themeKind());
+}
+
 /** One token's gate weights as text: "expert 3 (0.61), expert 5 (0.39)". */
 function gatesText(s: MoeSnapshot, r: MoeSnapshot['routing'][number], t: number): string {
   const k = s.model.topK;
@@ -56,12 +62,13 @@ function tokensView(s: MoeSnapshot, r: MoeSnapshot['routing'][number]): HTMLElem
   const k = s.model.topK;
   const readout = el('p', { className: 'readout', attrs: { 'aria-live': 'polite' } });
   const chips: HTMLElement[] = [];
+  const palette = coloursOf(s);
   const show = (t: number): void => {
     readout.textContent = format(strings.tokenAria, t, visibleWhitespace(s.tokens[t]), gatesText(s, r, t));
   };
   s.tokens.forEach((text, t) => {
     const first = r.experts[t * k];
-    const colour = categoricalColour(first);
+    const colour = palette[first];
     const chip = el('span', {
       className: 'chip',
       attrs: { tabindex: t === (ui.token ?? 0) ? '0' : '-1', role: 'listitem', 'data-token': String(t), 'data-expert': String(first), 'aria-label': format(strings.tokenAria, t, text, gatesText(s, r, t)) },
@@ -110,17 +117,21 @@ function loadView(s: MoeSnapshot, r: MoeSnapshot['routing'][number]): HTMLElemen
     for (let j = 0; j < k; j++) any[r.experts[t * k + j]]++;
   }
   const max = Math.max(1, ...any);
+  const palette = coloursOf(s);
   const rows = any.map((n, e) => {
     const bar = el('span', { className: 'bar' });
     bar.style.width = `${(100 * n) / max}%`;
     const firstPart = el('span', { className: 'bar-first' });
     firstPart.style.width = n > 0 ? `${(100 * first[e]) / n}%` : '0';
-    firstPart.style.backgroundColor = categoricalColour(e);
+    firstPart.style.backgroundColor = palette[e];
     bar.appendChild(firstPart);
+    // The swatch is the legend: the expert's colour beside its number, also for experts with no first choice.
+    const swatch = el('span', { className: 'swatch', attrs: { 'aria-hidden': 'true' } });
+    swatch.style.backgroundColor = palette[e];
     return el('div', {
       className: n === 0 ? 'load-row idle' : 'load-row',
       attrs: { role: 'listitem', 'data-expert': String(e), 'data-count': String(n), 'aria-label': format(strings.loadRow, e, n, first[e]) },
-      children: [el('span', { className: 'load-label', text: `E${e}` }), el('span', { className: 'bar-track', children: [bar] }), el('span', { className: 'load-count', text: `${n} (${first[e]})` })],
+      children: [el('span', { className: 'load-label', children: [swatch, `E${e}`] }), el('span', { className: 'bar-track', children: [bar] }), el('span', { className: 'load-count', text: `${n} (${first[e]})` })],
     });
   });
   const idle = any.flatMap((n, e) => (n === 0 ? [`E${e}`] : []));
@@ -183,6 +194,11 @@ function render(s: MoeSnapshot): void {
 }
 
 replaceChildren(root, status.element, el('h1', { text: strings.heading }), el('p', { className: 'muted', text: strings.empty }));
+
+// The palette depends on the theme (lighter steps on dark themes): redraw when it changes.
+onThemeChange(() => {
+  if (current) render(current);
+});
 
 const send = connect<'moe'>({
   snapshot: render,
