@@ -33,6 +33,8 @@ export class TokenCountStatus implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
+  /** The count the worker is working on, if any. */
+  private inFlight: Promise<void> | undefined;
   /** The last updates (newest last), for tests and the benchmark. */
   readonly updates: TokenCountUpdate[] = [];
 
@@ -99,7 +101,22 @@ export class TokenCountStatus implements vscode.Disposable {
     // The tokenizer panel's worker when it is idle (the vocabulary loaded for the status bar at startup
     // is then warm for the panel's first run), else the least busy one, so a long panel job never holds
     // up the status bar (each worker loads the default tokenizer's vocabulary at most once).
+    // At most one count in flight: a newer update waits for the running one and then counts only if it
+    // is still the newest. Two counts at once would send the second to the other worker, which then loads
+    // a second copy of the vocabulary (~35 MB that glibc keeps in the process after the worker ends).
+    while (this.inFlight) {
+      await this.inFlight;
+      if (seq !== this.seq) return;
+    }
     const pending = this.pool.run('countTokens', { tokenizerId, texts }, { prefer: 'tokenizer' });
+    // Settles (never rejects) when the count ends either way; the error itself is handled below.
+    const flight: Promise<void> = pending.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      if (this.inFlight === flight) this.inFlight = undefined;
+    });
+    this.inFlight = flight;
     const hostMs = performance.now() - started;
     let count: number;
     try {
