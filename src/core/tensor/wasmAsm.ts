@@ -58,6 +58,7 @@ export const OR = [0x72];
 export const SHL = [0x74];
 export const SHR_U = [0x76];
 export const EQ = [0x46];
+export const NE = [0x47];
 export const LT_U = [0x49];
 export const SELECT = [0x1b];
 export const F32_MUL = [0x94];

@@ -4,7 +4,7 @@
 // dequantize.ts (ggml's dequantize_row_* in ggml/src/ggml-quants.c) computes, in float32, 16 weights per step.
 // Block layouts: ggml/src/ggml-common.h (block_q8_0, block_q4_K, block_q6_K; QK_K = 256).
 import {
-  ADD, AND, BR_IF_LOOP, EQ, F32, F32_CONVERT_I32_S, F32_MUL, F32_REINTERPRET, F32X4_CONVERT_I32X4_S, F32X4_MUL, F32X4_SPLAT, F32X4_SUB,
+  ADD, AND, BR_IF_LOOP, NE, F32, F32_CONVERT_I32_S, F32_MUL, F32_REINTERPRET, F32X4_CONVERT_I32X4_S, F32X4_MUL, F32X4_SPLAT, F32X4_SUB,
   I16X8_EXTEND_HIGH_I8X16_S, I16X8_EXTEND_HIGH_I8X16_U, I16X8_EXTEND_LOW_I8X16_S, I16X8_EXTEND_LOW_I8X16_U, I32, I32_REINTERPRET,
   I32X4_EXTEND_HIGH_I16X8_S, I32X4_EXTEND_HIGH_I16X8_U, I32X4_EXTEND_LOW_I16X8_S, I32X4_EXTEND_LOW_I16X8_U, I32X4_SHL, I8X16_SHL,
   I8X16_SHR_U, I8X16_SUB, LOOP, LT_U, MUL, OR, SHR_U, SELECT, SHL, V128, V128_AND, V128_OR, END, f32c, get, i32, load16u, load8s, load8u, set, tee,
@@ -39,7 +39,8 @@ function halfToFloat(emit: Emit, h: number, tmp: number): void {
   emit(get(tmp), F32_REINTERPRET, f32c(2 ** 112), F32_MUL, I32_REINTERPRET, get(h), i32(0x8000), AND, i32(16), SHL, OR);
   // Inf/NaN: 0x7f800000 | mantissa << 13 | sign
   emit(get(tmp), i32(0x007fe000), AND, i32(0x7f800000), OR, get(h), i32(0x8000), AND, i32(16), SHL, OR);
-  emit(get(h), i32(0x7c00), AND, i32(0x7c00), EQ, SELECT, F32_REINTERPRET);
+  // select(finite, inf/nan, exponent ≠ 31)
+  emit(get(h), i32(0x7c00), AND, i32(0x7c00), NE, SELECT, F32_REINTERPRET);
 }
 
 /**
