@@ -83,11 +83,11 @@ describe('the WebAssembly dequantizers give dequantize.ts values exactly', () =>
       const eye = new Float32Array(cols * cols);
       for (let i = 0; i < cols; i++) eye[i * cols + i] = 1;
       const y = linearQuantizedWasm(eye, cols, w);
-      assert.ok(y, 'the fused path runs here (WebAssembly SIMD)');
+      if (!y) throw new Error('the fused path did not run (WebAssembly SIMD unavailable?)');
       const ref = dequantizeRows(w, 0, rows);
       for (let o = 0; o < rows; o++) {
         for (let i = 0; i < cols; i++) {
-          const got = y[i * rows + o], want = ref[o * cols + i];
+          const got: number = y[i * rows + o], want: number = ref[o * cols + i];
           // Equal as numbers (a −0 weight comes out +0 after the kernel's adds).
           if (!(got === want)) assert.fail(`${type} w[${o}, ${i}]: ${got} vs ${want}`);
         }
