@@ -97,9 +97,9 @@ describe('the WebAssembly dequantizers give dequantize.ts values exactly', () =>
 });
 
 describe('linearQuantized (fused) = dequantize then multiply', () => {
-  const shapes: [rows: number, outDim: number, inDim: number][] = [[1, 7, 256], [3, 33, 512], [5, 129, 768], [130, 67, 256]];
+  const shapes: [rows: number, outDim: number, inDim: number][] = [[1, 7, 256], [1, 301, 512], [3, 33, 512], [5, 129, 768], [130, 67, 256]];
   for (const type of FUSED) {
-    it(`${type}: 1, 3, 5 and 130 rows, odd output counts, bias, on 1 and 2 threads (identical)`, () => {
+    it(`${type}: 1 (decoding's row dot), 3, 5 and 130 rows, odd output counts, bias, on 1 and 2 threads (identical)`, () => {
       for (const [rows, outDim, inDim] of shapes) {
         const w = randomWeight(type, outDim, inDim, rows * 1000 + outDim);
         const x = randomValues(rows * inDim, rows + outDim);

@@ -13,6 +13,7 @@ export const OP_SLOT = 16;
 export const OP_NONE = 0;
 export const OP_MATMUL = 1;
 export const OP_DEQUANT_MATMUL = 2;
+export const OP_DOT = 3;
 
 /**
  * The one program both sides run (plain JavaScript: the core is bundled into several files, none a worker
@@ -22,6 +23,7 @@ export const OP_DEQUANT_MATMUL = 2;
  * OP_DEQUANT_MATMUL: [export name index, q, qRowBytes, nRows, unitsPerRow, x, rowsP, kP, y, yStride, scratch,
  * sub]: `sub` weight rows at a time are dequantized into `scratch` and multiplied against all rows of x (an odd
  * last tile multiplies one stale scratch row into y's padding column, which the caller drops).
+ * OP_DOT: [export name index, q, nRows, unitsPerRow, x, y]: y[r] = row r · x for one row of x.
  */
 export const RUN_OP_SOURCE = `
 function runOp(ex, a, names) {
@@ -37,6 +39,8 @@ function runOp(ex, a, names) {
       deq(q + r * qRowBytes, scratch, n * units);
       ex.matmul(x, scratch, y + r * 4, rowsP, kP, (n + 1) & ~1, yStride);
     }
+  } else if (op === ${OP_DOT}) {
+    if (a[3] > 0) ex[names[a[1]]](a[2] >>> 0, a[5] >>> 0, a[6] >>> 0, a[3], a[4]);
   }
 }
 `;
@@ -79,8 +83,8 @@ export interface ThreadTeam {
 }
 
 /**
- * Starts `workers` workers over `memory` running `module`; `names` are the dequantizer exports an
- * OP_DEQUANT_MATMUL refers to by index. Throws when they do not start within 30 s.
+ * Starts `workers` workers over `memory` running `module`; `names` are the exports an OP_DEQUANT_MATMUL or
+ * OP_DOT refers to by index. Throws when they do not start within 30 s.
  */
 export function startTeam(module: object, memory: object, workers: number, names: readonly string[]): ThreadTeam {
   const control = new SharedArrayBuffer((HEADER + OP_SLOT * workers) * 4);

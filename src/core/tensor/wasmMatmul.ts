@@ -6,9 +6,9 @@
 // with 16 accumulators spilled and ran at 9–15 GFLOP/s against this one's 11–22).
 // Binary format: WebAssembly Core Specification 2.0, §5 (binary) and the SIMD opcode table.
 
-import { WASM_DEQUANT_EXPORTS, WASM_DEQUANT_UNIT, WASM_DEQUANT_UNIT_BYTES, dequantFunctions } from './quant/wasmDequant';
+import { WASM_DEQUANT_EXPORTS, WASM_DOT_EXPORTS, WASM_DEQUANT_UNIT, WASM_DEQUANT_UNIT_BYTES, dequantFunctions } from './quant/wasmDequant';
 import type { WeightMatrix } from './weights';
-import { OP_DEQUANT_MATMUL, OP_MATMUL, opRunner, startTeam, type ThreadTeam } from './threads';
+import { OP_DEQUANT_MATMUL, OP_DOT, OP_MATMUL, opRunner, startTeam, type ThreadTeam } from './threads';
 import {
   ADD, BR_IF_LOOP, END, F32_ADD, F32X4_ADD, F32X4_MUL, I32, LOOP, LT_U, MUL, V128, V128_LOAD, V128_ZERO, assembleModule, f32Store, get, i32,
   lane, set, tee, type WasmFunction,
@@ -151,8 +151,8 @@ export function useMatmulThreads(threads: number): number {
   }
 }
 
-/** The dequantizer exports in the order OP_DEQUANT_MATMUL's first argument indexes them. */
-const DEQUANT_NAMES: readonly string[] = Object.values(WASM_DEQUANT_EXPORTS);
+/** The dequantizer and row-dot exports in the order OP_DEQUANT_MATMUL's and OP_DOT's first argument indexes them. */
+const DEQUANT_NAMES: readonly string[] = [...Object.values(WASM_DEQUANT_EXPORTS), ...Object.values(WASM_DOT_EXPORTS)];
 
 function makeKernel(memory: WasmMemory, exports: Record<string, unknown>, team?: ThreadTeam): Kernel {
   return { memory, matmul: exports.matmul as MatmulExport, runOp: opRunner(exports, DEQUANT_NAMES), team };
@@ -291,9 +291,21 @@ export function linearQuantizedWasm(x: Float32Array, rows: number, w: WeightMatr
   mem.set(x.subarray(0, rows * inDim), xAt / 4);
   mem.fill(0, xAt / 4 + rows * inDim, xAt / 4 + rowsP * inDim);
   const deq = DEQUANT_NAMES.indexOf(WASM_DEQUANT_EXPORTS[type]);
+  const dot = DEQUANT_NAMES.indexOf(WASM_DOT_EXPORTS[type]);
   for (let o0 = 0; o0 < outDim; o0 += stepRows) {
     const n = Math.min(stepRows, outDim - o0);
     bytes.set(w.data.subarray(o0 * qRowBytes, (o0 + n) * qRowBytes), qAt);
+    if (rows === 1) {
+      // Decoding: each thread dots its band of rows with x, the weights decoded in registers (no scratch).
+      const ops: number[][] = [];
+      for (let p = 0; p < parts; p++) {
+        const r0 = Math.floor((n * p) / parts), r1 = Math.floor((n * (p + 1)) / parts);
+        ops.push([OP_DOT, dot, qAt + r0 * qRowBytes, r1 - r0, units, xAt, yAt + (o0 + r0) * 4]);
+      }
+      if (kern.team && n >= 2 * parts) kern.team.run(ops.slice(1), () => kern.runOp(ops[0]));
+      else kern.runOp([OP_DOT, dot, qAt, n, units, xAt, yAt + o0 * 4]);
+      continue;
+    }
     // Bands of whole row pairs (an odd n leaves its last row alone in the last band).
     const pairs = Math.ceil(n / 2);
     const ops: number[][] = [];
