@@ -265,6 +265,9 @@ export function linearQuantizedWasm(x: Float32Array, rows: number, w: WeightMatr
   const kern = getKernel();
   const type = w.type;
   if (!kern || w.stream || !isWasmDequantType(type) || !(w.data instanceof Uint8Array) || rows < 1 || w.rows < 1) return undefined;
+  // One row of BF16 keeps matVec's summation order: a streamed BF16 matrix must give what the same weights
+  // widened to float32 at load give (linearF32's matVec), bit for bit.
+  if (rows === 1 && type === 'bf16') return undefined;
   const inDim = w.cols, outDim = w.rows;
   const unit = WASM_DEQUANT_UNIT[type];
   if (inDim % unit !== 0 || inDim % 4 !== 0) return undefined;
