@@ -224,7 +224,8 @@ function dequantFunction(exportName: string, spec: UnitSpec): WasmFunction {
 
 /**
  * dot_*(src, x, y, rows, units): y[r] = Σ_i w[r, i]·x[i] for `rows` consecutive rows of `units` units each at
- * src (rows, units ≥ 1): the weights decoded in registers, never stored; four f32x4 sums per row.
+ * src (rows, units ≥ 1): the weights decoded in registers, never stored; DOT_ACCUMULATORS f32x4 sums per row
+ * (one: a factored form, d·Σq·x − m·Σx for Q4_K, needed more live vectors and ran 2× slower here).
  */
 function dotFunction(exportName: string, spec: UnitSpec): WasmFunction {
   const [src, x, y, rows, units] = [0, 1, 2, 3, 4];
