@@ -2,8 +2,12 @@
 // 1 MiB pattern of valid Q4_K / Q6_K blocks, ~4.9 GB) written to /tmp and deleted after. Reports the write and
 // load times, resident memory against the file size (target ≤ 1.15×), tokens/s and GFLOP/s of one forward pass
 // over a short prompt (extrapolated to 128 tokens: target ≤ 90 s), then the same with a 1 GiB budget (streamed).
-// Tokens: LLM_LENS_GGUF8B_TOKENS (default 16; LLM_LENS_BENCH_QUICK=1: 4). LLM_LENS_GGUF8B_RESIDENT=0 skips the
-// resident load (it holds ~4.9 GB). Run after `node scripts/build.mjs`.
+// Then decoding (issue 17) on the resident model: new tokens with the KV cache (one position per step, matrix-vector
+// products over all ~4.9 GB of weights), s/token as the median step and the weight bytes read per second.
+// Tokens: LLM_LENS_GGUF8B_TOKENS (default 16; LLM_LENS_BENCH_QUICK=1: 4; 128 for the issue's target);
+// LLM_LENS_GGUF8B_DECODE new tokens (default 16; quick: 4; 0 skips). LLM_LENS_GGUF8B_RESIDENT=0 skips the resident
+// load (it holds ~4.9 GB); LLM_LENS_GGUF8B_STREAMED=0 skips the 1 GiB budget run. LLM_LENS_GGUF8B_THREADS (default
+// 2). Run after `node scripts/build.mjs`.
 // Type mix: llama.cpp src/llama-quant.cpp (llama_tensor_get_type for LLAMA_FTYPE_MOSTLY_Q4_K_M): Q4_K
 // everywhere, Q6_K for output.weight and for attn_v / ffn_down in the "use_more_bits" layers (the first and
 // last eighth and every third layer between); norms F32. GGUF layout: ggml docs/gguf.md (version 3).
@@ -18,6 +22,10 @@ const core = require('../../dist/core/index.js');
 const quick = process.env.LLM_LENS_BENCH_QUICK === '1';
 const T = Number(process.env.LLM_LENS_GGUF8B_TOKENS ?? (quick ? 4 : 16));
 const withResident = process.env.LLM_LENS_GGUF8B_RESIDENT !== '0';
+const withStreamed = process.env.LLM_LENS_GGUF8B_STREAMED !== '0';
+const decodeTokens = Number(process.env.LLM_LENS_GGUF8B_DECODE ?? (quick ? 4 : 16));
+const threads = Number(process.env.LLM_LENS_GGUF8B_THREADS ?? 2);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const c = { layers: 32, hidden: 4096, heads: 32, kvHeads: 8, inter: 14336, vocab: 128256 };
 const GiB = 2 ** 30;
 
@@ -109,7 +117,7 @@ function flops(tokens) {
   return c.layers * perLayer + 2 * c.hidden * c.vocab;
 }
 
-async function measure(label, path, budget) {
+async function measure(label, path, budget, decode = 0) {
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
   const model = await core.loadModel(path, { maxResidentBytes: budget });
@@ -123,7 +131,25 @@ async function measure(label, path, budget) {
   const s = (performance.now() - t1) / 1000;
   const cpu = process.cpuUsage(c0);
   const gflops = flops(T) / s / 1e9;
-  console.log(`${label}: ${T} tokens in ${s.toFixed(1)} s (process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s): ${(T / s).toFixed(2)} tokens/s, ${gflops.toFixed(2)} GFLOP/s on ${core.matmulThreads()} thread(s); 128 tokens at this rate ≈ ${(flops(128) / gflops / 1e9).toFixed(0)} s (target ≤ 90 s, ${(flops(128) / 1e12).toFixed(2)} TFLOP)`);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  console.log(`${label}: ${T} tokens in ${s.toFixed(1)} s (process CPU ${cpuS.toFixed(1)} s): ${(T / s).toFixed(2)} tokens/s, ${gflops.toFixed(2)} GFLOP/s (${(flops(T) / cpuS / 1e9).toFixed(2)} GFLOP/s per CPU-second) on ${core.matmulThreads()} thread(s); 128 tokens at this rate ≈ ${(flops(128) / gflops / 1e9).toFixed(0)} s (target ≤ 90 s, ${(flops(128) / 1e12).toFixed(2)} TFLOP)`);
+  if (decode > 0) {
+    // Decoding with the cache: the time between consecutive steps is one position's forward pass (the first
+    // step also holds the prompt's).
+    const stamps = [];
+    const d0 = process.cpuUsage();
+    const g0 = performance.now();
+    const gen = await core.generate(model, ids.slice(0, 4), { strategy: 'greedy', maxNewTokens: decode + 1, stopTokenIds: [], onStep: () => stamps.push([performance.now(), process.cpuUsage(d0)]) });
+    const total = (performance.now() - g0) / 1000;
+    const steps = [], cpuSteps = [];
+    for (let i = 1; i < stamps.length; i++) {
+      steps.push((stamps[i][0] - stamps[i - 1][0]) / 1000);
+      const a = stamps[i - 1][1], b = stamps[i][1];
+      cpuSteps.push((b.user + b.system - a.user - a.system) / 1e6);
+    }
+    const per = median(steps);
+    console.log(`${label}: decoding ${gen.tokenIds.length} tokens after a 4-token prompt with the KV cache in ${total.toFixed(1)} s: ${per.toFixed(2)} s/token (median of ${steps.length} steps; process CPU ${median(cpuSteps).toFixed(2)} s/token), ${(model.fileBytes / per / 1e9).toFixed(2)} GB/s of weights; all steps [${steps.map((v) => v.toFixed(2)).join(', ')}] s`);
+  }
 }
 
 const path = join(tmpdir(), `llm-lens-bench-8b-${process.pid}.gguf`);
@@ -131,9 +157,9 @@ try {
   const t0 = performance.now();
   writeModel(path);
   console.log(`wrote ${(statSync(path).size / 1e9).toFixed(2)} GB (Llama-3.1-8B shapes, Q4_K_M mix) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  core.useMatmulThreads(2);
-  if (withResident) await measure('resident', path, 12 * GiB);
-  await measure('1 GiB budget (streamed)', path, GiB);
+  core.useMatmulThreads(threads);
+  if (withResident) await measure('resident', path, 12 * GiB, decodeTokens);
+  if (withStreamed) await measure('1 GiB budget (streamed)', path, GiB);
 } finally {
   core.useMatmulThreads(1);
   rmSync(path, { force: true });

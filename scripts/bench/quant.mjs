@@ -1,6 +1,6 @@
-// Benchmarks the quantized matmul (issue 13): y = x·Wᵀ with W stored as Q8_0, Q4_K and Q6_K (dequantized a
-// tile of rows at a time into float, multiplied by the WebAssembly SIMD kernel) beside the F32 kernel on the
-// same x and W shapes, in the same run. Median of 5 after one warm-up. Run after `node scripts/build.mjs`
+// Benchmarks the quantized matmul (issues 13, 14): y = x·Wᵀ with W stored as Q8_0, Q4_K and Q6_K (the fused
+// kernel: sub-tiles of rows dequantized in WebAssembly next to the f32 SIMD kernel; one row of x: the row-dot
+// kernel) beside the F32 kernel on the same x and W shapes, in the same run; process CPU time beside wall time. Median of 5 after one warm-up. Run after `node scripts/build.mjs`
 // (it uses the test quantizers from dist-test/).
 import { createRequire } from 'node:module';
 
@@ -44,6 +44,11 @@ for (const type of ['q8_0', 'q4_k', 'q6_k']) {
   const weight = { type, rows: outDim, cols: inDim, data: quantize(type, w) };
   const ms = median(() => core.linearQuantized(x, rows, weight));
   const dequant = median(() => core.dequantizeRows(weight, 0, outDim));
+  const x1 = x.subarray(0, inDim);
+  const c0 = process.cpuUsage();
+  const rowMs = median(() => core.linearQuantized(x1, 1, weight));
+  const c1 = process.cpuUsage(c0);
+  console.log(`matvec 1×${inDim} · ${inDim}×${outDim}, ${type.toUpperCase()} weights (decoding's row dot, median of 5): ${rowMs.toFixed(2)} ms, ${(outDim * inDim / rowMs / 1e6).toFixed(2)} G weights/s (process CPU ${((c1.user + c1.system) / 6000).toFixed(2)} ms a run)`);
   console.log(`matmul ${rows}×${inDim} · ${inDim}×${outDim}, ${type.toUpperCase()} weights (median of 5): ${ms.toFixed(1)} ms, ${(flops / ms / 1e6).toFixed(2)} GFLOP/s (${(ms / f32Ms).toFixed(2)}× the F32 time; dequantizing all ${outDim * inDim} weights alone: ${dequant.toFixed(1)} ms; weight bytes ${(weight.data.length / 2 ** 20).toFixed(2)} MiB vs ${(w.byteLength / 2 ** 20).toFixed(0)} MiB F32)`);
 }
 

@@ -1,49 +1,97 @@
-// A team of worker threads for the SIMD matmul kernel: every worker instantiates the same WebAssembly module
-// over the same shared memory, sleeps on a generation counter (Atomics.wait), multiplies the band of columns
-// its slot names, and counts itself done. The calling thread multiplies its own band meanwhile and waits for
-// the count, so a product stays a synchronous call (linear() and the forward pass do not change shape).
+// A team of worker threads for the SIMD kernels: every worker instantiates the same WebAssembly module over
+// the same shared memory, sleeps on a generation counter (Atomics.wait), runs the operation its slot names (a
+// band of a product's columns; or dequantize-and-multiply a band of quantized weight rows), and counts itself
+// done. The calling thread runs its own band meanwhile and waits for the count, so a product stays a
+// synchronous call (linear() and the forward pass do not change shape).
 import { Worker } from 'node:worker_threads';
 
-/** Int32 slots of the control block: [generation, done, ready, unused, then 8 per worker: the kernel's 7 arguments + 1]. */
+/** Int32 slots of the control block: [generation, done, ready, unused, then SLOT per worker: an operation]. */
 const HEADER = 4;
-const SLOT = 8;
+/** Int32 values of one operation: its code, then its arguments. */
+export const OP_SLOT = 16;
+/** Operation codes (the first value of an operation). */
+export const OP_NONE = 0;
+export const OP_MATMUL = 1;
+export const OP_DEQUANT_MATMUL = 2;
+export const OP_DOT = 3;
 
-/** The worker's whole program (plain JavaScript, evaluated: the core is bundled into several files, none a worker entry). */
+/**
+ * The one program both sides run (plain JavaScript: the core is bundled into several files, none a worker
+ * entry, and minified in the .vsix, so the worker cannot import it): `runOp(ex, a)` executes operation `a` with
+ * the kernel module's exports `ex`. Pointers are byte offsets into the shared memory (read unsigned).
+ * OP_MATMUL: matmul(x, w, y, rows, inDim, outDim, yStride).
+ * OP_DEQUANT_MATMUL: [export name index, q, qRowBytes, nRows, unitsPerRow, x, rowsP, kP, y, yStride, scratch,
+ * sub]: `sub` weight rows at a time are dequantized into `scratch` and multiplied against all rows of x (an odd
+ * last tile multiplies one stale scratch row into y's padding column, which the caller drops).
+ * OP_DOT: [export name index, q, nRows, unitsPerRow, x, y]: y[r] = row r · x for one row of x.
+ */
+export const RUN_OP_SOURCE = `
+function runOp(ex, a, names) {
+  const op = a[0];
+  if (op === ${OP_MATMUL}) {
+    if (a[6] > 0) ex.matmul(a[1] >>> 0, a[2] >>> 0, a[3] >>> 0, a[4], a[5], a[6], a[7]);
+  } else if (op === ${OP_DEQUANT_MATMUL}) {
+    const deq = ex[names[a[1]]];
+    const q = a[2] >>> 0, qRowBytes = a[3], nRows = a[4], units = a[5], x = a[6] >>> 0, rowsP = a[7], kP = a[8];
+    const y = a[9] >>> 0, yStride = a[10], scratch = a[11] >>> 0, sub = a[12];
+    for (let r = 0; r < nRows; r += sub) {
+      const n = Math.min(sub, nRows - r);
+      deq(q + r * qRowBytes, scratch, n * units);
+      ex.matmul(x, scratch, y + r * 4, rowsP, kP, (n + 1) & ~1, yStride);
+    }
+  } else if (op === ${OP_DOT}) {
+    if (a[3] > 0) ex[names[a[1]]](a[2] >>> 0, a[5] >>> 0, a[6] >>> 0, a[3], a[4]);
+  }
+}
+`;
+
+/** The worker's whole program. */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, slot } = workerData;
-const matmul = new WebAssembly.Instance(module, { env: { memory } }).exports.matmul;
+const { module, memory, control, slot, names } = workerData;
+const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctl = new Int32Array(control);
+${RUN_OP_SOURCE}
 Atomics.add(ctl, 2, 1);
 Atomics.notify(ctl, 2);
 let gen = 0;
+const b = ${HEADER} + slot * ${OP_SLOT};
 for (;;) {
   Atomics.wait(ctl, 0, gen);
   gen = Atomics.load(ctl, 0);
   if (gen < 0) break;
-  const b = ${HEADER} + slot * ${SLOT};
-  if (ctl[b + 5] > 0) matmul(ctl[b] >>> 0, ctl[b + 1] >>> 0, ctl[b + 2] >>> 0, ctl[b + 3], ctl[b + 4], ctl[b + 5], ctl[b + 6]);
+  runOp(ex, ctl.subarray(b, b + ${OP_SLOT}), names);
   Atomics.add(ctl, 1, 1);
   Atomics.notify(ctl, 1);
 }
 `;
 
-/** Workers multiplying bands of one product at a time. */
+/** runOp for this thread, over an instance's exports (the same source the workers run). */
+export function opRunner(exports: Record<string, unknown>, names: readonly string[]): (op: ArrayLike<number>) => void {
+  // The workers' program, evaluated here too so both sides run the same code.
+  const make = new Function('ex', 'names', `${RUN_OP_SOURCE}\nreturn (a) => runOp(ex, a, names);`) as (ex: Record<string, unknown>, names: readonly string[]) => (op: ArrayLike<number>) => void;
+  return make(exports, names);
+}
+
+/** Workers running one operation each at a time. */
 export interface ThreadTeam {
   /** Number of workers (the calling thread is one more). */
   readonly size: number;
-  /** Gives band i to worker i, runs `own` here, and returns when every worker is done. */
-  run(bands: readonly (readonly number[])[], own: () => void): void;
+  /** Gives operation i to worker i (none when missing), runs `own` here, and returns when every worker is done. */
+  run(ops: readonly (readonly number[])[], own: () => void): void;
   stop(): void;
 }
 
-/** Starts `workers` workers over `memory` running `module`'s matmul; throws when they do not start within 30 s. */
-export function startTeam(module: object, memory: object, workers: number): ThreadTeam {
-  const control = new SharedArrayBuffer((HEADER + SLOT * workers) * 4);
+/**
+ * Starts `workers` workers over `memory` running `module`; `names` are the exports an OP_DEQUANT_MATMUL or
+ * OP_DOT refers to by index. Throws when they do not start within 30 s.
+ */
+export function startTeam(module: object, memory: object, workers: number, names: readonly string[]): ThreadTeam {
+  const control = new SharedArrayBuffer((HEADER + OP_SLOT * workers) * 4);
   const ctl = new Int32Array(control);
   const threads: Worker[] = [];
   for (let slot = 0; slot < workers; slot++) {
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, slot } });
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, slot, names } });
     // The workers never keep the process alive, and an error there falls back to one thread below.
     w.unref();
     threads.push(w);
@@ -60,12 +108,11 @@ export function startTeam(module: object, memory: object, workers: number): Thre
   let generation = 0;
   return {
     size: workers,
-    run(bands, own) {
+    run(ops, own) {
       for (let i = 0; i < workers; i++) {
-        const band = bands[i];
-        const b = HEADER + i * SLOT;
-        for (let j = 0; j < 7; j++) ctl[b + j] = band ? band[j] | 0 : 0;
-        if (!band) ctl[b + 5] = 0;
+        const op = ops[i];
+        const b = HEADER + i * OP_SLOT;
+        for (let j = 0; j < OP_SLOT; j++) ctl[b + j] = op && j < op.length ? op[j] | 0 : 0;
       }
       Atomics.store(ctl, 1, 0);
       generation = (generation + 1) & 0x3fffffff;

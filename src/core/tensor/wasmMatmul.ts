@@ -6,7 +6,13 @@
 // with 16 accumulators spilled and ran at 9–15 GFLOP/s against this one's 11–22).
 // Binary format: WebAssembly Core Specification 2.0, §5 (binary) and the SIMD opcode table.
 
-import { startTeam, type ThreadTeam } from './threads';
+import { WASM_DEQUANT_EXPORTS, WASM_DOT_EXPORTS, WASM_DEQUANT_UNIT, WASM_DEQUANT_UNIT_BYTES, dequantFunctions } from './quant/wasmDequant';
+import type { WeightMatrix } from './weights';
+import { OP_DEQUANT_MATMUL, OP_DOT, OP_MATMUL, opRunner, startTeam, type ThreadTeam } from './threads';
+import {
+  ADD, BR_IF_LOOP, END, F32_ADD, F32X4_ADD, F32X4_MUL, I32, LOOP, LT_U, MUL, V128, V128_LOAD, V128_ZERO, assembleModule, f32Store, get, i32,
+  lane, set, tee, type WasmFunction,
+} from './wasmAsm';
 
 /** The slice of the WebAssembly JS API this module uses (the core's lib settings have no DOM types). */
 interface WasmMemory {
@@ -21,52 +27,6 @@ interface WasmApi {
 
 type MatmulExport = (x: number, w: number, y: number, rows: number, inDim: number, outDim: number, yStride: number) => void;
 
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-};
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const i32 = (v: number): number[] => [0x41, ...sleb(v)];
-const ADD = [0x6a];
-const MUL = [0x6c];
-const LT_U = [0x49];
-const LOOP = [0x03, 0x40];
-const END = [0x0b];
-const BR_IF_LOOP = [0x0d, 0x00];
-const V128_LOAD = [0xfd, 0x00, 0x04, 0x00]; // align 2^4, offset 0
-const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-const F32X4_ADD = [0xfd, 0xe4, 0x01];
-const F32X4_MUL = [0xfd, 0xe6, 0x01];
-const lane = (l: number): number[] => [0xfd, 0x1f, l];
-const F32_ADD = [0x92];
-const f32Store = (offset: number): number[] => [0x38, 0x02, ...uleb(offset)];
-
 /**
  * The module: matmul(x, w, y, rows, inDim, outDim, yStride) with byte pointers, y[r, o] = Σ_i x[r, i]·w[o, i],
  * output rows `yStride` bytes apart (so a thread can fill a band of columns of a wider y). Requires
@@ -74,6 +34,11 @@ const f32Store = (offset: number): number[] => [0x38, 0x02, ...uleb(offset)];
  * (worker threads multiply bands of the same product).
  */
 export function assemble(shared = false): Uint8Array {
+  return assembleModule([matmulFunction(), ...dequantFunctions()], shared, MAX_PAGES);
+}
+
+/** The matmul function (see assemble). */
+function matmulFunction(): WasmFunction {
   const P = { x: 0, w: 1, y: 2, rows: 3, inDim: 4, outDim: 5, yStride: 6 };
   let next = 7;
   const o = next++, t = next++, k = next++, wr0 = next++, wr1 = next++;
@@ -111,16 +76,7 @@ export function assemble(shared = false): Uint8Array {
   }
   emit(get(t), i32(4), ADD, tee(t), get(P.rows), LT_U, BR_IF_LOOP, END);
   emit(get(o), i32(2), ADD, tee(o), get(P.outDim), LT_U, BR_IF_LOOP, END);
-  emit(END);
-  const fn = [...vec([[...uleb(i32Locals), I32], [...uleb(next - 7 - i32Locals), V128]]), ...body];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0x00]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 0x01, ...uleb(MAX_PAGES)] : [0x00, 0x01])]])),
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...name('matmul'), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(fn.length), ...fn]])),
-  ]);
+  return { exportName: 'matmul', params: 7, locals: [[i32Locals, I32], [next - 7 - i32Locals, V128]], body };
 }
 
 /** The WebAssembly API if this runtime has one (Node and VS Code's extension host do). */
@@ -131,6 +87,8 @@ function wasmApi(): WasmApi | undefined {
 interface Kernel {
   memory: WasmMemory;
   matmul: MatmulExport;
+  /** Runs one team operation (threads.ts) on this thread. */
+  runOp: (op: ArrayLike<number>) => void;
   /** Worker threads sharing `memory` (useMatmulThreads), each multiplying a band of columns. */
   team?: ThreadTeam;
 }
@@ -152,13 +110,13 @@ function runKernel(kern: Kernel, x: number, w: number, y: number, rows: number, 
   // Bands of whole weight-row pairs; every output is the same dot product as on one thread (identical results).
   const parts = team.size + 1;
   const pairs = outDim / 2;
-  const bands: [number, number, number, number, number, number, number][] = [];
+  const bands: number[][] = [];
   for (let p = 0; p < parts; p++) {
     const o0 = Math.floor((pairs * p) / parts) * 2;
     const o1 = Math.floor((pairs * (p + 1)) / parts) * 2;
-    bands.push([x, w + o0 * inDim * 4, y + o0 * 4, rows, inDim, o1 - o0, outDim * 4]);
+    bands.push([OP_MATMUL, x, w + o0 * inDim * 4, y + o0 * 4, rows, inDim, o1 - o0, outDim * 4]);
   }
-  team.run(bands.slice(1), () => kern.matmul(...bands[0]));
+  team.run(bands.slice(1), () => kern.runOp(bands[0]));
 }
 
 /**
@@ -183,14 +141,21 @@ export function useMatmulThreads(threads: number): number {
     const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     const module = new api.Module(assemble(true));
     const instance = new api.Instance(module, { env: { memory } });
-    const team = startTeam(module, memory, n - 1);
-    kernel = { memory, matmul: instance.exports.matmul as MatmulExport, team };
+    const team = startTeam(module, memory, n - 1, DEQUANT_NAMES);
+    kernel = makeKernel(memory, instance.exports, team);
     return team.size + 1;
   } catch {
     kernel = undefined;
     getKernel();
     return 1;
   }
+}
+
+/** The dequantizer and row-dot exports in the order OP_DEQUANT_MATMUL's and OP_DOT's first argument indexes them. */
+const DEQUANT_NAMES: readonly string[] = [...Object.values(WASM_DEQUANT_EXPORTS), ...Object.values(WASM_DOT_EXPORTS)];
+
+function makeKernel(memory: WasmMemory, exports: Record<string, unknown>, team?: ThreadTeam): Kernel {
+  return { memory, matmul: exports.matmul as MatmulExport, runOp: opRunner(exports, DEQUANT_NAMES), team };
 }
 
 /** Threads the SIMD kernel multiplies on now. */
@@ -206,7 +171,7 @@ function getKernel(): Kernel | null {
     if (!api) throw new Error('no WebAssembly');
     const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES });
     const instance = new api.Instance(new api.Module(assemble()), { env: { memory } });
-    kernel = { memory, matmul: instance.exports.matmul as MatmulExport };
+    kernel = makeKernel(memory, instance.exports);
   } catch {
     kernel = null;
   }
@@ -272,4 +237,93 @@ function copyPadded(dst: Float32Array, offset: number, src: Float32Array, rows: 
     }
   }
   dst.fill(0, offset + rows * colsP, offset + rowsP * colsP);
+}
+
+/** Weight types the fused kernel dequantizes in WebAssembly. */
+type WasmDequantType = keyof typeof WASM_DEQUANT_EXPORTS;
+
+function isWasmDequantType(t: string): t is WasmDequantType {
+  return t in WASM_DEQUANT_EXPORTS;
+}
+
+/** Bytes of quantized rows copied into the kernel's memory per step (each step is one wake-up of the team). */
+const STEP_BYTES = 4 << 20;
+/** Bytes of one thread's dequantized sub-tile: with x's rows streaming past, it stays in a 1 MiB L2. */
+const SUBTILE_BYTES = 256 << 10;
+
+const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+
+/**
+ * y = x·Wᵀ (+ bias) for a resident Q8_0 / Q4_K / Q6_K / BF16 matrix, fused in the kernel's memory: x is copied
+ * in once, then each step copies a run of quantized rows in and every thread dequantizes sub-tiles of its band
+ * of those rows with the WebAssembly dequantizer and multiplies them against all rows of x with the f32
+ * kernel, so dequantization is spread over the threads and amortised over all of x's rows. The weights are the
+ * same float32 values dequantize.ts gives, and each output the same kernel dot product as matmulABt over them.
+ * Undefined when the kernel, the type or the shape does not allow it (the caller takes the JavaScript path).
+ */
+export function linearQuantizedWasm(x: Float32Array, rows: number, w: WeightMatrix, bias?: Float32Array): Float32Array | undefined {
+  const kern = getKernel();
+  const type = w.type;
+  if (!kern || w.stream || !isWasmDequantType(type) || !(w.data instanceof Uint8Array) || rows < 1 || w.rows < 1) return undefined;
+  // One row of BF16 keeps matVec's summation order: a streamed BF16 matrix must give what the same weights
+  // widened to float32 at load give (linearF32's matVec), bit for bit.
+  if (rows === 1 && type === 'bf16') return undefined;
+  const inDim = w.cols, outDim = w.rows;
+  const unit = WASM_DEQUANT_UNIT[type];
+  if (inDim % unit !== 0 || inDim % 4 !== 0) return undefined;
+  const units = inDim / unit;
+  const qRowBytes = units * WASM_DEQUANT_UNIT_BYTES[type];
+  if (w.data.length < outDim * qRowBytes) return undefined;
+  const rowsP = Math.ceil(rows / 4) * 4;
+  const outP = Math.ceil(outDim / 2) * 2;
+  const parts = (kern.team?.size ?? 0) + 1;
+  // Sub-tile rows: even, at least 2; a step: whole sub-tiles for every thread, at least one each.
+  const sub = Math.max(2, Math.floor(SUBTILE_BYTES / (inDim * 4)) & ~1);
+  const stepRows = Math.min(outP, Math.max(sub * parts, Math.floor(STEP_BYTES / qRowBytes / (sub * parts)) * sub * parts));
+  const xAt = 0;
+  const yAt = align64(xAt + rowsP * inDim * 4);
+  const qAt = align64(yAt + rowsP * outP * 4);
+  const sAt = align64(qAt + stepRows * qRowBytes);
+  const needed = sAt + parts * align64(sub * inDim * 4);
+  if (needed > 2 ** 32 - 65536) return undefined;
+  const have = kern.memory.buffer.byteLength;
+  if (needed > have) kern.memory.grow(Math.ceil((needed - have) / 65536));
+  const buf = kern.memory.buffer;
+  const mem = new Float32Array(buf);
+  const bytes = new Uint8Array(buf);
+  mem.set(x.subarray(0, rows * inDim), xAt / 4);
+  mem.fill(0, xAt / 4 + rows * inDim, xAt / 4 + rowsP * inDim);
+  const deq = DEQUANT_NAMES.indexOf(WASM_DEQUANT_EXPORTS[type]);
+  const dot = DEQUANT_NAMES.indexOf(WASM_DOT_EXPORTS[type]);
+  for (let o0 = 0; o0 < outDim; o0 += stepRows) {
+    const n = Math.min(stepRows, outDim - o0);
+    bytes.set(w.data.subarray(o0 * qRowBytes, (o0 + n) * qRowBytes), qAt);
+    if (rows === 1) {
+      // Decoding: each thread dots its band of rows with x, the weights decoded in registers (no scratch).
+      const ops: number[][] = [];
+      for (let p = 0; p < parts; p++) {
+        const r0 = Math.floor((n * p) / parts), r1 = Math.floor((n * (p + 1)) / parts);
+        ops.push([OP_DOT, dot, qAt + r0 * qRowBytes, r1 - r0, units, xAt, yAt + (o0 + r0) * 4]);
+      }
+      if (kern.team && n >= 2 * parts) kern.team.run(ops.slice(1), () => kern.runOp(ops[0]));
+      else kern.runOp([OP_DOT, dot, qAt, n, units, xAt, yAt + o0 * 4]);
+      continue;
+    }
+    // Bands of whole row pairs (an odd n leaves its last row alone in the last band).
+    const pairs = Math.ceil(n / 2);
+    const ops: number[][] = [];
+    for (let p = 0; p < parts; p++) {
+      const r0 = Math.min(n, Math.floor((pairs * p) / parts) * 2);
+      const r1 = Math.min(n, Math.floor((pairs * (p + 1)) / parts) * 2);
+      ops.push([OP_DEQUANT_MATMUL, deq, qAt + r0 * qRowBytes, qRowBytes, r1 - r0, units, xAt, rowsP, inDim, yAt + (o0 + r0) * 4, outP * 4, sAt + p * align64(sub * inDim * 4), sub]);
+    }
+    if (kern.team && n >= 2 * parts) kern.team.run(ops.slice(1), () => kern.runOp(ops[0]));
+    else kern.runOp([OP_DEQUANT_MATMUL, deq, qAt, qRowBytes, n, units, xAt, rowsP, inDim, yAt + o0 * 4, outP * 4, sAt, sub]);
+  }
+  const y = new Float32Array(rows * outDim);
+  const yMem = new Float32Array(kern.memory.buffer, yAt, rowsP * outP);
+  if (outP === outDim) y.set(yMem.subarray(0, rows * outDim));
+  else for (let r = 0; r < rows; r++) y.set(yMem.subarray(r * outP, r * outP + outDim), r * outDim);
+  if (bias) for (let r = 0; r < rows; r++) for (let o = 0; o < outDim; o++) y[r * outDim + o] += bias[o];
+  return y;
 }

@@ -2,7 +2,8 @@
 // dequantized into a float scratch and multiplied in float by the project's WebAssembly SIMD kernel, so the
 // result is exact to the dequantized weights (activations are never quantized) and the float copy of W
 // never exists whole. The weights stay outside WebAssembly memory (capped at 4 GiB); only a tile goes in.
-import { matmulABt, matVec } from '../matmul';
+import { matmulABt, matVec, wasmMatmulInUse } from '../matmul';
+import { linearQuantizedWasm } from '../wasmMatmul';
 import type { WeightMatrix } from '../weights';
 import { dequantizeRows } from './dequantize';
 
@@ -14,6 +15,9 @@ export function linearQuantized(x: Float32Array, rows: number, w: WeightMatrix, 
   const inDim = w.cols;
   const outDim = w.rows;
   if (x.length < rows * inDim) throw new RangeError(`linearQuantized: x holds ${x.length} values, ${rows} × ${inDim} needed`);
+  // Q8_0 / Q4_K / Q6_K / BF16: dequantized in WebAssembly next to the f32 kernel, on every thread.
+  const fused = wasmMatmulInUse() ? linearQuantizedWasm(x, rows, w, bias) : undefined;
+  if (fused) return fused;
   const y = new Float32Array(rows * outDim);
   // Tile rows: even (the kernel works on pairs of weight rows) and at least 2.
   const tileRows = Math.max(2, Math.min(outDim, Math.floor(TILE_FLOATS / inDim)) & ~1);
