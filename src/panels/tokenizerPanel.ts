@@ -400,6 +400,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
             pieceIds: r.pieceIds,
             pieceOffsets: r.pieceOffsets,
             pieceBytes: r.pieceBytes,
+            byteLengthFixes: r.byteLengthFixes,
             elapsedMs: r.elapsedMs,
           }
         : null,
