@@ -110,6 +110,13 @@ describe('Tokenization: SentencePiece tokenizers of local models', function () {
     assert.equal(selected.slice(t.starts[0], t.ends[0]), 'def');
     // Byte ranges the webview derives: the dummy prefix's missing byte is sent as a fix.
     assert.deepEqual(Array.from(t.byteLengthFixes ?? []), [0, 3]);
+    // Hovering a token asks for its merge replay: SentencePiece has none, and the panel says why.
+    assert.ok(api.postFromWebview('tokenizer', { type: 'focusToken', index: 0 }));
+    const replay = await waitFor('the replay answer', () => {
+      const r = api.snapshotOf('tokenizer')?.replay;
+      return r && 'error' in r ? r : undefined;
+    }, 60_000);
+    assert.match(replay.error, /SentencePiece tokenizer: it merges characters by piece score/);
     assert.equal(s.comparison?.rows.find((r) => r.id === ggufId)?.tokens, expected.length);
     assert.equal(s.comparison?.rows.find((r) => r.id === hfId)?.tokens, expected.length, 'the tokenizer.json folder counts the same');
   });

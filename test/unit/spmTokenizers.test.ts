@@ -13,6 +13,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import type { LocalModel } from '../../src/core/model/localModels';
 import { packageRoot } from '../../src/core/paths';
 import { localModelTokenizers, modelTokenizerId } from '../../src/core/tokenizers/modelTokenizers';
+import { replayMerges } from '../../src/core/bpe/replay';
 import { countTokens, tokenBytes, tokenize, tokenizeInChunks, tokenPiece, wordSpans } from '../../src/core/tokenizers/tokenize';
 import { meta, writeGguf } from '../support/ggufWriter';
 import { CORPUS, realSource, referenceRanges } from './tokenizersCorpus';
@@ -226,6 +227,10 @@ describe('SentencePiece GGUF tokenizer (tokenizer.ggml.model "llama")', () => {
     const text = realSource(40_000);
     const chunked = await tokenizeInChunks(ggufId, text, { chunkChars: 2048 });
     assert.deepEqual(chunked.map((s) => s.id), reference.encode(text, false, true));
+  });
+
+  it('refuses the byte-level merge replay with its own error code (SentencePiece merges characters by score)', async () => {
+    await assert.rejects(replayMerges(ggufId, '▁Hello'), (e: unknown) => (e as { code?: unknown }).code === 'noMergeReplay');
   });
 
   it('is listed by localModelTokenizers with the model name', async () => {

@@ -221,7 +221,7 @@ class SpmBackend implements TokenizerBackend {
   }
 
   mergeModel(): MergeModel {
-    throw new TokenizerError('badInput', `${this.parts.what} is a SentencePiece tokenizer; the merge replay shows byte-level BPE merges only`);
+    throw new TokenizerError('noMergeReplay', `${this.parts.what} is a SentencePiece tokenizer; the merge replay shows byte-level BPE merges only`);
   }
 }
 
