@@ -264,3 +264,45 @@ describe('SentencePiece-kind tokenizer.json (byte_fallback BPE)', () => {
     await assert.rejects(tokenize(modelTokenizerId(wordPiece), 'a'), /neither a byte-level BPE nor a SentencePiece-kind/);
   });
 });
+
+describe('SentencePiece-kind tokenizer.json (Unigram)', () => {
+  // A small Unigram vocabulary with a Metaspace pre-tokenizer; one variant also collapses runs of spaces and
+  // applies NFKC, as T5-style tokenizers do, so its tokens no longer spell the text.
+  const vocab: [string, number][] = [
+    ['<unk>', 0], ['▁', -2], ['▁hello', -1], ['▁h', -3], ['h', -4], ['e', -4], ['l', -4], ['o', -4], ['▁w', -3], ['or', -3],
+    ['ld', -3], ['w', -4], ['r', -4], ['d', -4], ['▁안녕', -2], ['하', -4], ['세', -4], ['요', -4], ['f', -4], ['i', -4], ['▁f', -3],
+  ];
+  const unigram = (normalizer: unknown): unknown => ({
+    version: '1.0',
+    added_tokens: [{ id: 0, content: '<unk>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    normalizer,
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    post_processor: null,
+    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    model: { type: 'Unigram', unk_id: 0, vocab, byte_fallback: false },
+  });
+
+  it('gives the library\'s ids; spans are exact where only spaces change, and still tile where the normalizer does more', async () => {
+    const plain = unigram(null);
+    const plainId = modelTokenizerId(folderWith('unigram-plain', plain));
+    const text = 'hello world 안녕하세요';
+    const spans = await tokenize(plainId, text);
+    assert.deepEqual(spans.map((s) => s.id), new Tokenizer(plain as object, {}).encode(text, { add_special_tokens: false }).ids);
+    await assertSpans(plainId, text, 'unlessSpace');
+    assert.deepEqual(spans.map((s) => text.slice(s.start, s.end)), ['hello', ' w', 'or', 'ld', ' 안녕', '하', '세', '요']);
+
+    const t5 = unigram({ type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] });
+    const t5Id = modelTokenizerId(folderWith('unigram-t5', t5));
+    const messy = 'hello   world  ﬁ 안녕하세요 xyz';
+    const messySpans = await tokenize(t5Id, messy);
+    assert.deepEqual(messySpans.map((s) => s.id), new Tokenizer(t5 as object, {}).encode(messy, { add_special_tokens: false }).ids);
+    let at = 0;
+    for (const s of messySpans) {
+      assert.equal(s.byteStart, at);
+      assert.ok(s.byteEnd >= s.byteStart && s.end >= s.start);
+      at = s.byteEnd;
+    }
+    assert.equal(at, bytesOf(messy).length, 'the spans cover every byte');
+    assert.equal(messySpans.at(-1)?.end, messy.length);
+  });
+});
