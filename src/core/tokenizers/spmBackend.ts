@@ -260,23 +260,44 @@ function spmMerge(text: string, ids: ReadonlyMap<string, number>, scores: ArrayL
     prev[i] = i - 1;
   }
   // A binary heap of candidate pairs: higher score first, then smaller left index (llm_bigram_spm::comparator).
-  const hLeft: number[] = [];
-  const hScore: number[] = [];
-  const hSize: number[] = [];
+  // Parallel typed arrays, grown by doubling: no object or array per entry on a path run millions of times.
+  let cap = Math.max(16, count * 2);
+  let hLeft = new Int32Array(cap);
+  let hSize = new Int32Array(cap);
+  let hScore = new Float64Array(cap);
+  let len = 0;
   const before = (a: number, b: number): boolean => hScore[a] > hScore[b] || (hScore[a] === hScore[b] && hLeft[a] < hLeft[b]);
   const swap = (a: number, b: number): void => {
-    [hLeft[a], hLeft[b]] = [hLeft[b], hLeft[a]];
-    [hScore[a], hScore[b]] = [hScore[b], hScore[a]];
-    [hSize[a], hSize[b]] = [hSize[b], hSize[a]];
+    const l = hLeft[a];
+    hLeft[a] = hLeft[b];
+    hLeft[b] = l;
+    const z = hSize[a];
+    hSize[a] = hSize[b];
+    hSize[b] = z;
+    const c = hScore[a];
+    hScore[a] = hScore[b];
+    hScore[b] = c;
   };
   const tryAdd = (left: number, right: number): void => {
     if (left < 0 || right < 0) return;
     const id = ids.get(text.slice(start[left], end[right]));
     if (id === undefined) return;
-    hLeft.push(left);
-    hScore.push(scores[id] ?? 0);
-    hSize.push(end[right] - start[left]);
-    for (let i = hLeft.length - 1; i > 0; ) {
+    if (len === cap) {
+      cap *= 2;
+      const l = new Int32Array(cap);
+      l.set(hLeft);
+      hLeft = l;
+      const z = new Int32Array(cap);
+      z.set(hSize);
+      hSize = z;
+      const c = new Float64Array(cap);
+      c.set(hScore);
+      hScore = c;
+    }
+    hLeft[len] = left;
+    hScore[len] = scores[id] ?? 0;
+    hSize[len] = end[right] - start[left];
+    for (let i = len++; i > 0; ) {
       const p = (i - 1) >> 1;
       if (!before(i, p)) break;
       swap(i, p);
@@ -285,23 +306,24 @@ function spmMerge(text: string, ids: ReadonlyMap<string, number>, scores: ArrayL
   };
   for (let i = 1; i < count; i++) tryAdd(i - 1, i);
   const alive = new Uint8Array(count).fill(1);
-  while (hLeft.length > 0) {
+  while (len > 0) {
     const left = hLeft[0];
     const size = hSize[0];
-    const last = hLeft.length - 1;
-    swap(0, last);
-    hLeft.pop();
-    hScore.pop();
-    hSize.pop();
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < hLeft.length && before(l, m)) m = l;
-      if (r < hLeft.length && before(r, m)) m = r;
-      if (m === i) break;
-      swap(i, m);
-      i = m;
+    len--;
+    if (len > 0) {
+      hLeft[0] = hLeft[len];
+      hSize[0] = hSize[len];
+      hScore[0] = hScore[len];
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < len && before(l, m)) m = l;
+        if (r < len && before(r, m)) m = r;
+        if (m === i) break;
+        swap(i, m);
+        i = m;
+      }
     }
     const right = next[left];
     // Stale: a side was merged away or grew since the pair was queued (llama.cpp compares the sizes).
