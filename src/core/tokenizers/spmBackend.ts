@@ -2,7 +2,9 @@
 // tokenizer.ggml.model is "llama", run here as llama.cpp runs it (src/llama-vocab.cpp: llm_tokenizer_spm_session
 // and llama_vocab::impl::tokenize's LLAMA_VOCAB_TYPE_SPM branch), and a tokenizer.json whose model is BPE with
 // byte_fallback / a Metaspace pre-tokenizer / a Prepend("▁") normalizer, or Unigram, run by @huggingface/tokenizers
-// (tokenizers/src/pre_tokenizers/metaspace.rs, models/bpe/model.rs byte_fallback).
+// (its Metaspace pre-tokenizer: prepend_scheme "always"/"first", no prefix when the text already starts with ▁;
+// its BPE model: byte_fallback writes a missing piece as <0xNN> tokens; llama.cpp's tokenizer_st_partition cites
+// huggingface/tokenizers' tokenizer/mod.rs for user-defined tokens being split off first).
 //
 // How a token maps back to the user's bytes (what a span shows):
 // - ▁ (U+2581) stands for a space: a token's bytes spell it as the space byte 0x20 of the original text (a ▁
