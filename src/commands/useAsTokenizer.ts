@@ -21,7 +21,7 @@ export async function useAsTokenizer(panels: PanelManager, pool: JobRunner<Jobs>
   const id = fileTokenizerId(target.fsPath);
   const info: TokenizerInfo = { id, label: fileTokenizerLabel(target.fsPath) };
   try {
-    // Loading it once in the worker checks the file (JSON, a byte-level BPE model) before it joins the list.
+    // Loading it once in the worker checks the file (JSON, a byte-level BPE or SentencePiece-kind model) before it joins the list.
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Loading {0}…', info.label) }, () =>
       pool.run('countTokens', { tokenizerId: id, texts: [''] }, { affinity: 'tokenizer' }),
     );

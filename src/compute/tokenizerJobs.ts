@@ -56,12 +56,20 @@ export async function tokenizeTextJob(input: TokenizeJobInput, progress: ReportP
   pieces.forEach((p, k) => (pieceOffsets[k + 1] = pieceOffsets[k] + p.length));
   const pieceBytes = new Uint8Array(pieceOffsets[distinct.length]);
   pieces.forEach((p, k) => pieceBytes.set(p, pieceOffsets[k]));
+  // Where a span is shorter or longer than its token's bytes (SentencePiece's dummy prefix, normalizers).
+  const pieceLength = new Map(distinct.map((id, k) => [id, pieces[k].length]));
+  const fixes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const length = byteEnds[i] - byteStarts[i];
+    if (length !== pieceLength.get(ids[i])) fixes.push(i, length);
+  }
   const decomposedSyllables = decomposedHangulSyllables(input.text);
   const nfcTokens = decomposedSyllables > 0 ? await countTokens(input.tokenizerId, input.text.normalize('NFC')) : undefined;
   return {
     tokenizerId: input.tokenizerId,
     ids, starts, ends, byteStarts, byteEnds,
     pieceIds: Int32Array.from(distinct), pieceOffsets, pieceBytes,
+    byteLengthFixes: fixes.length > 0 ? Int32Array.from(fixes) : undefined,
     nfcTokens, decomposedSyllables,
     elapsedMs: Date.now() - started,
   };

@@ -400,6 +400,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
             pieceIds: r.pieceIds,
             pieceOffsets: r.pieceOffsets,
             pieceBytes: r.pieceBytes,
+            byteLengthFixes: r.byteLengthFixes,
             elapsedMs: r.elapsedMs,
           }
         : null,
@@ -543,7 +544,12 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
       };
     } catch (error) {
       if (seq !== this.replaySeq || revision !== this.revision) return;
-      this.replay = { tokenIndex: index, error: errorMessage(error) };
+      // By code, never by message text: SentencePiece merges characters by piece score, not byte pairs by rank.
+      const noReplay = (error as { code?: unknown } | undefined)?.code === 'noMergeReplay';
+      const text = noReplay
+        ? vscode.l10n.t('This is a SentencePiece tokenizer: it merges characters by piece score, not byte pairs by rank, so there is no byte-level merge replay to show.')
+        : errorMessage(error);
+      this.replay = { tokenIndex: index, error: text };
     }
     this.publish();
   }

@@ -605,6 +605,11 @@ export interface PackedTokens {
   pieceIds: Int32Array;
   pieceOffsets: Int32Array;
   pieceBytes: Uint8Array;
+  /**
+   * The few tokens whose range in the text is not as long as their bytes, as pairs (token index, byte length
+   * in the text): SentencePiece's dummy-prefix space has no byte in the text, a normalizer may change lengths.
+   */
+  byteLengthFixes?: Int32Array;
   /** Tokenization time in the worker. */
   elapsedMs: number;
 }

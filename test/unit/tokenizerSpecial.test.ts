@@ -170,7 +170,7 @@ test('bad tokenizer files are TokenizerErrors naming the file and the reason', a
     const cases: [string, RegExp][] = [
       [missing, /no such file/],
       [broken, /cannot read .*JSON/],
-      [wordpiece, /not a byte-level BPE tokenizer\.json \(model: WordPiece\)/],
+      [wordpiece, /neither a byte-level BPE nor a SentencePiece-kind tokenizer\.json \(model: WordPiece\)/],
       [array, /not a tokenizer\.json/],
     ];
     for (const [file, reason] of cases) {

@@ -101,8 +101,13 @@ function buildModel(view: TokenizationView, text: string): TokenModel {
     pieces.set(view.pieceIds[k], view.pieceBytes.subarray(view.pieceOffsets[k], view.pieceOffsets[k + 1]));
   }
   const n = view.ids.length;
+  const lengths = new Int32Array(n);
+  for (let i = 0; i < n; i++) lengths[i] = pieces.get(view.ids[i])?.length ?? 0;
+  // Tokens whose range in the text differs from their bytes (SentencePiece's dummy-prefix space has none).
+  const fixes = view.byteLengthFixes;
+  if (fixes) for (let k = 0; k + 1 < fixes.length; k += 2) if (fixes[k] < n) lengths[fixes[k]] = fixes[k + 1];
   const byteStarts = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) byteStarts[i + 1] = byteStarts[i] + (pieces.get(view.ids[i])?.length ?? 0);
+  for (let i = 0; i < n; i++) byteStarts[i + 1] = byteStarts[i] + lengths[i];
   const groupStart = new Int32Array(n);
   for (let i = 0; i < n; i++) groupStart[i] = i > 0 && view.starts[i] < view.ends[i - 1] ? groupStart[i - 1] : i;
   const lineStarts = [0];

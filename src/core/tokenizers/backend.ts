@@ -52,6 +52,11 @@ export interface TokenizerBackend {
    * undefined to let the caller build them from encode()'s ids.
    */
   spans?(text: string, table: TokenTable): TokenSpan[] | undefined;
+  /**
+   * True when a stretch's tokens depend on where it starts (SentencePiece adds a dummy-prefix space at the
+   * start of every text it is given), so a text must not be cut into chunks tokenized on their own.
+   */
+  readonly wholeText?: boolean;
   /** Encodings whose chat format is not a Jinja template (OpenAI's): the ids of a whole chat. */
   encodeChat?(messages: readonly { role: string; content: string }[]): number[];
 }

@@ -1,11 +1,13 @@
 // Hugging Face tokenizer.json files (Llama 3, Qwen3, DeepSeek-V3, the embedded model) run by
-// @huggingface/tokenizers. Only byte-level BPE is supported: every vocabulary string then spells bytes
-// through GPT-2's byte<->character table, which is how each token's exact bytes are recovered.
+// @huggingface/tokenizers. Byte-level BPE is handled here: every vocabulary string then spells bytes
+// through GPT-2's byte<->character table, which is how each token's exact bytes are recovered. Files of the
+// SentencePiece kind (Metaspace / byte_fallback BPE, Unigram) go to spmBackend.ts.
 
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { bytesToUnicode } from '../bpe/trainer';
 import { buildAlignment, type AlignmentPiece } from './alignment';
+import { isSentencePieceJson, spmBackendFromJson } from './spmBackend';
 import type { BackendWord, MergeModel, TokenizerBackend } from './backend';
 import { TokenizerError } from './types';
 import type { ByteAlignment } from './utf8';
@@ -70,7 +72,7 @@ function splitLiterals(text: string, matcher: RegExp | undefined): { text: strin
   return out;
 }
 
-/** Reads and prepares a byte-level BPE tokenizer.json; `label` names it in error messages with the file. */
+/** Reads and prepares a byte-level BPE or SentencePiece-kind tokenizer.json; `label` names it in error messages with the file. */
 export async function loadHfBackend(file: string, label: string): Promise<TokenizerBackend> {
   // A user's file is named by its path alone; a packaged one by its name and path.
   const what = label === file ? file : `the ${label} tokenizer (${file})`;
@@ -84,7 +86,7 @@ export async function loadHfBackend(file: string, label: string): Promise<Tokeni
 }
 
 /**
- * A byte-level BPE tokenizer from a parsed tokenizer.json object (a file's, or one built from a GGUF file's
+ * A byte-level BPE or SentencePiece-kind tokenizer from a parsed tokenizer.json object (a file's, or one built from a GGUF file's
  * metadata); `what` names it in error messages.
  */
 export function hfBackendFromJson(json: unknown, what: string): TokenizerBackend {
@@ -95,9 +97,10 @@ export function hfBackendFromJson(json: unknown, what: string): TokenizerBackend
 }
 
 function fromJsonObject(json: TokenizerJson & Record<string, unknown>, what: string): TokenizerBackend {
+  if (isSentencePieceJson(json)) return spmBackendFromJson(json, what);
   if (json.model?.type !== 'BPE' || !hasByteLevel(json.pre_tokenizer)) {
     const kind = typeof json.model?.type === 'string' ? json.model.type : 'no model type';
-    throw new TokenizerError('loadFailed', `${what} is not a byte-level BPE tokenizer.json (model: ${kind}); LLM Lens reads byte-level BPE only`);
+    throw new TokenizerError('loadFailed', `${what} is neither a byte-level BPE nor a SentencePiece-kind tokenizer.json (model: ${kind}); LLM Lens reads those two kinds`);
   }
   if (json.model.end_of_word_suffix || json.model.continuing_subword_prefix) {
     throw new TokenizerError('loadFailed', `${what} uses word suffixes/prefixes, which LLM Lens does not support`);

@@ -2,7 +2,8 @@
 // or the tokenizer a GGUF file carries in its metadata. Their ids are `model:<absolute path>` (the folder or
 // the GGUF file, what loadModel takes). A GGUF byte-level BPE tokenizer is rebuilt as the tokenizer.json that
 // llama.cpp's converter read it from (convert_hf_to_gguf.py writes tokens, token types and merges from it), so
-// spans, words and merge replays run through the same engine as every other Hugging Face tokenizer.
+// spans, words and merge replays run through the same engine as every other Hugging Face tokenizer. A GGUF
+// SentencePiece tokenizer ("llama": Llama 2, Mistral v0.1, Gemma) runs on spmBackend's llama.cpp engine.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { readGgufHeader, type GgufValue } from '../model/formats/gguf';
@@ -10,6 +11,7 @@ import { GGUF_PRE_TOKENIZERS } from '../model/ggufTokenizer';
 import type { LocalModel } from '../model/localModels';
 import type { TokenizerBackend } from './backend';
 import { hfBackendFromJson, loadHfBackend } from './hfBackend';
+import { spmBackendFromGguf } from './spmBackend';
 import { TokenizerError, type TokenizerInfo } from './types';
 
 /** The prefix of a local model's tokenizer id. */
@@ -122,7 +124,7 @@ export function ggufTokenizerJson(meta: ReadonlyMap<string, GgufValue>, what: st
   };
 }
 
-/** Loads the tokenizer of the model at `path` (a model folder with tokenizer.json, or a .gguf file). */
+/** Loads the tokenizer of the model at `path` (a model folder with tokenizer.json, or a .gguf file: "gpt2" or "llama"). */
 export async function loadModelTokenizerBackend(path: string): Promise<TokenizerBackend> {
   const file = modelTokenizerFile(path);
   if (file === undefined) throw new TokenizerError('loadFailed', `${path}: not a model folder with a tokenizer.json nor a .gguf file`);
@@ -133,12 +135,14 @@ export async function loadModelTokenizerBackend(path: string): Promise<Tokenizer
   } catch (e) {
     throw new TokenizerError('loadFailed', `cannot read ${file}: ${(e as Error).message}`);
   }
+  if (metadata.get('tokenizer.ggml.model') === 'llama') return spmBackendFromGguf(metadata, file);
   return hfBackendFromJson(ggufTokenizerJson(metadata, file), file);
 }
 
 /**
  * The tokenizers of the models found by findLocalModels: Hugging Face folders with a tokenizer.json, GGUF files
- * whose metadata holds a byte-level BPE tokenizer LLM Lens runs (only headers are read, long arrays skipped).
+ * whose metadata holds a byte-level BPE tokenizer LLM Lens runs or a SentencePiece ("llama") one (only headers
+ * are read, long arrays skipped).
  * Labelled with the model's name.
  */
 export async function localModelTokenizers(models: readonly LocalModel[]): Promise<TokenizerInfo[]> {
@@ -152,7 +156,8 @@ export async function localModelTokenizers(models: readonly LocalModel[]): Promi
       const meta = (await readGgufHeader(m.path, { skipArraysLongerThan: 256 })).metadata;
       const pre = meta.get('tokenizer.ggml.pre');
       const knownPre = pre === undefined || (typeof pre === 'string' && pre in GGUF_PRE_TOKENIZERS);
-      if (meta.get('tokenizer.ggml.model') === 'gpt2' && knownPre) out.push({ id: modelTokenizerId(m.path), label: m.name });
+      const model = meta.get('tokenizer.ggml.model');
+      if ((model === 'gpt2' && knownPre) || model === 'llama') out.push({ id: modelTokenizerId(m.path), label: m.name });
     } catch {
       // An unreadable file has no tokenizer to offer; Choose Model says why it cannot be used.
     }

@@ -267,7 +267,8 @@ export async function tokenizeInChunks(
   checkText(text);
   const chunkChars = Math.max(1024, Math.floor(options.chunkChars ?? 65_536));
   const backend = await loadBackend(tokenizerId);
-  const cuts = [...chunkBoundaries(text, chunkChars), text.length];
+  // SentencePiece would put a dummy prefix at the start of every chunk: such a text is tokenized whole.
+  const cuts = backend.wholeText === true ? [text.length] : [...chunkBoundaries(text, chunkChars), text.length];
   const out: TokenSpan[] = [];
   let start = 0;
   let byteOffset = 0;

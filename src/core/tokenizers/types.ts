@@ -46,7 +46,9 @@ export type TokenizerErrorCode =
   | 'unknownToken'
   | 'badInput'
   | 'cancelled'
-  | 'inconsistent';
+  | 'inconsistent'
+  /** The merge replay was asked of a tokenizer that does not merge byte pairs by rank (SentencePiece). */
+  | 'noMergeReplay';
 
 /** A typed error from the tokenization core (bad id, missing data, cancelled job, …). */
 export class TokenizerError extends Error {
