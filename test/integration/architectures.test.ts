@@ -11,7 +11,7 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AttentionSnapshot, AttentionView, MoeSnapshot } from '../../src/shared/protocol';
 import { writeArchGguf } from '../support/ggufArchs';
@@ -179,8 +179,11 @@ describe('Each architecture loads in the Attention panel from a fake Hugging Fac
   });
   after(async function () {
     this.timeout(60_000);
-    // Back to the embedded model (the first row) so later suites start where they expect.
-    await chooseModel((rows) => rows[0].label).catch(() => undefined);
+    // Forget the stored choice, as picking the llmLens.modelPath row does, so later suites see no choice
+    // (picking the embedded row would store "embedded", which outranks their llmLens.modelPath).
+    await config().update('modelPath', root, vscode.ConfigurationTarget.Global);
+    await chooseModel((rows) => rows.find((r) => r.label.endsWith(basename(root)))?.label ?? rows[0].label).catch(() => undefined);
+    await config().update('modelPath', undefined, vscode.ConfigurationTarget.Global);
     await closeAll();
     await config().update('modelRoots', undefined, vscode.ConfigurationTarget.Global);
     rmSync(root, { recursive: true, force: true });
