@@ -139,29 +139,43 @@ export function collectPatternSums(layers: number, heads: number, tokenIds: read
   return { kept, hook };
 }
 
+/** Running sums of one head's score: the (masked) attention in all, and on each pattern. */
+interface Tally {
+  total: number;
+  prev: number;
+  dup: number;
+  ind: number;
+}
+
+/** Adds attention `v` on an entry with pattern flags `f`; masked entries (exclude_bos / exclude_current_token) leave the denominator and every numerator. */
+function tally(acc: Tally, f: number, v: number, opts: HeadScoreOptions): void {
+  if ((opts.excludeBos && f & FIRST_KEY) || (opts.excludeCurrentToken && f & CURRENT)) {
+    acc.total -= v;
+    return;
+  }
+  if (f & PREVIOUS) acc.prev += v;
+  if (f & DUPLICATE) acc.dup += v;
+  if (f & INDUCTION) acc.ind += v;
+}
+
+/** Previous-token, duplicate-token and induction scores; like the reference, a head whose (masked) attention sums to 0 gets NaN. */
+function ratios(acc: Tally): [number, number, number] {
+  return [acc.prev / acc.total, acc.dup / acc.total, acc.ind / acc.total];
+}
+
 /** One head's three "mul" scores: rowSums(i) gives row i's sum(A), valueAt the pattern entries' values. */
 function scoreHead(
   support: PatternSupport, valueAt: (entry: number, row: number, key: number) => number, rowSums: (row: number) => number, opts: HeadScoreOptions,
 ): [number, number, number] {
   const { rowStart, keys, flags, seqLen: n } = support;
-  let total = 0, prev = 0, dup = 0, ind = 0;
+  const acc = { total: 0, prev: 0, dup: 0, ind: 0 };
   for (let i = 0; i < n; i++) {
-    total += rowSums(i);
+    acc.total += rowSums(i);
     for (let e = rowStart[i]; e < rowStart[i + 1]; e++) {
-      const f = flags[e];
-      const v = valueAt(e, i, keys[e]);
-      // Masked entries (exclude_bos / exclude_current_token) leave the denominator and every numerator.
-      if ((opts.excludeBos && f & FIRST_KEY) || (opts.excludeCurrentToken && f & CURRENT)) {
-        total -= v;
-        continue;
-      }
-      if (f & PREVIOUS) prev += v;
-      if (f & DUPLICATE) dup += v;
-      if (f & INDUCTION) ind += v;
+      tally(acc, flags[e], valueAt(e, i, keys[e]), opts);
     }
   }
-  // Like the reference, a head whose (masked) attention sums to 0 gets NaN: there is nothing to score.
-  return [prev / total, dup / total, ind / total];
+  return ratios(acc);
 }
 
 /**
@@ -197,20 +211,9 @@ export function headScoresFromSums(kept: PatternSums, opts: HeadScoreOptions = {
   const out = emptyScores(kept.layers, kept.heads);
   for (let head = 0; head < kept.layers * kept.heads; head++) {
     const base = head * FLAG_COMBINATIONS;
-    let total = kept.seqLen, prev = 0, dup = 0, ind = 0;
-    for (let f = 1; f < FLAG_COMBINATIONS; f++) {
-      const v = kept.sums[base + f];
-      // Masked entries (exclude_bos / exclude_current_token) leave the denominator and every numerator.
-      if ((opts.excludeBos && f & FIRST_KEY) || (opts.excludeCurrentToken && f & CURRENT)) {
-        total -= v;
-        continue;
-      }
-      if (f & PREVIOUS) prev += v;
-      if (f & DUPLICATE) dup += v;
-      if (f & INDUCTION) ind += v;
-    }
-    // Like the reference, a head whose (masked) attention sums to 0 gets NaN: there is nothing to score.
-    setScores(out, head, [prev / total, dup / total, ind / total]);
+    const acc = { total: kept.seqLen, prev: 0, dup: 0, ind: 0 };
+    for (let f = 1; f < FLAG_COMBINATIONS; f++) tally(acc, f, kept.sums[base + f], opts);
+    setScores(out, head, ratios(acc));
   }
   return out;
 }

@@ -77,6 +77,16 @@ function gatedMlp(hidden: number, inter: number, bias = false): number {
   return 3 * hidden * inter + (bias ? 2 * inter + hidden : 0);
 }
 
+/** embed_tokens, the final norm, and lm_head unless it is the embedding matrix itself (tie_word_embeddings). */
+function embeddingAndHead(config: Config, vocab: number, hidden: number, tiedFallback: boolean): number {
+  return vocab * hidden + hidden + (bool(config, 'tie_word_embeddings', tiedFallback) ? 0 : vocab * hidden);
+}
+
+/** A sparse MoE block: what every token runs (`always`: router, shared experts) plus `experts` experts, top-k of them per token. */
+function sparseMlp(always: number, experts: number, topK: number, expert: number): ParameterCounts {
+  return { total: always + experts * expert, active: always + Math.min(topK, experts) * expert };
+}
+
 /** Sums per-layer counts and checks the result stays exact. */
 function checked(counts: ParameterCounts): ParameterCounts {
   if (!Number.isSafeInteger(counts.total) || !Number.isSafeInteger(counts.active)) {
@@ -134,9 +144,7 @@ function llamaStyle(config: Config, modelType: string, tiedFallback: boolean): P
     total += attention + norms + mlp.total;
     active += attention + norms + mlp.active;
   }
-  const tied = bool(config, 'tie_word_embeddings', tiedFallback);
-  // embed_tokens, the final norm, and lm_head unless it is the embedding matrix itself.
-  const outside = vocab * hidden + hidden + (tied ? 0 : vocab * hidden);
+  const outside = embeddingAndHead(config, vocab, hidden, tiedFallback);
   return checked({ total: total + outside, active: active + outside });
 }
 
@@ -148,10 +156,9 @@ function mlpOf(config: Config, modelType: string, hidden: number, layer: number,
     const experts = int(config, 'num_local_experts');
     const topK = int(config, 'num_experts_per_tok');
     const expert = gatedMlp(hidden, int(config, 'intermediate_size'));
-    const router = hidden * experts;
-    return { total: router + experts * expert, active: router + Math.min(topK, experts) * expert };
+    return sparseMlp(hidden * experts, experts, topK, expert);
   }
-  if (modelType === 'qwen2_moe' || modelType === 'qwen3_moe') {
+  if (modelType === 'qwen2_moe' || modelType === 'qwen3_moe' || modelType === 'qwen3_next') {
     // modeling_qwen2_moe.py / modeling_qwen3_moe.py DecoderLayer: sparse when the layer is not in
     // mlp_only_layers and num_experts > 0 and (layer + 1) % decoder_sparse_step == 0; else a dense
     // MLP of intermediate_size.
@@ -162,13 +169,13 @@ function mlpOf(config: Config, modelType: string, hidden: number, layer: number,
       const topK = int(config, 'num_experts_per_tok');
       const expert = gatedMlp(hidden, int(config, 'moe_intermediate_size'));
       let always = hidden * experts; // the router (gate)
-      if (modelType === 'qwen2_moe') {
-        // Qwen2MoeSparseMoeBlock: shared_expert (shared_expert_intermediate_size) and its
-        // shared_expert_gate Linear(hidden, 1, bias=False); Qwen3-MoE has no shared expert.
+      if (modelType !== 'qwen3_moe') {
+        // Qwen2MoeSparseMoeBlock (and Qwen3-Next's, the same): shared_expert (shared_expert_intermediate_size)
+        // and its shared_expert_gate Linear(hidden, 1, bias=False); Qwen3-MoE has no shared expert.
         const shared = intOr(config, 'shared_expert_intermediate_size', 0, 0);
         if (shared > 0) always += gatedMlp(hidden, shared) + hidden;
       }
-      return { total: always + experts * expert, active: always + Math.min(topK, experts) * expert };
+      return sparseMlp(always, experts, topK, expert);
     }
   }
   const dense = gatedMlp(hidden, int(config, 'intermediate_size'), bias);
@@ -269,8 +276,7 @@ function deepseek(config: Config, modelType: string): ParameterCounts {
       active += attention + norms + dense;
     }
   }
-  const tied = bool(config, 'tie_word_embeddings', false);
-  const outside = vocab * hidden + hidden + (tied ? 0 : vocab * hidden);
+  const outside = embeddingAndHead(config, vocab, hidden, false);
   return checked({ total: total + outside, active: active + outside });
 }
 
@@ -372,17 +378,13 @@ function jamba(config: Config): ParameterCounts {
   let active = 0;
   kinds.forEach((kind, layer) => {
     const mixer = kind === 'state' ? mamba : attention;
-    let ffTotal = mlp;
-    let ffActive = mlp;
-    if (experts > 1 && layer % period === offset) {
-      const topK = Math.min(int(config, 'num_experts_per_tok'), experts);
-      ffTotal = hidden * experts + experts * mlp;
-      ffActive = hidden * experts + topK * mlp;
-    }
-    total += mixer + ffTotal + 2 * hidden;
-    active += mixer + ffActive + 2 * hidden;
+    const ff = experts > 1 && layer % period === offset
+      ? sparseMlp(hidden * experts, experts, int(config, 'num_experts_per_tok'), mlp)
+      : { total: mlp, active: mlp };
+    total += mixer + ff.total + 2 * hidden;
+    active += mixer + ff.active + 2 * hidden;
   });
-  const outside = vocab * hidden + hidden + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  const outside = embeddingAndHead(config, vocab, hidden, false);
   return checked({ total: total + outside, active: active + outside });
 }
 
@@ -414,31 +416,16 @@ function qwen3Next(config: Config): ParameterCounts {
   const convDim = 2 * keyDim + valueDim;
   const deltaNet = hidden * (2 * keyDim + 2 * valueDim) + hidden * 2 * vHeads + convDim * intOr(config, 'linear_conv_kernel_dim', 4)
     + 2 * vHeads + vHeadDim + valueDim * hidden;
-  const experts = intOr(config, 'num_experts', 0, 0);
-  const step = intOr(config, 'decoder_sparse_step', 1);
-  const denseOnly = layerList(config, 'mlp_only_layers');
   const kinds = kindsOf(config, 'qwen3_next', layers);
   let total = 0;
   let active = 0;
   kinds.forEach((kind, layer) => {
     const mixer = kind === 'state' ? deltaNet : attention;
-    let ffTotal: number;
-    let ffActive: number;
-    if (!denseOnly.has(layer) && experts > 0 && (layer + 1) % step === 0) {
-      const topK = Math.min(int(config, 'num_experts_per_tok'), experts);
-      const expert = gatedMlp(hidden, int(config, 'moe_intermediate_size'));
-      const shared = intOr(config, 'shared_expert_intermediate_size', 0, 0);
-      const always = hidden * experts + (shared > 0 ? gatedMlp(hidden, shared) + hidden : 0);
-      ffTotal = always + experts * expert;
-      ffActive = always + topK * expert;
-    } else {
-      ffTotal = gatedMlp(hidden, int(config, 'intermediate_size'));
-      ffActive = ffTotal;
-    }
-    total += mixer + ffTotal + 2 * hidden;
-    active += mixer + ffActive + 2 * hidden;
+    const mlp = mlpOf(config, 'qwen3_next', hidden, layer, false);
+    total += mixer + mlp.total + 2 * hidden;
+    active += mixer + mlp.active + 2 * hidden;
   });
-  const outside = vocab * hidden + hidden + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  const outside = embeddingAndHead(config, vocab, hidden, false);
   return checked({ total: total + outside, active: active + outside });
 }
 
@@ -466,8 +453,7 @@ function falconH1(config: Config): ParameterCounts {
     + 3 * mHeads + (bool(config, 'mamba_rms_norm', false) ? inner : 0)
     + inner * hidden + (bool(config, 'projectors_bias', false) ? hidden : 0);
   const mlp = gatedMlp(hidden, int(config, 'intermediate_size'), bool(config, 'mlp_bias', false));
-  const total = layers * (attention + mixer + mlp + 2 * hidden) + vocab * hidden + hidden
-    + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  const total = layers * (attention + mixer + mlp + 2 * hidden) + embeddingAndHead(config, vocab, hidden, false);
   return checked({ total, active: total });
 }
 
@@ -490,7 +476,7 @@ function gptOss(config: Config): ParameterCounts {
   const expert = hidden * 2 * inter + 2 * inter + inter * hidden + hidden;
   const router = experts * hidden + experts;
   const norms = 2 * hidden;
-  const outside = vocab * hidden + hidden + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  const outside = embeddingAndHead(config, vocab, hidden, false);
   return checked({
     total: layers * (attention + router + experts * expert + norms) + outside,
     active: layers * (attention + router + topK * expert + norms) + outside,
@@ -521,23 +507,20 @@ function llama4(config: Config): ParameterCounts {
   let total = 0;
   let active = 0;
   for (let layer = 0; layer < layers; layer++) {
-    let ffTotal: number;
-    let ffActive: number;
+    let ff: ParameterCounts;
     if (moeLayers.has(layer)) {
       const experts = int(config, 'num_local_experts');
-      const topK = Math.min(int(config, 'num_experts_per_tok'), experts);
       const expert = gatedMlp(hidden, int(config, 'intermediate_size'));
-      const always = hidden * experts + expert; // router + shared expert (same width as a routed one)
-      ffTotal = always + experts * expert;
-      ffActive = always + topK * expert;
+      // Router + shared expert (same width as a routed one).
+      ff = sparseMlp(hidden * experts + expert, experts, int(config, 'num_experts_per_tok'), expert);
     } else {
-      ffTotal = gatedMlp(hidden, int(config, 'intermediate_size_mlp'));
-      ffActive = ffTotal;
+      const dense = gatedMlp(hidden, int(config, 'intermediate_size_mlp'));
+      ff = { total: dense, active: dense };
     }
-    total += attention + ffTotal + 2 * hidden;
-    active += attention + ffActive + 2 * hidden;
+    total += attention + ff.total + 2 * hidden;
+    active += attention + ff.active + 2 * hidden;
   }
-  const outside = vocab * hidden + hidden + (bool(config, 'tie_word_embeddings', false) ? 0 : vocab * hidden);
+  const outside = embeddingAndHead(config, vocab, hidden, false);
   return checked({ total: total + outside, active: active + outside });
 }
 

@@ -2,7 +2,7 @@
 // without changing its tokens, and spans for ids whose bytes are known (a freshly trained BPE).
 
 import { TokenizerError, type TokenSpan } from './types';
-import { utf8Bytes, walkRanges } from './utf8';
+import { tokenSpans, utf8Bytes } from './utf8';
 
 // A newline followed by an ASCII letter or digit: no pre-tokenizer pattern here lets a word run across
 // that point (newline runs end before a letter; letter/number words never start with a newline), and no
@@ -43,9 +43,5 @@ export function spansFromTokenBytes(text: string, ids: readonly number[], bytesO
     at += bytes.length;
   });
   if (at !== expected.length) throw new TokenizerError('inconsistent', 'the tokens do not cover the text');
-  const spans = new Array<TokenSpan>(ids.length);
-  walkRanges(text, lengths, (i, byteStart, byteEnd, start, end) => {
-    spans[i] = { id: ids[i], byteStart, byteEnd, start, end };
-  });
-  return spans;
+  return tokenSpans(text, ids, lengths);
 }

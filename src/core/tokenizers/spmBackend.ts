@@ -23,7 +23,7 @@ import type { GgufValue } from '../model/formats/gguf';
 import type { BackendWord, MergeModel, TokenizerBackend } from './backend';
 import type { TokenTable } from './tokenTable';
 import { TokenizerError, type TokenSpan } from './types';
-import { ByteAlignment, utf8Bytes, walkRanges } from './utf8';
+import { ByteAlignment, tokenSpans, utf8Bytes } from './utf8';
 
 const SPACE_MARK = '\u2581';
 const SPACE_MARKS = /\u2581/g;
@@ -183,16 +183,7 @@ class SpmBackend implements TokenizerBackend {
       alignment = new ByteAlignment(total === 0 ? [] : [total], total === 0 ? [] : [original.length]);
       if (total === 0 && original.length > 0) throw new TokenizerError('inconsistent', `${this.parts.what} produced no tokens for a non-empty text`);
     }
-    const spans = new Array<TokenSpan>(ids.length);
-    walkRanges(
-      text,
-      lengths,
-      (i, byteStart, byteEnd, start, end) => {
-        spans[i] = { id: ids[i], byteStart, byteEnd, start, end };
-      },
-      alignment,
-    );
-    return spans;
+    return tokenSpans(text, ids, lengths, alignment);
   }
 
   words(text: string): BackendWord[] {

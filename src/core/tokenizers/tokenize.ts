@@ -6,7 +6,7 @@ import { loadBackend } from './registry';
 import { tableOf, type TokenTable } from './tokenTable';
 import { TokenizerError, type TokenSpan, type WordSpan } from './types';
 import { chunkBoundaries } from './spans';
-import { decodeWholeUtf8, utf8Bytes, utf8Length, walkRanges } from './utf8';
+import { decodeWholeUtf8, tokenSpans, utf8Bytes, utf8Length, walkRanges } from './utf8';
 
 export { chunkBoundaries, spansFromTokenBytes } from './spans';
 
@@ -85,15 +85,7 @@ export function spansWith(backend: TokenizerBackend, text: string): TokenSpan[] 
   if (!norm || !tokenBytesSpell(table, ids, utf8Bytes(norm.normalized), lengths)) {
     throw new TokenizerError('inconsistent', 'the tokens do not spell the text (or its normalized form) byte for byte');
   }
-  const spans = new Array<TokenSpan>(ids.length);
-  walkRanges(
-    text,
-    lengths,
-    (i, byteStart, byteEnd, start, end) => {
-      spans[i] = { id: ids[i], byteStart, byteEnd, start, end };
-    },
-    norm.alignment,
-  );
+  const spans = tokenSpans(text, ids, lengths, norm.alignment);
   return spans;
 }
 

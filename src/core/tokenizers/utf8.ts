@@ -3,7 +3,7 @@
 // is the smallest run of whole characters containing its bytes (tokens splitting a character share it).
 // Lone surrogates are encoded as U+FFFD (3 bytes), exactly as TextEncoder and the tokenizers do.
 
-import { TokenizerError } from './types';
+import { TokenizerError, type TokenSpan } from './types';
 
 const utf8Encoder = new TextEncoder();
 
@@ -158,4 +158,18 @@ export function decodeWholeUtf8(bytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The spans of tokens `ids` whose UTF-8 byte lengths are `lengths`, laid over `text` (through `alignment` when it was normalized). */
+export function tokenSpans(text: string, ids: readonly number[], lengths: ArrayLike<number>, alignment?: ByteAlignment): TokenSpan[] {
+  const spans = new Array<TokenSpan>(ids.length);
+  walkRanges(
+    text,
+    lengths,
+    (i, byteStart, byteEnd, start, end) => {
+      spans[i] = { id: ids[i], byteStart, byteEnd, start, end };
+    },
+    alignment,
+  );
+  return spans;
 }
