@@ -10,6 +10,7 @@ import { AttentionInputError } from '../model/errors';
 import type { Model } from '../model/load';
 import { finalNorm, forward, softcapInPlace } from '../model/runtime';
 import { linear, weightRows } from '../tensor/weights';
+import { unembedInt16 } from './lensInt16';
 
 /** Options of `logitLens`: how many candidates per row, and which positions to unembed (default: all). */
 export interface LogitLensOptions {
@@ -17,6 +18,13 @@ export interface LogitLensOptions {
   positions?: number[];
   /** Vocabulary rows per product (memory against speed; the results do not depend on it). Default: ~16 MiB of logits. */
   vocabBlock?: number;
+  /**
+   * 'f32': every logit in float32. 'int16': the unembedding in 16-bit integers (lensInt16.ts: exact top-k ids and
+   * logits; Z and the entropy within the reported bounds), falling back to 'f32' where it cannot run or its logit
+   * bound would exceed 0.01 nats. 'auto' (default): 'int16' for products of at least 2^26 multiply-adds without
+   * a final soft-cap, else 'f32'.
+   */
+  precision?: 'auto' | 'f32' | 'int16';
 }
 
 /**
@@ -27,7 +35,18 @@ export interface LogitLens {
   ids: Int32Array[];
   probs: Float32Array[];
   entropy: Float32Array[];
+  /** Bound on the error of any logit that entered a softmax normaliser or entropy (nats); 0 when all were float32. */
+  maxLogitError?: number;
+  /** Bound on the absolute error of any returned probability (0 when exact). */
+  maxProbError?: number;
+  /** Bound on the absolute error of any returned entropy (nats; 0 when exact). */
+  maxEntropyError?: number;
 }
+
+/** Largest logit error bound the int16 unembedding may have (beyond it the lens runs in float32). */
+export const LOGIT_LENS_MAX_LOGIT_ERROR = 0.01;
+/** Products (rows × vocab × hidden) from which 'auto' unembeds in int16. */
+const INT16_MIN_PRODUCT = 2 ** 26;
 
 /** The candidates kept per row when `topK` is not given. */
 export const LOGIT_LENS_DEFAULT_TOP_K = 10;
@@ -56,6 +75,19 @@ export async function logitLens(model: Model, tokenIds: number[], opts: LogitLen
     },
   });
   const rows = L * R;
+  const precision = opts.precision ?? 'auto';
+  const int16 = rows > 0 && c.block.finalSoftcap === undefined && opts.vocabBlock === undefined
+    && (precision === 'int16' || (precision === 'auto' && rows * c.vocab * H >= INT16_MIN_PRODUCT))
+    ? unembedInt16(model, finalNorm(model, gathered, rows), rows, topK, LOGIT_LENS_MAX_LOGIT_ERROR) : undefined;
+  if (int16) {
+    const out: LogitLens = { ids: [], probs: [], entropy: [], maxLogitError: int16.logitError, maxProbError: int16.probError, maxEntropyError: int16.entropyError };
+    for (let l = 0; l < L; l++) {
+      out.ids[l] = int16.ids.slice(l * R * topK, (l + 1) * R * topK);
+      out.probs[l] = int16.probs.slice(l * R * topK, (l + 1) * R * topK);
+      out.entropy[l] = int16.entropy.slice(l * R, (l + 1) * R);
+    }
+    return out;
+  }
   const best = new TopKRows(rows, topK);
   if (rows > 0) {
     const normed = finalNorm(model, gathered, rows);
@@ -67,7 +99,7 @@ export async function logitLens(model: Model, tokenIds: number[], opts: LogitLen
       best.add(logits, start, count);
     }
   }
-  const out: LogitLens = { ids: [], probs: [], entropy: [] };
+  const out: LogitLens = { ids: [], probs: [], entropy: [], maxLogitError: 0, maxProbError: 0, maxEntropyError: 0 };
   for (let l = 0; l < L; l++) {
     const ids = new Int32Array(R * topK);
     const probs = new Float32Array(R * topK);

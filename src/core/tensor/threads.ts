@@ -14,6 +14,7 @@ export const OP_NONE = 0;
 export const OP_MATMUL = 1;
 export const OP_DEQUANT_MATMUL = 2;
 export const OP_DOT = 3;
+export const OP_LENS = 4;
 
 /**
  * The one program both sides run (plain JavaScript: the core is bundled into several files, none a worker
@@ -24,6 +25,8 @@ export const OP_DOT = 3;
  * sub]: `sub` weight rows at a time are dequantized into `scratch` and multiplied against all rows of x (an odd
  * last tile multiplies one stale scratch row into y's padding column, which the caller drops).
  * OP_DOT: [export name index, q, nRows, unitsPerRow, x, y]: y[r] = row r · x for one row of x.
+ * OP_LENS (wasmInt16.ts): [p, q, y, rowsP, kP, n, t, s, state, theta, cand, cap, base, rows, sub]: `sub` vocabulary
+ * rows at a time, i16_matmul into y then lens_scan of y's first `rows` rows.
  */
 export const RUN_OP_SOURCE = `
 function runOp(ex, a, names) {
@@ -41,6 +44,12 @@ function runOp(ex, a, names) {
     }
   } else if (op === ${OP_DOT}) {
     if (a[3] > 0) ex[names[a[1]]](a[2] >>> 0, a[5] >>> 0, a[6] >>> 0, a[3], a[4]);
+  } else if (op === ${OP_LENS}) {
+    for (let o = 0; o < a[6]; o += a[15]) {
+      const c = Math.min(a[15], a[6] - o);
+      ex.i16_matmul(a[1] >>> 0, (a[2] >>> 0) + o * a[5] * 2, a[3] >>> 0, a[4], a[5], c, c * 4, a[7] >>> 0, (a[8] >>> 0) + o * 4);
+      ex.lens_scan(a[3] >>> 0, a[14], c, c * 4, a[9] >>> 0, a[10] >>> 0, a[11] >>> 0, a[12], a[13] + o);
+    }
   }
 }
 `;

@@ -7,6 +7,7 @@
 // Binary format: WebAssembly Core Specification 2.0, §5 (binary) and the SIMD opcode table.
 
 import { WASM_DEQUANT_EXPORTS, WASM_DOT_EXPORTS, WASM_DEQUANT_UNIT, WASM_DEQUANT_UNIT_BYTES, dequantFunctions } from './quant/wasmDequant';
+import { int16Functions } from './wasmInt16';
 import type { WeightMatrix } from './weights';
 import { OP_DEQUANT_MATMUL, OP_DOT, OP_MATMUL, opRunner, startTeam, type ThreadTeam } from './threads';
 import {
@@ -34,7 +35,7 @@ type MatmulExport = (x: number, w: number, y: number, rows: number, inDim: numbe
  * (worker threads multiply bands of the same product).
  */
 export function assemble(shared = false): Uint8Array {
-  return assembleModule([matmulFunction(), ...dequantFunctions()], shared, MAX_PAGES);
+  return assembleModule([matmulFunction(), ...dequantFunctions(), ...int16Functions()], shared, MAX_PAGES);
 }
 
 /** The matmul function (see assemble). */
@@ -84,8 +85,11 @@ function wasmApi(): WasmApi | undefined {
   return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
-interface Kernel {
+/** The kernel's memory, exports and thread team, for kernels of their own (wasmInt16.ts's logit lens). */
+export interface Kernel {
   memory: WasmMemory;
+  /** Every export of the module (assemble()). */
+  exports: Record<string, unknown>;
   matmul: MatmulExport;
   /** Runs one team operation (threads.ts) on this thread. */
   runOp: (op: ArrayLike<number>) => void;
@@ -155,7 +159,7 @@ export function useMatmulThreads(threads: number): number {
 const DEQUANT_NAMES: readonly string[] = [...Object.values(WASM_DEQUANT_EXPORTS), ...Object.values(WASM_DOT_EXPORTS)];
 
 function makeKernel(memory: WasmMemory, exports: Record<string, unknown>, team?: ThreadTeam): Kernel {
-  return { memory, matmul: exports.matmul as MatmulExport, runOp: opRunner(exports, DEQUANT_NAMES), team };
+  return { memory, exports, matmul: exports.matmul as MatmulExport, runOp: opRunner(exports, DEQUANT_NAMES), team };
 }
 
 /** Threads the SIMD kernel multiplies on now. */
@@ -176,6 +180,11 @@ function getKernel(): Kernel | null {
     kernel = null;
   }
   return kernel;
+}
+
+/** The SIMD kernel (instantiated on first use), or null where WebAssembly SIMD is unavailable. */
+export function simdKernel(): Kernel | null {
+  return getKernel();
 }
 
 /** Whether the SIMD kernel can run here. */

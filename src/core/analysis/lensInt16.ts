@@ -1,0 +1,425 @@
+// The logit lens's unembedding in 16-bit integers (issue 18): every row's logits against the whole vocabulary by
+// wasmInt16.ts's i16_matmul on the thread team, folded by lens_scan into the softmax sums and a short list of
+// candidates per row, then the candidates re-scored exactly (float64 sums of the float32 products), so the top-k
+// ids and their logits are exact and only Z and the entropy carry the quantization's error, which is bounded:
+// - the LM head is quantized once per model (cached with it, counted in its residentBytes) with a scale per
+//   vocabulary row, the normed rows per call with a scale per row; both are scaled so that no i32 lane's true sum
+//   can reach 2^31 (Cauchy–Schwarz on each lane's share of the row: ‖p_lane‖₂·‖q_lane‖₂ < 2^31), so the
+//   wrapping i32 sums are exact;
+// - logit error: |x·w − t·s·p·q| ≤ ‖x‖₂‖w − s·q‖₂ + ‖x − t·p‖₂‖s·q‖₂, plus the float32 evaluation's rounding;
+// - a row's candidates are every id whose approximate logit is within 2B of the k-th largest approximate one, so
+//   no id outside them can be in the exact top k; their exact values replace theirs in Z, W, V.
+import type { Model } from '../model/load';
+import { simdKernel } from '../tensor/wasmMatmul';
+import { OP_LENS } from '../tensor/threads';
+import { LENS_CAND_HEADER, LENS_EXP_FLOOR, LENS_STATE_BYTES } from '../tensor/wasmInt16';
+import { weightFloat32, weightRow, weightRows, type WeightMatrix } from '../tensor/weights';
+
+/** The LM head in 16-bit integers with one scale per vocabulary row (padded rows have scale NaN). */
+export interface Int16Head {
+  /** vocabP × kP int16, row-major (kP = hidden rounded up to 8, vocabP = vocab rounded up to 4). */
+  readonly q: Int16Array;
+  readonly scale: Float32Array;
+  readonly kP: number;
+  readonly vocabP: number;
+  /** max over rows and i32 lanes of ‖q_lane‖₂ (each lane: elements i with ⌊(i mod 8)/2⌋ = lane). */
+  readonly laneNorm: number;
+  /** max over rows of ‖w − s·q‖₂ and of ‖s·q‖₂. */
+  readonly maxError: number;
+  readonly maxNorm: number;
+  readonly bytes: number;
+}
+
+/** A lane's share of a row may reach this 2-norm in the head (the normed rows get 2^31 / this). */
+const HEAD_LANE_NORM = 46000;
+const U = 2 ** -24;
+
+const heads = new WeakMap<Model, Int16Head | null>();
+
+/** Lane of element i in i32x4.dot_i16x8_s's accumulation (pairs of int16 per i32 lane, 8 per vector). */
+const laneOf = (i: number): number => (i & 7) >> 1;
+
+/**
+ * Quantizes the float32 row `w` (length H) into `q` at `at` (kP values, zero padded) with a scale that keeps every
+ * lane's 2-norm ≤ `laneCap` and |q| ≤ 32767; returns [scale, ‖w − s·q‖₂, ‖s·q‖₂, max lane norm of q].
+ */
+export function quantizeRow(w: Float32Array | Float64Array, H: number, kP: number, laneCap: number, q: Int16Array, at: number): [number, number, number, number] {
+  const lane = [0, 0, 0, 0];
+  let maxAbs = 0;
+  for (let i = 0; i < H; i++) {
+    const v = w[i];
+    lane[laneOf(i)] += v * v;
+    if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
+  }
+  if (maxAbs === 0 || !Number.isFinite(maxAbs)) {
+    q.fill(0, at, at + kP);
+    return [maxAbs === 0 ? 1 : NaN, 0, 0, 0];
+  }
+  // Rounding moves each |q| by ≤ ½, a lane's norm by ≤ ½·√(kP/4): keep that room under the cap.
+  const room = laneCap - 0.5 * Math.sqrt(kP / 4) - 1;
+  let s = Math.max(maxAbs / 32767, Math.sqrt(Math.max(...lane)) / room) * (1 + 2 ** -20);
+  for (;;) {
+    const qLane = [0, 0, 0, 0];
+    let err = 0, norm = 0;
+    for (let i = 0; i < H; i++) {
+      const v = Math.round(w[i] / s);
+      q[at + i] = v;
+      qLane[laneOf(i)] += v * v;
+      const d = w[i] - s * v;
+      err += d * d;
+      norm += s * v * (s * v);
+    }
+    q.fill(0, at + H, at + kP);
+    const laneMax = Math.sqrt(Math.max(...qLane));
+    if (laneMax <= laneCap) return [s, Math.sqrt(err), Math.sqrt(norm), laneMax];
+    s *= 1.001;
+  }
+}
+
+/** The model's LM head in int16 (quantized on first use and kept with the model), or undefined when it cannot be. */
+export function int16Head(model: Model): Int16Head | undefined {
+  const cached = heads.get(model);
+  if (cached !== undefined) return cached ?? undefined;
+  const head = quantizeHead(model, model.weights.lmHead);
+  heads.set(model, head ?? null);
+  if (head) model.residentBytes += head.bytes;
+  return head;
+}
+
+function quantizeHead(model: Model, w: WeightMatrix): Int16Head | undefined {
+  const H = w.cols, V = w.rows;
+  const kP = Math.ceil(H / 8) * 8;
+  const vocabP = Math.ceil(V / 4) * 4;
+  const bytes = vocabP * kP * 2 + vocabP * 4;
+  if (w.stream || (model.maxResidentBytes !== undefined && model.residentBytes + bytes > model.maxResidentBytes)) return undefined;
+  const q = new Int16Array(vocabP * kP);
+  const scale = new Float32Array(vocabP).fill(NaN);
+  let laneNorm = 0, maxError = 0, maxNorm = 0;
+  const block = Math.max(1, Math.floor((4 << 20) / H));
+  for (let start = 0; start < V; start += block) {
+    const count = Math.min(block, V - start);
+    const rows = weightFloat32(weightRows(w, start, count));
+    for (let r = 0; r < count; r++) {
+      const [s, err, norm, lane] = quantizeRow(rows.subarray(r * H, (r + 1) * H), H, kP, HEAD_LANE_NORM, q, (start + r) * kP);
+      if (!Number.isFinite(s)) return undefined;
+      // The scale as the kernel reads it (float32), and the error against that rounded scale.
+      scale[start + r] = s;
+      if (scale[start + r] !== s) {
+        const sf = scale[start + r];
+        let e2 = 0, n2 = 0;
+        for (let i = 0; i < H; i++) {
+          const d = rows[r * H + i] - sf * q[(start + r) * kP + i];
+          e2 += d * d;
+          n2 += (sf * q[(start + r) * kP + i]) ** 2;
+        }
+        maxError = Math.max(maxError, Math.sqrt(e2));
+        maxNorm = Math.max(maxNorm, Math.sqrt(n2));
+      } else {
+        maxError = Math.max(maxError, err);
+        maxNorm = Math.max(maxNorm, norm);
+      }
+      laneNorm = Math.max(laneNorm, lane);
+    }
+  }
+  return { q, scale, kP, vocabP, laneNorm, maxError, maxNorm, bytes };
+}
+
+/** The lens's rows unembedded: per row its top-k (exact logits), softmax probabilities and entropy, and the error bounds. */
+export interface LensRows {
+  ids: Int32Array;
+  probs: Float32Array;
+  entropy: Float32Array;
+  /** The largest bound on any approximate logit that entered Z or an entropy (nats). */
+  logitError: number;
+  /** The largest bound on the absolute error of a returned probability. */
+  probError: number;
+  /** The largest bound on the absolute error of a returned entropy (nats). */
+  entropyError: number;
+}
+
+/** Vocabulary ids the first step covers (its top-k sets the rows' thresholds for the rest). */
+const SEED_VOCAB = 2048;
+/** Candidate entries per row, thread and step; a row that overflows is redone exactly (rare). */
+const CAND_CAP = 256;
+/** Vocabulary rows per i16_matmul call: 960 rows × 128 float32 logits stay in a 1 MiB L2 for lens_scan. */
+const SUB_VOCAB = 128;
+/** Steps after the seed (the thresholds rise between them). */
+const STEPS = 4;
+
+const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+
+/** Splits [a, b) (multiples of 4) into `parts` bands whose bounds are multiples of 4. */
+function bands(a: number, b: number, parts: number): [number, number][] {
+  const units = (b - a) / 4;
+  return Array.from({ length: parts }, (_, p) => [a + Math.floor((units * p) / parts) * 4, a + Math.floor((units * (p + 1)) / parts) * 4]);
+}
+
+/**
+ * The per-row error bound of the approximate logits of normed rows `x` (rows × H) quantized into `p` (rows × kP),
+ * with their scales `t`; undefined when the kernel cannot run. Exposed for tests through `unembedInt16`.
+ */
+function quantizeRows(x: Float32Array, rows: number, H: number, head: Int16Head, p: Int16Array, t: Float32Array): Float64Array | undefined {
+  const kP = head.kP;
+  // The rows' lanes may reach (2^31 − 1) / the head's largest lane norm, with a margin for the float64 checks.
+  const cap = Math.floor(((2 ** 31 - 1) / head.laneNorm) * 0.999);
+  const bound = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const xr = x.subarray(r * H, (r + 1) * H);
+    const [s] = quantizeRow(xr, H, kP, cap, p, r * kP);
+    if (!Number.isFinite(s)) return undefined;
+    t[r] = s;
+    const tf = t[r];
+    let x2 = 0, d2 = 0, h2 = 0;
+    for (let i = 0; i < H; i++) {
+      const v = tf * p[r * kP + i];
+      x2 += xr[i] * xr[i];
+      d2 += (xr[i] - v) ** 2;
+      h2 += v * v;
+    }
+    // Quantization (both sides), then the float32 evaluation (lane conversions, three adds, two products).
+    bound[r] = (Math.sqrt(x2) * head.maxError + Math.sqrt(d2) * head.maxNorm + 8 * U * Math.sqrt(h2) * head.maxNorm) * (1 + 1e-6) + 1e-30;
+  }
+  return bound;
+}
+
+/**
+ * Unembeds `rows` normed rows (rows × hidden) against the model's int16 LM head: top `topK` per row, best first
+ * (exact logits), softmax probabilities and entropies with bounded error. Undefined when the kernel is unavailable,
+ * the head cannot be quantized, or the bound exceeds `maxLogitError` (the caller takes the float32 path).
+ */
+export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: number, maxLogitError: number): LensRows | undefined {
+  const kern = simdKernel();
+  const head = kern ? int16Head(model) : undefined;
+  if (process.env.H18_DEBUG) console.log("kern", !!kern, !!head);
+  if (!kern || !head || rows < 1 || topK > CAND_CAP / 4) return undefined;
+  const H = model.config.hidden, V = model.config.vocab;
+  const { kP, vocabP } = head;
+  const rowsP = Math.ceil(rows / 4) * 4;
+  const p = new Int16Array(rowsP * kP);
+  const t = new Float32Array(rowsP);
+  const bound = quantizeRows(x, rows, H, head, p, t);
+  if (!bound) return undefined;
+  let maxBound = 0;
+  for (const b of bound) maxBound = Math.max(maxBound, b);
+  if (process.env.H18_DEBUG) console.log("maxBound", maxBound, head.maxError, head.maxNorm, head.laneNorm);
+  if (!(maxBound <= maxLogitError)) return undefined;
+
+  const parts = (kern.team?.size ?? 0) + 1;
+  const seedEnd = Math.min(vocabP, Math.max(SEED_VOCAB, Math.ceil(topK / 4) * 4 * parts));
+  const tileCols = Math.max(SUB_VOCAB, ...bands(0, seedEnd, parts).map(([a, b]) => b - a));
+  const candStride = LENS_CAND_HEADER + 8 * CAND_CAP;
+  // Memory: p, t, s, theta, then per thread a logits tile, its state and candidate lists, then the head.
+  const pAt = 0;
+  const tAt = align64(pAt + rowsP * kP * 2);
+  const sAt = align64(tAt + rowsP * 4);
+  const thAt = align64(sAt + vocabP * 4);
+  const perThread = align64(rowsP * tileCols * 4) + align64(rows * LENS_STATE_BYTES) + align64(rows * candStride);
+  const threadAt = align64(thAt + rows * 4);
+  const qAt = threadAt + parts * perThread;
+  const needed = qAt + vocabP * kP * 2;
+  if (needed > 2 ** 32 - 65536) return undefined;
+  const have = kern.memory.buffer.byteLength;
+  if (needed > have) kern.memory.grow(Math.ceil((needed - have) / 65536));
+  const buf = kern.memory.buffer;
+  new Int16Array(buf, pAt, rowsP * kP).set(p);
+  new Float32Array(buf, tAt, rowsP).set(t);
+  new Float32Array(buf, sAt, vocabP).set(head.scale);
+  new Int16Array(buf, qAt, vocabP * kP).set(head.q);
+  const theta = new Float32Array(buf, thAt, rows);
+  const yAt = (q: number): number => threadAt + q * perThread;
+  const stAt = (q: number): number => yAt(q) + align64(rowsP * tileCols * 4);
+  const cAt = (q: number): number => stAt(q) + align64(rows * LENS_STATE_BYTES);
+  for (let q = 0; q < parts; q++) {
+    const st = new Float64Array(buf, stAt(q), rows * 4);
+    for (let r = 0; r < rows; r++) st.set([-Infinity, 0, 0, 0], r * 4);
+    const cand = new Int32Array(buf, cAt(q), (rows * candStride) / 4);
+    for (let r = 0; r < rows; r++) cand[(r * candStride) / 4] = 0;
+  }
+  const run = (a: number, b: number, sub: (band: number) => number): void => {
+    const ops = bands(a, b, parts).map(([o0, o1], q) => [OP_LENS, pAt, qAt + o0 * kP * 2, yAt(q), rowsP, kP, o1 - o0, tAt, sAt + o0 * 4, stAt(q), thAt, cAt(q), CAND_CAP, o0, rows, Math.max(4, sub(o1 - o0))]);
+    if (kern.team) kern.team.run(ops.slice(1), () => kern.runOp(ops[0]));
+    else for (const op of ops) kern.runOp(op);
+  };
+
+  // Seed: the first ids in one tile per thread, read here for each row's first top-k (no candidates yet).
+  theta.fill(Infinity);
+  run(0, seedEnd, (n) => n);
+  const pool: { ids: number[]; vals: number[] }[] = [];
+  const kth = new Float64Array(rows);
+  const overflow = new Uint8Array(rows);
+  {
+    const seed = bands(0, seedEnd, parts);
+    const top = new Float64Array(topK);
+    for (let r = 0; r < rows; r++) {
+      top.fill(-Infinity);
+      for (let q = 0; q < parts; q++) {
+        const [o0, o1] = seed[q];
+        const y = new Float32Array(buf, yAt(q) + r * (o1 - o0) * 4, o1 - o0);
+        for (let i = 0; i < y.length; i++) if (o0 + i < V) insertTop(top, y[i]);
+      }
+      kth[r] = top[topK - 1];
+      const th = kth[r] - 2 * bound[r];
+      const ids: number[] = [], vals: number[] = [];
+      for (let q = 0; q < parts; q++) {
+        const [o0, o1] = seed[q];
+        const y = new Float32Array(buf, yAt(q) + r * (o1 - o0) * 4, o1 - o0);
+        for (let i = 0; i < y.length; i++) if (o0 + i < V && y[i] >= th) { ids.push(o0 + i); vals.push(y[i]); }
+      }
+      pool.push({ ids, vals });
+      theta[r] = th;
+    }
+  }
+  // The rest in a few steps: after each, the candidates join the pools and the thresholds rise.
+  const rest = vocabP - seedEnd;
+  const stepSize = Math.ceil(rest / STEPS / (4 * parts)) * 4 * parts;
+  for (let a = seedEnd; a < vocabP; a += stepSize) {
+    run(a, Math.min(vocabP, a + stepSize), () => SUB_VOCAB);
+    for (let q = 0; q < parts; q++) {
+      const ci = new Int32Array(buf, cAt(q), (rows * candStride) / 4);
+      const cf = new Float32Array(buf, cAt(q), (rows * candStride) / 4);
+      for (let r = 0; r < rows; r++) {
+        const at = (r * candStride) / 4;
+        const n = ci[at];
+        if (n === 0) continue;
+        ci[at] = 0;
+        if (n > CAND_CAP) { overflow[r] = 1; continue; }
+        for (let j = 0; j < n; j++) {
+          const id = ci[at + 2 + 2 * j];
+          if (id < V) { pool[r].ids.push(id); pool[r].vals.push(cf[at + 3 + 2 * j]); }
+        }
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      const pl = pool[r];
+      if (pl.ids.length <= topK) continue;
+      kth[r] = kthLargest(pl.vals, topK);
+      const th = kth[r] - 2 * bound[r];
+      const keep = pl.vals.map((v, i) => (v >= th ? i : -1)).filter((i) => i >= 0);
+      pool[r] = { ids: keep.map((i) => pl.ids[i]), vals: keep.map((i) => pl.vals[i]) };
+      theta[r] = th;
+    }
+  }
+  // Each row's softmax sums, merged over the threads (each rescaled to the row's overall max).
+  const stats = new Float64Array(rows * 4);
+  for (let r = 0; r < rows; r++) stats[r * 4] = -Infinity;
+  for (let q = 0; q < parts; q++) {
+    const st = new Float64Array(kern.memory.buffer, stAt(q), rows * 4);
+    for (let r = 0; r < rows; r++) mergeStats(stats, r, st[r * 4], st[r * 4 + 1], st[r * 4 + 2], st[r * 4 + 3]);
+  }
+  const out: LensRows = { ids: new Int32Array(rows * topK), probs: new Float32Array(rows * topK), entropy: new Float32Array(rows), logitError: 0, probError: 0, entropyError: 0 };
+  const wRow = new Float32Array(H);
+  const lmHead = model.weights.lmHead;
+  const exact = (r: number, id: number): number => {
+    weightRow(lmHead, id, wRow);
+    let sum = 0;
+    for (let i = 0; i < H; i++) sum += x[r * H + i] * wRow[i];
+    return Math.fround(sum);
+  };
+  for (let r = 0; r < rows; r++) {
+    if (overflow[r]) {
+      exactRow(x, r, H, V, lmHead, topK, out);
+      continue;
+    }
+    const B = bound[r];
+    const pl = pool[r];
+    const k = pl.vals.length >= topK ? kthLargest(pl.vals, topK) : -Infinity;
+    const cands: { id: number; a: number; l: number }[] = [];
+    for (let j = 0; j < pl.ids.length; j++) if (pl.vals[j] >= k - 2 * B) cands.push({ id: pl.ids[j], a: pl.vals[j], l: exact(r, pl.ids[j]) });
+    cands.sort((u, v) => v.l - u.l || u.id - v.id);
+    const m = stats[r * 4];
+    let z = stats[r * 4 + 1], w = stats[r * 4 + 2], v2 = stats[r * 4 + 3];
+    let zc = 0;
+    for (const c of cands) {
+      const sa = Math.max(c.a - m, LENS_EXP_FLOOR), ea = Math.exp(sa);
+      const sl = c.l - m, el = Math.exp(sl);
+      z += el - ea;
+      w += el * sl - ea * sa;
+      v2 += el * sl * sl - ea * sa * sa;
+      zc += el;
+    }
+    const logZ = Math.log(z);
+    const mean = w / z;
+    out.entropy[r] = logZ - mean;
+    // Error: only the non-candidates' logits are approximate (each within B); η covers the float32 sums and e^x.
+    const eta = 1e-5;
+    const pNc = Math.min(1, Math.max(0, (z - zc) / z));
+    const rho = Math.min(0.5, (Math.exp(B) - 1) * pNc + eta);
+    const logZErr = -Math.log(1 - rho);
+    const sd = Math.sqrt(Math.max(0, v2 / z - mean * mean) + eta);
+    const entErr = B * Math.exp(2 * B) * Math.sqrt(pNc) * (sd + B) + eta * (1 + Math.abs(logZ) + Math.abs(mean));
+    out.logitError = Math.max(out.logitError, pNc > 0 ? B : 0);
+    out.entropyError = Math.max(out.entropyError, entErr);
+    for (let j = 0; j < topK; j++) {
+      const c = cands[j];
+      out.ids[r * topK + j] = c.id;
+      const pj = Math.exp(c.l - m - logZ);
+      out.probs[r * topK + j] = pj;
+      out.probError = Math.max(out.probError, pj * (Math.exp(logZErr) - 1));
+    }
+  }
+  return out;
+}
+
+/** Inserts v into the descending list `top` (its last entry drops out). */
+function insertTop(top: Float64Array, v: number): void {
+  const k = top.length;
+  if (!(v > top[k - 1])) return;
+  let at = k - 1;
+  while (at > 0 && v > top[at - 1]) {
+    top[at] = top[at - 1];
+    at--;
+  }
+  top[at] = v;
+}
+
+/** The k-th largest of `vals` (k ≤ length). */
+function kthLargest(vals: readonly number[], k: number): number {
+  const top = new Float64Array(k).fill(-Infinity);
+  for (const v of vals) insertTop(top, v);
+  return top[k - 1];
+}
+
+/** Folds one thread's (m, Z, W, V) into row r of `stats` (the same rescaling as lens_scan's). */
+function mergeStats(stats: Float64Array, r: number, m: number, z: number, w: number, v: number): void {
+  const b = r * 4;
+  if (m === -Infinity) return;
+  const m0 = stats[b];
+  const hi = Math.max(m0, m);
+  const scale = (mi: number, zi: number, wi: number, vi: number): [number, number, number] => {
+    if (mi === -Infinity) return [0, 0, 0];
+    const d = mi - hi, f = Math.exp(d);
+    return [f * zi, f * (wi + d * zi), f * (vi + 2 * d * wi + d * d * zi)];
+  };
+  const [z0, w0, v0] = scale(m0, stats[b + 1], stats[b + 2], stats[b + 3]);
+  const [z1, w1, v1] = scale(m, z, w, v);
+  stats[b] = hi;
+  stats[b + 1] = z0 + z1;
+  stats[b + 2] = w0 + w1;
+  stats[b + 3] = v0 + v1;
+}
+
+/** Row r exactly: every logit in float32 (one product with the LM head), top-k, softmax and entropy in float64. */
+function exactRow(x: Float32Array, r: number, H: number, V: number, lmHead: WeightMatrix, topK: number, out: LensRows): void {
+  const wRow = new Float32Array(H);
+  const logits = new Float64Array(V);
+  let m = -Infinity;
+  for (let o = 0; o < V; o++) {
+    weightRow(lmHead, o, wRow);
+    let sum = 0;
+    for (let i = 0; i < H; i++) sum += x[r * H + i] * wRow[i];
+    logits[o] = Math.fround(sum);
+    if (logits[o] > m) m = logits[o];
+  }
+  let z = 0, w = 0;
+  for (let o = 0; o < V; o++) {
+    const s = logits[o] - m, e = Math.exp(s);
+    z += e;
+    w += e * s;
+  }
+  const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+  for (let j = 0; j < topK; j++) {
+    out.ids[r * topK + j] = order[j];
+    out.probs[r * topK + j] = Math.exp(logits[order[j]] - m) / z;
+  }
+  out.entropy[r] = Math.log(z) - w / z;
+}
