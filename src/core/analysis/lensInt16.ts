@@ -138,7 +138,7 @@ export interface LensRows {
 }
 
 /** Vocabulary ids the first step covers (its top-k sets the rows' thresholds for the rest). */
-const SEED_VOCAB = 2048;
+const SEED_VOCAB = 1024;
 /** Candidate entries per row, thread and step; a row that overflows is redone exactly (rare). */
 const CAND_CAP = 256;
 /** Vocabulary rows per i16_matmul call: 960 rows × 128 float32 logits stay in a 1 MiB L2 for lens_scan. */
@@ -190,7 +190,6 @@ function quantizeRows(x: Float32Array, rows: number, H: number, head: Int16Head,
 export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: number, maxLogitError: number): LensRows | undefined {
   const kern = simdKernel();
   const head = kern ? int16Head(model) : undefined;
-  if (process.env.H18_DEBUG) console.log("kern", !!kern, !!head);
   if (!kern || !head || rows < 1 || topK > CAND_CAP / 4) return undefined;
   const H = model.config.hidden, V = model.config.vocab;
   const { kP, vocabP } = head;
@@ -201,7 +200,6 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
   if (!bound) return undefined;
   let maxBound = 0;
   for (const b of bound) maxBound = Math.max(maxBound, b);
-  if (process.env.H18_DEBUG) console.log("maxBound", maxBound, head.maxError, head.maxNorm, head.laneNorm);
   if (!(maxBound <= maxLogitError)) return undefined;
 
   const parts = (kern.team?.size ?? 0) + 1;
@@ -249,21 +247,22 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
   const overflow = new Uint8Array(rows);
   {
     const seed = bands(0, seedEnd, parts);
+    const tiles = seed.map(([o0, o1], q) => new Float32Array(buf, yAt(q), rows * (o1 - o0)));
     const top = new Float64Array(topK);
     for (let r = 0; r < rows; r++) {
       top.fill(-Infinity);
       for (let q = 0; q < parts; q++) {
         const [o0, o1] = seed[q];
-        const y = new Float32Array(buf, yAt(q) + r * (o1 - o0) * 4, o1 - o0);
-        for (let i = 0; i < y.length; i++) if (o0 + i < V) insertTop(top, y[i]);
+        const y = tiles[q], n = Math.min(o1, V) - o0, at = r * (o1 - o0);
+        for (let i = 0; i < n; i++) if (y[at + i] > top[topK - 1]) insertTop(top, y[at + i]);
       }
       kth[r] = top[topK - 1];
       const th = kth[r] - 2 * bound[r];
       const ids: number[] = [], vals: number[] = [];
       for (let q = 0; q < parts; q++) {
         const [o0, o1] = seed[q];
-        const y = new Float32Array(buf, yAt(q) + r * (o1 - o0) * 4, o1 - o0);
-        for (let i = 0; i < y.length; i++) if (o0 + i < V && y[i] >= th) { ids.push(o0 + i); vals.push(y[i]); }
+        const y = tiles[q], n = Math.min(o1, V) - o0, at = r * (o1 - o0);
+        for (let i = 0; i < n; i++) if (y[at + i] >= th) { ids.push(o0 + i); vals.push(y[at + i]); }
       }
       pool.push({ ids, vals });
       theta[r] = th;

@@ -7,7 +7,7 @@
 // - lens_scan: per row of those logits, the running max m, Z = Σ e^(x−m), W = Σ e^(x−m)(x−m) and
 //   V = Σ e^(x−m)(x−m)² (float64 per row, float32x4 within one call), with e^x by the polynomial of ggml's
 //   ggml_v_expf (ggml/src/ggml-cpu/vec.h, "adapted from arm limited optimized routine", max error 1.45 + 0.5 ulp),
-//   arguments clamped to ≥ −87 so 2^n stays a normal float and the rare-case branch is never needed; and every
+//   arguments clamped to ≥ −80 so 2^n and 2^n·j stay normal floats and the rare-case branch is never needed; and every
 //   logit ≥ the row's threshold appended (id, value) to the row's candidate list, for the caller's top-k.
 // Binary format: WebAssembly Core Specification 2.0, §5 and the SIMD opcode table (§5.4.8).
 import {
@@ -107,25 +107,40 @@ const EXP = {
   shift: 12582912.0, log2e: 1.4426950216293335, ln2hi: 0.693145751953125, ln2lo: 1.428606765330187e-06,
   c4: 0.008247390389442444, c3: 0.04189976677298546, c2: 0.16668395698070526, c1: 0.4999912679195404, c0: 0.9999994039535522,
 };
-/** The smallest argument lens_scan exponentiates (smaller ones are clamped to it): e^−87 ≈ 1.6·10^−38, still normal. */
-export const LENS_EXP_FLOOR = -87;
+/** The smallest argument lens_scan exponentiates (smaller ones are clamped to it): e^−80 ≈ 1.8·10^−35, and every intermediate (2^n·j) stays a normal float (a subnormal one costs a microcode assist on x86). */
+export const LENS_EXP_FLOOR = -80;
 
 const splat = (v: number): number[] => [...f32c(v), ...F32X4_SPLAT];
 
 /**
- * Leaves e^x on the stack for the f32x4 in local `x` (every lane in [−87, 0]): n = round(x·log2 e) by the
+ * Leaves e^x on the stack for the f32x4 in local `x` (every lane in [−80, 0]): n = round(x·log2 e) by the
  * 1.5·2^23 shift, b = x − n·ln2 in two parts, 2^n from the shifted float's low bits, and the degree-5 polynomial
  * j with e^x ≈ k + k·j, as ggml_v_expf (multiply and add separately, its non-FMA form).
  */
-function emitExp(emit: (...parts: number[][]) => void, x: number, z: number, n: number, b: number, u: number): void {
-  emit(get(x), splat(EXP.log2e), F32X4_MUL, splat(EXP.shift), F32X4_ADD, tee(z), splat(EXP.shift), F32X4_SUB, set(n));
-  emit(get(x), get(n), splat(EXP.ln2hi), F32X4_MUL, F32X4_SUB, get(n), splat(EXP.ln2lo), F32X4_MUL, F32X4_SUB, tee(b), get(b), F32X4_MUL, set(u));
+function emitExp(emit: (...parts: number[][]) => void, k: ExpConstants, x: number, z: number, n: number, b: number, u: number): void {
+  emit(get(x), get(k.log2e), F32X4_MUL, get(k.shift), F32X4_ADD, tee(z), get(k.shift), F32X4_SUB, set(n));
+  emit(get(x), get(n), get(k.ln2hi), F32X4_MUL, F32X4_SUB, get(n), get(k.ln2lo), F32X4_MUL, F32X4_SUB, tee(b), get(b), F32X4_MUL, set(u));
   // j = ((c4·b + c3)·u + (c2·b + c1))·u + c0·b
-  emit(splat(EXP.c4), get(b), F32X4_MUL, splat(EXP.c3), F32X4_ADD, get(u), F32X4_MUL);
-  emit(splat(EXP.c2), get(b), F32X4_MUL, splat(EXP.c1), F32X4_ADD, F32X4_ADD, get(u), F32X4_MUL);
-  emit(splat(EXP.c0), get(b), F32X4_MUL, F32X4_ADD, set(b));
+  emit(get(k.c4), get(b), F32X4_MUL, get(k.c3), F32X4_ADD, get(u), F32X4_MUL);
+  emit(get(k.c2), get(b), F32X4_MUL, get(k.c1), F32X4_ADD, F32X4_ADD, get(u), F32X4_MUL);
+  emit(get(k.c0), get(b), F32X4_MUL, F32X4_ADD, set(b));
   // k = bits(z) << 23 + bits(1.0): 2^n; e^x = j·k + k
-  emit(get(z), i32(23), I32X4_SHL, [0xfd, 0x0c, ...new Uint8Array(new Float32Array([1, 1, 1, 1]).buffer)], I32X4_ADD, tee(z), get(b), F32X4_MUL, get(z), F32X4_ADD);
+  emit(get(z), i32(23), I32X4_SHL, get(k.one), I32X4_ADD, tee(z), get(b), F32X4_MUL, get(z), F32X4_ADD);
+}
+
+/** v128 locals holding emitExp's constants (set once per call: a splat inside the loop costs as much as a multiply). */
+type ExpConstants = Record<keyof typeof EXP | 'one', number>;
+
+/** Allocates and sets the constant locals from `next` on; returns them. */
+function expConstants(emit: (...parts: number[][]) => void, next: () => number): ExpConstants {
+  const k = {} as ExpConstants;
+  for (const key of Object.keys(EXP) as (keyof typeof EXP)[]) {
+    k[key] = next();
+    emit(splat(EXP[key]), set(k[key]));
+  }
+  k.one = next();
+  emit(splat(1), set(k.one));
+  return k;
 }
 
 /**
@@ -133,7 +148,7 @@ function emitExp(emit: (...parts: number[][]) => void, x: number, z: number, n: 
  * logits, n % 4 == 0, rows yStride bytes apart) folds the logits into state[r] (float64 m, Z, W, V: rescaled to
  * a new max when the row's max exceeds m), and appends (base + i, y[r, i]) for every y[r, i] ≥ theta[r] to row r's
  * candidate list at cand + r·(8 + 8·cap) while its count (the list's first i32, incremented past cap too) is < cap.
- * A NaN logit (the caller's padding) adds only e^−87 and never becomes a candidate.
+ * A NaN logit (the caller's padding) adds only e^−80 and never becomes a candidate.
  */
 function scanFunction(): WasmFunction {
   const P = { y: 0, rows: 1, n: 2, yStride: 3, state: 4, theta: 5, cand: 6, cap: 7, base: 8 };
@@ -146,12 +161,14 @@ function scanFunction(): WasmFunction {
   const f32Count = 3;
   const v = Array.from({ length: 11 }, () => next++);
   const [vmax, vm, vth, l, s, e, zacc, wacc, vacc, tz, tn] = v;
-  const tb = next++, tu = next++;
-  const v128Count = next - 9 - i32Count - f64Count - f32Count;
+  const tb = next++, tu = next++, floor = next++;
   const body: number[] = [];
   const emit = (...parts: number[][]): void => {
     for (const p of parts) body.push(...p);
   };
+  const k = expConstants(emit, () => next++);
+  const v128Count = next - 9 - i32Count - f64Count - f32Count;
+  emit(splat(LENS_EXP_FLOOR), set(floor));
   emit(get(P.n), i32(4), MUL, set(end));
   emit(i32(0), set(r), LOOP);
   emit(get(P.y), get(r), get(P.yStride), MUL, ADD, set(row));
@@ -164,10 +181,10 @@ function scanFunction(): WasmFunction {
   emit(get(i), i32(16), ADD, tee(i), get(end), LT_U, BR_IF_LOOP, END);
   emit(get(vmax), lane(0), get(vmax), lane(1), F32_MAX, get(vmax), lane(2), get(vmax), lane(3), F32_MAX, F32_MAX, set(bm));
   emit(get(st), F64_LOAD(0), set(m));
-  // A higher max: Z' = f·Z, W' = f·(W + d·Z), V' = f·(V + 2d·W + d²·Z) with d = m − m', f = e^d (d clamped at −87).
+  // A higher max: Z' = f·Z, W' = f·(W + d·Z), V' = f·(V + 2d·W + d²·Z) with d = m − m', f = e^d (d clamped at −80).
   emit(get(bm), F64_PROMOTE, get(m), F64_GT, IF);
   emit(get(m), get(bm), F64_PROMOTE, F64_SUB, f64c(LENS_EXP_FLOOR), F64_MAX, tee(d), F32_DEMOTE, F32X4_SPLAT, set(s));
-  emitExp(emit, s, tz, tn, tb, tu);
+  emitExp(emit, k, s, tz, tn, tb, tu);
   emit(lane(0), F64_PROMOTE, set(f));
   emit(get(st), F64_LOAD(8), set(z0), get(st), F64_LOAD(16), set(w0));
   emit(get(st), get(f), get(z0), F64_MUL, F64_STORE(8));
@@ -182,8 +199,8 @@ function scanFunction(): WasmFunction {
   emit(V128_ZERO, set(zacc), V128_ZERO, set(wacc), V128_ZERO, set(vacc));
   emit(i32(0), set(i), LOOP);
   emit(get(row), get(i), ADD, V128_LOAD, set(l));
-  emit(splat(LENS_EXP_FLOOR), get(l), get(vm), F32X4_SUB, F32X4_PMAX, set(s));
-  emitExp(emit, s, tz, tn, tb, tu);
+  emit(get(floor), get(l), get(vm), F32X4_SUB, F32X4_PMAX, set(s));
+  emitExp(emit, k, s, tz, tn, tb, tu);
   emit(tee(e), get(zacc), F32X4_ADD, set(zacc));
   emit(get(e), get(s), F32X4_MUL, tee(e), get(wacc), F32X4_ADD, set(wacc));
   emit(get(e), get(s), F32X4_MUL, get(vacc), F32X4_ADD, set(vacc));
