@@ -36,20 +36,19 @@ const U = 2 ** -24;
 
 const heads = new WeakMap<Model, Int16Head | null>();
 
-/** Lane of element i in i32x4.dot_i16x8_s's accumulation (pairs of int16 per i32 lane, 8 per vector). */
-const laneOf = (i: number): number => (i & 7) >> 1;
-
 /**
  * Quantizes the float32 row `w` (length H) into `q` at `at` (kP values, zero padded) with a scale that keeps every
- * lane's 2-norm ≤ `laneCap` and |q| ≤ 32767; returns [scale, ‖w − s·q‖₂, ‖s·q‖₂, max lane norm of q].
+ * lane's 2-norm ≤ `laneCap` and |q| ≤ 32767 (lane of element i: ⌊(i mod 8)/2⌋, as i32x4.dot_i16x8_s accumulates
+ * pairs); returns [scale, ‖w − s·q‖₂, ‖s·q‖₂, max lane norm of q].
  */
 export function quantizeRow(w: Float32Array | Float64Array, H: number, kP: number, laneCap: number, q: Int16Array, at: number): [number, number, number, number] {
-  const lane = [0, 0, 0, 0];
+  const lane = laneScratch.fill(0);
   let maxAbs = 0;
   for (let i = 0; i < H; i++) {
     const v = w[i];
-    lane[laneOf(i)] += v * v;
-    if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
+    lane[(i & 7) >> 1] += v * v;
+    const a = v < 0 ? -v : v;
+    if (a > maxAbs) maxAbs = a;
   }
   if (maxAbs === 0 || !Number.isFinite(maxAbs)) {
     q.fill(0, at, at + kP);
@@ -57,24 +56,29 @@ export function quantizeRow(w: Float32Array | Float64Array, H: number, kP: numbe
   }
   // Rounding moves each |q| by ≤ ½, a lane's norm by ≤ ½·√(kP/4): keep that room under the cap.
   const room = laneCap - 0.5 * Math.sqrt(kP / 4) - 1;
-  let s = Math.max(maxAbs / 32767, Math.sqrt(Math.max(...lane)) / room) * (1 + 2 ** -20);
+  // A float32 scale (the kernel's), a little above the bound so float32 rounding cannot take it below.
+  let s = Math.fround(Math.max(maxAbs / 32767, Math.sqrt(Math.max(lane[0], lane[1], lane[2], lane[3])) / room) * (1 + 2 ** -20));
   for (;;) {
-    const qLane = [0, 0, 0, 0];
+    lane.fill(0);
     let err = 0, norm = 0;
+    const inv = 1 / s;
     for (let i = 0; i < H; i++) {
-      const v = Math.round(w[i] / s);
+      const v = Math.round(w[i] * inv);
       q[at + i] = v;
-      qLane[laneOf(i)] += v * v;
+      lane[(i & 7) >> 1] += v * v;
       const d = w[i] - s * v;
       err += d * d;
-      norm += s * v * (s * v);
+      norm += v * v;
     }
     q.fill(0, at + H, at + kP);
-    const laneMax = Math.sqrt(Math.max(...qLane));
-    if (laneMax <= laneCap) return [s, Math.sqrt(err), Math.sqrt(norm), laneMax];
-    s *= 1.001;
+    const laneMax = Math.sqrt(Math.max(lane[0], lane[1], lane[2], lane[3]));
+    // |v| ≤ 32767 holds: |w·inv| ≤ 32767·(1 − 2^−20) + rounding of inv, far from 32767.5.
+    if (laneMax <= laneCap) return [s, Math.sqrt(err), s * Math.sqrt(norm), laneMax];
+    s = Math.fround(s * 1.001);
   }
 }
+
+const laneScratch = new Float64Array(4);
 
 /** The model's LM head in int16 (quantized on first use and kept with the model), or undefined when it cannot be. */
 export function int16Head(model: Model): Int16Head | undefined {
@@ -102,22 +106,9 @@ function quantizeHead(model: Model, w: WeightMatrix): Int16Head | undefined {
     for (let r = 0; r < count; r++) {
       const [s, err, norm, lane] = quantizeRow(rows.subarray(r * H, (r + 1) * H), H, kP, HEAD_LANE_NORM, q, (start + r) * kP);
       if (!Number.isFinite(s)) return undefined;
-      // The scale as the kernel reads it (float32), and the error against that rounded scale.
       scale[start + r] = s;
-      if (scale[start + r] !== s) {
-        const sf = scale[start + r];
-        let e2 = 0, n2 = 0;
-        for (let i = 0; i < H; i++) {
-          const d = rows[r * H + i] - sf * q[(start + r) * kP + i];
-          e2 += d * d;
-          n2 += (sf * q[(start + r) * kP + i]) ** 2;
-        }
-        maxError = Math.max(maxError, Math.sqrt(e2));
-        maxNorm = Math.max(maxNorm, Math.sqrt(n2));
-      } else {
-        maxError = Math.max(maxError, err);
-        maxNorm = Math.max(maxNorm, norm);
-      }
+      maxError = Math.max(maxError, err);
+      maxNorm = Math.max(maxNorm, norm);
       laneNorm = Math.max(laneNorm, lane);
     }
   }
@@ -251,19 +242,11 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
     const top = new Float64Array(topK);
     for (let r = 0; r < rows; r++) {
       top.fill(-Infinity);
-      for (let q = 0; q < parts; q++) {
-        const [o0, o1] = seed[q];
-        const y = tiles[q], n = Math.min(o1, V) - o0, at = r * (o1 - o0);
-        for (let i = 0; i < n; i++) if (y[at + i] > top[topK - 1]) insertTop(top, y[at + i]);
-      }
+      for (let q = 0; q < parts; q++) foldTop(tiles[q], r * (seed[q][1] - seed[q][0]), Math.min(seed[q][1], V) - seed[q][0], top);
       kth[r] = top[topK - 1];
       const th = kth[r] - 2 * bound[r];
       const ids: number[] = [], vals: number[] = [];
-      for (let q = 0; q < parts; q++) {
-        const [o0, o1] = seed[q];
-        const y = tiles[q], n = Math.min(o1, V) - o0, at = r * (o1 - o0);
-        for (let i = 0; i < n; i++) if (y[at + i] >= th) { ids.push(o0 + i); vals.push(y[at + i]); }
-      }
+      for (let q = 0; q < parts; q++) collectAbove(tiles[q], r * (seed[q][1] - seed[q][0]), Math.min(seed[q][1], V) - seed[q][0], th, seed[q][0], ids, vals);
       pool.push({ ids, vals });
       theta[r] = th;
     }
@@ -306,13 +289,17 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
     for (let r = 0; r < rows; r++) mergeStats(stats, r, st[r * 4], st[r * 4 + 1], st[r * 4 + 2], st[r * 4 + 3]);
   }
   const out: LensRows = { ids: new Int32Array(rows * topK), probs: new Float32Array(rows * topK), entropy: new Float32Array(rows), logitError: 0, probError: 0, entropyError: 0 };
-  const wRow = new Float32Array(H);
   const lmHead = model.weights.lmHead;
+  // Candidates repeat across layers and positions: each head row is decoded once.
+  const decoded = new Map<number, Float32Array>();
   const exact = (r: number, id: number): number => {
-    weightRow(lmHead, id, wRow);
-    let sum = 0;
-    for (let i = 0; i < H; i++) sum += x[r * H + i] * wRow[i];
-    return Math.fround(sum);
+    let wRow = decoded.get(id);
+    if (!wRow) {
+      wRow = new Float32Array(H);
+      weightRow(lmHead, id, wRow);
+      decoded.set(id, wRow);
+    }
+    return dotRow(x, r * H, wRow, H);
   };
   for (let r = 0; r < rows; r++) {
     if (overflow[r]) {
@@ -359,6 +346,26 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
   return out;
 }
 
+/** Folds y[at … at + n) into the descending list `top` (small functions: V8 optimizes them after a few rows). */
+function foldTop(y: Float32Array, at: number, n: number, top: Float64Array): void {
+  const last = top.length - 1;
+  for (let i = 0; i < n; i++) {
+    const v = y[at + i];
+    if (v > top[last]) insertTop(top, v);
+  }
+}
+
+/** Appends (base + i, y[at + i]) for every y[at + i] ≥ th, i < n. */
+function collectAbove(y: Float32Array, at: number, n: number, th: number, base: number, ids: number[], vals: number[]): void {
+  for (let i = 0; i < n; i++) {
+    const v = y[at + i];
+    if (v >= th) {
+      ids.push(base + i);
+      vals.push(v);
+    }
+  }
+}
+
 /** Inserts v into the descending list `top` (its last entry drops out). */
 function insertTop(top: Float64Array, v: number): void {
   const k = top.length;
@@ -395,6 +402,13 @@ function mergeStats(stats: Float64Array, r: number, m: number, z: number, w: num
   stats[b + 1] = z0 + z1;
   stats[b + 2] = w0 + w1;
   stats[b + 3] = v0 + v1;
+}
+
+/** x[at … at + H) · w in float64 (each float32 product is exact there), rounded to float32. */
+function dotRow(x: Float32Array, at: number, w: Float32Array, H: number): number {
+  let sum = 0;
+  for (let i = 0; i < H; i++) sum += x[at + i] * w[i];
+  return Math.fround(sum);
 }
 
 /** Row r exactly: every logit in float32 (one product with the LM head), top-k, softmax and entropy in float64. */
