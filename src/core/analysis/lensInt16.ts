@@ -290,60 +290,72 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
   }
   const out: LensRows = { ids: new Int32Array(rows * topK), probs: new Float32Array(rows * topK), entropy: new Float32Array(rows), logitError: 0, probError: 0, entropyError: 0 };
   const lmHead = model.weights.lmHead;
-  // Candidates repeat across layers and positions: each head row is decoded once.
+  // A float32 head is read in place; any other is decoded a row at a time, each row once (candidates repeat
+  // across layers and positions).
+  const f32Head = lmHead.type === 'f32' && lmHead.data instanceof Float32Array ? lmHead.data : undefined;
   const decoded = new Map<number, Float32Array>();
   const exact = (r: number, id: number): number => {
+    if (f32Head) return dotRow(x, r * H, f32Head, id * H, H);
     let wRow = decoded.get(id);
     if (!wRow) {
       wRow = new Float32Array(H);
       weightRow(lmHead, id, wRow);
       decoded.set(id, wRow);
     }
-    return dotRow(x, r * H, wRow, H);
+    return dotRow(x, r * H, wRow, 0, H);
   };
   for (let r = 0; r < rows; r++) {
-    if (overflow[r]) {
-      exactRow(x, r, H, V, lmHead, topK, out);
-      continue;
-    }
-    const B = bound[r];
-    const pl = pool[r];
-    const k = pl.vals.length >= topK ? kthLargest(pl.vals, topK) : -Infinity;
-    const cands: { id: number; a: number; l: number }[] = [];
-    for (let j = 0; j < pl.ids.length; j++) if (pl.vals[j] >= k - 2 * B) cands.push({ id: pl.ids[j], a: pl.vals[j], l: exact(r, pl.ids[j]) });
-    cands.sort((u, v) => v.l - u.l || u.id - v.id);
-    const m = stats[r * 4];
-    let z = stats[r * 4 + 1], w = stats[r * 4 + 2], v2 = stats[r * 4 + 3];
-    let zc = 0;
-    for (const c of cands) {
-      const sa = Math.max(c.a - m, LENS_EXP_FLOOR), ea = Math.exp(sa);
-      const sl = c.l - m, el = Math.exp(sl);
-      z += el - ea;
-      w += el * sl - ea * sa;
-      v2 += el * sl * sl - ea * sa * sa;
-      zc += el;
-    }
-    const logZ = Math.log(z);
-    const mean = w / z;
-    out.entropy[r] = logZ - mean;
-    // Error: only the non-candidates' logits are approximate (each within B); η covers the float32 sums and e^x.
-    const eta = 1e-5;
-    const pNc = Math.min(1, Math.max(0, (z - zc) / z));
-    const rho = Math.min(0.5, (Math.exp(B) - 1) * pNc + eta);
-    const logZErr = -Math.log(1 - rho);
-    const sd = Math.sqrt(Math.max(0, v2 / z - mean * mean) + eta);
-    const entErr = B * Math.exp(2 * B) * Math.sqrt(pNc) * (sd + B) + eta * (1 + Math.abs(logZ) + Math.abs(mean));
-    out.logitError = Math.max(out.logitError, pNc > 0 ? B : 0);
-    out.entropyError = Math.max(out.entropyError, entErr);
-    for (let j = 0; j < topK; j++) {
-      const c = cands[j];
-      out.ids[r * topK + j] = c.id;
-      const pj = Math.exp(c.l - m - logZ);
-      out.probs[r * topK + j] = pj;
-      out.probError = Math.max(out.probError, pj * (Math.exp(logZErr) - 1));
-    }
+    if (overflow[r]) exactRow(x, r, H, V, lmHead, topK, out);
+    else finishRow(r, pool[r], bound[r], stats, topK, exact, out);
   }
   return out;
+}
+
+/**
+ * Row r from its candidates: exact logits for each (`exact`), the top k by them, their values in place of the
+ * approximate ones in Z, W, V, then probabilities, entropy and the bounds on their error.
+ */
+function finishRow(r: number, pl: { ids: number[]; vals: number[] }, B: number, stats: Float64Array, topK: number, exact: (r: number, id: number) => number, out: LensRows): void {
+  const k = pl.vals.length >= topK ? kthLargest(pl.vals, topK) : -Infinity;
+  const ids: number[] = [], approx: number[] = [], logits: number[] = [];
+  for (let j = 0; j < pl.ids.length; j++) {
+    if (pl.vals[j] >= k - 2 * B) {
+      ids.push(pl.ids[j]);
+      approx.push(pl.vals[j]);
+      logits.push(exact(r, pl.ids[j]));
+    }
+  }
+  const order = ids.map((_, j) => j).sort((u, v) => logits[v] - logits[u] || ids[u] - ids[v]);
+  const m = stats[r * 4];
+  let z = stats[r * 4 + 1], w = stats[r * 4 + 2], v2 = stats[r * 4 + 3];
+  let zc = 0;
+  for (let j = 0; j < ids.length; j++) {
+    const sa = Math.max(approx[j] - m, LENS_EXP_FLOOR), ea = Math.exp(sa);
+    const sl = logits[j] - m, el = Math.exp(sl);
+    z += el - ea;
+    w += el * sl - ea * sa;
+    v2 += el * sl * sl - ea * sa * sa;
+    zc += el;
+  }
+  const logZ = Math.log(z);
+  const mean = w / z;
+  out.entropy[r] = logZ - mean;
+  // Error: only the non-candidates' logits are approximate (each within B); η covers the float32 sums and e^x.
+  const eta = 1e-5;
+  const pNc = Math.min(1, Math.max(0, (z - zc) / z));
+  const rho = Math.min(0.5, (Math.exp(B) - 1) * pNc + eta);
+  const logZErr = -Math.log(1 - rho);
+  const sd = Math.sqrt(Math.max(0, v2 / z - mean * mean) + eta);
+  const entErr = B * Math.exp(2 * B) * Math.sqrt(pNc) * (sd + B) + eta * (1 + Math.abs(logZ) + Math.abs(mean));
+  out.logitError = Math.max(out.logitError, pNc > 0 ? B : 0);
+  out.entropyError = Math.max(out.entropyError, entErr);
+  for (let j = 0; j < topK; j++) {
+    const c = order[j];
+    out.ids[r * topK + j] = ids[c];
+    const pj = Math.exp(logits[c] - m - logZ);
+    out.probs[r * topK + j] = pj;
+    out.probError = Math.max(out.probError, pj * (Math.exp(logZErr) - 1));
+  }
 }
 
 /** Folds y[at … at + n) into the descending list `top` (small functions: V8 optimizes them after a few rows). */
@@ -404,10 +416,10 @@ function mergeStats(stats: Float64Array, r: number, m: number, z: number, w: num
   stats[b + 3] = v0 + v1;
 }
 
-/** x[at … at + H) · w in float64 (each float32 product is exact there), rounded to float32. */
-function dotRow(x: Float32Array, at: number, w: Float32Array, H: number): number {
+/** x[at … at + H) · w[wAt … wAt + H) in float64 (each float32 product is exact there), rounded to float32. */
+function dotRow(x: Float32Array, at: number, w: Float32Array, wAt: number, H: number): number {
   let sum = 0;
-  for (let i = 0; i < H; i++) sum += x[at + i] * w[i];
+  for (let i = 0; i < H; i++) sum += x[at + i] * w[wAt + i];
   return Math.fround(sum);
 }
 

@@ -57,49 +57,52 @@ export function int16Functions(): WasmFunction[] {
  * lane j sums p[r, i]·q[o, i] over i ≡ 2j, 2j + 1 (mod 8). p: rows × inDim int16, q: outDim × inDim int16, t and
  * s float32. Requires rows % 4 == 0, outDim % 2 == 0, inDim % 8 == 0.
  */
-function int16MatmulFunction(): WasmFunction {
+export function int16MatmulFunction(RB = 4, CB = 2, exportName: string = WASM_INT16_EXPORTS.matmul): WasmFunction {
   const P = { x: 0, w: 1, y: 2, rows: 3, inDim: 4, outDim: 5, yStride: 6, t: 7, s: 8 };
   let next = 9;
-  const o = next++, t = next++, k = next++, wr0 = next++, wr1 = next++;
-  const xr = [next++, next++, next++, next++];
+  const o = next++, t = next++, k = next++;
+  const wr = Array.from({ length: CB }, () => next++);
+  const xr = Array.from({ length: RB }, () => next++);
   const rowBytes = next++;
   const i32Locals = next - 9;
-  const acc = Array.from({ length: 8 }, () => next++);
-  const w0 = next++, w1 = next++, xv = next++;
-  const f32Locals = [next++, next++];
-  const [tr, so] = f32Locals;
+  const acc = Array.from({ length: RB * CB }, () => next++);
+  const wv = Array.from({ length: CB }, () => next++);
+  const xv = next++;
+  const v128Locals = next - 9 - i32Locals;
+  const tr = next++, so = next++;
   const body: number[] = [];
   const emit = (...parts: number[][]): void => {
     for (const p of parts) body.push(...p);
   };
   emit(get(P.inDim), i32(2), MUL, set(rowBytes));
   emit(i32(0), set(o), LOOP);
-  emit(get(P.w), get(o), get(rowBytes), MUL, ADD, tee(wr0), get(rowBytes), ADD, set(wr1));
+  emit(get(P.w), get(o), get(rowBytes), MUL, ADD, set(wr[0]));
+  for (let c = 1; c < CB; c++) emit(get(wr[c - 1]), get(rowBytes), ADD, set(wr[c]));
   emit(i32(0), set(t), LOOP);
-  emit(get(P.x), get(t), get(rowBytes), MUL, ADD, tee(xr[0]), get(rowBytes), ADD, tee(xr[1]), get(rowBytes), ADD, tee(xr[2]), get(rowBytes), ADD, set(xr[3]));
+  emit(get(P.x), get(t), get(rowBytes), MUL, ADD, set(xr[0]));
+  for (let r = 1; r < RB; r++) emit(get(xr[r - 1]), get(rowBytes), ADD, set(xr[r]));
   for (const a of acc) emit(V128_ZERO, set(a));
   emit(i32(0), set(k), LOOP);
-  emit(get(wr0), get(k), ADD, V128_LOAD, set(w0), get(wr1), get(k), ADD, V128_LOAD, set(w1));
-  for (let r = 0; r < 4; r++) {
+  for (let c = 0; c < CB; c++) emit(get(wr[c]), get(k), ADD, V128_LOAD, set(wv[c]));
+  for (let r = 0; r < RB; r++) {
     emit(get(xr[r]), get(k), ADD, V128_LOAD, set(xv));
-    emit(get(acc[2 * r]), get(xv), get(w0), I32X4_DOT_I16X8_S, I32X4_ADD, set(acc[2 * r]));
-    emit(get(acc[2 * r + 1]), get(xv), get(w1), I32X4_DOT_I16X8_S, I32X4_ADD, set(acc[2 * r + 1]));
+    for (let c = 0; c < CB; c++) emit(get(acc[CB * r + c]), get(xv), get(wv[c]), I32X4_DOT_I16X8_S, I32X4_ADD, set(acc[CB * r + c]));
   }
   emit(get(k), i32(16), ADD, tee(k), get(rowBytes), LT_U, BR_IF_LOOP, END);
-  for (let r = 0; r < 4; r++) {
+  for (let r = 0; r < RB; r++) {
     emit(get(P.t), get(t), i32(r), ADD, i32(4), MUL, ADD, F32_LOAD(0), set(tr));
-    // &y[(t + r)·yStride + o·4] into k (free after the inner loop); the second output is 4 bytes further.
+    // &y[(t + r)·yStride + o·4] into k (free after the inner loop); output c is 4·c bytes further.
     emit(get(P.y), get(t), i32(r), ADD, get(P.yStride), MUL, ADD, get(o), i32(4), MUL, ADD, set(k));
-    for (let c = 0; c < 2; c++) {
-      const a = acc[2 * r + c];
+    for (let c = 0; c < CB; c++) {
+      const a = acc[CB * r + c];
       emit(get(a), F32X4_CONVERT_I32X4_S, set(a));
       emit(get(P.s), get(o), i32(c), ADD, i32(4), MUL, ADD, F32_LOAD(0), set(so));
       emit(get(k), get(a), lane(0), get(a), lane(1), F32_ADD, get(a), lane(2), get(a), lane(3), F32_ADD, F32_ADD, get(tr), F32_MUL, get(so), F32_MUL, f32Store(c * 4));
     }
   }
-  emit(get(t), i32(4), ADD, tee(t), get(P.rows), LT_U, BR_IF_LOOP, END);
-  emit(get(o), i32(2), ADD, tee(o), get(P.outDim), LT_U, BR_IF_LOOP, END);
-  return { exportName: WASM_INT16_EXPORTS.matmul, params: 9, locals: [[i32Locals, I32], [next - 9 - i32Locals - 2, V128], [2, F32]], body };
+  emit(get(t), i32(RB), ADD, tee(t), get(P.rows), LT_U, BR_IF_LOOP, END);
+  emit(get(o), i32(CB), ADD, tee(o), get(P.outDim), LT_U, BR_IF_LOOP, END);
+  return { exportName, params: 9, locals: [[i32Locals, I32], [v128Locals, V128], [2, F32]], body };
 }
 
 /** ggml_v_expf's constants (ggml/src/ggml-cpu/vec.h, the SSE2 version; there as hex floats 0x1.8p23, 0x1.715476p+0, 0x1.62e4p-1, 0x1.7f7d1cp-20, 0x1.0e4020p-7, 0x1.573e2ep-5, 0x1.555e66p-3, 0x1.fffdb6p-2, 0x1.ffffecp-1). */
