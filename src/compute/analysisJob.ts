@@ -130,6 +130,9 @@ export interface LogitLensOutput {
   texts: string[][];
   /** Per position: the first layer whose top-1 is the final layer's (core answerFirstLayer). */
   answerLayer: Int32Array;
+  /** Bounds on the error of the probabilities and entropies (core logitLens; 0 when every logit was float32). */
+  maxProbError: number;
+  maxEntropyError: number;
 }
 
 /** Runs core logitLens on the positions asked for. */
@@ -146,6 +149,8 @@ export async function logitLensJob(input: LogitLensInput, progress: ReportProgre
     entropy: lens.entropy,
     texts: lens.ids.map((row) => Array.from(row, label)),
     answerLayer: answerFirstLayer(lens),
+    maxProbError: lens.maxProbError ?? 0,
+    maxEntropyError: lens.maxEntropyError ?? 0,
   };
 }
 

@@ -39,6 +39,9 @@ export interface LogitLensView {
   texts: string[][];
   /** Per position: the first layer whose top-1 is the model's final answer. */
   answerLayer: Int32Array;
+  /** Bounds on the error of any probability and entropy shown (a 16-bit unembedding's; 0 or absent when exact). */
+  maxProbError?: number;
+  maxEntropyError?: number;
 }
 
 /** One ablated head, or (no head) a whole layer's attention. */

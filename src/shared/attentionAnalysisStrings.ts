@@ -51,6 +51,7 @@ export const attentionAnalysisStrings = {
   lensEntropy: 'Entropy {0} nats',
   lensAnswer: 'Final answer {0} first appears at layer {1}',
   lensOutput: '{0} (output)',
+  lensApproximate: 'Computed with a 16-bit unembedding: probabilities within ±{0}, entropies within ±{1} nats.',
   ablationHelp: 'Zero a head’s output (or a whole layer’s attention) and run again: the next-token predictions after the selection before and after, and the KL divergence between them. A large change means the head matters for this text.',
   ablationPick: 'Heads to ablate: rows are layers, columns are heads; “All” removes the layer’s whole attention. Arrow keys move, Space toggles.',
   ablationAll: 'All',

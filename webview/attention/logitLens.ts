@@ -122,6 +122,13 @@ function lensTable(s: AttentionSnapshot, lens: LogitLensView, ctx: AnalysisConte
     announce(describe(next.row, next.col));
   });
   showDetail(focus.row, focus.col);
+  // A 16-bit unembedding's error is labelled only where it could change a digit shown: half the last digit of a
+  // percentage under 10% (0.01% → 5·10⁻⁵) or of an entropy (0.01 → 0.005 nats).
+  const probError = lens.maxProbError ?? 0;
+  const entropyError = lens.maxEntropyError ?? 0;
+  const approximate = probError >= 5e-5 || entropyError >= 0.005
+    ? [el('p', { className: 'muted lens-approximate', text: fmt(strings.lensApproximate, percent(probError), entropyError.toFixed(3)) })]
+    : [];
   // The caption stays outside the sideways-scrolling box, so a wide table does not hide part of it.
-  return el('div', { children: [el('p', { className: 'muted lens-caption', text: strings.lensCaption, attrs: { id: 'lens-caption' } }), el('div', { className: 'table-wrap lens-wrap', children: [table] }), detail] });
+  return el('div', { children: [el('p', { className: 'muted lens-caption', text: strings.lensCaption, attrs: { id: 'lens-caption' } }), ...approximate, el('div', { className: 'table-wrap lens-wrap', children: [table] }), detail] });
 }
