@@ -26,7 +26,7 @@ export const OP_LENS = 4;
  * last tile multiplies one stale scratch row into y's padding column, which the caller drops).
  * OP_DOT: [export name index, q, nRows, unitsPerRow, x, y]: y[r] = row r · x for one row of x.
  * OP_LENS (wasmInt16.ts): [p, q, y, rowsP, kP, n, t, s, state, theta, cand, cap, base, rows, sub]: `sub` vocabulary
- * rows at a time, i16_matmul into y then lens_scan of y's first `rows` rows.
+ * rows at a time, i16_matmul into y (256 rows of p at a time) then lens_scan of y's first `rows` rows.
  */
 export const RUN_OP_SOURCE = `
 function runOp(ex, a, names) {
@@ -47,7 +47,8 @@ function runOp(ex, a, names) {
   } else if (op === ${OP_LENS}) {
     for (let o = 0; o < a[6]; o += a[15]) {
       const c = Math.min(a[15], a[6] - o);
-      ex.i16_matmul(a[1] >>> 0, (a[2] >>> 0) + o * a[5] * 2, a[3] >>> 0, a[4], a[5], c, c * 4, a[7] >>> 0, (a[8] >>> 0) + o * 4);
+      // Blocks of 256 rows of p, so they and the sub-band of q stay in L2 together.
+      for (let r = 0; r < a[4]; r += 256) ex.i16_matmul((a[1] >>> 0) + r * a[5] * 2, (a[2] >>> 0) + o * a[5] * 2, (a[3] >>> 0) + r * c * 4, Math.min(256, a[4] - r), a[5], c, c * 4, (a[7] >>> 0) + r * 4, (a[8] >>> 0) + o * 4);
       ex.lens_scan(a[3] >>> 0, a[14], c, c * 4, a[9] >>> 0, a[10] >>> 0, a[11] >>> 0, a[12], a[13] + o);
     }
   }
