@@ -208,6 +208,28 @@ for (const tied of [false, true]) {
   });
 }
 
+test('logit lens in int16 over more rows than one block of the kernel (2 layers × 150 positions, 2 threads): the float32 lens\'s ids, probabilities and entropies within the bounds', { skip: !simd }, async () => {
+  const spec = { layers: 2, hidden: 32, heads: 4, kvHeads: 2, intermediate: 40, vocab: 2100, ropeTheta: 10000, qkvBias: false, dtype: 'F32' as const, tied: true, seed: 43 };
+  const { dir } = makeLlama(spec);
+  useMatmulThreads(2);
+  try {
+    const model = await loadModel(dir);
+    const r = rng(9);
+    const ids = Array.from({ length: 150 }, () => Math.floor(r() * spec.vocab));
+    const lens = await logitLens(model, ids, { topK: 5, precision: 'int16' });
+    const f32 = await logitLens(model, ids, { topK: 5, precision: 'f32' });
+    assert.ok((lens.maxLogitError ?? 0) > 0, 'the int16 path ran');
+    for (let l = 0; l < spec.layers; l++) {
+      assert.deepEqual(Array.from(lens.ids[l]), Array.from(f32.ids[l]), `layer ${l} ids`);
+      lens.probs[l].forEach((p, i) => assert.ok(Math.abs(p - f32.probs[l][i]) <= (lens.maxProbError ?? 0) + 1e-6, `layer ${l} probability ${i}`));
+      lens.entropy[l].forEach((e, i) => assert.ok(Math.abs(e - f32.entropy[l][i]) <= (lens.maxEntropyError ?? 0) + 1e-5, `layer ${l} entropy ${i}`));
+    }
+  } finally {
+    useMatmulThreads(1);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('logit lens in int16: rows whose candidates overflow (a head of identical rows: every logit ties) are redone exactly, lower id first', { skip: !simd }, async () => {
   const spec = { layers: 1, hidden: 16, heads: 2, kvHeads: 1, intermediate: 24, vocab: 2500, ropeTheta: 10000, qkvBias: false, dtype: 'F32' as const, tied: false, seed: 5 };
   const { dir } = makeLlama(spec);
