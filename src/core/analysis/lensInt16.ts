@@ -358,7 +358,7 @@ function finishRow(r: number, pl: { ids: number[]; vals: number[] }, B: number, 
   const rho = Math.min(0.5, (Math.exp(B) - 1) * pNc + eta);
   const logZErr = -Math.log(1 - rho);
   const sd = Math.sqrt(Math.max(0, v2 / z - mean * mean) + eta);
-  const entErr = B * Math.exp(2 * B) * Math.sqrt(pNc) * (sd + B) + eta * (1 + Math.abs(logZ) + Math.abs(mean));
+  const entErr = B * Math.exp(2 * B) * Math.sqrt(pNc) * (sd + B) + eta * (1 + Math.abs(logZ) + 2 * Math.abs(mean));
   out.logitError = Math.max(out.logitError, pNc > 0 ? B : 0);
   out.entropyError = Math.max(out.entropyError, entErr);
   for (let j = 0; j < topK; j++) {
