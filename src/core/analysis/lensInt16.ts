@@ -216,8 +216,11 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
   const thAt = align64(sAt + vocabP * 4);
   const perThread = align64(rowsP * tileCols * 4) + align64(rows * LENS_STATE_BYTES) + align64(rows * candStride);
   const threadAt = align64(thAt + rows * 4);
+  // The head is copied in one step's rows at a time (the copy leaves them in cache for the product).
+  const rest = vocabP - seedEnd;
+  const stepSize = Math.ceil(rest / STEPS / (4 * parts)) * 4 * parts;
   const qAt = threadAt + parts * perThread;
-  const needed = qAt + vocabP * kP * 2;
+  const needed = qAt + Math.max(seedEnd, stepSize) * kP * 2;
   if (needed > 2 ** 32 - 65536) return undefined;
   const have = kern.memory.buffer.byteLength;
   if (needed > have) kern.memory.grow(Math.ceil((needed - have) / 65536));
@@ -225,7 +228,6 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
   new Int16Array(buf, pAt, rowsP * kP).set(p);
   new Float32Array(buf, tAt, rowsP).set(t);
   new Float32Array(buf, sAt, vocabP).set(head.scale);
-  new Int16Array(buf, qAt, vocabP * kP).set(head.q);
   const theta = new Float32Array(buf, thAt, rows);
   const yAt = (q: number): number => threadAt + q * perThread;
   const stAt = (q: number): number => yAt(q) + align64(rowsP * tileCols * 4);
@@ -237,7 +239,8 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
     for (let r = 0; r < rows; r++) cand[(r * candStride) / 4] = 0;
   }
   const run = (a: number, b: number, sub: (band: number) => number): void => {
-    const ops = bands(a, b, parts).map(([o0, o1], q) => [OP_LENS, pAt, qAt + o0 * kP * 2, yAt(q), rowsP, kP, o1 - o0, tAt, sAt + o0 * 4, stAt(q), thAt, cAt(q), CAND_CAP, o0, rows, Math.max(4, sub(o1 - o0))]);
+    new Int16Array(buf, qAt, (b - a) * kP).set(head.q.subarray(a * kP, b * kP));
+    const ops = bands(a, b, parts).map(([o0, o1], q) => [OP_LENS, pAt, qAt + (o0 - a) * kP * 2, yAt(q), rowsP, kP, o1 - o0, tAt, sAt + o0 * 4, stAt(q), thAt, cAt(q), CAND_CAP, o0, rows, Math.max(4, sub(o1 - o0))]);
     if (kern.team) kern.team.run(ops.slice(1), () => kern.runOp(ops[0]));
     else for (const op of ops) kern.runOp(op);
   };
@@ -264,8 +267,6 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
     }
   }
   // The rest in a few steps: after each, the candidates join the pools and the thresholds rise.
-  const rest = vocabP - seedEnd;
-  const stepSize = Math.ceil(rest / STEPS / (4 * parts)) * 4 * parts;
   for (let a = seedEnd; a < vocabP; a += stepSize) {
     run(a, Math.min(vocabP, a + stepSize), () => SUB_VOCAB);
     for (let q = 0; q < parts; q++) {
@@ -404,10 +405,13 @@ function insertTop(top: Float64Array, v: number): void {
 
 /** The k-th largest of `vals` (k ≤ length). */
 function kthLargest(vals: readonly number[], k: number): number {
-  const top = new Float64Array(k).fill(-Infinity);
+  if (kthScratch.length !== k) kthScratch = new Float64Array(k);
+  const top = kthScratch.fill(-Infinity);
   for (const v of vals) insertTop(top, v);
   return top[k - 1];
 }
+
+let kthScratch = new Float64Array(0);
 
 /** Folds one thread's (m, Z, W, V) into row r of `stats` (the same rescaling as lens_scan's). */
 function mergeStats(stats: Float64Array, r: number, m: number, z: number, w: number, v: number): void {
