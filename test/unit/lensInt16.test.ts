@@ -188,12 +188,15 @@ for (const tied of [false, true]) {
       useMatmulThreads(threads);
       try {
         const model = await loadModel(dir);
+        const resident = model.residentBytes;
         const r = rng(7);
         const ids = Array.from({ length: 12 }, () => Math.floor(r() * spec.vocab));
         const positions = [11, 0, 6, 7];
         const topK = 8;
         const lens = await logitLens(model, ids, { topK, positions, precision: 'int16' });
         assert.ok((lens.maxLogitError ?? 0) > 0 && (lens.maxLogitError ?? 0) <= LOGIT_LENS_MAX_LOGIT_ERROR, `an int16 lens reports its logit bound (${lens.maxLogitError})`);
+        // The int16 head is counted in the model's memory: vocabulary (to 4) × hidden (to 8) int16 + a float32 scale per row.
+        assert.equal(model.residentBytes - resident, 3004 * 48 * 2 + 3004 * 4);
         const head = Float32Array.from((tied ? ref.embed : ref.lmHead).flat());
         assertWithinBounds(lens, await residuals(model, ids), Float32Array.from(ref.finalNorm), head, spec.vocab, positions, topK);
         // The same ids as the float32 lens, which reports no error.
@@ -267,8 +270,10 @@ test('logit lens in int16 falls back to float32 (and reports no error) for a fin
     // Logits in the thousands: the int16 bound grows with them past 0.01 nats.
     const head = model.weights.lmHead.data as Float32Array;
     for (let i = 0; i < head.length; i++) head[i] *= 5000;
+    const resident = model.residentBytes;
     const a = await logitLens(model, [1, 2, 3], { topK: 3, precision: 'int16' });
     assert.equal(a.maxLogitError, 0, 'the float32 path ran');
+    assert.equal(model.residentBytes, resident, 'the int16 head that was too coarse was let go');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -35,6 +35,8 @@ const HEAD_LANE_NORM = 46000;
 const U = 2 ** -24;
 
 const heads = new WeakMap<Model, Int16Head | null>();
+/** The largest int16 head kept (a 128k-vocabulary, 2,048-wide model's is 525 MB; beyond this float32 is used). */
+const INT16_HEAD_MAX_BYTES = 512 << 20;
 
 /**
  * Quantizes the float32 row `w` (length H) into `q` at `at` (kP values, zero padded) with a scale that keeps every
@@ -107,7 +109,7 @@ function quantizeHead(model: Model, w: WeightMatrix): Int16Head | undefined {
   const kP = Math.ceil(H / 8) * 8;
   const vocabP = Math.ceil(V / 4) * 4;
   const bytes = vocabP * kP * 2 + vocabP * 4;
-  if (w.stream || (model.maxResidentBytes !== undefined && model.residentBytes + bytes > model.maxResidentBytes)) return undefined;
+  if (w.stream || bytes > INT16_HEAD_MAX_BYTES || (model.maxResidentBytes !== undefined && model.residentBytes + bytes > model.maxResidentBytes)) return undefined;
   const q = new Int16Array(vocabP * kP);
   const scale = new Float32Array(vocabP).fill(NaN);
   let laneNorm = 0, maxError = 0, maxNorm = 0;
@@ -203,7 +205,12 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
   if (!bound) return undefined;
   let maxBound = 0;
   for (const b of bound) maxBound = Math.max(maxBound, b);
-  if (!(maxBound <= maxLogitError)) return undefined;
+  if (!(maxBound <= maxLogitError)) {
+    // Too coarse for this model's rows: give the memory back and keep to float32 for it from now on.
+    heads.set(model, null);
+    model.residentBytes -= head.bytes;
+    return undefined;
+  }
 
   const parts = (kern.team?.size ?? 0) + 1;
   const seedEnd = Math.min(vocabP, Math.max(SEED_VOCAB, Math.ceil(topK / 4) * 4 * parts));
