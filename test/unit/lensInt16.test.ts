@@ -4,7 +4,9 @@
 // ids, probabilities and entropies within the bounds the lens reports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadModel, type Model } from '../../src/core/model/load';
 import { forward } from '../../src/core/model/runtime';
 import { logitLens, LOGIT_LENS_MAX_LOGIT_ERROR, type LogitLens } from '../../src/core/analysis/logitLens';
@@ -13,6 +15,7 @@ import { assemble, useMatmulThreads, wasmMatmulAvailable } from '../../src/core/
 import { LENS_CAND_HEADER, LENS_EXP_FLOOR } from '../../src/core/tensor/wasmInt16';
 import { makeArch } from './archFixtures';
 import { makeLlama, rng } from './attentionFixtures';
+import { writeTinyModel } from '../support/ggufModels';
 
 const simd = wasmMatmulAvailable();
 
@@ -274,6 +277,26 @@ test('logit lens in int16 falls back to float32 (and reports no error) for a fin
     const a = await logitLens(model, [1, 2, 3], { topK: 3, precision: 'int16' });
     assert.equal(a.maxLogitError, 0, 'the float32 path ran');
     assert.equal(model.residentBytes, resident, 'the int16 head that was too coarse was let go');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('logit lens in int16 on a GGUF Q8_0 model (a quantized LM head, decoded a row at a time for the re-score): the float32 lens\'s ids, probabilities and entropies within the bounds', { skip: !simd }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-lens-lens16-'));
+  try {
+    const { ggufPath } = writeTinyModel(dir, { arch: 'llama', layers: 2, hidden: 64, heads: 4, kvHeads: 2, intermediate: 96, vocab: 1800, type: 'q8_0', seed: 12 }, 'lens-q8');
+    const model = await loadModel(ggufPath);
+    assert.equal(model.weights.lmHead.type, 'q8_0');
+    const ids = [3, 17, 42, 8, 99, 5, 63, 21, 77, 1];
+    const lens = await logitLens(model, ids, { topK: 6, precision: 'int16' });
+    const f32 = await logitLens(model, ids, { topK: 6, precision: 'f32' });
+    assert.ok((lens.maxLogitError ?? 0) > 0, 'the int16 path ran');
+    for (let l = 0; l < 2; l++) {
+      assert.deepEqual(Array.from(lens.ids[l]), Array.from(f32.ids[l]), `layer ${l} ids`);
+      lens.probs[l].forEach((p, i) => assert.ok(Math.abs(p - f32.probs[l][i]) <= (lens.maxProbError ?? 0) + 1e-6, `layer ${l} probability ${i}`));
+      lens.entropy[l].forEach((e, i) => assert.ok(Math.abs(e - f32.entropy[l][i]) <= (lens.maxEntropyError ?? 0) + 1e-5, `layer ${l} entropy ${i}`));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
