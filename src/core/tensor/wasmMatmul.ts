@@ -85,11 +85,9 @@ function wasmApi(): WasmApi | undefined {
   return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
-/** The kernel's memory, exports and thread team, for kernels of their own (wasmInt16.ts's logit lens). */
+/** The kernel's memory, operation runner and thread team (also driven by lensInt16.ts's logit lens). */
 export interface Kernel {
   memory: WasmMemory;
-  /** Every export of the module (assemble()). */
-  exports: Record<string, unknown>;
   matmul: MatmulExport;
   /** Runs one team operation (threads.ts) on this thread. */
   runOp: (op: ArrayLike<number>) => void;
@@ -159,7 +157,7 @@ export function useMatmulThreads(threads: number): number {
 const DEQUANT_NAMES: readonly string[] = [...Object.values(WASM_DEQUANT_EXPORTS), ...Object.values(WASM_DOT_EXPORTS)];
 
 function makeKernel(memory: WasmMemory, exports: Record<string, unknown>, team?: ThreadTeam): Kernel {
-  return { memory, exports, matmul: exports.matmul as MatmulExport, runOp: opRunner(exports, DEQUANT_NAMES), team };
+  return { memory, matmul: exports.matmul as MatmulExport, runOp: opRunner(exports, DEQUANT_NAMES), team };
 }
 
 /** Threads the SIMD kernel multiplies on now. */
