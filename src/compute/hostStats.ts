@@ -1,5 +1,5 @@
 // What the extension host itself measures for the stress tests (issue 12): how long its event loop stalled and how
-// much memory it holds, and whether the model process and the worker threads are alive. Measured IN the host
+// much memory it holds, and whether the model process and the tokenizer processes are alive. Measured IN the host
 // (perf_hooks.monitorEventLoopDelay, a timer whose lateness is the loop's delay: Node's docs, "perf_hooks
 // .monitorEventLoopDelay"), and only switched on when the test launcher sets LLM_LENS_HOST_STATS (see
 // commands/hostStatsForTest.ts): a user's VS Code never runs it.
@@ -50,9 +50,12 @@ export interface HostStats {
   rssFile: number | undefined;
   /** The model process's id while one runs. */
   modelProcessPid: number | undefined;
-  /** Worker threads alive in this process (the tokenizer pool). */
-  workerThreads: number;
+  /** The tokenizer processes' ids while they run. */
+  tokenizerProcessPids: number[];
 }
+
+/** What the extension tells the recorder about its compute processes. */
+export type LiveCompute = Pick<HostStats, 'modelProcessPid' | 'tokenizerProcessPids'>;
 
 /**
  * CPU time this (the main) thread has used, in ms: process.threadCpuUsage (Node ≥ 23.9), else Linux's
@@ -101,7 +104,7 @@ export class HostStatsRecorder {
     }
   });
 
-  constructor(private readonly live: () => { modelProcessPid: number | undefined; workerThreads: number }) {
+  constructor(private readonly live: () => LiveCompute) {
     this.histogram.enable();
     this.gcObserver.observe({ entryTypes: ['gc'] });
     this.heartbeat = setInterval(() => {
