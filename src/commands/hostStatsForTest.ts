@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
-import { HostStatsRecorder, hostStatsCommandId, type LiveCompute } from '../compute/hostStats';
+import { HostStatsRecorder, hostStatsCommandId, largestMappings, type LiveCompute } from '../compute/hostStats';
 
 /**
  * Registers the stress tests' internal command (hostStatsCommandId) and starts measuring when `file` (the
  * LLM_LENS_HOST_STATS variable) is set; otherwise nothing. `'reset'` starts a new measuring window, `'heapSnapshot'`
  * also writes a V8 heap snapshot of the host to `<file>.heapsnapshot` (after a full collection: what the host still
- * holds), anything else reports; each call writes the numbers (HostStats) to `file`.
+ * holds), `'smaps'` adds the mappings that hold the most memory, anything else reports; each call writes the numbers
+ * (HostStats) to `file`.
  */
 export function registerHostStatsForTest(file: string | undefined, live: () => LiveCompute): vscode.Disposable {
   if (!file) return { dispose: () => undefined };
@@ -15,7 +16,7 @@ export function registerHostStatsForTest(file: string | undefined, live: () => L
   const command = vscode.commands.registerCommand(hostStatsCommandId, (action?: unknown) => {
     if (action === 'reset') recorder.reset();
     if (action === 'heapSnapshot') writeHeapSnapshot(`${file}.heapsnapshot`);
-    writeFileSync(file, JSON.stringify({ action: action ?? 'read', ...recorder.read() }));
+    writeFileSync(file, JSON.stringify({ action: action ?? 'read', ...recorder.read(), ...(action === 'smaps' ? { mappings: largestMappings() } : {}) }));
   });
   return vscode.Disposable.from(command, { dispose: () => recorder.dispose() });
 }

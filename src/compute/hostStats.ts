@@ -52,6 +52,8 @@ export interface HostStats {
   modelProcessPid: number | undefined;
   /** The tokenizer processes' ids while they run. */
   tokenizerProcessPids: number[];
+  /** Only when asked for ('smaps'): the mappings holding the most memory. */
+  mappings?: MappingStats[];
 }
 
 /** What the extension tells the recorder about its compute processes. */
@@ -82,6 +84,42 @@ function statusKb(name: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** One mapping of the process's memory, as /proc/self/smaps lists it (sizes in bytes). */
+export interface MappingStats {
+  /** Its address range and permissions, e.g. "7f12a0000000-7f12a4000000 rw-p". */
+  range: string;
+  /** What it maps: a file's path, [heap] (the main malloc arena), [stack], or '' for anonymous memory. */
+  path: string;
+  size: number;
+  rss: number;
+}
+
+/**
+ * The mappings that hold the most resident memory (Linux /proc/self/smaps; empty elsewhere), to tell where
+ * anonymous memory outside V8's heap sits: glibc's main arena ([heap]), the 64 MB heaps of thread arenas, V8's pages.
+ */
+export function largestMappings(top = 20): MappingStats[] {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return [];
+  }
+  const out: MappingStats[] = [];
+  let current: MappingStats | undefined;
+  for (const line of text.split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      current = { range: `${header[1]}-${header[2]} ${header[3]}`, path: header[4], size: 0, rss: 0 };
+      out.push(current);
+      continue;
+    }
+    const field = /^(Size|Rss):\s+(\d+) kB/.exec(line);
+    if (field && current) current[field[1] === 'Size' ? 'size' : 'rss'] = Number(field[2]) * 1024;
+  }
+  return out.sort((a, b) => b.rss - a.rss).slice(0, top);
 }
 
 /** Records loop delay and heartbeat gaps from construction (or the last reset) until dispose. */
