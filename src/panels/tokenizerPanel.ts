@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { JobCancelledError } from '../compute/pool';
+import { tokenizerProcessFailureMessage } from './modelFailure';
 import type { ChatCount, ComparisonCount, TokenizeJobOutput, TrainJobOutput } from '../compute/tokenizerJobs';
 import { chatFromText } from '../core/chat/messages';
 import { applyBpe, type BpeMerge } from '../core/bpe/trainer';
@@ -349,7 +350,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
     if ((error as { code?: unknown } | undefined)?.code === 'embeddedNotBuilt') {
       return vscode.l10n.t('The embedded model is not built yet (run npm run train:model). Pick another tokenizer.');
     }
-    return name === 'TokenizerError' ? message : vscode.l10n.t('Tokenization failed: {0}', message);
+    return name === 'TokenizerError' ? message : tokenizerProcessFailureMessage(error) ?? vscode.l10n.t('Tokenization failed: {0}', message);
   }
 
   private stats(result: TokenizeJobOutput): TokenizerStats {

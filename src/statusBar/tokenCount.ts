@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import type { Jobs } from '../compute/jobs';
 import type { JobRunner } from '../compute/pool';
+import { tokenizerProcessFailureMessage } from '../panels/modelFailure';
 import { listTokenizers } from '../core/tokenizers/catalog';
 import { formatContextShare, formatContextWindow } from '../core/tokenizers/contextBudget';
 import { defaultTokenizerSetting, maxTokenizeChars } from '../panels/tokenizerPanel';
@@ -128,7 +129,7 @@ export class TokenCountStatus implements vscode.Disposable {
       // By code (TokenizerError's, kept across the process boundary by JobFailedError), never by message text.
       this.item.tooltip = (error as { code?: unknown } | undefined)?.code === 'embeddedNotBuilt'
         ? vscode.l10n.t('The embedded model is not built yet: choose another llmLens.defaultTokenizer.')
-        : message;
+        : tokenizerProcessFailureMessage(error) ?? message;
       this.item.show();
       return;
     }

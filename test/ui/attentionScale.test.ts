@@ -59,7 +59,8 @@ async function hostStats(page: Page, action: 'reset' | 'read' | 'heapSnapshot' |
     await focusWorkbench(page);
     const key = { reset: 'F9', read: 'F10', heapSnapshot: 'F8', smaps: 'F7' }[action];
     await page.keyboard.press(`Control+Alt+Shift+${key}`);
-    for (let i = 0; i < 20 && !existsSync(statsFile); i++) await page.waitForTimeout(100);
+    // A heap snapshot takes the host seconds: pressing again meanwhile would start a second one over the first.
+    for (let i = 0; i < (action === 'heapSnapshot' ? 600 : 20) && !existsSync(statsFile); i++) await page.waitForTimeout(100);
     if (existsSync(statsFile)) {
       // The host writes the file in one call; a read racing it finds it empty and tries again.
       for (let i = 0; i < 20; i++) {
