@@ -35,7 +35,8 @@ const readKey = 'ctrl+alt+shift+f10';
 // and through the workbench's shutdown (which saves the webview's state; a browser reload may cut that short).
 const reloadKey = 'ctrl+alt+shift+f11';
 // LLM_LENS_HEAP_SNAPSHOT=1: V8 heap snapshots of the host at activation and after first use, into test-results/ui/
-// (to find what the host's heap still holds; written on a key like the numbers).
+// (to find what the host's heap still holds; written on a key like the numbers). Diagnostic only: writing a snapshot
+// leaves ~170 MB in the host's malloc arena, so the memory bounds are printed, not asserted, in that mode.
 const snapshotKey = 'ctrl+alt+shift+f8';
 const smapsKey = 'ctrl+alt+shift+f7';
 const takeSnapshots = process.env.LLM_LENS_HEAP_SNAPSHOT === '1';
@@ -403,10 +404,11 @@ uiTest('with every panel closed the model process and the tokenizer processes ar
   const warm = await settledStats(page, await closeAndRelease(page), baseline.rss);
   console.log(`extension host RSS after first use, every panel closed: ${mb(warm.rss)}, ${mb(warm.rss - baseline.rss)} above activation (${mb(baseline.rss)}; ${kinds(warm)}; at activation ${kinds(baseline)}); largest anonymous mappings now: ${anonymous(warm)}; at activation: ${anonymous(baseline)}`);
   await heapSnapshot(page, 'host-after-first-use');
-  assert.ok(warm.rss - baseline.rss <= rssBoundBytes, `after first use the host's RSS is ${mb(warm.rss - baseline.rss)} above where it was at activation`);
+  if (!takeSnapshots) assert.ok(warm.rss - baseline.rss <= rssBoundBytes, `after first use the host's RSS is ${mb(warm.rss - baseline.rss)} above where it was at activation`);
   await attentionRuns(page, [0, 8, 0]);
   const stats = await settledStats(page, await closeAndRelease(page), Math.min(warm.rss, baseline.rss));
   console.log(`extension host RSS: ${mb(baseline.rss)} at activation, ${mb(warm.rss)} after first use, ${mb(stats.rss)} after three more runs with every panel closed (${mb(stats.rss - warm.rss)} more than after first use, ${mb(stats.rss - baseline.rss)} above activation; ${kinds(stats)})`);
+  if (takeSnapshots) return;
   assert.ok(stats.rss - warm.rss <= rssBoundBytes, `the host's RSS is ${mb(stats.rss - warm.rss)} above where it was after first use`);
   assert.ok(stats.rss - baseline.rss <= rssBoundBytes, `after more runs the host's RSS is ${mb(stats.rss - baseline.rss)} above where it was at activation`);
 });
