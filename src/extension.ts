@@ -94,8 +94,14 @@ export function activate(context: vscode.ExtensionContext): LlmLensApi {
   });
   // Tokenizer jobs hold vocabularies and small texts: the default heap limit, and a cancelled job that does not
   // stop within a second has its process ended (tokenizers do not look at the signal; a vocabulary reloads in well
-  // under a second).
-  const tokenizers = new ComputePool<Jobs>({ script: context.asAbsolutePath('dist/tokenizerHost.js'), name: 'tokenizer process', cancelGraceMs: 1000 });
+  // under a second). A minute without any tokenizer job (the status bar counts while the user types, with or
+  // without a panel) ends them too.
+  const tokenizers = new ComputePool<Jobs>({
+    script: context.asAbsolutePath('dist/tokenizerHost.js'),
+    name: 'tokenizer process',
+    cancelGraceMs: 1000,
+    idleReleaseMs: 60_000,
+  });
   const pool = new Compute<Jobs>(tokenizers, models, tokenizerJobNames);
   const panels = new PanelManager(context, pool);
   context.subscriptions.push(panels, pool);

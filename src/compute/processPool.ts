@@ -4,6 +4,15 @@ import { ModelHost, type ModelHostOptions } from './modelHost';
 import type { JobRunner, RunOptions } from './pool';
 import type { JobTable } from './workerHost';
 
+/** How the pool's processes are started, and when idle ones end by themselves. */
+export interface ComputePoolOptions extends ModelHostOptions {
+  /**
+   * Ends the idle processes once no job was asked for this long (ms), whether or not a panel is open: the status
+   * bar alone uses them while the user types. Unset: only `releaseIdle` ends them.
+   */
+  idleReleaseMs?: number;
+}
+
 /**
  * The tokenizer processes: a small pool of separate Node processes (two at most, one per core), each a ModelHost of
  * its own, started on first use and picked by affinity so a vocabulary stays in one process. Tokenizer work used
@@ -15,8 +24,11 @@ import type { JobTable } from './workerHost';
 export class ComputePool<T extends JobTable> implements JobRunner<T> {
   private readonly slots: ModelHost<T>[];
   private disposed = false;
+  /** Jobs whose callers still wait. */
+  private waiting = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: ModelHostOptions, size = Math.max(1, Math.min(2, availableParallelism()))) {
+  constructor(private readonly options: ComputePoolOptions, size = Math.max(1, Math.min(2, availableParallelism()))) {
     this.slots = Array.from({ length: size }, () => new ModelHost<T>(options));
   }
 
@@ -28,7 +40,27 @@ export class ComputePool<T extends JobTable> implements JobRunner<T> {
   /** Runs job `job` with `input` in one of the processes; resolves with its output. */
   run<N extends keyof T & string>(job: N, input: Parameters<T[N]>[0], options: RunOptions = {}): Promise<Awaited<ReturnType<T[N]>>> {
     if (this.disposed) return Promise.reject(new Error('the compute pool is disposed'));
-    return this.slots[this.pickSlot(options.affinity, options.prefer)].run(job, input, options);
+    clearTimeout(this.idleTimer);
+    const result = this.slots[this.pickSlot(options.affinity, options.prefer)].run(job, input, options);
+    this.waiting++;
+    const settled = (): void => {
+      this.waiting--;
+      this.releaseWhenIdleFor();
+    };
+    result.then(settled, settled);
+    return result;
+  }
+
+  /** With `idleReleaseMs`: ends the idle processes once no job has been asked for that long. */
+  private releaseWhenIdleFor(): void {
+    const ms = this.options.idleReleaseMs;
+    if (ms === undefined || this.waiting > 0 || this.disposed) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.waiting === 0) this.releaseIdle();
+    }, ms);
+    // The timer alone must not keep the extension host (or a test) alive.
+    this.idleTimer.unref();
   }
 
   private pickSlot(affinity: string | undefined, prefer: string | undefined): number {
@@ -70,6 +102,7 @@ export class ComputePool<T extends JobTable> implements JobRunner<T> {
   /** Stops every process; pending jobs reject. */
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.idleTimer);
     for (const slot of this.slots) slot.dispose();
   }
 }

@@ -166,3 +166,18 @@ test('releaseIdle ends the idle processes only (they exit); a job still running 
     pool.dispose();
   }
 });
+
+test('with idleReleaseMs the processes end once no job was asked for that long, and a job in between keeps them', async () => {
+  const pool = new ComputePool<typeof fixtureJobs>({ ...options, idleReleaseMs: 400 }, 1);
+  try {
+    const first = await pool.run('pid', undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await pool.run('pid', undefined), first, 'a job within the idle time runs in the same process');
+    assert.equal(pool.liveProcesses, 1);
+    assert.ok(await exited(first), 'ended after 400 ms without a job');
+    assert.equal(pool.liveProcesses, 0);
+    assert.notEqual(await pool.run('pid', undefined), first, 'the next job starts a new process');
+  } finally {
+    pool.dispose();
+  }
+});
