@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
-import { HostStatsRecorder, hostStatsCommandId, largestMappings, type LiveCompute } from '../compute/hostStats';
+import { anonymousBySize, HostStatsRecorder, hostStatsCommandId, largestMappings, type LiveCompute } from '../compute/hostStats';
 
 /**
  * Registers the stress tests' internal command (hostStatsCommandId) and starts measuring when `file` (the
@@ -16,7 +16,7 @@ export function registerHostStatsForTest(file: string | undefined, live: () => L
   const command = vscode.commands.registerCommand(hostStatsCommandId, (action?: unknown) => {
     if (action === 'reset') recorder.reset();
     if (action === 'heapSnapshot') writeHeapSnapshot(`${file}.heapsnapshot`);
-    writeFileSync(file, JSON.stringify({ action: action ?? 'read', ...recorder.read(), ...(action === 'smaps' ? { mappings: largestMappings() } : {}) }));
+    writeFileSync(file, JSON.stringify({ action: action ?? 'read', ...recorder.read(), ...(action === 'smaps' ? { mappings: largestMappings(), anonymousBySize: anonymousBySize() } : {}) }));
   });
   return vscode.Disposable.from(command, { dispose: () => recorder.dispose() });
 }

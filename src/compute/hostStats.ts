@@ -52,8 +52,9 @@ export interface HostStats {
   modelProcessPid: number | undefined;
   /** The tokenizer processes' ids while they run. */
   tokenizerProcessPids: number[];
-  /** Only when asked for ('smaps'): the mappings holding the most memory. */
+  /** Only when asked for ('smaps'): the mappings holding the most memory, and anonymous memory by mapping size. */
   mappings?: MappingStats[];
+  anonymousBySize?: Record<string, { mappings: number; rss: number }>;
 }
 
 /** What the extension tells the recorder about its compute processes. */
@@ -101,6 +102,28 @@ export interface MappingStats {
  * anonymous memory outside V8's heap sits: glibc's main arena ([heap]), the 64 MB heaps of thread arenas, V8's pages.
  */
 export function largestMappings(top = 20): MappingStats[] {
+  return allMappings()
+    .sort((a, b) => b.rss - a.rss)
+    .slice(0, top);
+}
+
+/**
+ * Resident anonymous memory by the size of its mapping (bytes): V8 maps its heap in pages of 256 KB and its large
+ * objects one mapping each, glibc's thread arenas are 64 MB heaps, thread stacks 8 MB; [heap] is malloc's main arena.
+ */
+export function anonymousBySize(): Record<string, { mappings: number; rss: number }> {
+  const buckets: Record<string, { mappings: number; rss: number }> = {};
+  for (const m of allMappings()) {
+    if (m.path !== '' && m.path !== '[heap]') continue;
+    const key = m.path === '[heap]' ? '[heap]' : m.size <= 256 * 1024 ? '<=256K' : m.size <= 2 ** 20 ? '<=1M' : m.size <= 8 * 2 ** 20 ? '<=8M' : m.size <= 64 * 2 ** 20 ? '<=64M' : '>64M';
+    const bucket = (buckets[key] ??= { mappings: 0, rss: 0 });
+    bucket.mappings++;
+    bucket.rss += m.rss;
+  }
+  return buckets;
+}
+
+function allMappings(): MappingStats[] {
   let text: string;
   try {
     text = readFileSync('/proc/self/smaps', 'utf8');
@@ -119,7 +142,7 @@ export function largestMappings(top = 20): MappingStats[] {
     const field = /^(Size|Rss):\s+(\d+) kB/.exec(line);
     if (field && current) current[field[1] === 'Size' ? 'size' : 'rss'] = Number(field[2]) * 1024;
   }
-  return out.sort((a, b) => b.rss - a.rss).slice(0, top);
+  return out;
 }
 
 /** Records loop delay and heartbeat gaps from construction (or the last reset) until dispose. */
