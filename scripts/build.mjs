@@ -41,8 +41,10 @@ const panels = readdirSync(join(root, 'webview')).filter(
 const builds = [
   // The extension: vscode is provided by the host.
   { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
-  // The compute worker (worker_threads) runs heavy core jobs off the extension host's event loop.
+  // The compute worker (worker_threads): every job in a thread, for the benchmarks that time a job off their own loop (not shipped).
   { ...node, entryPoints: { worker: 'src/compute/worker.ts' }, outdir: 'dist' },
+  // The tokenizer processes (child_process.fork, issue 12): tokenizer jobs, in processes that give their memory back when they end.
+  { ...node, entryPoints: { tokenizerHost: 'src/compute/tokenizerProcess.ts' }, outdir: 'dist' },
   // The model process (child_process.fork, issue 14): model jobs run there, so running out of memory cannot end the extension host.
   { ...node, entryPoints: { modelHost: 'src/compute/modelProcess.ts' }, outdir: 'dist' },
   // The pure core as a CommonJS library: tests, benchmarks, scripts and outside checks require it.

@@ -12,10 +12,10 @@ import { showMoeRouting } from './commands/showMoeRouting';
 import { showKvCache } from './commands/showKvCache';
 import { registerHostStatsForTest } from './commands/hostStatsForTest';
 import type { Jobs } from './compute/jobs';
-import { ComputePool } from './compute/pool';
+import { ComputePool } from './compute/processPool';
 import { Compute } from './compute/compute';
 import { ModelHost } from './compute/modelHost';
-import { threadJobNames } from './compute/jobNames';
+import { tokenizerJobNames } from './compute/jobNames';
 import { heapLimitMiB, memoryBudgetBytes } from './compute/budget';
 import { PanelManager } from './panels/panel';
 import { WelcomePanel } from './panels/welcomePanel';
@@ -84,33 +84,44 @@ export interface LlmLensApi {
 /** Wires commands, panels (with serializers), hovers and the status bar. Nothing heavy runs here. */
 export function activate(context: vscode.ExtensionContext): LlmLensApi {
   const activateStartedAt = performance.now();
-  // Workers and the model process start on the first heavy job, not here. Tokenizer jobs run in worker threads;
-  // model jobs in a separate process (issue 14), whose death cannot take the extension host down.
+  // The compute processes start on the first heavy job, not here. Tokenizer jobs run in tokenizer processes (issue
+  // 12: what a worker thread allocated stayed in the host after it ended; a process gives it back); model jobs in
+  // the model process (issue 14). Neither's death can take the extension host down.
   const models = new ModelHost<Jobs>({
     script: context.asAbsolutePath('dist/modelHost.js'),
     maxOldSpaceMiB: heapLimitMiB(),
     session: () => ({ maxResidentBytes: memoryBudgetBytes(vscode.workspace.getConfiguration('llmLens').get<number>('model.memoryBudgetMiB')) }),
   });
-  const pool = new Compute<Jobs>(new ComputePool<Jobs>(context.asAbsolutePath('dist/worker.js')), models, threadJobNames);
+  // Tokenizer jobs hold vocabularies and small texts: the default heap limit, and a cancelled job that does not
+  // stop within a second has its process ended (tokenizers do not look at the signal; a vocabulary reloads in well
+  // under a second). A minute without any tokenizer job (the status bar counts while the user types, with or
+  // without a panel) ends them too.
+  const tokenizers = new ComputePool<Jobs>({
+    script: context.asAbsolutePath('dist/tokenizerHost.js'),
+    name: 'tokenizer process',
+    cancelGraceMs: 1000,
+    idleReleaseMs: 60_000,
+  });
+  const pool = new Compute<Jobs>(tokenizers, models, tokenizerJobNames);
   const panels = new PanelManager(context, pool);
   context.subscriptions.push(panels, pool);
-  // Nothing shows a model once every panel is closed: end the model process and the idle worker threads (and free
-  // their memory) 5 s later, as js-profile-visualizer stops its worker 5 s after the last user, unless a panel
-  // opens again in between. A job still out then (a run the closed panel cancelled, a status-bar count) is let
-  // finish and looked at again 5 s later; the next job starts a process or worker anew.
+  // Nothing shows a model once every panel is closed: end the model process and the idle tokenizer processes (their
+  // memory goes back to the system) 5 s later, as js-profile-visualizer stops its worker 5 s after the last user,
+  // unless a panel opens again in between. A job still out then (a run the closed panel cancelled, a status-bar
+  // count) is let finish and looked at again 5 s later; the next job starts a process anew.
   let releaseTimer: NodeJS.Timeout | undefined;
   const releaseSoon = (): void => {
     clearTimeout(releaseTimer);
     releaseTimer = setTimeout(() => {
       if (panels.openKinds().length > 0) return;
-      const threadsGone = pool.threads.releaseIdle();
+      const tokenizersGone = tokenizers.releaseIdle();
       const modelGone = models.releaseWhenIdle() || !models.running;
-      if (!threadsGone || !modelGone) releaseSoon();
+      if (!tokenizersGone || !modelGone) releaseSoon();
     }, 5000);
   };
   context.subscriptions.push(panels.onDidCloseLast(releaseSoon), { dispose: () => clearTimeout(releaseTimer) });
   // Test runs only (LLM_LENS_HOST_STATS set by the UI test launcher): the host's own loop-delay and memory numbers.
-  context.subscriptions.push(registerHostStatsForTest(process.env.LLM_LENS_HOST_STATS, () => ({ modelProcessPid: models.pid, workerThreads: pool.threads.liveWorkers })));
+  context.subscriptions.push(registerHostStatsForTest(process.env.LLM_LENS_HOST_STATS, () => ({ modelProcessPid: models.pid, tokenizerProcessPids: tokenizers.pids })));
 
   // Panels: one registration per kind (the serializer brings them back after a reload).
   panels.register(WelcomePanel.definition);

@@ -1,18 +1,22 @@
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
-import { HostStatsRecorder, hostStatsCommandId } from '../compute/hostStats';
+import { writeHeapSnapshot } from 'node:v8';
+import { anonymousBySize, HostStatsRecorder, hostStatsCommandId, largestMappings, type LiveCompute } from '../compute/hostStats';
 
 /**
  * Registers the stress tests' internal command (hostStatsCommandId) and starts measuring when `file` (the
- * LLM_LENS_HOST_STATS variable) is set; otherwise nothing. `'reset'` starts a new measuring window, anything else
- * reports; each call writes the numbers (HostStats) to `file`.
+ * LLM_LENS_HOST_STATS variable) is set; otherwise nothing. `'reset'` starts a new measuring window, `'heapSnapshot'`
+ * also writes a V8 heap snapshot of the host to `<file>.heapsnapshot` (after a full collection: what the host still
+ * holds), `'smaps'` adds the mappings that hold the most memory, anything else reports; each call writes the numbers
+ * (HostStats) to `file`.
  */
-export function registerHostStatsForTest(file: string | undefined, live: () => { modelProcessPid: number | undefined; workerThreads: number }): vscode.Disposable {
+export function registerHostStatsForTest(file: string | undefined, live: () => LiveCompute): vscode.Disposable {
   if (!file) return { dispose: () => undefined };
   const recorder = new HostStatsRecorder(live);
   const command = vscode.commands.registerCommand(hostStatsCommandId, (action?: unknown) => {
     if (action === 'reset') recorder.reset();
-    writeFileSync(file, JSON.stringify({ action: action ?? 'read', ...recorder.read() }));
+    if (action === 'heapSnapshot') writeHeapSnapshot(`${file}.heapsnapshot`);
+    writeFileSync(file, JSON.stringify({ action: action ?? 'read', ...recorder.read(), ...(action === 'smaps' ? { mappings: largestMappings(), anonymousBySize: anonymousBySize() } : {}) }));
   });
   return vscode.Disposable.from(command, { dispose: () => recorder.dispose() });
 }

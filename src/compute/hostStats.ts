@@ -1,5 +1,5 @@
 // What the extension host itself measures for the stress tests (issue 12): how long its event loop stalled and how
-// much memory it holds, and whether the model process and the worker threads are alive. Measured IN the host
+// much memory it holds, and whether the model process and the tokenizer processes are alive. Measured IN the host
 // (perf_hooks.monitorEventLoopDelay, a timer whose lateness is the loop's delay: Node's docs, "perf_hooks
 // .monitorEventLoopDelay"), and only switched on when the test launcher sets LLM_LENS_HOST_STATS (see
 // commands/hostStatsForTest.ts): a user's VS Code never runs it.
@@ -50,9 +50,15 @@ export interface HostStats {
   rssFile: number | undefined;
   /** The model process's id while one runs. */
   modelProcessPid: number | undefined;
-  /** Worker threads alive in this process (the tokenizer pool). */
-  workerThreads: number;
+  /** The tokenizer processes' ids while they run. */
+  tokenizerProcessPids: number[];
+  /** Only when asked for ('smaps'): the mappings holding the most memory, and anonymous memory by mapping size. */
+  mappings?: MappingStats[];
+  anonymousBySize?: Record<string, { mappings: number; rss: number }>;
 }
+
+/** What the extension tells the recorder about its compute processes. */
+export type LiveCompute = Pick<HostStats, 'modelProcessPid' | 'tokenizerProcessPids'>;
 
 /**
  * CPU time this (the main) thread has used, in ms: process.threadCpuUsage (Node ≥ 23.9), else Linux's
@@ -81,6 +87,64 @@ function statusKb(name: string): number | undefined {
   }
 }
 
+/** One mapping of the process's memory, as /proc/self/smaps lists it (sizes in bytes). */
+export interface MappingStats {
+  /** Its address range and permissions, e.g. "7f12a0000000-7f12a4000000 rw-p". */
+  range: string;
+  /** What it maps: a file's path, [heap] (the main malloc arena), [stack], or '' for anonymous memory. */
+  path: string;
+  size: number;
+  rss: number;
+}
+
+/**
+ * The mappings that hold the most resident memory (Linux /proc/self/smaps; empty elsewhere), to tell where
+ * anonymous memory outside V8's heap sits: glibc's main arena ([heap]), the 64 MB heaps of thread arenas, V8's pages.
+ */
+export function largestMappings(top = 20): MappingStats[] {
+  return allMappings()
+    .sort((a, b) => b.rss - a.rss)
+    .slice(0, top);
+}
+
+/**
+ * Resident anonymous memory by the size of its mapping (bytes): V8 maps its heap in pages of 256 KB and its large
+ * objects one mapping each, glibc's thread arenas are 64 MB heaps, thread stacks 8 MB; [heap] is malloc's main arena.
+ */
+export function anonymousBySize(): Record<string, { mappings: number; rss: number }> {
+  const buckets: Record<string, { mappings: number; rss: number }> = {};
+  for (const m of allMappings()) {
+    if (m.path !== '' && m.path !== '[heap]') continue;
+    const key = m.path === '[heap]' ? '[heap]' : m.size <= 256 * 1024 ? '<=256K' : m.size <= 2 ** 20 ? '<=1M' : m.size <= 8 * 2 ** 20 ? '<=8M' : m.size <= 64 * 2 ** 20 ? '<=64M' : '>64M';
+    const bucket = (buckets[key] ??= { mappings: 0, rss: 0 });
+    bucket.mappings++;
+    bucket.rss += m.rss;
+  }
+  return buckets;
+}
+
+function allMappings(): MappingStats[] {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return [];
+  }
+  const out: MappingStats[] = [];
+  let current: MappingStats | undefined;
+  for (const line of text.split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      current = { range: `${header[1]}-${header[2]} ${header[3]}`, path: header[4], size: 0, rss: 0 };
+      out.push(current);
+      continue;
+    }
+    const field = /^(Size|Rss):\s+(\d+) kB/.exec(line);
+    if (field && current) current[field[1] === 'Size' ? 'size' : 'rss'] = Number(field[2]) * 1024;
+  }
+  return out;
+}
+
 /** Records loop delay and heartbeat gaps from construction (or the last reset) until dispose. */
 export class HostStatsRecorder {
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: resolutionMs });
@@ -101,7 +165,7 @@ export class HostStatsRecorder {
     }
   });
 
-  constructor(private readonly live: () => { modelProcessPid: number | undefined; workerThreads: number }) {
+  constructor(private readonly live: () => LiveCompute) {
     this.histogram.enable();
     this.gcObserver.observe({ entryTypes: ['gc'] });
     this.heartbeat = setInterval(() => {

@@ -2,9 +2,10 @@
 import type { Jobs } from './jobs';
 
 /**
- * The jobs that run in worker threads of the extension host: tokenizers only (vocabularies of a few hundred MB
- * at most, no model). Every other job, and every new one unless it is added here, runs in the model process.
+ * The jobs that run in the tokenizer processes (dist/tokenizerHost.js, the table of ./tokenizerJobTable):
+ * tokenizers only (vocabularies of a few hundred MB at most, no model). Every other job, and every new one unless
+ * it is added here, runs in the model process.
  */
-export const threadJobNames: ReadonlySet<string> = new Set<keyof Jobs>([
+export const tokenizerJobNames: ReadonlySet<string> = new Set<keyof Jobs>([
   'tokenizeText', 'compareTokenizers', 'chatCompare', 'countTokens', 'replayToken', 'trainBpe', 'tokenBoundaries',
 ]);

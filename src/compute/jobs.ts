@@ -1,18 +1,17 @@
 // The jobs that run off the extension host's event loop: heavy core work (tokenizing large texts, forward
 // passes). Each feature adds its entries here; callers run them by name (see FOUNDATION.md). Every job runs in
-// the model process (dist/modelHost.js) unless it is named in `threadJobNames` (./jobNames: worker threads, dist/worker.js):
+// the model process (dist/modelHost.js) unless it is named in `tokenizerJobNames` (./jobNames: the tokenizer processes, dist/tokenizerHost.js):
 // anything that loads or runs a model can exhaust memory and must not share the extension host's process.
 import type { JobTable } from './workerHost';
 import { attentionCsvJob, attentionJob, attentionMatrixJob, attentionViewJob } from './attentionJob';
-import { tokenBoundaryJob } from './tokenBoundaryJob';
 import { decodeJob } from './decodeJob';
 import { moeJob } from './moeJob';
 import { ablationJob, headScanJob, heatmapExportJob, inductionTestJob, logitLensJob } from './analysisJob';
 import { crashForTestJob, sessionForTestJob } from './testHooks';
 import { conceptProbeJob, conceptTrainJob } from './conceptJob';
-import { chatCompareJob, compareTokenizersJob, countTokensJob, replayTokenJob, tokenizeTextJob, trainBpeJob } from './tokenizerJobs';
+import { tokenizerJobs } from './tokenizerJobTable';
 
-/** Every job the compute worker serves, by name. */
+/** Every job, by name (the model process serves all of them; the tokenizer processes the tokenizer jobs). */
 export const jobs = {
   /** The Attention panel's forward pass (issue 5). */
   attentionRun: attentionJob,
@@ -22,20 +21,8 @@ export const jobs = {
   attentionCsv: attentionCsvJob,
   /** Attention panel (issue 18): the selected matrix at full resolution for the SVG / HTML export. */
   attentionMatrix: attentionMatrixJob,
-  /** Tokenization panel (issue 3): spans of a text, with progress. */
-  tokenizeText: tokenizeTextJob,
-  /** Tokenization panel: the text's token count under every tokenizer. */
-  compareTokenizers: compareTokenizersJob,
-  /** Tokenization panel, Chat mode (issue 19): the chat under every tokenizer's chat format. */
-  chatCompare: chatCompareJob,
-  /** Status bar: token count of the selections. */
-  countTokens: countTokensJob,
-  /** Tokenization panel: merge replay of the word holding a token. */
-  replayToken: replayTokenJob,
-  /** Tokenization panel: a BPE trained on the text, for the merge stepper. */
-  trainBpe: trainBpeJob,
-  /** Editor (issue 19): the visible slice's tokens for the boundary decorations. */
-  tokenBoundaries: tokenBoundaryJob,
+  /** The tokenizer jobs (tokenizer processes: see ./tokenizerJobTable). */
+  ...tokenizerJobs,
   /** Decoding panel (issue 17): generation with the KV cache, cooperative cancel, speed with and without the cache. */
   decode: decodeJob,
   /** MoE routing view (issue 15): one forward pass's expert routing and the parameter counts. */

@@ -23,6 +23,8 @@ export interface ModelHostOptions {
   cancelGraceMs?: number;
   /** Extra environment for the process (tests). */
   env?: Record<string, string>;
+  /** What the process is called in error messages and logs ('model process' unless said otherwise). */
+  name?: string;
 }
 
 interface Pending {
@@ -62,6 +64,10 @@ export class ModelHost<T extends JobTable> implements JobRunner<T> {
   private started = 0;
 
   constructor(private readonly options: ModelHostOptions) {}
+
+  private get name(): string {
+    return this.options.name ?? 'model process';
+  }
 
   /** How many processes were started so far (tests: a crash is followed by a new process). */
   get processesStarted(): number {
@@ -110,7 +116,7 @@ export class ModelHost<T extends JobTable> implements JobRunner<T> {
     const message: HostMessage = { kind: 'run', request: { id, job: entry.request.job, input: entry.request.input }, session: this.options.session?.() ?? {} };
     running.child.send(message, (error) => {
       // A process that died before reading the job: its exit handler rejects it.
-      if (error) console.warn(`[LLM Lens] could not send a job to the model process: ${error.message}`);
+      if (error) console.warn(`[LLM Lens] could not send a job to the ${this.name}: ${error.message}`);
     });
   }
 
@@ -122,6 +128,11 @@ export class ModelHost<T extends JobTable> implements JobRunner<T> {
   /** True while a model process runs. */
   get running(): boolean {
     return this.current !== undefined;
+  }
+
+  /** Jobs sent to the process and not answered yet (cancelled ones still running included). */
+  get busy(): number {
+    return this.current?.inFlight.size ?? 0;
   }
 
   /** Ends the process if no job is in flight (nothing is lost but the loaded model); true when it did. */
@@ -204,13 +215,13 @@ export class ModelHost<T extends JobTable> implements JobRunner<T> {
     child.on('error', (error) => {
       // Failed to start (or to signal): nothing will answer, so fail what waits.
       if (this.current === running) this.current = undefined;
-      this.settleAll(running, () => new JobFailedError('ModelProcessError', `the model process could not start: ${error.message}`, 'modelProcessDied'));
+      this.settleAll(running, () => new JobFailedError('ModelProcessError', `the ${this.name} could not start: ${error.message}`, 'modelProcessDied'));
     });
     child.on('exit', (code, signal) => {
       if (this.current === running) this.current = undefined;
       if (running.endedByHost) return;
-      if (running.pending.size > 0) console.warn(`[LLM Lens] the model process stopped (code ${code}, signal ${signal}); stderr:\n${running.stderr}`);
-      this.settleAll(running, (p) => (p.cancelled ? new JobCancelledError() : new ModelProcessDiedError(code, signal, running.stderr)));
+      if (running.pending.size > 0) console.warn(`[LLM Lens] the ${this.name} stopped (code ${code}, signal ${signal}); stderr:\n${running.stderr}`);
+      this.settleAll(running, (p) => (p.cancelled ? new JobCancelledError() : new ModelProcessDiedError(code, signal, running.stderr, this.name)));
     });
     // An idle process must not keep the extension host (or a test) from exiting.
     child.unref();

@@ -2,16 +2,26 @@
 // process holds the loaded model for every panel; cancel is cooperative (a flag the job reads between layers,
 // which the forward pass lets in by yielding to the event loop), so a cancelled run does not cost a reload.
 import { runRequest, type JobReply, type JobRequest, type JobTable } from './workerHost';
-import { setSessionOptions, type SessionOptions } from './modelSession';
-import { crashIfArmed } from './testHooks';
+import type { SessionOptions } from './modelSession';
 
 /** A message the model host sends its process. */
 export type HostMessage =
   | { kind: 'run'; request: JobRequest; session: SessionOptions }
   | { kind: 'cancel'; id: number };
 
-/** Serves `jobs` in this process (started by ModelHost with an IPC channel): one reply stream, cooperative cancel. */
-export function serveJobsOverIpc(jobs: JobTable): void {
+/** What a process does around each job besides running it (the model process: its session and test hooks). */
+export interface ServeOptions {
+  /** Called with the session options that came with a job, before it runs. */
+  onSession?: (session: SessionOptions) => void;
+  /** Called before each job is looked at (the crash tests' armed hook). */
+  beforeJob?: () => void;
+}
+
+/**
+ * Serves `jobs` in this process (started by ModelHost with an IPC channel): one reply stream, cooperative cancel.
+ * The session and hooks come as options so a tokenizer process does not bundle the model loader.
+ */
+export function serveJobsOverIpc(jobs: JobTable, options: ServeOptions = {}): void {
   const send = process.send?.bind(process);
   if (!send) throw new Error('serveJobsOverIpc must run in a process forked with an IPC channel');
   const cancelled = new Set<number>();
@@ -21,8 +31,8 @@ export function serveJobsOverIpc(jobs: JobTable): void {
       return;
     }
     const { request } = message;
-    crashIfArmed();
-    setSessionOptions(message.session);
+    options.beforeJob?.();
+    options.onSession?.(message.session);
     const post = (reply: JobReply): void => {
       send(reply);
     };

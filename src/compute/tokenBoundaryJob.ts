@@ -1,4 +1,4 @@
-// The editor's token boundaries (issue 19): the visible slice of a document tokenized in the worker, sent
+// The editor's token boundaries (issue 19): the visible slice of a document tokenized in the tokenizer process, sent
 // back as typed arrays with the bytes of every distinct id (for the hover), so the host only places ranges.
 import { tokenize, tokenBytes } from '../core/tokenizers/tokenize';
 

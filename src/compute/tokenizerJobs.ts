@@ -1,4 +1,4 @@
-// The Tokenization panel's worker jobs (issue 3). Vocabularies are loaded in the worker (once each, kept
+// The Tokenization panel's jobs (issue 3). Vocabularies are loaded in the tokenizer process (once each, kept
 // by the core's registry), so the extension host never blocks on a multi-megabyte vocabulary.
 import { replayMerges, type MergeReplay } from '../core/bpe/replay';
 import { mergeStepTokenCounts } from '../core/bpe/stepper';
@@ -30,7 +30,7 @@ export interface TokenizeJobOutput extends PackedTokens {
 
 /** Tokenizes the text chunk by chunk (progress between chunks) and packs the result for the panel. */
 export async function tokenizeTextJob(input: TokenizeJobInput, progress: ReportProgress): Promise<TokenizeJobOutput> {
-  // Load the vocabulary first (once per worker), so the time reported is the tokenization alone.
+  // Load the vocabulary first (once per process), so the time reported is the tokenization alone.
   await countTokens(input.tokenizerId, '');
   const started = Date.now();
   const spans = await tokenizeInChunks(input.tokenizerId, input.text, {

@@ -37,3 +37,13 @@ export function modelFailureMessage(error: unknown, label: string): string | und
   }
   return undefined;
 }
+
+/**
+ * A localized message for a tokenizer job whose tokenizer process ended under it (out of memory, a crash, killed);
+ * undefined for other errors.
+ */
+export function tokenizerProcessFailureMessage(error: unknown): string | undefined {
+  if (!(error instanceof ModelProcessDiedError)) return undefined;
+  const how = error.signal !== null ? error.signal : String(error.exitCode);
+  return vscode.l10n.t('The tokenizer process stopped ({0}). VS Code and its other extensions were not affected; the next tokenization starts a new one.', how);
+}

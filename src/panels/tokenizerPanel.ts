@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { JobCancelledError } from '../compute/pool';
+import { tokenizerProcessFailureMessage } from './modelFailure';
 import type { ChatCount, ComparisonCount, TokenizeJobOutput, TrainJobOutput } from '../compute/tokenizerJobs';
 import { chatFromText } from '../core/chat/messages';
 import { applyBpe, type BpeMerge } from '../core/bpe/trainer';
@@ -26,18 +27,21 @@ import { Panel, errorMessage, type PanelDefinition, type Services } from './pane
 export const maxTokenizeChars = maxInputChars;
 /** Longest text kept in the webview's state for restoring after a window reload. */
 const maxRestoreChars = 100_000;
-/** Inputs above this many characters can be cancelled (which stops the worker and drops its vocabularies). */
+/**
+ * Inputs above this many characters can be cancelled (a tokenizer does not look at the signal: its process is ended
+ * after a second and its vocabularies go with it).
+ */
 const cancellableChars = 100_000;
 /** Merges of the train-on-this-text BPE, and the text it trains on. */
 const trainerMerges = 300;
 const trainerMaxChars = 50_000;
 const trainerPreviewChars = 2_000;
-/** Chunks sent to the worker for a merge replay (a chunk tokenizes exactly like the whole text). */
+/** Chunks sent to the tokenizer process for a merge replay (a chunk tokenizes exactly like the whole text). */
 const replayChunkChars = 4_096;
 const liveDebounceMs = 300;
 /** Starts the comparison this long after the tokens were posted if the webview has not reported drawing them. */
 const compareFallbackMs = 1_500;
-/** Most local models' tokenizers in the every-tokenizer comparison (each one's vocabulary stays loaded in the worker). */
+/** Most local models' tokenizers in the every-tokenizer comparison (each one's vocabulary stays loaded in the tokenizer process). */
 const maxComparedModelTokenizers = 8;
 
 /** Where the tokenized text came from: enough to select a token's characters in that editor later. */
@@ -98,7 +102,7 @@ function parseRestore(restore: unknown): { text?: string; tokenizerId?: string; 
 export interface TokenizerPanelTimings {
   /** When the last tokenization was requested (performance.now()). */
   requestedAt: number;
-  /** When its tokens came back from the worker and were posted to the webview. */
+  /** When its tokens came back from the tokenizer process and were posted to the webview. */
   postedAt: number;
   /** Revision of the last tokenization the webview reported drawn, and when its report arrived. */
   paintedRevision: number;
@@ -110,7 +114,7 @@ export interface TokenizerPanelTimings {
 }
 
 /**
- * The Tokenization panel: tokenizes in a compute worker (vocabularies live there), then answers the
+ * The Tokenization panel: tokenizes in a tokenizer process (vocabularies live there), then answers the
  * webview — tokenizer switches, merge replays, the BPE stepper, live mode, click-to-select — with new
  * complete snapshots.
  */
@@ -128,7 +132,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
   private compareTimer: NodeJS.Timeout | undefined;
   private comparisonStarted = -1;
   private live = false;
-  /** Chat mode on, and its view (null until the worker answers for the current text). */
+  /** Chat mode on, and its view (null until the tokenizer process answers for the current text). */
   private chatMode = false;
   private chat: TokenizerChatView | null = null;
   private chatRevision = -1;
@@ -215,7 +219,8 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
     const label = listTokenizers().find((t) => t.id === tokenizerId)?.label ?? tokenizerId;
     const large = this.text.length > cancellableChars;
     const output = await this.runJob(vscode.l10n.t('Tokenizing with {0}…', label), (token, report) =>
-      // Small jobs are not cancelled in the worker (that would stop it and drop its vocabularies):
+      // Small jobs are not cancelled (they end sooner than a cancel would; a cancelled job still running a second
+      // later ends its process and drops its vocabularies):
       // a newer request simply makes their result stale.
       this.services.pool
         .run('tokenizeText', { tokenizerId, text: this.text }, { cancel: large ? token : undefined, onProgress: report, affinity: 'tokenizer' })
@@ -283,7 +288,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
     this.publish();
   }
 
-  /** Chat mode: reads the text as messages and renders them under every tokenizer's chat format (in the worker). */
+  /** Chat mode: reads the text as messages and renders them under every tokenizer's chat format (in the tokenizer process). */
   private async renderChat(revision: number): Promise<void> {
     if (this.chatRevision === revision || !this.text) return;
     this.chatRevision = revision;
@@ -341,11 +346,11 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
   private tokenizerErrorText(error: unknown): string {
     const name = error instanceof Error ? error.name : '';
     const message = errorMessage(error);
-    // By code (TokenizerError's, kept across the worker boundary by JobFailedError), never by message text.
+    // By code (TokenizerError's, kept across the process boundary by JobFailedError), never by message text.
     if ((error as { code?: unknown } | undefined)?.code === 'embeddedNotBuilt') {
       return vscode.l10n.t('The embedded model is not built yet (run npm run train:model). Pick another tokenizer.');
     }
-    return name === 'TokenizerError' ? message : vscode.l10n.t('Tokenization failed: {0}', message);
+    return name === 'TokenizerError' ? message : tokenizerProcessFailureMessage(error) ?? vscode.l10n.t('Tokenization failed: {0}', message);
   }
 
   private stats(result: TokenizeJobOutput): TokenizerStats {
@@ -509,7 +514,7 @@ export class TokenizerPanel extends Panel<'tokenizer'> {
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
-  /** Replays the merges of the word holding token `index` (in the worker, on the text chunk around it). */
+  /** Replays the merges of the word holding token `index` (in the tokenizer process, on the text chunk around it). */
   private async replayToken(index: number): Promise<void> {
     const r = this.result;
     if (!r || index >= r.ids.length) return;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import type { Jobs } from '../compute/jobs';
 import type { JobRunner } from '../compute/pool';
+import { tokenizerProcessFailureMessage } from '../panels/modelFailure';
 import { listTokenizers } from '../core/tokenizers/catalog';
 import { formatContextShare, formatContextWindow } from '../core/tokenizers/contextBudget';
 import { defaultTokenizerSetting, maxTokenizeChars } from '../panels/tokenizerPanel';
@@ -19,13 +20,13 @@ export interface TokenCountUpdate {
   chars: number;
   /** Time spent on the extension host's thread (reading the text, posting the job). */
   hostMs: number;
-  /** From the start of the update to the new text in the status bar (worker included). */
+  /** From the start of the update to the new text in the status bar (the tokenizer process included). */
   latencyMs: number;
 }
 
 /**
  * The status bar item with the token count of the selection (or of the whole document when nothing is
- * selected) under `llmLens.defaultTokenizer`. Counting runs in the compute worker that holds the
+ * selected) under `llmLens.defaultTokenizer`. Counting runs in the tokenizer process that holds the
  * vocabularies; clicking the item opens the Tokenization panel.
  */
 export class TokenCountStatus implements vscode.Disposable {
@@ -33,7 +34,7 @@ export class TokenCountStatus implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
-  /** The count the worker is working on, if any. */
+  /** The count the tokenizer process is working on, if any. */
   private inFlight: Promise<void> | undefined;
   /** The last updates (newest last), for tests and the benchmark. */
   readonly updates: TokenCountUpdate[] = [];
@@ -98,12 +99,12 @@ export class TokenCountStatus implements vscode.Disposable {
       this.item.show();
       return;
     }
-    // The tokenizer panel's worker when it is idle (the vocabulary loaded for the status bar at startup
+    // The tokenizer panel's process when it is idle (the vocabulary loaded for the status bar at startup
     // is then warm for the panel's first run), else the least busy one, so a long panel job never holds
-    // up the status bar (each worker loads the default tokenizer's vocabulary at most once).
+    // up the status bar (each tokenizer process loads the default tokenizer's vocabulary at most once).
     // At most one count in flight: a newer update waits for the running one and then counts only if it
-    // is still the newest. Two counts at once would send the second to the other worker, which then loads
-    // a second copy of the vocabulary (~35 MB that glibc keeps in the process after the worker ends).
+    // is still the newest. Two counts at once would send the second to the other process, which then
+    // starts and loads a second copy of the vocabulary (~35 MB, given back only when that process ends).
     while (this.inFlight) {
       await this.inFlight;
       if (seq !== this.seq) return;
@@ -125,10 +126,10 @@ export class TokenCountStatus implements vscode.Disposable {
       if (seq !== this.seq) return;
       const message = error instanceof Error ? error.message : String(error);
       this.item.text = `$(warning) ${vscode.l10n.t('tokens unavailable')}`;
-      // By code (TokenizerError's, kept across the worker boundary by JobFailedError), never by message text.
+      // By code (TokenizerError's, kept across the process boundary by JobFailedError), never by message text.
       this.item.tooltip = (error as { code?: unknown } | undefined)?.code === 'embeddedNotBuilt'
         ? vscode.l10n.t('The embedded model is not built yet: choose another llmLens.defaultTokenizer.')
-        : message;
+        : tokenizerProcessFailureMessage(error) ?? message;
       this.item.show();
       return;
     }

@@ -33,7 +33,7 @@ function realSource(chars: number): string {
 }
 
 describe('LLM Lens: Tokenize Selection', function () {
-  // The first run starts a worker and loads vocabularies (all five for the comparison): slow on a busy machine.
+  // The first run starts a tokenizer process and loads vocabularies (all five for the comparison): slow on a busy machine.
   this.timeout(240_000);
   afterEach(closeAll);
   after(() => o200k?.free());
@@ -138,7 +138,7 @@ describe('LLM Lens: Tokenize Selection', function () {
     const content = realSource(300_000);
     // Plain text: the built-in JavaScript language service would otherwise busy the same host with a 300 KB file.
     await openText(content, 'plaintext', new vscode.Selection(0, 0, 0, 0));
-    // While the worker tokenizes, the extension host's event loop keeps running timers on time. The machine
+    // While the tokenizer process tokenizes, the extension host's event loop keeps running timers on time. The machine
     // may be busy, so the lag is compared with the same probe's lag over an idle window just before.
     const lagProbe = () => {
       let worst = 0;
@@ -208,5 +208,38 @@ describe('LLM Lens: Tokenize Selection', function () {
     } finally {
       await config.update('defaultTokenizer', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  it('counts in a process of its own: killed, the next count runs in a new one with the same answer; with the last panel closed it ends', async () => {
+    const api = await llmLens();
+    const { tokenizers } = api.compute;
+    const content = 'The quick brown fox jumps over the lazy dog.\n';
+    const editor = await openText(content, 'plaintext', new vscode.Selection(0, 0, 0, 0));
+    const shows = (text: string) => (api.tokenizer.statusBarText()?.includes(` ${o200kCount(text).toLocaleString()} tokens`) ? true : undefined);
+    await waitFor('the status bar count of the document', () => shows(content));
+    const first = tokenizers.pids;
+    assert.ok(first.length > 0 && !first.includes(process.pid), `counted in a tokenizer process, not the extension host (${first.join(', ')})`);
+    // As the kernel's out-of-memory killer would: the host lives on and forgets the process.
+    for (const pid of first) process.kill(pid, 'SIGKILL');
+    await waitFor('the killed processes to be forgotten', () => (tokenizers.pids.every((pid) => !first.includes(pid)) ? true : undefined), 10_000);
+    editor.selection = new vscode.Selection(0, 0, 0, 9);
+    await waitFor('the status bar count of "The quick" from a new process', () => shows('The quick'));
+    const second = tokenizers.pids;
+    assert.ok(second.length > 0 && second.every((pid) => !first.includes(pid)), `a new process (${second.join(', ')}; before ${first.join(', ')})`);
+    // The Tokenization panel uses it too; 5 s after the last panel closes it ends and takes its vocabularies along.
+    await vscode.commands.executeCommand('llmLens.tokenizeSelection');
+    await tokenizerSnapshot('tokens of the selection', (x) => x.tokenization !== null && x.text === 'The quick');
+    const used = tokenizers.pids;
+    await closeAll();
+    await waitFor('the tokenizer processes to be released', () => (tokenizers.pids.length === 0 ? true : undefined), 30_000);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor('the released processes to exit', () => (used.every((pid) => !alive(pid)) ? true : undefined), 10_000);
   });
 });

@@ -18,7 +18,7 @@ function block(ms: number): void {
 }
 
 test('a 300 ms block shows as a stall of about 300 ms in every reading (loop delay, heartbeat, busy CPU); a reset forgets it', async () => {
-  const recorder = new HostStatsRecorder(() => ({ modelProcessPid: 42, workerThreads: 1 }));
+  const recorder = new HostStatsRecorder(() => ({ modelProcessPid: 42, tokenizerProcessPids: [43] }));
   try {
     await wait(50);
     block(300);
@@ -30,7 +30,7 @@ test('a 300 ms block shows as a stall of about 300 ms in every reading (loop del
     // The block was this thread's own work: its CPU time shows it (Linux and Node ≥ 23.9 can read it).
     if (blocked.maxBusyMs !== undefined) assert.ok(blocked.maxBusyMs >= 270, `busy ${blocked.maxBusyMs} ms`);
     assert.equal(blocked.modelProcessPid, 42);
-    assert.equal(blocked.workerThreads, 1);
+    assert.deepEqual(blocked.tokenizerProcessPids, [43]);
     assert.ok(blocked.rss > 0 && blocked.rssAtStart > 0 && blocked.heapUsed > 0);
     recorder.reset();
     await wait(100);
