@@ -5,6 +5,7 @@
 // commands/hostStatsForTest.ts): a user's VS Code never runs it.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 /**
  * The stress tests' internal command: not in package.json (no palette entry, no menu; deliberately not in CommandId)
@@ -43,6 +44,12 @@ export interface HostStats {
   heapUsed: number;
   /** The V8 heap's committed size (what it holds on to beyond heapUsed counts in rss). */
   heapTotal: number;
+  /**
+   * The largest V8 heap used / committed and RSS seen by the 10 ms heartbeat, in this window (`window`) and since
+   * activation (`sinceStart`): V8 keeps pages it committed at its peak resident long after, so the peak, not what
+   * is live at the end, decides how far the RSS rises.
+   */
+  peak: { window: MemoryPeak; sinceStart: MemoryPeak };
   /** ArrayBuffers and other memory outside the V8 heap (process.memoryUsage().external). */
   external: number;
   /** The resident set by kind (Linux /proc/self/status: anonymous memory, mapped files), when readable. */
@@ -55,6 +62,24 @@ export interface HostStats {
   /** Only when asked for ('smaps'): the mappings holding the most memory, and anonymous memory by mapping size. */
   mappings?: MappingStats[];
   anonymousBySize?: Record<string, { mappings: number; rss: number }>;
+}
+
+/** The largest heap used, heap committed and RSS seen (bytes). */
+export interface MemoryPeak {
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+}
+
+/** The larger of each field. */
+function maxPeak(a: MemoryPeak, b: MemoryPeak): MemoryPeak {
+  return { heapUsed: Math.max(a.heapUsed, b.heapUsed), heapTotal: Math.max(a.heapTotal, b.heapTotal), rss: Math.max(a.rss, b.rss) };
+}
+
+/** The heap's and the process's size now (v8.getHeapStatistics is cheap enough for a 10 ms heartbeat). */
+function memoryNow(): MemoryPeak {
+  const heap = getHeapStatistics();
+  return { heapUsed: heap.used_heap_size, heapTotal: heap.total_heap_size, rss: process.memoryUsage.rss() };
 }
 
 /** What the extension tells the recorder about its compute processes. */
@@ -155,6 +180,8 @@ export class HostStatsRecorder {
   private maxStall = 0;
   private lastCpu = threadCpuMs();
   private maxBusy: number | undefined;
+  private peakWindow = memoryNow();
+  private peakSinceStart = this.peakWindow;
   private stalls: HostStats['stalls'] = [];
   private gc: HostStats['gc'] = { count: 0, maxMs: 0, totalMs: 0 };
   private readonly gcObserver = new PerformanceObserver((list) => {
@@ -172,6 +199,9 @@ export class HostStatsRecorder {
       const now = performance.now();
       const cpu = threadCpuMs();
       const stall = now - this.lastBeat - resolutionMs;
+      const memory = memoryNow();
+      this.peakWindow = maxPeak(this.peakWindow, memory);
+      this.peakSinceStart = maxPeak(this.peakSinceStart, memory);
       this.maxStall = Math.max(this.maxStall, stall);
       // Only gaps worth reporting are kept (a handful; the list stays tiny).
       if (cpu !== undefined && this.lastCpu !== undefined) this.maxBusy = Math.max(this.maxBusy ?? 0, cpu - this.lastCpu);
@@ -193,6 +223,7 @@ export class HostStatsRecorder {
     this.maxStall = 0;
     this.stalls = [];
     this.maxBusy = undefined;
+    this.peakWindow = memoryNow();
     this.lastCpu = threadCpuMs();
     this.gc = { count: 0, maxMs: 0, totalMs: 0 };
     this.resetAt = performance.now();
@@ -215,6 +246,7 @@ export class HostStatsRecorder {
       rssAtStart: this.rssAtStart,
       heapUsed: memory.heapUsed,
       heapTotal: memory.heapTotal,
+      peak: { window: { ...this.peakWindow }, sinceStart: { ...this.peakSinceStart } },
       external: memory.external,
       rssAnon: statusKb('RssAnon'),
       rssFile: statusKb('RssFile'),

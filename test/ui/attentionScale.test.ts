@@ -24,6 +24,12 @@ const modelDir = writeByteModel({ layers, heads, kvHeads: Math.max(1, heads / 4)
 // One token per byte: 1,024 ASCII characters are 1,024 tokens; each line is 60 characters (60 tokens).
 const line = 'export const total = values.reduce((sum, v) => sum + v, 0);\n';
 const text = line.repeat(20).slice(0, 1024);
+// A plain-text file: the host's memory and loop figures are LLM Lens's own. The same text as a .ts file activates the
+// built-in TypeScript extension in this host, and the workbench asks it for code actions at every selection change:
+// over the burst below it allocated 353 MB of the host's 386 MB (LLM Lens: 5 MB, the recorder included; V8's
+// sampling heap profiler, LLM_LENS_HEAP_PROFILE=1, on VS Code 1.139.1), and the heap's peak that this leaves
+// resident, not anything of LLM Lens, took the RSS over the bound.
+const fileName = 'long.txt';
 
 // The host's own numbers (src/compute/hostStats.ts) reach this file through an internal command the launcher
 // enables with LLM_LENS_HOST_STATS and binds to two keys; it has no palette entry.
@@ -40,6 +46,11 @@ const reloadKey = 'ctrl+alt+shift+f11';
 const snapshotKey = 'ctrl+alt+shift+f8';
 const smapsKey = 'ctrl+alt+shift+f7';
 const takeSnapshots = process.env.LLM_LENS_HEAP_SNAPSHOT === '1';
+// LLM_LENS_HEAP_PROFILE=1: V8's sampling heap profile of the host over the burst (every allocation, collected or not),
+// kept as test-results/ui/burst-<version>.heapprofile (DevTools' Memory tab opens it; it names the allocating code).
+const takeProfile = process.env.LLM_LENS_HEAP_PROFILE === '1';
+/** A diagnostic mode is on: its own memory is in the host's, so the memory bounds are printed, not asserted. */
+const diagnostics = takeSnapshots || takeProfile;
 const stallBoundMs = 200;
 const rssBoundBytes = 100 * 2 ** 20;
 
@@ -150,7 +161,7 @@ async function selectLines(page: Page, lines: number): Promise<void> {
 before(async () => {
   workbench = await openWorkbench({
     isolated: true,
-    files: { 'long.ts': text },
+    files: { [fileName]: text },
     settings: { 'llmLens.modelPath': modelDir, 'llmLens.attention.maxTokens': 1024 },
     env: { LLM_LENS_HOST_STATS: statsFile },
     keybindings: [
@@ -173,7 +184,7 @@ after(async () => {
 
 uiTest(`${layers} layers × ${heads} heads at 1,024 tokens: the grid draws, a head opens pooled, keyboard moves answer`, { workbench: () => workbench, timeout: 1_200_000 }, async () => {
   const { page } = workbench;
-  await openFile(page, 'long.ts');
+  await openFile(page, fileName);
   await page.locator('.monaco-editor .view-lines').first().click();
   await page.locator('.monaco-editor.focused').first().waitFor();
   await page.keyboard.press('Control+A');
@@ -247,7 +258,7 @@ uiTest('15 runs as fast as the palette allows end on the last selection, no stal
   const { page } = workbench;
   // A new panel beside the file (the first test's file and panel go first: Quick Open would open the file again in the panel's group).
   await closeAllEditors(page);
-  await openFile(page, 'long.ts');
+  await openFile(page, fileName);
   await selectLines(page, 1);
   await runCommand(page, 'LLM Lens: Show Attention for Selection');
   const view = activeWebview(page);
@@ -271,6 +282,13 @@ uiTest('15 runs as fast as the palette allows end on the last selection, no stal
   await view.locator('.thumbs-loading').waitFor({ state: 'detached', timeout: 120_000 });
   const settled = Date.now() - started;
   const stats = await hostStats(page, 'read');
+  if (takeProfile) {
+    // The host writes the profile once the profiler stopped (asynchronously, after the numbers).
+    for (let i = 0; i < 100 && !existsSync(`${statsFile}.heapprofile`); i++) await page.waitForTimeout(100);
+    const dir = join(process.cwd(), 'test-results', 'ui');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(`${statsFile}.heapprofile`, join(dir, `burst-${process.env.LLM_LENS_VSCODE ?? 'default'}.heapprofile`));
+  }
   const seen = await seenMessages(frame);
   await screenshot(page, 'attention-scale-burst');
 
@@ -298,7 +316,7 @@ uiTest('15 runs as fast as the palette allows end on the last selection, no stal
   console.log(
     `extension host event loop over ${Math.round(stats.sinceMs)} ms: max delay ${stats.eventLoop.maxMs.toFixed(1)} ms, p99 ${stats.eventLoop.p99Ms.toFixed(1)} ms, ` +
       `mean ${stats.eventLoop.meanMs.toFixed(1)} ms (${stats.eventLoop.samples} samples); heartbeat's longest stall ${stats.heartbeatMaxStallMs.toFixed(1)} ms; ` +
-      `RSS ${mb(stats.rss)}, heap ${mb(stats.heapUsed)}, model process ${stats.modelProcessPid}, tokenizer processes ${stats.tokenizerProcessPids.join(', ') || 'none'}; ` +
+      `RSS ${mb(stats.rss)}, heap ${mb(stats.heapUsed)}; peaks over the burst: heap used ${mb(stats.peak.window.heapUsed)}, committed ${mb(stats.peak.window.heapTotal)}, RSS ${mb(stats.peak.window.rss)}; model process ${stats.modelProcessPid}, tokenizer processes ${stats.tokenizerProcessPids.join(', ') || 'none'}; ` +
       `GC ${stats.gc.count}× (longest ${stats.gc.maxMs.toFixed(1)} ms, ${stats.gc.totalMs.toFixed(0)} ms in all); longest gaps: ` +
       stats.stalls.map((g) => `${g.ms.toFixed(0)} ms at ${(g.atMs / 1000).toFixed(1)} s (host CPU ${g.cpuMs === undefined ? '?' : g.cpuMs.toFixed(0)} ms)`).join(', '),
   );
@@ -352,9 +370,9 @@ async function closeAndRelease(page: Page): Promise<HostStats> {
   return stats;
 }
 
-/** Opens long.ts (the status bar counts it) and runs Attention on its first `lines` lines (0: all of it) for each entry, waiting for each result. */
+/** Opens the file (the status bar counts it) and runs Attention on its first `lines` lines (0: all of it) for each entry, waiting for each result. */
 async function attentionRuns(page: Page, runs: number[]): Promise<void> {
-  await openFile(page, 'long.ts');
+  await openFile(page, fileName);
   for (const lines of runs) {
     await selectLines(page, lines);
     await runCommand(page, 'LLM Lens: Show Attention for Selection');
@@ -362,7 +380,7 @@ async function attentionRuns(page: Page, runs: number[]): Promise<void> {
     const tokens = lines === 0 ? '1,024' : String(lines * 60);
     await view.locator('.model-header', { hasText: new RegExp(`\\b${tokens} tokens`) }).waitFor({ timeout: 900_000 });
     await view.locator('.thumbs-loading').waitFor({ state: 'detached', timeout: 120_000 });
-    await openFile(page, 'long.ts');
+    await openFile(page, fileName);
   }
 }
 
@@ -391,34 +409,34 @@ const kinds = (x: HostStats): string =>
   `anonymous ${x.rssAnon === undefined ? '?' : mb(x.rssAnon)}${mallocArena(x)}, files ${x.rssFile === undefined ? '?' : mb(x.rssFile)}, V8 heap ${mb(x.heapUsed)} of ${mb(x.heapTotal)}, external ${mb(x.external)}`;
 
 // What is measured: memory given back (issue 12). With every panel closed, after first use (the runs above, with
-// the status bar counting long.ts) the host's RSS is compared with where it was at activation: tokenizer work runs
+// the status bar counting the file) the host's RSS is compared with where it was at activation: tokenizer work runs
 // in tokenizer processes and model work in the model process, both ended 5 s after the last panel closes, so what
-// they allocated goes back to the system with them. Then more runs at 1,024 tokens, status-bar counts and
-// closing every panel again: within 100 MB of where it was after first use. Both are printed against activation.
-uiTest('with every panel closed the model process and the tokenizer processes are released, and more runs leave the host\'s memory within 100 MB of where it was after first use', { workbench: () => workbench, timeout: 600_000 }, async () => {
+// they allocated goes back to the system with them: within 100 MB of activation. Then more runs at 1,024 tokens,
+// status-bar counts and closing every panel again: within 100 MB of where it was after first use.
+uiTest('with every panel closed the model process and the tokenizer processes are released, and the host\'s memory comes back to within 100 MB of activation after first use and of that after more runs', { workbench: () => workbench, timeout: 600_000 }, async () => {
   const { page } = workbench;
   // Its own use too, so a retry (from a workbench whose processes were already released) measures the same thing:
-  // the status bar counts long.ts in a tokenizer process, a 1,024-token run in the model process.
+  // the status bar counts the file in a tokenizer process, a 1,024-token run in the model process.
   await attentionRuns(page, [0]);
   const warm = await settledStats(page, await closeAndRelease(page), baseline.rss);
+  console.log(`extension host peaks since activation: heap used ${mb(warm.peak.sinceStart.heapUsed)}, committed ${mb(warm.peak.sinceStart.heapTotal)}, RSS ${mb(warm.peak.sinceStart.rss)}`);
   console.log(`extension host RSS after first use, every panel closed: ${mb(warm.rss)}, ${mb(warm.rss - baseline.rss)} above activation (${mb(baseline.rss)}; ${kinds(warm)}; at activation ${kinds(baseline)}); anonymous memory by mapping size now: ${anonymous(warm)}; at activation: ${anonymous(baseline)}`);
   await heapSnapshot(page, 'host-after-first-use');
-  // Printed, not asserted (yet): on VS Code 1.139.1 two runs of five ended 107 MB above activation (the others 45–97 MB;
-  // on 1.100.3 46–49 MB). What stays is not LLM Lens's: no tokenizer arenas, malloc's main arena +12 MB, V8's heap
-  // after a full collection +3 MB (36 more `vscode` API objects: the extensions that activated on opening long.ts);
-  // the rest is anonymous memory in V8-page-sized (256 KB) mappings beyond V8's committed heap, which grows with the
-  // heap's peak during the burst and is not given back within a minute.
-  const overActivation = warm.rss - baseline.rss <= rssBoundBytes ? 'within' : 'NOT within';
-  console.log(`after first use the host's RSS is ${overActivation} 100 MB of activation (${mb(warm.rss - baseline.rss)} above it)`);
+  // The issue's bound. What the host keeps beyond activation is mostly V8's heap pages: V8 keeps the 256 KB pages it
+  // committed at the heap's peak resident (see anonymousBySize), so the bound holds as long as the host's heap peak
+  // stays low — LLM Lens itself allocates ~5 MB in the host over the 15-run burst (results arrive as typed arrays;
+  // the matrices stay in the model process). Not asserted while a heap snapshot or heap profile inflates the host.
+  console.log(`after first use the host's RSS is ${warm.rss - baseline.rss <= rssBoundBytes ? 'within' : 'NOT within'} 100 MB of activation (${mb(warm.rss - baseline.rss)} above it)`);
+  if (!diagnostics) assert.ok(warm.rss - baseline.rss <= rssBoundBytes, `after first use, every panel closed, the host's RSS is ${mb(warm.rss - baseline.rss)} above activation (${mb(baseline.rss)})`);
   await attentionRuns(page, [0, 8, 0]);
   const stats = await settledStats(page, await closeAndRelease(page), Math.min(warm.rss, baseline.rss));
   console.log(`extension host RSS: ${mb(baseline.rss)} at activation, ${mb(warm.rss)} after first use, ${mb(stats.rss)} after three more runs with every panel closed (${mb(stats.rss - warm.rss)} more than after first use, ${mb(stats.rss - baseline.rss)} above activation; ${kinds(stats)}; anonymous memory by mapping size: ${anonymous(stats)})`);
-  if (!takeSnapshots) assert.ok(stats.rss - warm.rss <= rssBoundBytes, `the host's RSS is ${mb(stats.rss - warm.rss)} above where it was after first use`);
+  if (!diagnostics) assert.ok(stats.rss - warm.rss <= rssBoundBytes, `the host's RSS is ${mb(stats.rss - warm.rss)} above where it was after first use`);
 });
 
 uiTest('a window reload during a run restores the run that was asked for, not the text shown before', { workbench: () => workbench, timeout: 1_200_000 }, async () => {
   const { page } = workbench;
-  await openFile(page, 'long.ts');
+  await openFile(page, fileName);
   await selectLines(page, 5);
   await runCommand(page, 'LLM Lens: Show Attention for Selection');
   const view = activeWebview(page);
