@@ -9,7 +9,8 @@ import { anonymousBySize, HostStatsRecorder, hostStatsCommandId, largestMappings
  * LLM_LENS_HOST_STATS variable) is set; otherwise nothing. `'reset'` starts a new measuring window, `'heapSnapshot'`
  * also writes a V8 heap snapshot of the host to `<file>.heapsnapshot` (after a full collection: what the host still
  * holds), `'smaps'` adds the mappings that hold the most memory, anything else reports; each call writes the numbers
- * (HostStats) to `file`.
+ * (HostStats) to `file`. With LLM_LENS_HEAP_PROFILE=1 a 'reset' also starts V8's sampling heap profiler and the next
+ * call stops it, writing the profile to `<file>.heapprofile`.
  */
 export function registerHostStatsForTest(file: string | undefined, live: () => LiveCompute): vscode.Disposable {
   if (!file) return { dispose: () => undefined };
