@@ -4,7 +4,7 @@
 // (float64 gradient checks, small products, runtimes without SIMD).
 import { matmulABtWasm, wasmMatmulAvailable } from './wasmMatmul';
 
-export { useMatmulThreads, matmulThreads } from './wasmMatmul';
+export { useMatmulThreads, matmulThreads, stopMatmulThreads } from './wasmMatmul';
 
 /** A dense buffer: Float32Array for inference and training, Float64Array for precise gradient checks. */
 export type Vec = Float32Array | Float64Array;

@@ -89,8 +89,12 @@ interface Kernel {
   matmul: MatmulExport;
   /** Runs one team operation (threads.ts) on this thread. */
   runOp: (op: ArrayLike<number>) => void;
-  /** Worker threads sharing `memory` (useMatmulThreads), each multiplying a band of columns. */
+  /** The compiled module (shared memory) the workers instantiate; undefined when the memory is not shared. */
+  module?: object;
+  /** Worker threads sharing `memory` (useMatmulThreads); kept parked while fewer threads are asked for. */
   team?: ThreadTeam;
+  /** Workers of `team` in use now (0: everything on this thread, the team, if any, parked). */
+  active: number;
 }
 
 /** The largest memory the kernel may grow to (4 GiB in 64 KiB pages). */
@@ -100,15 +104,31 @@ const PARALLEL_MIN = 1 << 21;
 
 let kernel: Kernel | null | undefined;
 
+/** The team in use, or undefined when everything runs on this thread. */
+function activeTeam(kern: Kernel): ThreadTeam | undefined {
+  return kern.active > 0 ? kern.team : undefined;
+}
+
+/** Threads an operation is split across now (this one and the active workers). */
+function partsOf(kern: Kernel): number {
+  return kern.active + 1;
+}
+
+/** Runs ops[0] here and ops[1…] on the active workers (all of them here when none is active). */
+function runParts(kern: Kernel, ops: readonly (readonly number[])[]): void {
+  const team = activeTeam(kern);
+  if (team) team.run(ops.slice(1), () => kern.runOp(ops[0]));
+  else for (const op of ops) kern.runOp(op);
+}
+
 /** y = x·wᵀ on the padded operands in the kernel's memory: split into column bands across the team when it pays. */
 function runKernel(kern: Kernel, x: number, w: number, y: number, rows: number, inDim: number, outDim: number): void {
-  const team = kern.team;
-  if (!team || rows * inDim * outDim < PARALLEL_MIN || outDim < 4 * (team.size + 1)) {
+  const parts = partsOf(kern);
+  if (parts === 1 || rows * inDim * outDim < PARALLEL_MIN || outDim < 4 * parts) {
     kern.matmul(x, w, y, rows, inDim, outDim, outDim * 4);
     return;
   }
   // Bands of whole weight-row pairs; every output is the same dot product as on one thread (identical results).
-  const parts = team.size + 1;
   const pairs = outDim / 2;
   const bands: number[][] = [];
   for (let p = 0; p < parts; p++) {
@@ -116,64 +136,77 @@ function runKernel(kern: Kernel, x: number, w: number, y: number, rows: number, 
     const o1 = Math.floor((pairs * (p + 1)) / parts) * 2;
     bands.push([OP_MATMUL, x, w + o0 * inDim * 4, y + o0 * 4, rows, inDim, o1 - o0, outDim * 4]);
   }
-  team.run(bands.slice(1), () => kern.runOp(bands[0]));
+  runParts(kern, bands);
 }
 
 /**
  * Multiplies on `threads` threads (this one and threads − 1 workers sharing the kernel's memory) from now on;
- * 1 stops the workers. Returns the number in use (1 where WebAssembly threads are unavailable). Results are
- * identical for any number: each output is the same dot product, only which thread computes it changes.
+ * 1 runs everything on this thread and parks the workers (asleep in Atomics.wait, no CPU), so switching back
+ * costs nothing; stopMatmulThreads ends them. Returns the number in use (1 where WebAssembly threads are
+ * unavailable). Results are identical for any number: each output is the same dot product, only which thread
+ * computes it changes.
  */
 export function useMatmulThreads(threads: number): number {
   const n = Math.max(1, Math.floor(threads));
-  const current = getKernel();
-  if (!current) return 1;
-  if ((current.team?.size ?? 0) + 1 === n) return n;
-  current.team?.stop();
-  const api = wasmApi();
-  if (n === 1 || !api) {
-    // Back to the single-thread kernel (a fresh, unshared memory).
-    kernel = undefined;
-    getKernel();
+  const kern = getKernel();
+  if (!kern) return 1;
+  if (n === 1 || !kern.module) {
+    kern.active = 0;
     return 1;
   }
-  try {
-    const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
-    const module = new api.Module(assemble(true));
-    const instance = new api.Instance(module, { env: { memory } });
-    const team = startTeam(module, memory, n - 1, DEQUANT_NAMES);
-    kernel = makeKernel(memory, instance.exports, team);
-    return team.size + 1;
-  } catch {
-    kernel = undefined;
-    getKernel();
-    return 1;
+  if (!kern.team || kern.team.size < n - 1) {
+    kern.team?.stop();
+    kern.team = undefined;
+    kern.active = 0;
+    try {
+      kern.team = startTeam(kern.module, kern.memory, n - 1, DEQUANT_NAMES);
+    } catch {
+      return 1;
+    }
   }
+  kern.active = n - 1;
+  return n;
+}
+
+/** Ends the worker threads (the next useMatmulThreads(n > 1) starts new ones); everything runs on this thread. */
+export function stopMatmulThreads(): void {
+  if (!kernel) return;
+  kernel.team?.stop();
+  kernel.team = undefined;
+  kernel.active = 0;
 }
 
 /** The dequantizer and row-dot exports in the order OP_DEQUANT_MATMUL's and OP_DOT's first argument indexes them. */
 const DEQUANT_NAMES: readonly string[] = [...Object.values(WASM_DEQUANT_EXPORTS), ...Object.values(WASM_DOT_EXPORTS)];
 
-function makeKernel(memory: WasmMemory, exports: Record<string, unknown>, team?: ThreadTeam): Kernel {
-  return { memory, matmul: exports.matmul as MatmulExport, runOp: opRunner(exports, DEQUANT_NAMES), team };
-}
-
 /** Threads the SIMD kernel multiplies on now. */
 export function matmulThreads(): number {
-  return (kernel?.team?.size ?? 0) + 1;
+  return kernel ? partsOf(kernel) : 1;
 }
 
-/** Instantiates the kernel once; null when WebAssembly or SIMD is unavailable (then callers use plain JS). */
+/**
+ * Instantiates the kernel once for the life of the process: over a shared memory where WebAssembly threads
+ * exist (so workers can join later without a new memory or a new compile), else an unshared one; null when
+ * WebAssembly or SIMD is unavailable (then callers use plain JS).
+ */
 function getKernel(): Kernel | null {
   if (kernel !== undefined) return kernel;
   const api = wasmApi();
+  kernel = null;
+  if (!api) return kernel;
   try {
-    if (!api) throw new Error('no WebAssembly');
-    const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES });
-    const instance = new api.Instance(new api.Module(assemble()), { env: { memory } });
-    kernel = makeKernel(memory, instance.exports);
+    const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    const module = new api.Module(assemble(true));
+    const instance = new api.Instance(module, { env: { memory } });
+    kernel = { memory, matmul: instance.exports.matmul as MatmulExport, runOp: opRunner(instance.exports, DEQUANT_NAMES), module, active: 0 };
   } catch {
-    kernel = null;
+    try {
+      const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES });
+      const instance = new api.Instance(new api.Module(assemble()), { env: { memory } });
+      kernel = { memory, matmul: instance.exports.matmul as MatmulExport, runOp: opRunner(instance.exports, DEQUANT_NAMES), active: 0 };
+    } catch {
+      kernel = null;
+    }
   }
   return kernel;
 }
@@ -276,7 +309,7 @@ export function linearQuantizedWasm(x: Float32Array, rows: number, w: WeightMatr
   if (w.data.length < outDim * qRowBytes) return undefined;
   const rowsP = Math.ceil(rows / 4) * 4;
   const outP = Math.ceil(outDim / 2) * 2;
-  const parts = (kern.team?.size ?? 0) + 1;
+  const parts = partsOf(kern);
   // Sub-tile rows: even, at least 2; a step: whole sub-tiles for every thread, at least one each.
   const sub = Math.max(2, Math.floor(SUBTILE_BYTES / (inDim * 4)) & ~1);
   const stepRows = Math.min(outP, Math.max(sub * parts, Math.floor(STEP_BYTES / qRowBytes / (sub * parts)) * sub * parts));
@@ -305,7 +338,7 @@ export function linearQuantizedWasm(x: Float32Array, rows: number, w: WeightMatr
         const r0 = Math.floor((n * p) / parts), r1 = Math.floor((n * (p + 1)) / parts);
         ops.push([OP_DOT, dot, qAt + r0 * qRowBytes, r1 - r0, units, xAt, yAt + (o0 + r0) * 4]);
       }
-      if (kern.team && n >= 2 * parts) kern.team.run(ops.slice(1), () => kern.runOp(ops[0]));
+      if (parts > 1 && n >= 2 * parts) runParts(kern, ops);
       else kern.runOp([OP_DOT, dot, qAt, n, units, xAt, yAt + o0 * 4]);
       continue;
     }
@@ -317,7 +350,7 @@ export function linearQuantizedWasm(x: Float32Array, rows: number, w: WeightMatr
       const r1 = Math.min(n, Math.floor((pairs * (p + 1)) / parts) * 2);
       ops.push([OP_DEQUANT_MATMUL, deq, qAt + r0 * qRowBytes, qRowBytes, r1 - r0, units, xAt, rowsP, inDim, yAt + (o0 + r0) * 4, outP * 4, sAt + p * align64(sub * inDim * 4), sub]);
     }
-    if (kern.team && n >= 2 * parts) kern.team.run(ops.slice(1), () => kern.runOp(ops[0]));
+    if (parts > 1 && n >= 2 * parts) runParts(kern, ops);
     else kern.runOp([OP_DEQUANT_MATMUL, deq, qAt, qRowBytes, n, units, xAt, rowsP, inDim, yAt + o0 * 4, outP * 4, sAt, sub]);
   }
   const y = new Float32Array(rows * outDim);
