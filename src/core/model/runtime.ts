@@ -8,8 +8,8 @@ import { KvCache } from './kvCache';
 import type { Model } from './load';
 import type { LayerWeights } from './weights';
 import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
-import { linearF32 } from '../tensor/matmul';
-import { linear, weightRow } from '../tensor/weights';
+import { gatedMlpF32, linearF32 } from '../tensor/matmul';
+import { linear, weightRow, type WeightMatrix } from '../tensor/weights';
 import { checkRunBudget, streamScratchOf } from './budget';
 
 /** The public result shape (architecture.md): probs[layer][head] is seqLen × seqLen, row = query. */
@@ -556,15 +556,23 @@ function moe(hIn: Float32Array, T: number, spec: MoeSpec, lw: LayerWeights, laye
 
 /** The block's MLP: gated (SwiGLU / GeGLU) or GELU, as config.block.mlp says. */
 function mlp(hIn: Float32Array, T: number, block: BlockSpec, lw: LayerWeights, layer: number, hooks: ForwardHooks | undefined): Float32Array {
-  const up = linear(hIn, T, required(lw.up, layer, 'MLP up'), lw.upBias);
+  const upW = required(lw.up, layer, 'MLP up');
   const down = required(lw.down, layer, 'MLP down');
+  if (block.mlp !== 'gelu') {
+    if (!lw.gate) throw new AttentionInputError(`layer ${layer}: a gated MLP without a gate projection`);
+    // Float32 weights without biases and no hook reading gate/up: products and activation in the kernel's
+    // memory, the activation split across the thread team with the products (the same values as below).
+    const fused = !hooks?.mlp && !lw.gateBias && !lw.upBias && !lw.downBias ? gatedMlpF32(hIn, T, lw.gate, upW, down, block.mlp) : undefined;
+    if (fused) return fused;
+  }
+  const up = linear(hIn, T, upW, lw.upBias);
   if (block.mlp === 'gelu') {
     hooks?.mlp?.(layer, { up });
     geluTanhInPlace(up);
     return linear(up, T, down, lw.downBias);
   }
-  if (!lw.gate) throw new AttentionInputError(`layer ${layer}: a gated MLP without a gate projection`);
-  const gate = linear(hIn, T, lw.gate, lw.gateBias);
+  const gateW = lw.gate as WeightMatrix;
+  const gate = linear(hIn, T, gateW, lw.gateBias);
   hooks?.mlp?.(layer, { gate, up });
   if (block.mlp === 'geglu') geglu(gate, up, gate);
   else swiglu(gate, up, gate);

@@ -2,7 +2,8 @@
 // C = A·Bᵀ (both operands read along rows, the PyTorch nn.Linear layout [out, in]) with the WebAssembly
 // SIMD kernel of wasmMatmul.ts for float32, and one blocked JavaScript loop for everything else
 // (float64 gradient checks, small products, runtimes without SIMD).
-import { matmulABtWasm, wasmMatmulAvailable } from './wasmMatmul';
+import { gatedMlpWasm, matVecWasm, matmulABtWasm, wasmMatmulAvailable } from './wasmMatmul';
+import type { WeightMatrix } from './weights';
 
 export { useMatmulThreads, matmulThreads, stopMatmulThreads } from './wasmMatmul';
 
@@ -113,7 +114,8 @@ export function matVec(x: Float32Array, inDim: number, w: Float32Array, outDim: 
 export function linearF32(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
   // A single row (the last position's logits, a decoding step) would be padded to 4 and copy the whole
   // weight matrix into the kernel's memory; a plain matrix-vector product is as fast and keeps that memory small.
-  if (rows === 1) return matVec(x, inDim, w, outDim, bias);
+  // A weight resident in the kernel's memory (the LM head) is split by rows across the thread team, same loop.
+  if (rows === 1) return (wasmOn && !bias ? matVecWasm(x, inDim, w, outDim) : undefined) ?? matVec(x, inDim, w, outDim, bias);
   const y = matmulABt(x, w, rows, inDim, outDim, new Float32Array(rows * outDim));
   if (bias) {
     for (let r = 0; r < rows; r++) {
@@ -122,4 +124,17 @@ export function linearF32(x: Float32Array, rows: number, inDim: number, w: Float
     }
   }
   return y;
+}
+
+/**
+ * act(x·Wgᵀ) ⊙ (x·Wuᵀ) ·Wdᵀ for float32 weights on the SIMD kernel (gate, up and the activation on each thread's
+ * band at once: wasmMatmul.ts gatedMlpWasm), when linear() would run both products there (the kernel on, more
+ * than one row, the same size threshold as matmulABt); undefined otherwise, for the caller's step-by-step path.
+ */
+export function gatedMlpF32(x: Float32Array, rows: number, gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, act: 'swiglu' | 'geglu'): Float32Array | undefined {
+  const f32 = (w: WeightMatrix): boolean => w.type === 'f32' && !w.stream && w.data instanceof Float32Array;
+  const inDim = gate.cols, inter = gate.rows;
+  if (!wasmOn || rows < 2 || rows * inDim * inter < 4096 || !f32(gate) || !f32(up) || !f32(down)) return undefined;
+  if (up.rows !== inter || up.cols !== inDim || down.rows !== inDim || down.cols !== inter) return undefined;
+  return gatedMlpWasm(x, rows, inDim, gate.data as Float32Array, up.data as Float32Array, down.data as Float32Array, inter, act);
 }

@@ -4,6 +4,7 @@
 // done. The calling thread runs its own band meanwhile and waits for the count, so a product stays a
 // synchronous call (linear() and the forward pass do not change shape).
 import { Worker } from 'node:worker_threads';
+import { TEAM_JS_OPS, type TeamJsOp } from './teamOps';
 
 /** Int32 slots of the control block: [generation, done, ready, unused, then SLOT per worker: an operation]. */
 const HEADER = 4;
@@ -14,6 +15,8 @@ export const OP_NONE = 0;
 export const OP_MATMUL = 1;
 export const OP_DEQUANT_MATMUL = 2;
 export const OP_DOT = 3;
+/** A JavaScript operation of teamOps.ts over the shared memory: [OP_JS, index into TEAM_JS_OPS, arguments…]. */
+export const OP_JS = 4;
 
 /**
  * The one program both sides run (plain JavaScript: the core is bundled into several files, none a worker
@@ -24,9 +27,10 @@ export const OP_DOT = 3;
  * sub]: `sub` weight rows at a time are dequantized into `scratch` and multiplied against all rows of x (an odd
  * last tile multiplies one stale scratch row into y's padding column, which the caller drops).
  * OP_DOT: [export name index, q, nRows, unitsPerRow, x, y]: y[r] = row r · x for one row of x.
+ * OP_JS: jsOps[a[1]](ex, memory.buffer, a) (teamOps.ts; the buffer read anew, as the memory may have grown).
  */
 export const RUN_OP_SOURCE = `
-function runOp(ex, a, names) {
+function runOp(ex, a, names, memory, jsOps) {
   const op = a[0];
   if (op === ${OP_MATMUL}) {
     if (a[6] > 0) ex.matmul(a[1] >>> 0, a[2] >>> 0, a[3] >>> 0, a[4], a[5], a[6], a[7]);
@@ -41,9 +45,14 @@ function runOp(ex, a, names) {
     }
   } else if (op === ${OP_DOT}) {
     if (a[3] > 0) ex[names[a[1]]](a[2] >>> 0, a[5] >>> 0, a[6] >>> 0, a[3], a[4]);
+  } else if (op === ${OP_JS}) {
+    jsOps[a[1]](ex, memory.buffer, a);
   }
 }
 `;
+
+/** TEAM_JS_OPS as source text for the workers (each function is self-contained: see teamOps.ts). */
+const JS_OPS_SOURCE = `const jsOps = [${TEAM_JS_OPS.map((f) => `(${f.toString()})`).join(',\n')}];`;
 
 /** The worker's whole program. */
 const WORKER_SOURCE = `
@@ -52,6 +61,7 @@ const { module, memory, control, slot, names } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctl = new Int32Array(control);
 ${RUN_OP_SOURCE}
+${JS_OPS_SOURCE}
 Atomics.add(ctl, 2, 1);
 Atomics.notify(ctl, 2);
 let gen = 0;
@@ -60,17 +70,19 @@ for (;;) {
   Atomics.wait(ctl, 0, gen);
   gen = Atomics.load(ctl, 0);
   if (gen < 0) break;
-  runOp(ex, ctl.subarray(b, b + ${OP_SLOT}), names);
+  runOp(ex, ctl.subarray(b, b + ${OP_SLOT}), names, memory, jsOps);
   Atomics.add(ctl, 1, 1);
   Atomics.notify(ctl, 1);
 }
 `;
 
-/** runOp for this thread, over an instance's exports (the same source the workers run). */
-export function opRunner(exports: Record<string, unknown>, names: readonly string[]): (op: ArrayLike<number>) => void {
-  // The workers' program, evaluated here too so both sides run the same code.
-  const make = new Function('ex', 'names', `${RUN_OP_SOURCE}\nreturn (a) => runOp(ex, a, names);`) as (ex: Record<string, unknown>, names: readonly string[]) => (op: ArrayLike<number>) => void;
-  return make(exports, names);
+/** runOp for this thread, over an instance's exports and its memory (the same source the workers run). */
+export function opRunner(exports: Record<string, unknown>, names: readonly string[], memory: { readonly buffer: ArrayBufferLike }): (op: ArrayLike<number>) => void {
+  // The workers' program, evaluated here too so both sides run the same code (TEAM_JS_OPS are the functions
+  // whose source the workers get).
+  type Make = (ex: Record<string, unknown>, names: readonly string[], memory: { readonly buffer: ArrayBufferLike }, jsOps: readonly TeamJsOp[]) => (op: ArrayLike<number>) => void;
+  const make = new Function('ex', 'names', 'memory', 'jsOps', `${RUN_OP_SOURCE}\nreturn (a) => runOp(ex, a, names, memory, jsOps);`) as Make;
+  return make(exports, names, memory, TEAM_JS_OPS);
 }
 
 /** Workers running one operation each at a time. */

@@ -8,7 +8,8 @@
 
 import { WASM_DEQUANT_EXPORTS, WASM_DOT_EXPORTS, WASM_DEQUANT_UNIT, WASM_DEQUANT_UNIT_BYTES, dequantFunctions } from './quant/wasmDequant';
 import type { WeightMatrix } from './weights';
-import { OP_DEQUANT_MATMUL, OP_DOT, OP_MATMUL, opRunner, startTeam, type ThreadTeam } from './threads';
+import { OP_DEQUANT_MATMUL, OP_DOT, OP_JS, OP_MATMUL, opRunner, startTeam, type ThreadTeam } from './threads';
+import { JS_GATE_UP_ACT, JS_MAT_VEC } from './teamOps';
 import {
   ADD, BR_IF_LOOP, END, F32_ADD, F32X4_ADD, F32X4_MUL, I32, LOOP, LT_U, MUL, V128, V128_LOAD, V128_ZERO, assembleModule, f32Store, get, i32,
   lane, set, tee, type WasmFunction,
@@ -198,12 +199,12 @@ function getKernel(): Kernel | null {
     const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     const module = new api.Module(assemble(true));
     const instance = new api.Instance(module, { env: { memory } });
-    kernel = { memory, matmul: instance.exports.matmul as MatmulExport, runOp: opRunner(instance.exports, DEQUANT_NAMES), module, active: 0 };
+    kernel = { memory, matmul: instance.exports.matmul as MatmulExport, runOp: opRunner(instance.exports, DEQUANT_NAMES, memory), module, active: 0 };
   } catch {
     try {
       const memory = new api.Memory({ initial: 16, maximum: MAX_PAGES });
       const instance = new api.Instance(new api.Module(assemble()), { env: { memory } });
-      kernel = { memory, matmul: instance.exports.matmul as MatmulExport, runOp: opRunner(instance.exports, DEQUANT_NAMES), active: 0 };
+      kernel = { memory, matmul: instance.exports.matmul as MatmulExport, runOp: opRunner(instance.exports, DEQUANT_NAMES, memory), active: 0 };
     } catch {
       kernel = null;
     }
@@ -218,9 +219,9 @@ export function wasmMatmulAvailable(): boolean {
 
 /**
  * C[m,n] = A[m,k]·B[n,k]ᵀ with the SIMD kernel, or C += A·Bᵀ when `accumulate`. Operands are copied into
- * the kernel's memory padded to the block sizes (the copy costs ~2% of the multiply for model-sized
- * layers). Returns false, leaving `out` untouched, when the kernel is unavailable or the operands do not
- * fit in 4 GiB.
+ * the kernel's scratch memory padded to the block sizes, except a B already resident there (weights placed
+ * by placeInKernel, when no padding is needed: read where they are). Returns false, leaving `out` untouched,
+ * when the kernel is unavailable or the operands do not fit in 4 GiB.
  */
 export function matmulABtWasm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array, accumulate = false): boolean {
   const kern = getKernel();
@@ -228,17 +229,17 @@ export function matmulABtWasm(a: Float32Array, b: Float32Array, m: number, k: nu
   const mP = Math.ceil(m / 4) * 4;
   const nP = Math.ceil(n / 2) * 2;
   const kP = Math.ceil(k / 4) * 4;
+  const bResident = nP === n && kP === k ? residentAddress(b, n * k) : undefined;
   const aFloats = mP * kP;
-  const bFloats = nP * kP;
-  const needed = (aFloats + bFloats + mP * nP) * 4;
-  if (needed > 2 ** 32 - 65536) return false;
-  const have = kern.memory.buffer.byteLength;
-  if (needed > have) kern.memory.grow(Math.ceil((needed - have) / 65536));
+  const bFloats = bResident === undefined ? nP * kP : 0;
+  const base = scratch(kern, (aFloats + bFloats + mP * nP) * 4);
+  if (base === undefined) return false;
   const mem = new Float32Array(kern.memory.buffer);
-  copyPadded(mem, 0, a, m, k, mP, kP);
-  copyPadded(mem, aFloats, b, n, k, nP, kP);
-  runKernel(kern, 0, aFloats * 4, (aFloats + bFloats) * 4, mP, kP, nP);
-  const cBase = aFloats + bFloats;
+  const at = base / 4;
+  copyPadded(mem, at, a, m, k, mP, kP);
+  if (bResident === undefined) copyPadded(mem, at + aFloats, b, n, k, nP, kP);
+  runKernel(kern, base, bResident ?? base + aFloats * 4, base + (aFloats + bFloats) * 4, mP, kP, nP);
+  const cBase = at + aFloats + bFloats;
   if (accumulate) {
     for (let r = 0; r < m; r++) {
       const src = cBase + r * nP;
@@ -248,6 +249,177 @@ export function matmulABtWasm(a: Float32Array, b: Float32Array, m: number, k: nu
   } else if (nP === n) out.set(mem.subarray(cBase, cBase + m * n));
   else for (let r = 0; r < m; r++) out.set(mem.subarray(cBase + r * nP, cBase + r * nP + n), r * n);
   return true;
+}
+
+/**
+ * A gated MLP's products and activation in the kernel's memory: act(x·Wgᵀ) ⊙ (x·Wuᵀ), then ·Wdᵀ (x rows ×
+ * inDim, Wg/Wu inter × inDim, Wd inDim × inter; act 'swiglu' or 'geglu'). Each thread computes a band of the
+ * gate and up columns and activates that band at once (one wake-up for all three), then the down product is
+ * split as any other. The same kernel dot products and the same activation expressions as linear() + swiglu /
+ * geglu, so the result is identical to that path and for any thread count. Undefined where the kernel cannot
+ * take it (no kernel, fewer than 2 rows, dimensions not multiples of 4, over 4 GiB): the caller takes that path.
+ */
+export function gatedMlpWasm(x: Float32Array, rows: number, inDim: number, gate: Float32Array, up: Float32Array, down: Float32Array, inter: number, act: 'swiglu' | 'geglu'): Float32Array | undefined {
+  const kern = getKernel();
+  if (!kern || rows < 2 || inDim % 4 !== 0 || inter % 4 !== 0) return undefined;
+  const mP = Math.ceil(rows / 4) * 4;
+  const wBytes = inter * inDim * 4;
+  const addr = [gate, up, down].map((w) => residentAddress(w, inter * inDim));
+  const xAt = 0;
+  const gAt = xAt + mP * inDim * 4;
+  const uAt = gAt + mP * inter * 4;
+  const yAt = uAt + mP * inter * 4;
+  let wAt = yAt + mP * inDim * 4;
+  const base = scratch(kern, wAt + addr.filter((a) => a === undefined).length * wBytes);
+  if (base === undefined) return undefined;
+  const mem = new Float32Array(kern.memory.buffer);
+  copyPadded(mem, (base + xAt) / 4, x, rows, inDim, mP, inDim);
+  const [wg, wu, wd] = [gate, up, down].map((w, i) => {
+    const resident = addr[i];
+    if (resident !== undefined) return resident;
+    mem.set(w.subarray(0, inter * inDim), (base + wAt) / 4);
+    wAt += wBytes;
+    return base + wAt - wBytes;
+  });
+  const parts = rows * inDim * inter < PARALLEL_MIN ? 1 : partsOf(kern);
+  const pairs = inter / 2;
+  const ops: number[][] = [];
+  for (let p = 0; p < parts; p++) {
+    const o0 = Math.floor((pairs * p) / parts) * 2;
+    const o1 = Math.floor((pairs * (p + 1)) / parts) * 2;
+    ops.push([OP_JS, JS_GATE_UP_ACT, base + xAt, wg, wu, base + gAt, base + uAt, mP, inDim, o0, o1, inter * 4, act === 'swiglu' ? 0 : 1]);
+  }
+  runParts(kern, ops);
+  runKernel(kern, base + gAt, wd, base + yAt, mP, inter, inDim);
+  return new Float32Array(kern.memory.buffer, base + yAt, rows * inDim).slice();
+}
+
+/**
+ * y = x·Wᵀ for one row of x and a W resident in the kernel's memory, each thread a band of W's rows, with
+ * matVec's own loop (float64 sums): identical to matVec. Undefined when W is not resident.
+ */
+export function matVecWasm(x: Float32Array, inDim: number, w: Float32Array, outDim: number): Float32Array | undefined {
+  const kern = getKernel();
+  const wAt = kern ? residentAddress(w, outDim * inDim) : undefined;
+  if (!kern || wAt === undefined) return undefined;
+  const base = scratch(kern, align64(inDim * 4) + outDim * 4);
+  if (base === undefined) return undefined;
+  new Float32Array(kern.memory.buffer).set(x.subarray(0, inDim), base / 4);
+  const yAt = base + align64(inDim * 4);
+  const parts = outDim * inDim < PARALLEL_MIN ? 1 : partsOf(kern);
+  const ops: number[][] = [];
+  for (let p = 0; p < parts; p++) ops.push([OP_JS, JS_MAT_VEC, base, wAt, yAt, inDim, Math.floor((outDim * p) / parts), Math.floor((outDim * (p + 1)) / parts)]);
+  runParts(kern, ops);
+  return new Float32Array(kern.memory.buffer, yAt, outDim).slice();
+}
+
+/** Bytes at the bottom of the kernel's memory that resident weights may take (the rest is scratch for products). */
+const RESIDENT_MAX = 2 ** 31;
+/** Resident blocks in use (address → bytes) and free ones, and the top of the resident region. */
+const residentBlocks = new Map<number, number>();
+let freeBlocks: { at: number; bytes: number }[] = [];
+let residentTop = 0;
+/** Every buffer object the kernel's memory has handed out (a shared memory gives a new one after each grow). */
+const kernelBuffers = new WeakSet<ArrayBufferLike>();
+/** Frees a model's blocks once the model is collected (placeInKernel's owner). */
+const blockReaper = new FinalizationRegistry<number[]>((blocks) => {
+  for (const at of blocks) {
+    const bytes = residentBlocks.get(at);
+    if (bytes === undefined) continue;
+    residentBlocks.delete(at);
+    freeBlocks.push({ at, bytes });
+  }
+  // Coalesce neighbours; a free run at the top lowers the top (scratch starts lower again).
+  freeBlocks.sort((p, q) => p.at - q.at);
+  const merged: { at: number; bytes: number }[] = [];
+  for (const f of freeBlocks) {
+    const last = merged[merged.length - 1];
+    if (last && last.at + last.bytes === f.at) last.bytes += f.bytes;
+    else merged.push({ ...f });
+  }
+  const top = merged[merged.length - 1];
+  if (top && top.at + top.bytes === residentTop) {
+    residentTop = top.at;
+    merged.pop();
+  }
+  freeBlocks = merged;
+});
+
+/** The kernel memory's buffer now, remembered as the kernel's. */
+function kernelBuffer(kern: Kernel): ArrayBufferLike {
+  const buf = kern.memory.buffer;
+  kernelBuffers.add(buf);
+  return buf;
+}
+
+/** Where `a` (its first `floats` values) lives in the kernel's memory when it is a resident weight; else undefined. */
+function residentAddress(a: Float32Array, floats: number): number | undefined {
+  if (!kernelBuffers.has(a.buffer) || a.length < floats) return undefined;
+  // Views of resident blocks are the only views of the kernel's memory that leave this file.
+  return a.byteOffset;
+}
+
+/** Bytes of the resident block holding `a`'s first value when `a` is a view of the kernel's memory (for memory accounting), else undefined. */
+export function kernelResidentBlock(a: ArrayBufferView): { at: number; bytes: number } | undefined {
+  if (!kernelBuffers.has(a.buffer)) return undefined;
+  for (const [at, bytes] of residentBlocks) if (a.byteOffset >= at && a.byteOffset < at + bytes) return { at, bytes };
+  return undefined;
+}
+
+/**
+ * Copies float32 weight matrices into the kernel's shared memory once, so products read them where they are
+ * instead of copying them in for every product (about 420 MB per 128-token forward pass of SmolLM2-135M) and
+ * the team can split one-row products (the LM head) too. Returns each array's resident view (the same view for
+ * the same array, so tied weights stay one block), or the array itself when the kernel is not shared or the
+ * resident region would pass RESIDENT_MAX. The blocks are freed when `owner` (the model) is garbage collected:
+ * nothing may keep a view beyond its owner.
+ */
+export function placeInKernel(arrays: readonly Float32Array[], owner: object): Map<Float32Array, Float32Array> {
+  const placed = new Map<Float32Array, Float32Array>();
+  const kern = getKernel();
+  const unique = [...new Set(arrays)];
+  const total = unique.reduce((n, a) => n + align64(a.byteLength), 0);
+  if (!kern?.module || residentTop + total > RESIDENT_MAX) {
+    for (const a of unique) placed.set(a, a);
+    return placed;
+  }
+  const blocks: number[] = [];
+  for (const a of unique) {
+    const bytes = align64(a.byteLength);
+    const free = freeBlocks.findIndex((f) => f.bytes >= bytes);
+    let at: number;
+    if (free >= 0) {
+      at = freeBlocks[free].at;
+      if (freeBlocks[free].bytes === bytes) freeBlocks.splice(free, 1);
+      else freeBlocks[free] = { at: at + bytes, bytes: freeBlocks[free].bytes - bytes };
+    } else {
+      at = residentTop;
+      residentTop += bytes;
+      ensureBytes(kern, residentTop);
+    }
+    residentBlocks.set(at, bytes);
+    blocks.push(at);
+    const view = new Float32Array(kernelBuffer(kern), at, a.length);
+    view.set(a);
+    placed.set(a, view);
+  }
+  blockReaper.register(owner, blocks);
+  return placed;
+}
+
+/** Grows the kernel's memory to at least `bytes`. */
+function ensureBytes(kern: Kernel, bytes: number): void {
+  const have = kern.memory.buffer.byteLength;
+  if (bytes > have) kern.memory.grow(Math.ceil((bytes - have) / 65536));
+  kernelBuffer(kern);
+}
+
+/** The start of `bytes` of scratch above the resident weights (grown as needed); undefined past 4 GiB. */
+function scratch(kern: Kernel, bytes: number): number | undefined {
+  const base = align64(residentTop);
+  if (base + bytes > 2 ** 32 - 65536) return undefined;
+  ensureBytes(kern, base + bytes);
+  return base;
 }
 
 /** y = x Wᵀ (+ bias), x being rows × inDim and w outDim × inDim, with the SIMD kernel; undefined where it cannot run. */
@@ -313,14 +485,12 @@ export function linearQuantizedWasm(x: Float32Array, rows: number, w: WeightMatr
   // Sub-tile rows: even, at least 2; a step: whole sub-tiles for every thread, at least one each.
   const sub = Math.max(2, Math.floor(SUBTILE_BYTES / (inDim * 4)) & ~1);
   const stepRows = Math.min(outP, Math.max(sub * parts, Math.floor(STEP_BYTES / qRowBytes / (sub * parts)) * sub * parts));
-  const xAt = 0;
-  const yAt = align64(xAt + rowsP * inDim * 4);
-  const qAt = align64(yAt + rowsP * outP * 4);
-  const sAt = align64(qAt + stepRows * qRowBytes);
-  const needed = sAt + parts * align64(sub * inDim * 4);
-  if (needed > 2 ** 32 - 65536) return undefined;
-  const have = kern.memory.buffer.byteLength;
-  if (needed > have) kern.memory.grow(Math.ceil((needed - have) / 65536));
+  const yOff = align64(rowsP * inDim * 4);
+  const qOff = align64(yOff + rowsP * outP * 4);
+  const sOff = align64(qOff + stepRows * qRowBytes);
+  const xAt = scratch(kern, sOff + parts * align64(sub * inDim * 4));
+  if (xAt === undefined) return undefined;
+  const yAt = xAt + yOff, qAt = xAt + qOff, sAt = xAt + sOff;
   const buf = kern.memory.buffer;
   const mem = new Float32Array(buf);
   const bytes = new Uint8Array(buf);

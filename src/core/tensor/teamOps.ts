@@ -1,0 +1,75 @@
+// The plain-JavaScript operations of the kernel's thread team (threads.ts OP_JS): elementwise and per-row work
+// of the forward pass run by every thread on its share of the kernel's shared memory, next to the SIMD
+// products, so that work is split across cores too (ggml does the same: every op, not only the products, is
+// split by rows across its threads — ggml-cpu/ggml-cpu.c ggml_graph_compute_thread, ops.cpp's
+// `ith`/`nth` row ranges). The workers cannot import the core (it is bundled and minified, none of it a worker
+// entry), so they receive these functions' own source text (Function.prototype.toString): each must be
+// self-contained — only its arguments, Math and typed arrays, no other function of this file or the core.
+// The arithmetic is the same JavaScript as kernels.ts / matmul.ts (float64 intermediates, Math.exp, rounded to
+// float32 on store), so results are identical to the single-thread path and do not depend on the thread count.
+
+/** A team operation: `ex` the kernel instance's exports, `buf` its memory's buffer now, `a` the op (a[0] OP_JS, a[1] its index, then arguments). */
+export type TeamJsOp = (ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>) => void;
+
+/**
+ * Gated MLP, first half, on a band of columns [o0, o1) of the intermediate: G = X·Wgᵀ and U = X·Wuᵀ with the
+ * SIMD kernel, then G = act(G) · U in place over the band (act 0: SiLU (SwiGLU), 1: GELU tanh (GeGLU)): the
+ * same expressions as kernels.ts swiglu / geluTanh. Arguments: x, wGate, wUp, g, u (byte pointers; g and u
+ * rows × inter with rows `stride` bytes apart), rows, inDim, o0, o1, stride, act.
+ */
+export function gateUpActOp(ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>): void {
+  const x = a[2] >>> 0, wg = a[3] >>> 0, wu = a[4] >>> 0, g = a[5] >>> 0, u = a[6] >>> 0;
+  const rows = a[7], inDim = a[8], o0 = a[9], o1 = a[10], stride = a[11], act = a[12];
+  if (o1 <= o0) return;
+  const matmul = ex.matmul as (x: number, w: number, y: number, rows: number, inDim: number, outDim: number, yStride: number) => void;
+  matmul(x, wg + o0 * inDim * 4, g + o0 * 4, rows, inDim, o1 - o0, stride);
+  matmul(x, wu + o0 * inDim * 4, u + o0 * 4, rows, inDim, o1 - o0, stride);
+  const f = new Float32Array(buf);
+  const n = stride >>> 2;
+  const gelu = Math.sqrt(2 / Math.PI);
+  for (let r = 0; r < rows; r++) {
+    const gi = (g >>> 2) + r * n;
+    const ui = (u >>> 2) + r * n;
+    if (act === 0) {
+      for (let c = o0; c < o1; c++) {
+        const v = f[gi + c];
+        f[gi + c] = (v / (1 + Math.exp(-v))) * f[ui + c];
+      }
+    } else {
+      for (let c = o0; c < o1; c++) {
+        const v = f[gi + c];
+        f[gi + c] = 0.5 * v * (1 + Math.tanh(gelu * (v + 0.044715 * v * v * v))) * f[ui + c];
+      }
+    }
+  }
+}
+
+/**
+ * y[o] = Σ_i x[i]·w[o, i] for rows o in [o0, o1) of w (one input row: the last position's logits): matmul.ts
+ * matVec's loop (four float64 sums, one pass over w). Arguments: x, w, y (byte pointers), inDim, o0, o1.
+ */
+export function matVecOp(_ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>): void {
+  const f = new Float32Array(buf);
+  const x = (a[2] >>> 0) >>> 2, w = (a[3] >>> 0) >>> 2, y = (a[4] >>> 0) >>> 2, inDim = a[5], o0 = a[6], o1 = a[7];
+  const end4 = inDim - (inDim % 4);
+  for (let o = o0; o < o1; o++) {
+    const b = w + o * inDim;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let i = 0;
+    for (; i < end4; i += 4) {
+      s0 += f[x + i] * f[b + i];
+      s1 += f[x + i + 1] * f[b + i + 1];
+      s2 += f[x + i + 2] * f[b + i + 2];
+      s3 += f[x + i + 3] * f[b + i + 3];
+    }
+    for (; i < inDim; i++) s0 += f[x + i] * f[b + i];
+    // + 0 as matVec adds its absent bias (so a sum of −0 is stored as +0 there and here alike).
+    f[y + o] = s0 + s1 + s2 + s3 + 0;
+  }
+}
+
+/** The team's JavaScript operations, by index (OP_JS's first argument). */
+export const TEAM_JS_OPS: readonly TeamJsOp[] = [gateUpActOp, matVecOp];
+/** Indexes into TEAM_JS_OPS. */
+export const JS_GATE_UP_ACT = 0;
+export const JS_MAT_VEC = 1;
