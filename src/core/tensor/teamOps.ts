@@ -12,64 +12,93 @@
 export type TeamJsOp = (ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>) => void;
 
 /**
- * Gated MLP, first half, on a band of columns [o0, o1) of the intermediate: G = X·Wgᵀ and U = X·Wuᵀ with the
- * SIMD kernel, then G = act(G) · U in place over the band (act 0: SiLU (SwiGLU), 1: GELU tanh (GeGLU)): the
- * same expressions as kernels.ts swiglu / geluTanh. Arguments: x, wGate, wUp, g, u (byte pointers; g and u
- * rows × inter with rows `stride` bytes apart), rows, inDim, o0, o1, stride, act.
+ * Work is split into chunks that the threads claim one at a time from a shared counter (Atomics.add), so a
+ * thread the machine slows down (a shared 2-core machine) takes fewer and nobody waits long for it: ggml's
+ * dynamic chunking of mat_mul (ggml-cpu.c ggml_compute_forward_mul_mat, `current_chunk`). Which thread computes
+ * a chunk never changes its values: every output is the same computation whoever does it.
+ */
+
+/**
+ * y = x·wᵀ in chunks of `chunk` weight rows (even): the SIMD kernel on each. Arguments: counter (byte
+ * pointer of an Int32 set to 0 before the run), x, w, y (byte pointers), rows, inDim, outDim, yStride, chunk.
+ */
+export function matmulChunksOp(ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>): void {
+  const counter = new Int32Array(buf), at = (a[2] >>> 0) >>> 2;
+  const x = a[3] >>> 0, w = a[4] >>> 0, y = a[5] >>> 0, rows = a[6], inDim = a[7], outDim = a[8], yStride = a[9], chunk = a[10];
+  const matmul = ex.matmul as (x: number, w: number, y: number, rows: number, inDim: number, outDim: number, yStride: number) => void;
+  for (let o0 = Atomics.add(counter, at, 1) * chunk; o0 < outDim; o0 = Atomics.add(counter, at, 1) * chunk) {
+    matmul(x, w + o0 * inDim * 4, y + o0 * 4, rows, inDim, Math.min(chunk, outDim - o0), yStride);
+  }
+}
+
+/**
+ * Gated MLP, first half, in chunks of `chunk` columns (even) of the intermediate: G = X·Wgᵀ and U = X·Wuᵀ with
+ * the SIMD kernel, then G = act(G) · U in place over the chunk (act 0: SiLU (SwiGLU), 1: GELU tanh (GeGLU)):
+ * the same expressions as kernels.ts swiglu / geluTanh. Arguments: counter, x, wGate, wUp, g, u (byte
+ * pointers; g and u rows × inter with rows `stride` bytes apart), rows, inDim, inter, stride, act, chunk.
  */
 export function gateUpActOp(ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>): void {
-  const x = a[2] >>> 0, wg = a[3] >>> 0, wu = a[4] >>> 0, g = a[5] >>> 0, u = a[6] >>> 0;
-  const rows = a[7], inDim = a[8], o0 = a[9], o1 = a[10], stride = a[11], act = a[12];
-  if (o1 <= o0) return;
+  const counter = new Int32Array(buf), at = (a[2] >>> 0) >>> 2;
+  const x = a[3] >>> 0, wg = a[4] >>> 0, wu = a[5] >>> 0, g = a[6] >>> 0, u = a[7] >>> 0;
+  const rows = a[8], inDim = a[9], inter = a[10], stride = a[11], act = a[12], chunk = a[13];
   const matmul = ex.matmul as (x: number, w: number, y: number, rows: number, inDim: number, outDim: number, yStride: number) => void;
-  matmul(x, wg + o0 * inDim * 4, g + o0 * 4, rows, inDim, o1 - o0, stride);
-  matmul(x, wu + o0 * inDim * 4, u + o0 * 4, rows, inDim, o1 - o0, stride);
   const f = new Float32Array(buf);
   const n = stride >>> 2;
   const gelu = Math.sqrt(2 / Math.PI);
-  for (let r = 0; r < rows; r++) {
-    const gi = (g >>> 2) + r * n;
-    const ui = (u >>> 2) + r * n;
-    if (act === 0) {
-      for (let c = o0; c < o1; c++) {
-        const v = f[gi + c];
-        f[gi + c] = (v / (1 + Math.exp(-v))) * f[ui + c];
-      }
-    } else {
-      for (let c = o0; c < o1; c++) {
-        const v = f[gi + c];
-        f[gi + c] = 0.5 * v * (1 + Math.tanh(gelu * (v + 0.044715 * v * v * v))) * f[ui + c];
+  for (let o0 = Atomics.add(counter, at, 1) * chunk; o0 < inter; o0 = Atomics.add(counter, at, 1) * chunk) {
+    const o1 = Math.min(inter, o0 + chunk);
+    matmul(x, wg + o0 * inDim * 4, g + o0 * 4, rows, inDim, o1 - o0, stride);
+    matmul(x, wu + o0 * inDim * 4, u + o0 * 4, rows, inDim, o1 - o0, stride);
+    for (let r = 0; r < rows; r++) {
+      const gi = (g >>> 2) + r * n;
+      const ui = (u >>> 2) + r * n;
+      if (act === 0) {
+        for (let c = o0; c < o1; c++) {
+          const v = f[gi + c];
+          f[gi + c] = (v / (1 + Math.exp(-v))) * f[ui + c];
+        }
+      } else {
+        for (let c = o0; c < o1; c++) {
+          const v = f[gi + c];
+          f[gi + c] = 0.5 * v * (1 + Math.tanh(gelu * (v + 0.044715 * v * v * v))) * f[ui + c];
+        }
       }
     }
   }
 }
 
 /**
- * y[o] = Σ_i x[i]·w[o, i] for rows o in [o0, o1) of w (one input row: the last position's logits): matmul.ts
- * matVec's loop (four float64 sums, one pass over w). Arguments: x, w, y (byte pointers), inDim, o0, o1.
+ * y[o] = Σ_i x[i]·w[o, i] over w's rows in chunks of `chunk` (one input row: the last position's logits):
+ * matmul.ts matVec's loop (four float64 sums, one pass over w). Arguments: counter, x, w, y (byte pointers),
+ * inDim, outDim, chunk.
  */
 export function matVecOp(_ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>): void {
+  const counter = new Int32Array(buf), at = (a[2] >>> 0) >>> 2;
   const f = new Float32Array(buf);
-  const x = (a[2] >>> 0) >>> 2, w = (a[3] >>> 0) >>> 2, y = (a[4] >>> 0) >>> 2, inDim = a[5], o0 = a[6], o1 = a[7];
+  const x = (a[3] >>> 0) >>> 2, w = (a[4] >>> 0) >>> 2, y = (a[5] >>> 0) >>> 2, inDim = a[6], outDim = a[7], chunk = a[8];
   const end4 = inDim - (inDim % 4);
-  for (let o = o0; o < o1; o++) {
-    const b = w + o * inDim;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let i = 0;
-    for (; i < end4; i += 4) {
-      s0 += f[x + i] * f[b + i];
-      s1 += f[x + i + 1] * f[b + i + 1];
-      s2 += f[x + i + 2] * f[b + i + 2];
-      s3 += f[x + i + 3] * f[b + i + 3];
+  for (let o0 = Atomics.add(counter, at, 1) * chunk; o0 < outDim; o0 = Atomics.add(counter, at, 1) * chunk) {
+    const o1 = Math.min(outDim, o0 + chunk);
+    for (let o = o0; o < o1; o++) {
+      const b = w + o * inDim;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let i = 0;
+      for (; i < end4; i += 4) {
+        s0 += f[x + i] * f[b + i];
+        s1 += f[x + i + 1] * f[b + i + 1];
+        s2 += f[x + i + 2] * f[b + i + 2];
+        s3 += f[x + i + 3] * f[b + i + 3];
+      }
+      for (; i < inDim; i++) s0 += f[x + i] * f[b + i];
+      // + 0 as matVec adds its absent bias (so a sum of −0 is stored as +0 there and here alike).
+      f[y + o] = s0 + s1 + s2 + s3 + 0;
     }
-    for (; i < inDim; i++) s0 += f[x + i] * f[b + i];
-    // + 0 as matVec adds its absent bias (so a sum of −0 is stored as +0 there and here alike).
-    f[y + o] = s0 + s1 + s2 + s3 + 0;
   }
 }
 
 /** The team's JavaScript operations, by index (OP_JS's first argument). */
-export const TEAM_JS_OPS: readonly TeamJsOp[] = [gateUpActOp, matVecOp];
+export const TEAM_JS_OPS: readonly TeamJsOp[] = [gateUpActOp, matVecOp, matmulChunksOp];
 /** Indexes into TEAM_JS_OPS. */
 export const JS_GATE_UP_ACT = 0;
 export const JS_MAT_VEC = 1;
+export const JS_MATMUL_CHUNKS = 2;

@@ -8,8 +8,8 @@
 
 import { WASM_DEQUANT_EXPORTS, WASM_DOT_EXPORTS, WASM_DEQUANT_UNIT, WASM_DEQUANT_UNIT_BYTES, dequantFunctions } from './quant/wasmDequant';
 import type { WeightMatrix } from './weights';
-import { OP_DEQUANT_MATMUL, OP_DOT, OP_JS, OP_MATMUL, opRunner, startTeam, type ThreadTeam } from './threads';
-import { JS_GATE_UP_ACT, JS_MAT_VEC } from './teamOps';
+import { OP_DEQUANT_MATMUL, OP_DOT, OP_JS, opRunner, startTeam, type ThreadTeam } from './threads';
+import { JS_GATE_UP_ACT, JS_MATMUL_CHUNKS, JS_MAT_VEC } from './teamOps';
 import {
   ADD, BR_IF_LOOP, END, F32_ADD, F32X4_ADD, F32X4_MUL, I32, LOOP, LT_U, MUL, V128, V128_LOAD, V128_ZERO, assembleModule, f32Store, get, i32,
   lane, set, tee, type WasmFunction,
@@ -122,22 +122,38 @@ function runParts(kern: Kernel, ops: readonly (readonly number[])[]): void {
   else for (const op of ops) kern.runOp(op);
 }
 
-/** y = x·wᵀ on the padded operands in the kernel's memory: split into column bands across the team when it pays. */
+/** Byte address of the Int32 chunk counter of chunked team operations (the bottom 64 bytes are reserved for it). */
+const COUNTER_AT = 0;
+
+/**
+ * Runs a chunked operation (teamOps.ts: threads claim chunks from a shared counter) on this thread and every
+ * active worker. `op` is [OP_JS, index, counter, …arguments].
+ */
+function runChunked(kern: Kernel, op: readonly number[]): void {
+  const counter = new Int32Array(kern.memory.buffer, COUNTER_AT, 1);
+  Atomics.store(counter, 0, 0);
+  const team = activeTeam(kern);
+  if (team) team.run(Array.from({ length: kern.active }, () => op), () => kern.runOp(op));
+  else kern.runOp(op);
+}
+
+/**
+ * Columns per chunk of a product split across `parts` threads: about 8 chunks per thread (so a slowed thread
+ * costs at most a chunk's wait), even (the kernel's weight-row pairs), at least 16.
+ */
+function chunkOf(cols: number, parts: number): number {
+  return Math.max(16, Math.ceil(cols / (8 * parts) / 2) * 2);
+}
+
+/** y = x·wᵀ on the padded operands in the kernel's memory: chunks of columns across the team when it pays. */
 function runKernel(kern: Kernel, x: number, w: number, y: number, rows: number, inDim: number, outDim: number): void {
   const parts = partsOf(kern);
   if (parts === 1 || rows * inDim * outDim < PARALLEL_MIN || outDim < 4 * parts) {
     kern.matmul(x, w, y, rows, inDim, outDim, outDim * 4);
     return;
   }
-  // Bands of whole weight-row pairs; every output is the same dot product as on one thread (identical results).
-  const pairs = outDim / 2;
-  const bands: number[][] = [];
-  for (let p = 0; p < parts; p++) {
-    const o0 = Math.floor((pairs * p) / parts) * 2;
-    const o1 = Math.floor((pairs * (p + 1)) / parts) * 2;
-    bands.push([OP_MATMUL, x, w + o0 * inDim * 4, y + o0 * 4, rows, inDim, o1 - o0, outDim * 4]);
-  }
-  runParts(kern, bands);
+  // Chunks of whole weight-row pairs; every output is the same dot product as on one thread (identical results).
+  runChunked(kern, [OP_JS, JS_MATMUL_CHUNKS, COUNTER_AT, x, w, y, rows, inDim, outDim, outDim * 4, chunkOf(outDim, parts)]);
 }
 
 /**
@@ -281,15 +297,9 @@ export function gatedMlpWasm(x: Float32Array, rows: number, inDim: number, gate:
     wAt += wBytes;
     return base + wAt - wBytes;
   });
-  const parts = rows * inDim * inter < PARALLEL_MIN ? 1 : partsOf(kern);
-  const pairs = inter / 2;
-  const ops: number[][] = [];
-  for (let p = 0; p < parts; p++) {
-    const o0 = Math.floor((pairs * p) / parts) * 2;
-    const o1 = Math.floor((pairs * (p + 1)) / parts) * 2;
-    ops.push([OP_JS, JS_GATE_UP_ACT, base + xAt, wg, wu, base + gAt, base + uAt, mP, inDim, o0, o1, inter * 4, act === 'swiglu' ? 0 : 1]);
-  }
-  runParts(kern, ops);
+  const op = [OP_JS, JS_GATE_UP_ACT, COUNTER_AT, base + xAt, wg, wu, base + gAt, base + uAt, mP, inDim, inter, inter * 4, act === 'swiglu' ? 0 : 1];
+  if (rows * inDim * inter < PARALLEL_MIN || partsOf(kern) === 1) runChunked({ ...kern, active: 0 }, [...op, inter]);
+  else runChunked(kern, [...op, chunkOf(inter, partsOf(kern))]);
   runKernel(kern, base + gAt, wd, base + yAt, mP, inter, inDim);
   return new Float32Array(kern.memory.buffer, base + yAt, rows * inDim).slice();
 }
@@ -306,10 +316,9 @@ export function matVecWasm(x: Float32Array, inDim: number, w: Float32Array, outD
   if (base === undefined) return undefined;
   new Float32Array(kern.memory.buffer).set(x.subarray(0, inDim), base / 4);
   const yAt = base + align64(inDim * 4);
-  const parts = outDim * inDim < PARALLEL_MIN ? 1 : partsOf(kern);
-  const ops: number[][] = [];
-  for (let p = 0; p < parts; p++) ops.push([OP_JS, JS_MAT_VEC, base, wAt, yAt, inDim, Math.floor((outDim * p) / parts), Math.floor((outDim * (p + 1)) / parts)]);
-  runParts(kern, ops);
+  const op = [OP_JS, JS_MAT_VEC, COUNTER_AT, base, wAt, yAt, inDim, outDim];
+  if (outDim * inDim < PARALLEL_MIN || partsOf(kern) === 1) runChunked({ ...kern, active: 0 }, [...op, outDim]);
+  else runChunked(kern, [...op, Math.ceil(outDim / (8 * partsOf(kern)))]);
   return new Float32Array(kern.memory.buffer, yAt, outDim).slice();
 }
 
@@ -318,7 +327,7 @@ const RESIDENT_MAX = 2 ** 31;
 /** Resident blocks in use (address → bytes) and free ones, and the top of the resident region. */
 const residentBlocks = new Map<number, number>();
 let freeBlocks: { at: number; bytes: number }[] = [];
-let residentTop = 0;
+let residentTop = 64;
 /** Every buffer object the kernel's memory has handed out (a shared memory gives a new one after each grow). */
 const kernelBuffers = new WeakSet<ArrayBufferLike>();
 /** Frees a model's blocks once the model is collected (placeInKernel's owner). */
