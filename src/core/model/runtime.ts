@@ -8,7 +8,7 @@ import { KvCache } from './kvCache';
 import type { Model } from './load';
 import type { LayerWeights } from './weights';
 import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
-import { gatedMlpF32, linearF32 } from '../tensor/matmul';
+import { attentionF32, gatedMlpF32, linearF32 } from '../tensor/matmul';
 import { linear, weightRow, type WeightMatrix } from '../tensor/weights';
 import { checkRunBudget, streamScratchOf } from './budget';
 
@@ -416,6 +416,18 @@ function attend(
   onHead?: (head: number, probs: Float32Array, keys: number) => void,
 ): { layerProbs: Float32Array[]; heads: Float32Array } {
   const S = P + T - start;
+  // Every head at once in the kernel's memory, heads split across the thread team (identical values to the loop below).
+  const fast = kvHeadOf.every((g, h) => g === Math.floor(h / (nHeads / nKv)))
+    ? attentionF32(q, T, kAll, vAll, S, P, start, nHeads, nKv, d, scale, slidingWindow, softcap, keepProbs || onHead !== undefined)
+    : undefined;
+  if (fast) {
+    const kept: Float32Array[] = [];
+    fast.probs.forEach((p, h) => {
+      onHead?.(h, p, S);
+      if (keepProbs) kept.push(start === 0 ? p : widen(p, T, S, start));
+    });
+    return { layerProbs: kept, heads: fast.out };
+  }
   const out = new Float32Array(T * nHeads * d);
   const keys = Array.from({ length: nKv }, (_, g) => gatherHead(kAll, S, nKv, d, g));
   // V per group transposed to d × S, so P·V is another row-by-row product.

@@ -2,7 +2,7 @@
 // C = A·Bᵀ (both operands read along rows, the PyTorch nn.Linear layout [out, in]) with the WebAssembly
 // SIMD kernel of wasmMatmul.ts for float32, and one blocked JavaScript loop for everything else
 // (float64 gradient checks, small products, runtimes without SIMD).
-import { gatedMlpWasm, matVecWasm, matmulABtWasm, wasmMatmulAvailable } from './wasmMatmul';
+import { attentionWasm, gatedMlpWasm, matVecWasm, matmulABtWasm, wasmMatmulAvailable } from './wasmMatmul';
 import type { WeightMatrix } from './weights';
 
 export { useMatmulThreads, matmulThreads, stopMatmulThreads } from './wasmMatmul';
@@ -137,4 +137,15 @@ export function gatedMlpF32(x: Float32Array, rows: number, gate: WeightMatrix, u
   if (!wasmOn || rows < 2 || rows * inDim * inter < 4096 || !f32(gate) || !f32(up) || !f32(down)) return undefined;
   if (up.rows !== inter || up.cols !== inDim || down.rows !== inDim || down.cols !== inter) return undefined;
   return gatedMlpWasm(x, rows, inDim, gate.data as Float32Array, up.data as Float32Array, down.data as Float32Array, inter, act);
+}
+
+/**
+ * Every head's causal attention on the SIMD kernel, heads split across the thread team (wasmMatmul.ts
+ * attentionWasm), when the kernel is on and that path applies; undefined otherwise (the caller's per-head path).
+ */
+export function attentionF32(
+  q: Float32Array, T: number, k: Float32Array, v: Float32Array, S: number, P: number, start: number, heads: number, kvHeads: number, d: number,
+  scale: number, window: number | undefined, softcap: number | undefined, wantProbs: boolean,
+): { probs: Float32Array[]; out: Float32Array } | undefined {
+  return wasmOn ? attentionWasm(q, T, k, v, S, P, start, heads, kvHeads, d, scale, window, softcap, wantProbs) : undefined;
 }

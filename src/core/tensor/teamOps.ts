@@ -96,9 +96,65 @@ export function matVecOp(_ex: Record<string, unknown>, buf: ArrayBufferLike, a: 
   }
 }
 
+/**
+ * Causal attention, one head per chunk: P = softmax(mask(Q_h·K_gᵀ · scale)) (soft-capped first when set), then
+ * O_h = P·V_g, as runtime.ts headAttention + attend do it: the SIMD kernel for both products and kernels.ts
+ * softmaxInPlace's arithmetic (the scaled score rounded to float32 on store while the maximum is taken from the
+ * unrounded one; float64 sum). Arguments: counter, then a Float64 parameter block's byte address: [scale,
+ * softcap (NaN: none), window (−1: none), P, start, T, Tp, S, SP, S4, d, heads, group, q, k, vT, probs, out]
+ * (q: heads × Tp × d; k: kvHeads × SP × d; vT: kvHeads × dN × S4 (V transposed); probs: heads × Tp × S4;
+ * out: Tp × heads·d, head h at column h·d).
+ */
+export function attentionHeadsOp(ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>): void {
+  const counter = new Int32Array(buf), at = (a[2] >>> 0) >>> 2;
+  const m = new Float64Array(buf, a[3] >>> 0, 18);
+  const scale = m[0], softcap = m[1], window = m[2], P = m[3], start = m[4], T = m[5], Tp = m[6], SP = m[8], S4 = m[9];
+  const d = m[10], heads = m[11], group = m[12], q = m[13], k = m[14], vT = m[15], probs = m[16], out = m[17];
+  const dN = d + (d & 1);
+  const matmul = ex.matmul as (x: number, w: number, y: number, rows: number, inDim: number, outDim: number, yStride: number) => void;
+  const f = new Float32Array(buf);
+  for (let h = Atomics.add(counter, at, 1); h < heads; h = Atomics.add(counter, at, 1)) {
+    const g = Math.floor(h / group);
+    const ph = probs + h * Tp * S4 * 4;
+    matmul(q + h * Tp * d * 4, k + g * SP * d * 4, ph, Tp, d, SP, S4 * 4);
+    for (let i = 0; i < T; i++) {
+      const row = (ph >>> 2) + i * S4;
+      const last = P + i - start;
+      const first = window < 0 ? 0 : Math.max(0, P + i - window + 1 - start);
+      const lo = row + first, hi = row + last + 1;
+      let sc = scale;
+      if (softcap === softcap) {
+        for (let j = lo; j < hi; j++) f[j] = softcap * Math.tanh((f[j] * scale) / softcap);
+        sc = 1;
+      }
+      let max = -Infinity;
+      for (let j = lo; j < hi; j++) {
+        const v = f[j] * sc;
+        f[j] = v;
+        if (v > max) max = v;
+      }
+      if (max === -Infinity) f.fill(0, lo, hi);
+      else {
+        let sum = 0;
+        for (let j = lo; j < hi; j++) {
+          const e = Math.exp(f[j] - max);
+          f[j] = e;
+          sum += e;
+        }
+        const inv = 1 / sum;
+        for (let j = lo; j < hi; j++) f[j] *= inv;
+      }
+      f.fill(0, row, lo);
+      f.fill(0, hi, row + S4);
+    }
+    matmul(ph, vT + g * dN * S4 * 4, out + h * d * 4, Tp, S4, dN, heads * d * 4);
+  }
+}
+
 /** The team's JavaScript operations, by index (OP_JS's first argument). */
-export const TEAM_JS_OPS: readonly TeamJsOp[] = [gateUpActOp, matVecOp, matmulChunksOp];
+export const TEAM_JS_OPS: readonly TeamJsOp[] = [gateUpActOp, matVecOp, matmulChunksOp, attentionHeadsOp];
 /** Indexes into TEAM_JS_OPS. */
 export const JS_GATE_UP_ACT = 0;
 export const JS_MAT_VEC = 1;
 export const JS_MATMUL_CHUNKS = 2;
+export const JS_ATTENTION_HEADS = 3;

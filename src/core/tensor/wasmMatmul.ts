@@ -9,7 +9,7 @@
 import { WASM_DEQUANT_EXPORTS, WASM_DOT_EXPORTS, WASM_DEQUANT_UNIT, WASM_DEQUANT_UNIT_BYTES, dequantFunctions } from './quant/wasmDequant';
 import type { WeightMatrix } from './weights';
 import { OP_DEQUANT_MATMUL, OP_DOT, OP_JS, opRunner, startTeam, type ThreadTeam } from './threads';
-import { JS_GATE_UP_ACT, JS_MATMUL_CHUNKS, JS_MAT_VEC } from './teamOps';
+import { JS_ATTENTION_HEADS, JS_GATE_UP_ACT, JS_MATMUL_CHUNKS, JS_MAT_VEC } from './teamOps';
 import {
   ADD, BR_IF_LOOP, END, F32_ADD, F32X4_ADD, F32X4_MUL, I32, LOOP, LT_U, MUL, V128, V128_LOAD, V128_ZERO, assembleModule, f32Store, get, i32,
   lane, set, tee, type WasmFunction,
@@ -320,6 +320,61 @@ export function matVecWasm(x: Float32Array, inDim: number, w: Float32Array, outD
   if (outDim * inDim < PARALLEL_MIN || partsOf(kern) === 1) runChunked({ ...kern, active: 0 }, [...op, outDim]);
   else runChunked(kern, [...op, Math.ceil(outDim / (8 * partsOf(kern)))]);
   return new Float32Array(kern.memory.buffer, yAt, outDim).slice();
+}
+
+/**
+ * Causal scaled dot-product attention of every head in the kernel's memory, one head per chunk of the team
+ * (teamOps.ts attentionHeadsOp): q is T × heads·d, k and v S × kvHeads·d (keys at positions start … P+T−1,
+ * queries at P … P+T−1), heads grouped in order over the KV heads. Returns each head's probabilities (T × S,
+ * when `wantProbs`) and the concatenated head outputs (T × heads·d): the same products (same padding, same
+ * kernel) and the same softmax arithmetic as runtime.ts headAttention + linearF32, so identical to that path
+ * and for any thread count. Undefined where that path would not use the kernel for both products (one row,
+ * fewer than 4,096 multiply-adds) or d is not a multiple of 4, or it does not fit.
+ */
+export function attentionWasm(
+  q: Float32Array, T: number, k: Float32Array, v: Float32Array, S: number, P: number, start: number, heads: number, kvHeads: number, d: number,
+  scale: number, window: number | undefined, softcap: number | undefined, wantProbs: boolean,
+): { probs: Float32Array[]; out: Float32Array } | undefined {
+  const kern = getKernel();
+  if (!kern || T < 2 || d % 4 !== 0 || T * d * S < 4096 || heads % kvHeads !== 0) return undefined;
+  const Tp = Math.ceil(T / 4) * 4, SP = Math.ceil(S / 2) * 2, S4 = Math.ceil(S / 4) * 4;
+  const qOff = 192;
+  const kOff = qOff + heads * Tp * d * 4;
+  const vOff = kOff + kvHeads * SP * d * 4;
+  const pOff = vOff + kvHeads * d * S4 * 4;
+  const oOff = pOff + heads * Tp * S4 * 4;
+  const base = scratch(kern, oOff + Tp * heads * d * 4);
+  if (base === undefined) return undefined;
+  const f = new Float32Array(kern.memory.buffer);
+  const Q = (base + qOff) / 4, K = (base + kOff) / 4, V = (base + vOff) / 4, O = (base + oOff) / 4;
+  // Zero padding (rows of q and k, columns of Vᵀ): padded products add exact zeros, as matmulABtWasm's copies.
+  f.fill(0, Q, O);
+  for (let h = 0; h < heads; h++) for (let t = 0; t < T; t++) f.set(q.subarray((t * heads + h) * d, (t * heads + h + 1) * d), Q + (h * Tp + t) * d);
+  for (let g = 0; g < kvHeads; g++) {
+    for (let j = 0; j < S; j++) {
+      const src = (j * kvHeads + g) * d;
+      f.set(k.subarray(src, src + d), K + (g * SP + j) * d);
+      const vt = V + g * d * S4 + j;
+      for (let c = 0; c < d; c++) f[vt + c * S4] = v[src + c];
+    }
+  }
+  new Float64Array(kern.memory.buffer, base, 18).set([
+    scale, softcap ?? NaN, window ?? -1, P, start, T, Tp, S, SP, S4, d, heads, heads / kvHeads,
+    base + qOff, base + kOff, base + vOff, base + pOff, base + oOff,
+  ]);
+  const op = [OP_JS, JS_ATTENTION_HEADS, COUNTER_AT, base];
+  runChunked(T * d * S * heads < PARALLEL_MIN ? { ...kern, active: 0 } : kern, op);
+  const mem = new Float32Array(kern.memory.buffer);
+  const probs: Float32Array[] = [];
+  if (wantProbs) {
+    for (let h = 0; h < heads; h++) {
+      const p = new Float32Array(T * S);
+      const ph = (base + pOff) / 4 + h * Tp * S4;
+      for (let i = 0; i < T; i++) p.set(mem.subarray(ph + i * S4, ph + i * S4 + S), i * S);
+      probs.push(p);
+    }
+  }
+  return { probs, out: mem.slice(O, O + T * heads * d) };
 }
 
 /** Bytes at the bottom of the kernel's memory that resident weights may take (the rest is scratch for products). */
