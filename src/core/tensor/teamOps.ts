@@ -97,26 +97,37 @@ export function matVecOp(_ex: Record<string, unknown>, buf: ArrayBufferLike, a: 
 }
 
 /**
- * Causal attention, one head per chunk: P = softmax(mask(Q_h·K_gᵀ · scale)) (soft-capped first when set), then
- * O_h = P·V_g, as runtime.ts headAttention + attend do it: the SIMD kernel for both products and kernels.ts
- * softmaxInPlace's arithmetic (the scaled score rounded to float32 on store while the maximum is taken from the
- * unrounded one; float64 sum). Arguments: counter, then a Float64 parameter block's byte address: [scale,
- * softcap (NaN: none), window (−1: none), P, start, T, Tp, S, SP, S4, d, heads, group, q, k, vT, probs, out]
- * (q: heads × Tp × d; k: kvHeads × SP × d; vT: kvHeads × dN × S4 (V transposed); probs: heads × Tp × S4;
- * out: Tp × heads·d, head h at column h·d).
+ * Causal attention, one head per chunk: the head's q rows and its KV group's k rows and Vᵀ are gathered
+ * (zero-padded) into the head's own scratch, then P = softmax(mask(Q_h·K_gᵀ · scale)) (soft-capped first when
+ * set) and O_h = P·V_g, as runtime.ts headAttention + attend do it: the SIMD kernel for both products on the
+ * same padded operands matmulABtWasm builds, and kernels.ts softmaxInPlace's arithmetic (the scaled score
+ * rounded to float32 on store while the maximum is taken from the unrounded one; float64 sum). Arguments:
+ * counter, then a Float64 parameter block's byte address: [scale, softcap (NaN: none), window (−1: none), P,
+ * start, T, Tp, S, SP, S4, d, heads, group, kvHeads, q, k, v, scratch, probs, out] (q: T × heads·d; k, v:
+ * S × kvHeads·d; scratch per head Tp·d + SP·d + d·S4 floats; probs: heads × Tp × S4; out: Tp × heads·d).
  */
 export function attentionHeadsOp(ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>): void {
   const counter = new Int32Array(buf), at = (a[2] >>> 0) >>> 2;
-  const m = new Float64Array(buf, a[3] >>> 0, 18);
-  const scale = m[0], softcap = m[1], window = m[2], P = m[3], start = m[4], T = m[5], Tp = m[6], SP = m[8], S4 = m[9];
-  const d = m[10], heads = m[11], group = m[12], q = m[13], k = m[14], vT = m[15], probs = m[16], out = m[17];
-  const dN = d + (d & 1);
+  const m = new Float64Array(buf, a[3] >>> 0, 20);
+  const scale = m[0], softcap = m[1], window = m[2], P = m[3], start = m[4], T = m[5], Tp = m[6], S = m[7], SP = m[8], S4 = m[9];
+  const d = m[10], heads = m[11], group = m[12], kvHeads = m[13], q = m[14], k = m[15], v = m[16], scratch = m[17], probs = m[18], out = m[19];
   const matmul = ex.matmul as (x: number, w: number, y: number, rows: number, inDim: number, outDim: number, yStride: number) => void;
   const f = new Float32Array(buf);
+  const per = Tp * d + SP * d + d * S4;
   for (let h = Atomics.add(counter, at, 1); h < heads; h = Atomics.add(counter, at, 1)) {
     const g = Math.floor(h / group);
+    const qh = (scratch >>> 2) + h * per, kg = qh + Tp * d, vt = kg + SP * d;
+    for (let t = 0; t < T; t++) f.copyWithin(qh + t * d, (q >>> 2) + (t * heads + h) * d, (q >>> 2) + (t * heads + h + 1) * d);
+    f.fill(0, qh + T * d, qh + Tp * d);
+    for (let j = 0; j < S; j++) f.copyWithin(kg + j * d, (k >>> 2) + (j * kvHeads + g) * d, (k >>> 2) + (j * kvHeads + g + 1) * d);
+    f.fill(0, kg + S * d, kg + SP * d);
+    for (let j = 0; j < S; j++) {
+      const src = (v >>> 2) + (j * kvHeads + g) * d;
+      for (let c = 0; c < d; c++) f[vt + c * S4 + j] = f[src + c];
+    }
+    for (let c = 0; c < d; c++) f.fill(0, vt + c * S4 + S, vt + (c + 1) * S4);
     const ph = probs + h * Tp * S4 * 4;
-    matmul(q + h * Tp * d * 4, k + g * SP * d * 4, ph, Tp, d, SP, S4 * 4);
+    matmul(qh * 4, kg * 4, ph, Tp, d, SP, S4 * 4);
     for (let i = 0; i < T; i++) {
       const row = (ph >>> 2) + i * S4;
       const last = P + i - start;
@@ -129,9 +140,9 @@ export function attentionHeadsOp(ex: Record<string, unknown>, buf: ArrayBufferLi
       }
       let max = -Infinity;
       for (let j = lo; j < hi; j++) {
-        const v = f[j] * sc;
-        f[j] = v;
-        if (v > max) max = v;
+        const x = f[j] * sc;
+        f[j] = x;
+        if (x > max) max = x;
       }
       if (max === -Infinity) f.fill(0, lo, hi);
       else {
@@ -147,7 +158,9 @@ export function attentionHeadsOp(ex: Record<string, unknown>, buf: ArrayBufferLi
       f.fill(0, row, lo);
       f.fill(0, hi, row + S4);
     }
-    matmul(ph, vT + g * dN * S4 * 4, out + h * d * 4, Tp, S4, dN, heads * d * 4);
+    // Padded query rows' probabilities are zero too (their scores are 0 but no softmax ran over them).
+    f.fill(0, (ph >>> 2) + T * S4, (ph >>> 2) + Tp * S4);
+    matmul(ph, vt * 4, out + h * d * 4, Tp, S4, d, heads * d * 4);
   }
 }
 

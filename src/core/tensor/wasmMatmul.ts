@@ -338,38 +338,35 @@ export function attentionWasm(
   const kern = getKernel();
   if (!kern || T < 2 || d % 4 !== 0 || T * d * S < 4096 || heads % kvHeads !== 0) return undefined;
   const Tp = Math.ceil(T / 4) * 4, SP = Math.ceil(S / 2) * 2, S4 = Math.ceil(S / 4) * 4;
+  // q, k and v go in as they are (three copies); each head gathers its own operands on its thread.
   const qOff = 192;
-  const kOff = qOff + heads * Tp * d * 4;
-  const vOff = kOff + kvHeads * SP * d * 4;
-  const pOff = vOff + kvHeads * d * S4 * 4;
-  const oOff = pOff + heads * Tp * S4 * 4;
+  const kOff = align64(qOff + T * heads * d * 4);
+  const vOff = align64(kOff + S * kvHeads * d * 4);
+  const sOff = align64(vOff + S * kvHeads * d * 4);
+  const pOff = align64(sOff + heads * (Tp * d + SP * d + d * S4) * 4);
+  const oOff = align64(pOff + heads * Tp * S4 * 4);
   const base = scratch(kern, oOff + Tp * heads * d * 4);
   if (base === undefined) return undefined;
   const f = new Float32Array(kern.memory.buffer);
-  const Q = (base + qOff) / 4, K = (base + kOff) / 4, V = (base + vOff) / 4, O = (base + oOff) / 4;
-  // Zero padding (rows of q and k, columns of Vᵀ): padded products add exact zeros, as matmulABtWasm's copies.
-  f.fill(0, Q, O);
-  for (let h = 0; h < heads; h++) for (let t = 0; t < T; t++) f.set(q.subarray((t * heads + h) * d, (t * heads + h + 1) * d), Q + (h * Tp + t) * d);
-  for (let g = 0; g < kvHeads; g++) {
-    for (let j = 0; j < S; j++) {
-      const src = (j * kvHeads + g) * d;
-      f.set(k.subarray(src, src + d), K + (g * SP + j) * d);
-      const vt = V + g * d * S4 + j;
-      for (let c = 0; c < d; c++) f[vt + c * S4] = v[src + c];
-    }
-  }
-  new Float64Array(kern.memory.buffer, base, 18).set([
-    scale, softcap ?? NaN, window ?? -1, P, start, T, Tp, S, SP, S4, d, heads, heads / kvHeads,
-    base + qOff, base + kOff, base + vOff, base + pOff, base + oOff,
+  f.set(q.subarray(0, T * heads * d), (base + qOff) / 4);
+  f.set(k.subarray(0, S * kvHeads * d), (base + kOff) / 4);
+  f.set(v.subarray(0, S * kvHeads * d), (base + vOff) / 4);
+  new Float64Array(kern.memory.buffer, base, 20).set([
+    scale, softcap ?? NaN, window ?? -1, P, start, T, Tp, S, SP, S4, d, heads, heads / kvHeads, kvHeads,
+    base + qOff, base + kOff, base + vOff, base + sOff, base + pOff, base + oOff,
   ]);
-  const op = [OP_JS, JS_ATTENTION_HEADS, COUNTER_AT, base];
-  runChunked(T * d * S * heads < PARALLEL_MIN ? { ...kern, active: 0 } : kern, op);
+  runChunked(T * d * S * heads < PARALLEL_MIN ? { ...kern, active: 0 } : kern, [OP_JS, JS_ATTENTION_HEADS, COUNTER_AT, base]);
   const mem = new Float32Array(kern.memory.buffer);
+  const O = (base + oOff) / 4;
   const probs: Float32Array[] = [];
   if (wantProbs) {
     for (let h = 0; h < heads; h++) {
-      const p = new Float32Array(T * S);
       const ph = (base + pOff) / 4 + h * Tp * S4;
+      if (S4 === S) {
+        probs.push(mem.slice(ph, ph + T * S));
+        continue;
+      }
+      const p = new Float32Array(T * S);
       for (let i = 0; i < T; i++) p.set(mem.subarray(ph + i * S4, ph + i * S4 + S), i * S);
       probs.push(p);
     }
