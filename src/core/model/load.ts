@@ -190,15 +190,17 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
  */
 function placeProductWeights(model: Model): void {
   const w = model.weights;
-  const f32 = (m: WeightMatrix | undefined): m is WeightMatrix => m !== undefined && m.type === 'f32' && !m.stream && m.data instanceof Float32Array;
-  const matrices: WeightMatrix[] = [w.lmHead];
-  for (const l of w.layers) matrices.push(l.q, l.k, l.v, l.o, ...[l.gate, l.up, l.down, l.router].filter((m): m is WeightMatrix => m !== undefined), ...(l.experts ?? []).flatMap((e) => [e.gate, e.up, e.down]));
-  const dense = matrices.filter(f32);
-  const views = placeInKernel(dense.map((m) => m.data as Float32Array), model);
-  const moved = (m: WeightMatrix): WeightMatrix => (f32(m) ? { ...m, data: views.get(m.data as Float32Array) ?? m.data } : m);
+  // One matrix at a time, each reference swapped at once, so the float32 arrays left behind can be collected as
+  // the copies go in (the peak stays near the weights' size plus one matrix, not twice the weights).
+  const moved = (m: WeightMatrix): WeightMatrix => {
+    if (m.type !== 'f32' || m.stream || !(m.data instanceof Float32Array)) return m;
+    const view = placeInKernel([m.data], model).get(m.data);
+    return view ? { ...m, data: view } : m;
+  };
   const movedOrNot = <T extends WeightMatrix | undefined>(m: T): T => (m === undefined ? m : (moved(m) as T));
-  if (w.embed.data === w.lmHead.data) w.embed = moved(w.embed);
+  const tied = w.embed.data === w.lmHead.data;
   w.lmHead = moved(w.lmHead);
+  if (tied) w.embed = { ...w.embed, data: w.lmHead.data };
   for (const l of w.layers) {
     l.q = moved(l.q); l.k = moved(l.k); l.v = moved(l.v); l.o = moved(l.o);
     l.gate = movedOrNot(l.gate); l.up = movedOrNot(l.up); l.down = movedOrNot(l.down); l.router = movedOrNot(l.router);
