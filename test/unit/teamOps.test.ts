@@ -12,7 +12,7 @@ import { heldWeightBytes } from '../../src/core/model/ggufModel';
 import { loadModel } from '../../src/core/model/load';
 import { forward } from '../../src/core/model/runtime';
 import { makeArch } from './archFixtures';
-import { rng } from './attentionFixtures';
+import { makeLlama, referenceLlama, rng } from './attentionFixtures';
 
 function random(n: number, seed: number, scale = 1): Float32Array {
   const r = rng(seed);
@@ -196,6 +196,32 @@ test('a loaded model keeps its resident byte count with its weights in the kerne
       const run = await forward(model, ids, { logits: 'all', keepProbs: true });
       if (!first) first = run.logits;
       else assertSame(run.logits, first, `${threads} threads`);
+    }
+  } finally {
+    useMatmulThreads(1);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Llama forward pass large enough for the team paths matches the float64 reference model, on 1 and 2 threads', async () => {
+  // 40 tokens × head size 16 × 40 keys and 40 × 64 × 128 multiply-adds: attention, the gated MLP and the
+  // resident LM head all take the kernel paths above (the small models of the other runtime tests do not).
+  const { dir, ref } = makeLlama({ layers: 2, hidden: 64, heads: 4, kvHeads: 2, intermediate: 128, vocab: 70, ropeTheta: 10000, tied: true, qkvBias: false, dtype: 'F32', seed: 21 });
+  try {
+    const model = await loadModel(dir);
+    const ids = Array.from({ length: 40 }, (_, i) => (i * 13 + 5) % 70);
+    const want = referenceLlama(ref, ids);
+    const scale = Math.max(...want.logits.map(Math.abs));
+    for (const threads of [1, 2]) {
+      useMatmulThreads(threads);
+      const run = await forward(model, ids, { logits: 'last', keepProbs: true });
+      for (let i = 0; i < want.logits.length; i++) assert.ok(Math.abs(run.logits[i] - want.logits[i]) <= 1e-5 * scale, `${threads} threads, logit ${i}: ${run.logits[i]} vs ${want.logits[i]}`);
+      for (let l = 0; l < 2; l++) {
+        for (let h = 0; h < 4; h++) {
+          const p = run.probs?.[l][h] as Float32Array;
+          want.probs[l][h].forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(p[i * 40 + j] - v) <= 1e-5, `${threads} threads, layer ${l} head ${h} (${i}, ${j})`)));
+        }
+      }
     }
   } finally {
     useMatmulThreads(1);
