@@ -1,12 +1,13 @@
 // The forward pass's work on the kernel's thread team (tensor/teamOps.ts, wasmMatmul.ts): attention heads, the
-// gated MLP and the LM head's one-row product run in the kernel's shared memory, split across 1, 2 or 3 threads.
+// gated MLP, q/k/v in one run and the LM head's one-row product run in the kernel's shared memory, split across 1, 2 or 3 threads.
 // Each is compared bit for bit with the step-by-step path it replaces (the exported kernels: linearF32,
 // softmaxInPlace, swiglu, geglu, matVec), and with a plain float64 reference written here from the math.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { gatherHead, geglu, softmaxInPlace, swiglu, transpose } from '../../src/core/tensor/kernels';
-import { linearF32, matVec, useMatmulThreads } from '../../src/core/tensor/matmul';
+import { linearF32, linearsF32, matVec, useMatmulThreads } from '../../src/core/tensor/matmul';
+import { f32Weight } from '../../src/core/tensor/weights';
 import { attentionWasm, gatedMlpWasm, matVecWasm, placeInKernel } from '../../src/core/tensor/wasmMatmul';
 import { heldWeightBytes } from '../../src/core/model/ggufModel';
 import { loadModel } from '../../src/core/model/load';
@@ -164,6 +165,26 @@ test('the gated MLP on the team equals linear + swiglu / geglu + linear bit for 
       }
     }
   }
+  assert.ok(owner);
+});
+
+test('q, k and v in one team run equal three linearF32 products (with biases) bit for bit, resident or copied, on 1-3 threads', () => {
+  const rows = 45, hidden = 96;
+  const x = random(rows * hidden, 13);
+  const ws = [random(96 * hidden, 14, 0.2), random(32 * hidden, 15, 0.2), random(32 * hidden, 16, 0.2)];
+  const biases = [random(96, 17), undefined, random(32, 18)];
+  const matrices = ws.map((w, i) => f32Weight(w, [96, 32, 32][i], hidden));
+  const owner = {};
+  const placed = placeInKernel(ws, owner);
+  const resident = matrices.map((m) => f32Weight(placed.get(m.data as Float32Array) as Float32Array, m.rows, m.cols));
+  const want = matrices.map((m, i) => linearF32(x, rows, hidden, m.data as Float32Array, m.rows, biases[i]));
+  onThreads((threads) => {
+    for (const [where, ms] of [['copied', matrices], ['resident', resident]] as const) {
+      const got = linearsF32(x, rows, ms, biases);
+      assert.ok(got);
+      got.forEach((y, i) => assertSame(y, want[i], `${where}, ${threads} threads, product ${i}`));
+    }
+  });
   assert.ok(owner);
 });
 

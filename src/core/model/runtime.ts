@@ -8,7 +8,7 @@ import { KvCache } from './kvCache';
 import type { Model } from './load';
 import type { LayerWeights } from './weights';
 import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
-import { attentionF32, gatedMlpF32, linearF32 } from '../tensor/matmul';
+import { attentionF32, gatedMlpF32, linearF32, linearsF32 } from '../tensor/matmul';
 import { linear, weightRow, type WeightMatrix } from '../tensor/weights';
 import { checkRunBudget, streamScratchOf } from './budget';
 
@@ -294,9 +294,11 @@ export async function forward(model: Model, tokenIds: readonly number[], options
     if (options.isCancelled?.()) throw new AttentionCancelledError();
     const lw = w.layers[l];
     const hIn = norm(block, x, T, H, lw.norm1, lw.norm1Bias, c.normEps);
-    let q = linear(hIn, T, lw.q, lw.qBias);
-    let k = linear(hIn, T, lw.k, lw.kBias);
-    const v = linear(hIn, T, lw.v, lw.vBias);
+    // q, k and v in one team run when the kernel takes them (the same values as three linear() calls).
+    const qkvOut = linearsF32(hIn, T, [lw.q, lw.k, lw.v], [lw.qBias, lw.kBias, lw.vBias]);
+    let q = qkvOut ? qkvOut[0] : linear(hIn, T, lw.q, lw.qBias);
+    let k = qkvOut ? qkvOut[1] : linear(hIn, T, lw.k, lw.kBias);
+    const v = qkvOut ? qkvOut[2] : linear(hIn, T, lw.v, lw.vBias);
     if (block.qkNorm) {
       // Per-head RMSNorm: every head's headDim values are one row.
       if (!lw.qNorm || !lw.kNorm) throw new AttentionInputError(`layer ${l}: a q/k-norm block without q_norm/k_norm weights`);

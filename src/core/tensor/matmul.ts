@@ -2,7 +2,7 @@
 // C = A·Bᵀ (both operands read along rows, the PyTorch nn.Linear layout [out, in]) with the WebAssembly
 // SIMD kernel of wasmMatmul.ts for float32, and one blocked JavaScript loop for everything else
 // (float64 gradient checks, small products, runtimes without SIMD).
-import { attentionWasm, gatedMlpWasm, matVecWasm, matmulABtWasm, wasmMatmulAvailable } from './wasmMatmul';
+import { attentionWasm, gatedMlpWasm, linearsWasm, matVecWasm, matmulABtWasm, wasmMatmulAvailable } from './wasmMatmul';
 import type { WeightMatrix } from './weights';
 
 export { useMatmulThreads, matmulThreads, stopMatmulThreads } from './wasmMatmul';
@@ -148,4 +148,23 @@ export function attentionF32(
   scale: number, window: number | undefined, softcap: number | undefined, wantProbs: boolean,
 ): { probs: Float32Array[]; out: Float32Array } | undefined {
   return wasmOn ? attentionWasm(q, T, k, v, S, P, start, heads, kvHeads, d, scale, window, softcap, wantProbs) : undefined;
+}
+
+/**
+ * linearF32 of several float32 matrices over the same x (a layer's q, k and v, with their biases): one copy of x
+ * and one team run on the SIMD kernel (wasmMatmul.ts linearsWasm) where linearF32 would use the kernel for each
+ * (the kernel on, more than one row, the same size threshold as matmulABt); undefined otherwise. Identical values.
+ */
+export function linearsF32(x: Float32Array, rows: number, ws: readonly WeightMatrix[], biases: readonly (Float32Array | undefined)[]): Float32Array[] | undefined {
+  const inDim = ws[0].cols;
+  if (!wasmOn || rows < 2 || ws.some((w) => w.type !== 'f32' || w.stream || !(w.data instanceof Float32Array) || w.cols !== inDim || rows * inDim * w.rows < 4096)) return undefined;
+  const ys = linearsWasm(x, rows, inDim, ws.map((w) => w.data as Float32Array), ws.map((w) => w.rows));
+  if (!ys) return undefined;
+  ys.forEach((y, i) => {
+    const bias = biases[i];
+    const outDim = ws[i].rows;
+    // As linearF32 adds a bias: after the product, rounded to float32 per element.
+    if (bias) for (let r = 0; r < rows; r++) for (let o = 0; o < outDim; o++) y[r * outDim + o] += bias[o];
+  });
+  return ys;
 }

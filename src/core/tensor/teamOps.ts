@@ -32,6 +32,22 @@ export function matmulChunksOp(ex: Record<string, unknown>, buf: ArrayBufferLike
 }
 
 /**
+ * Several products of the same x at once (q, k and v): chunks of output columns from a table, so one wake-up of
+ * the team covers all of them. Arguments: counter, then the table's byte address: a Float64 block [chunks, x,
+ * rows, inDim, then per chunk: w, y, outDim, yStride] (w and y already offset to the chunk's first column).
+ */
+export function matmulTableOp(ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>): void {
+  const counter = new Int32Array(buf), at = (a[2] >>> 0) >>> 2;
+  const head = new Float64Array(buf, a[3] >>> 0, 4);
+  const chunks = head[0], x = head[1], rows = head[2], inDim = head[3];
+  const table = new Float64Array(buf, (a[3] >>> 0) + 32, chunks * 4);
+  const matmul = ex.matmul as (x: number, w: number, y: number, rows: number, inDim: number, outDim: number, yStride: number) => void;
+  for (let c = Atomics.add(counter, at, 1); c < chunks; c = Atomics.add(counter, at, 1)) {
+    matmul(x, table[4 * c], table[4 * c + 1], rows, inDim, table[4 * c + 2], table[4 * c + 3]);
+  }
+}
+
+/**
  * Gated MLP, first half, in chunks of `chunk` columns (even) of the intermediate: G = X·Wgᵀ and U = X·Wuᵀ with
  * the SIMD kernel, then G = act(G) · U in place over the chunk (act 0: SiLU (SwiGLU), 1: GELU tanh (GeGLU)):
  * the same expressions as kernels.ts swiglu / geluTanh. Arguments: counter, x, wGate, wUp, g, u (byte
@@ -165,9 +181,10 @@ export function attentionHeadsOp(ex: Record<string, unknown>, buf: ArrayBufferLi
 }
 
 /** The team's JavaScript operations, by index (OP_JS's first argument). */
-export const TEAM_JS_OPS: readonly TeamJsOp[] = [gateUpActOp, matVecOp, matmulChunksOp, attentionHeadsOp];
+export const TEAM_JS_OPS: readonly TeamJsOp[] = [gateUpActOp, matVecOp, matmulChunksOp, attentionHeadsOp, matmulTableOp];
 /** Indexes into TEAM_JS_OPS. */
 export const JS_GATE_UP_ACT = 0;
 export const JS_MAT_VEC = 1;
 export const JS_MATMUL_CHUNKS = 2;
 export const JS_ATTENTION_HEADS = 3;
+export const JS_MATMUL_TABLE = 4;

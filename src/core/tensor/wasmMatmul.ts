@@ -5,11 +5,15 @@
 // scripts/bench/attention.mjs); 11 live v128 values, so it fits x86-64's 16 vector registers (a 4×4 block
 // with 16 accumulators spilled and ran at 9–15 GFLOP/s against this one's 11–22).
 // Binary format: WebAssembly Core Specification 2.0, §5 (binary) and the SIMD opcode table.
+// The kernel's memory (one shared WebAssembly.Memory for the process's life): 64 reserved bytes (the team's
+// chunk counter), then resident weights (placeInKernel), then scratch for each operation's operands above them.
+// The thread team (threads.ts) splits products, the gated MLP, attention heads and the LM head's one-row product
+// into chunks (teamOps.ts); results never depend on the number of threads.
 
 import { WASM_DEQUANT_EXPORTS, WASM_DOT_EXPORTS, WASM_DEQUANT_UNIT, WASM_DEQUANT_UNIT_BYTES, dequantFunctions } from './quant/wasmDequant';
 import type { WeightMatrix } from './weights';
 import { OP_DEQUANT_MATMUL, OP_DOT, OP_JS, opRunner, startTeam, type ThreadTeam } from './threads';
-import { JS_ATTENTION_HEADS, JS_GATE_UP_ACT, JS_MATMUL_CHUNKS, JS_MAT_VEC } from './teamOps';
+import { JS_ATTENTION_HEADS, JS_GATE_UP_ACT, JS_MATMUL_CHUNKS, JS_MATMUL_TABLE, JS_MAT_VEC } from './teamOps';
 import {
   ADD, BR_IF_LOOP, END, F32_ADD, F32X4_ADD, F32X4_MUL, I32, LOOP, LT_U, MUL, V128, V128_LOAD, V128_ZERO, assembleModule, f32Store, get, i32,
   lane, set, tee, type WasmFunction,
@@ -265,6 +269,51 @@ export function matmulABtWasm(a: Float32Array, b: Float32Array, m: number, k: nu
   } else if (nP === n) out.set(mem.subarray(cBase, cBase + m * n));
   else for (let r = 0; r < m; r++) out.set(mem.subarray(cBase + r * nP, cBase + r * nP + n), r * n);
   return true;
+}
+
+/**
+ * y_i = x·W_iᵀ for several weight matrices of the same input (q, k and v): x goes into the kernel's memory once
+ * and one team run computes every product in chunks of columns. Each output is the same kernel dot product as
+ * matmulABtWasm's, so identical to one product at a time. Undefined where the kernel cannot take them (rows < 2,
+ * inDim or an output size not a multiple of 4, over 4 GiB).
+ */
+export function linearsWasm(x: Float32Array, rows: number, inDim: number, ws: readonly Float32Array[], outDims: readonly number[]): Float32Array[] | undefined {
+  const kern = getKernel();
+  if (!kern || rows < 2 || inDim % 4 !== 0 || outDims.some((n) => n % 4 !== 0)) return undefined;
+  const mP = Math.ceil(rows / 4) * 4;
+  const parts = partsOf(kern);
+  const addr = ws.map((w, i) => residentAddress(w, outDims[i] * inDim));
+  const chunked = outDims.map((n) => (parts > 1 && mP * inDim * n >= PARALLEL_MIN ? chunkOf(n, parts) : n));
+  const chunks = outDims.reduce((sum, n, i) => sum + Math.ceil(n / chunked[i]), 0);
+  const xOff = align64(32 + chunks * 32);
+  const yOffs: number[] = [];
+  let at = xOff + mP * inDim * 4;
+  for (const n of outDims) {
+    yOffs.push(at);
+    at += mP * n * 4;
+  }
+  const wOffs: number[] = [];
+  ws.forEach((_, i) => {
+    wOffs.push(at);
+    if (addr[i] === undefined) at += outDims[i] * inDim * 4;
+  });
+  const base = scratch(kern, at);
+  if (base === undefined) return undefined;
+  const mem = new Float32Array(kern.memory.buffer);
+  copyPadded(mem, (base + xOff) / 4, x, rows, inDim, mP, inDim);
+  const table = new Float64Array(kern.memory.buffer, base, 4 + chunks * 4);
+  table.set([chunks, base + xOff, mP, inDim]);
+  let c = 0;
+  ws.forEach((w, i) => {
+    const n = outDims[i];
+    const wAt = addr[i] ?? base + wOffs[i];
+    if (addr[i] === undefined) mem.set(w.subarray(0, n * inDim), wAt / 4);
+    for (let o0 = 0; o0 < n; o0 += chunked[i], c++) table.set([wAt + o0 * inDim * 4, base + yOffs[i] + o0 * 4, Math.min(chunked[i], n - o0), n * 4], 4 + 4 * c);
+  });
+  const any = outDims.some((n) => parts > 1 && mP * inDim * n >= PARALLEL_MIN);
+  runChunked(any ? kern : { ...kern, active: 0 }, [OP_JS, JS_MATMUL_TABLE, COUNTER_AT, base]);
+  const out = new Float32Array(kern.memory.buffer);
+  return outDims.map((n, i) => out.slice((base + yOffs[i]) / 4, (base + yOffs[i]) / 4 + rows * n));
 }
 
 /**
