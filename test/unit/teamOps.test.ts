@@ -8,7 +8,9 @@ import { rmSync } from 'node:fs';
 import { gatherHead, geglu, softmaxInPlace, swiglu, transpose } from '../../src/core/tensor/kernels';
 import { linearF32, linearsF32, matVec, useMatmulThreads } from '../../src/core/tensor/matmul';
 import { f32Weight } from '../../src/core/tensor/weights';
-import { attentionWasm, gatedMlpWasm, matVecWasm, placeInKernel } from '../../src/core/tensor/wasmMatmul';
+import { assemble, attentionWasm, gatedMlpWasm, matVecWasm, placeInKernel } from '../../src/core/tensor/wasmMatmul';
+import { OP_JS, startTeam } from '../../src/core/tensor/threads';
+import { JS_MAT_VEC } from '../../src/core/tensor/teamOps';
 import { heldWeightBytes } from '../../src/core/model/ggufModel';
 import { loadModel } from '../../src/core/model/load';
 import { forward } from '../../src/core/model/runtime';
@@ -247,5 +249,26 @@ test('a Llama forward pass large enough for the team paths matches the float64 r
   } finally {
     useMatmulThreads(1);
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a worker whose operation throws is reported to the caller, who is not left waiting, and the team goes on working', () => {
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 64, shared: true });
+  const team = startTeam(new WebAssembly.Module(assemble(true) as Uint8Array<ArrayBuffer>), memory, 1, []);
+  try {
+    let ranHere = false;
+    // OP_JS with no such operation: the worker's runOp throws.
+    assert.throws(() => team.run([[OP_JS, 99]], () => { ranHere = true; }), /worker thread failed/);
+    assert.ok(ranHere);
+    // A valid operation afterwards: the worker counts 8 chunks with this thread (a one-row product of zeros).
+    const f = new Float32Array(memory.buffer);
+    f.fill(1, 64, 64 + 8 * 16 * 2);
+    const op = [OP_JS, JS_MAT_VEC, 0, 256, 256 + 64, 4096, 16, 8, 1];
+    new Int32Array(memory.buffer)[0] = 0;
+    team.run([op], () => undefined);
+    assert.equal(new Int32Array(memory.buffer)[0] >= 8, true, 'every chunk was claimed');
+    assert.deepEqual(Array.from(f.subarray(1024, 1032)), [16, 16, 16, 16, 16, 16, 16, 16]);
+  } finally {
+    team.stop();
   }
 });

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { TEAM_JS_OPS, type TeamJsOp } from './teamOps';
 
-/** Int32 slots of the control block: [generation, done, ready, unused, then SLOT per worker: an operation]. */
+/** Int32 slots of the control block: [generation, done, ready, failed, then SLOT per worker: an operation]. */
 const HEADER = 4;
 /** Int32 values of one operation: its code, then its arguments. */
 export const OP_SLOT = 16;
@@ -80,7 +80,12 @@ for (;;) {
   Atomics.wait(ctl, 0, gen);
   gen = Atomics.load(ctl, 0);
   if (gen < 0) break;
-  runOp(ex, ctl.subarray(b, b + ${OP_SLOT}), names, memory, jsOps);
+  try {
+    runOp(ex, ctl.subarray(b, b + ${OP_SLOT}), names, memory, jsOps);
+  } catch {
+    // Counted as done all the same (the caller waits for every worker), and reported to it.
+    Atomics.store(ctl, 3, 1);
+  }
   Atomics.add(ctl, 1, 1);
   Atomics.notify(ctl, 1);
 }
@@ -140,10 +145,15 @@ export function startTeam(module: object, memory: object, workers: number, names
       generation = (generation + 1) & 0x3fffffff;
       Atomics.store(ctl, 0, generation);
       Atomics.notify(ctl, 0);
-      own();
-      const until = performance.now() + SPIN_MS;
-      while (Atomics.load(ctl, 1) < workers && performance.now() < until);
-      for (let done = Atomics.load(ctl, 1); done < workers; done = Atomics.load(ctl, 1)) Atomics.wait(ctl, 1, done);
+      try {
+        own();
+      } finally {
+        // Even when this thread's part threw: the workers still write to the shared memory until they are done.
+        const until = performance.now() + SPIN_MS;
+        while (Atomics.load(ctl, 1) < workers && performance.now() < until);
+        for (let done = Atomics.load(ctl, 1); done < workers; done = Atomics.load(ctl, 1)) Atomics.wait(ctl, 1, done);
+      }
+      if (Atomics.exchange(ctl, 3, 0) !== 0) throw new Error('a kernel worker thread failed its operation');
     },
     stop() {
       Atomics.store(ctl, 0, -1);
