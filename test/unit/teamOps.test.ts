@@ -1,11 +1,11 @@
 // The forward pass's work on the kernel's thread team (tensor/teamOps.ts, wasmMatmul.ts): attention heads, the
-// gated MLP, q/k/v in one run and the LM head's one-row product run in the kernel's shared memory, split across 1, 2 or 3 threads.
+// gated MLP and q/k/v in one run (each optionally after the block's RMSNorm) and the LM head's one-row product run in the kernel's shared memory, split across 1, 2 or 3 threads.
 // Each is compared bit for bit with the step-by-step path it replaces (the exported kernels: linearF32,
 // softmaxInPlace, swiglu, geglu, matVec), and with a plain float64 reference written here from the math.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { gatherHead, geglu, softmaxInPlace, swiglu, transpose } from '../../src/core/tensor/kernels';
+import { gatherHead, geglu, rmsNorm, softmaxInPlace, swiglu, transpose } from '../../src/core/tensor/kernels';
 import { linearF32, linearsF32, matVec, useMatmulThreads } from '../../src/core/tensor/matmul';
 import { f32Weight } from '../../src/core/tensor/weights';
 import { assemble, attentionWasm, gatedMlpWasm, matVecWasm, placeInKernel } from '../../src/core/tensor/wasmMatmul';
@@ -140,12 +140,22 @@ test('the gated MLP on the team equals linear + swiglu / geglu + linear bit for 
     const g = linearF32(x, rows, hidden, gate, inter);
     const u = linearF32(x, rows, hidden, up, inter);
     const want = linearF32(act === 'swiglu' ? swiglu(g, u) : geglu(g, u), rows, inter, down, hidden);
+    const residual = random(rows * hidden, 20, 3);
+    const normWeight = random(hidden, 21);
+    const hn = rmsNorm(residual, rows, hidden, normWeight, 1e-6);
+    const gn = linearF32(hn, rows, hidden, gate, inter);
+    const un = linearF32(hn, rows, hidden, up, inter);
+    const wantNormed = linearF32(act === 'swiglu' ? swiglu(gn, un) : geglu(gn, un), rows, inter, down, hidden);
     onThreads((threads) => {
       for (const [where, w] of [['copied', [gate, up, down]], ['resident', [gate, up, down].map((a) => placed.get(a) as Float32Array)]] as const) {
         const got = gatedMlpWasm(x, rows, hidden, w[0], w[1], w[2], inter, act);
         assert.ok(got);
         assertSame(got, want, `${act}, ${where} weights, ${threads} threads`);
       }
+      // With the block's RMSNorm taken on the team first: as rmsNorm then the same products.
+      const normed = gatedMlpWasm(residual, rows, hidden, gate, up, down, inter, act, { weight: normWeight, eps: 1e-6 });
+      assert.ok(normed);
+      assertSame(normed, wantNormed, `${act} after RMSNorm, ${threads} threads`);
     });
     // Against the formula: silu(g)·u or gelu_tanh(g)·u, then the down projection, in float64.
     const got = gatedMlpWasm(x, rows, hidden, gate, up, down, inter, act) as Float32Array;
@@ -180,12 +190,19 @@ test('q, k and v in one team run equal three linearF32 products (with biases) bi
   const placed = placeInKernel(ws, owner);
   const resident = matrices.map((m) => f32Weight(placed.get(m.data as Float32Array) as Float32Array, m.rows, m.cols));
   const want = matrices.map((m, i) => linearF32(x, rows, hidden, m.data as Float32Array, m.rows, biases[i]));
+  const normWeight = random(hidden, 19);
+  const h = rmsNorm(x, rows, hidden, normWeight, 1e-5);
+  const wantNormed = matrices.map((m, i) => linearF32(h, rows, hidden, m.data as Float32Array, m.rows, biases[i]));
   onThreads((threads) => {
     for (const [where, ms] of [['copied', matrices], ['resident', resident]] as const) {
       const got = linearsF32(x, rows, ms, biases);
       assert.ok(got);
       got.forEach((y, i) => assertSame(y, want[i], `${where}, ${threads} threads, product ${i}`));
     }
+    // The block's input RMSNorm taken on the team first: the same values as rmsNorm, then the products.
+    const normed = linearsF32(x, rows, resident, biases, { weight: normWeight, eps: 1e-5 });
+    assert.ok(normed);
+    normed.forEach((y, i) => assertSame(y, wantNormed[i], `RMSNorm first, ${threads} threads, product ${i}`));
   });
   assert.ok(owner);
 });

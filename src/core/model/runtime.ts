@@ -293,12 +293,17 @@ export async function forward(model: Model, tokenIds: readonly number[], options
   for (let l = 0; l < c.layers; l++) {
     if (options.isCancelled?.()) throw new AttentionCancelledError();
     const lw = w.layers[l];
-    const hIn = norm(block, x, T, H, lw.norm1, lw.norm1Bias, c.normEps);
-    // q, k and v in one team run when the kernel takes them (the same values as three linear() calls).
-    const qkvOut = linearsF32(hIn, T, [lw.q, lw.k, lw.v], [lw.qBias, lw.kBias, lw.vBias]);
-    let q = qkvOut ? qkvOut[0] : linear(hIn, T, lw.q, lw.qBias);
-    let k = qkvOut ? qkvOut[1] : linear(hIn, T, lw.k, lw.kBias);
-    const v = qkvOut ? qkvOut[2] : linear(hIn, T, lw.v, lw.vBias);
+    // The input norm, q, k and v on the thread team when the kernel takes them (RMSNorm blocks); else step by
+    // step. The same values either way.
+    const qkvW = [lw.q, lw.k, lw.v], qkvB = [lw.qBias, lw.kBias, lw.vBias];
+    const qkvOut = (block.norm === 'rms' ? linearsF32(x, T, qkvW, qkvB, { weight: lw.norm1, eps: c.normEps }) : undefined)
+      ?? (() => {
+        const hIn = norm(block, x, T, H, lw.norm1, lw.norm1Bias, c.normEps);
+        return linearsF32(hIn, T, qkvW, qkvB) ?? qkvW.map((m, i) => linear(hIn, T, m, qkvB[i]));
+      })();
+    let q = qkvOut[0];
+    let k = qkvOut[1];
+    const v = qkvOut[2];
     if (block.qkNorm) {
       // Per-head RMSNorm: every head's headDim values are one row.
       if (!lw.qNorm || !lw.kNorm) throw new AttentionInputError(`layer ${l}: a q/k-norm block without q_norm/k_norm weights`);
@@ -326,9 +331,14 @@ export async function forward(model: Model, tokenIds: readonly number[], options
       const o = linear(heads, T, lw.o, lw.oBias);
       addInPlace(x, block.postNorms ? norm(block, o, T, H, required(lw.postAttnNorm, l, 'post-attention norm'), undefined, c.normEps) : o);
     }
-    const hMlp = norm(block, x, T, H, lw.norm2, lw.norm2Bias, c.normEps);
     const moeLayer = block.moe !== undefined && lw.router !== undefined;
-    const out = moeLayer ? moe(hMlp, T, block.moe as MoeSpec, lw, l) : { y: mlp(hMlp, T, block, lw, l, hooks), routing: undefined };
+    // A gated MLP with RMSNorm, float32 weights without biases and no hook reading gate/up: the norm, products and
+    // activation on the thread team (the same values as the steps below).
+    const fusedMlp = !moeLayer && block.norm === 'rms' && block.mlp !== 'gelu' && !hooks?.mlp && lw.gate && lw.up && lw.down && !lw.gateBias && !lw.upBias && !lw.downBias
+      ? gatedMlpF32(x, T, lw.gate, lw.up, lw.down, block.mlp, { weight: lw.norm2, eps: c.normEps })
+      : undefined;
+    const hMlp = fusedMlp ? undefined : norm(block, x, T, H, lw.norm2, lw.norm2Bias, c.normEps);
+    const out = fusedMlp ? { y: fusedMlp, routing: undefined } : moeLayer ? moe(hMlp as Float32Array, T, block.moe as MoeSpec, lw, l) : { y: mlp(hMlp as Float32Array, T, block, lw, l, hooks), routing: undefined };
     addInPlace(x, block.postNorms ? norm(block, out.y, T, H, required(lw.postMlpNorm, l, 'post-MLP norm'), undefined, c.normEps) : out.y);
     routing.push(out.routing);
     hooks?.residual?.(l, x);

@@ -2,10 +2,10 @@
 // C = A·Bᵀ (both operands read along rows, the PyTorch nn.Linear layout [out, in]) with the WebAssembly
 // SIMD kernel of wasmMatmul.ts for float32, and one blocked JavaScript loop for everything else
 // (float64 gradient checks, small products, runtimes without SIMD).
-import { attentionWasm, gatedMlpWasm, linearsWasm, matVecWasm, matmulABtWasm, wasmMatmulAvailable } from './wasmMatmul';
+import { attentionWasm, gatedMlpWasm, linearsWasm, matVecWasm, matmulABtWasm, wasmMatmulAvailable, type RowNorm } from './wasmMatmul';
 import type { WeightMatrix } from './weights';
 
-export { useMatmulThreads, matmulThreads, stopMatmulThreads } from './wasmMatmul';
+export { useMatmulThreads, matmulThreads, stopMatmulThreads, type RowNorm } from './wasmMatmul';
 
 /** A dense buffer: Float32Array for inference and training, Float64Array for precise gradient checks. */
 export type Vec = Float32Array | Float64Array;
@@ -130,13 +130,14 @@ export function linearF32(x: Float32Array, rows: number, inDim: number, w: Float
  * act(x·Wgᵀ) ⊙ (x·Wuᵀ) ·Wdᵀ for float32 weights on the SIMD kernel (gate, up and the activation on each thread's
  * band at once: wasmMatmul.ts gatedMlpWasm), when linear() would run both products there (the kernel on, more
  * than one row, the same size threshold as matmulABt); undefined otherwise, for the caller's step-by-step path.
+ * With `norm`, x is the residual stream and its RMSNorm (kernels.ts rmsNorm's values) is taken on the team first.
  */
-export function gatedMlpF32(x: Float32Array, rows: number, gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, act: 'swiglu' | 'geglu'): Float32Array | undefined {
+export function gatedMlpF32(x: Float32Array, rows: number, gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, act: 'swiglu' | 'geglu', norm?: RowNorm): Float32Array | undefined {
   const f32 = (w: WeightMatrix): boolean => w.type === 'f32' && !w.stream && w.data instanceof Float32Array;
   const inDim = gate.cols, inter = gate.rows;
   if (!wasmOn || rows < 2 || rows * inDim * inter < 4096 || !f32(gate) || !f32(up) || !f32(down)) return undefined;
   if (up.rows !== inter || up.cols !== inDim || down.rows !== inDim || down.cols !== inter) return undefined;
-  return gatedMlpWasm(x, rows, inDim, gate.data as Float32Array, up.data as Float32Array, down.data as Float32Array, inter, act);
+  return gatedMlpWasm(x, rows, inDim, gate.data as Float32Array, up.data as Float32Array, down.data as Float32Array, inter, act, norm);
 }
 
 /**
@@ -154,11 +155,12 @@ export function attentionF32(
  * linearF32 of several float32 matrices over the same x (a layer's q, k and v, with their biases): one copy of x
  * and one team run on the SIMD kernel (wasmMatmul.ts linearsWasm) where linearF32 would use the kernel for each
  * (the kernel on, more than one row, the same size threshold as matmulABt); undefined otherwise. Identical values.
+ * With `norm`, x is the residual stream and its RMSNorm is taken on the team first (kernels.ts rmsNorm's values).
  */
-export function linearsF32(x: Float32Array, rows: number, ws: readonly WeightMatrix[], biases: readonly (Float32Array | undefined)[]): Float32Array[] | undefined {
+export function linearsF32(x: Float32Array, rows: number, ws: readonly WeightMatrix[], biases: readonly (Float32Array | undefined)[], norm?: RowNorm): Float32Array[] | undefined {
   const inDim = ws[0].cols;
   if (!wasmOn || rows < 2 || ws.some((w) => w.type !== 'f32' || w.stream || !(w.data instanceof Float32Array) || w.cols !== inDim || rows * inDim * w.rows < 4096)) return undefined;
-  const ys = linearsWasm(x, rows, inDim, ws.map((w) => w.data as Float32Array), ws.map((w) => w.rows));
+  const ys = linearsWasm(x, rows, inDim, ws.map((w) => w.data as Float32Array), ws.map((w) => w.rows), norm);
   if (!ys) return undefined;
   ys.forEach((y, i) => {
     const bias = biases[i];

@@ -32,6 +32,28 @@ export function matmulChunksOp(ex: Record<string, unknown>, buf: ArrayBufferLike
 }
 
 /**
+ * RMSNorm of rows in chunks of `chunk` rows, into a separate buffer: kernels.ts rmsNorm's arithmetic (the sum of
+ * squares in float64 in index order, 1/√(mean + eps), x·iv·w rounded to float32). Arguments: counter, then a
+ * Float64 block's byte address: [src, w, dst (byte pointers), rows, dim, eps, chunk].
+ */
+export function rmsNormRowsOp(_ex: Record<string, unknown>, buf: ArrayBufferLike, a: ArrayLike<number>): void {
+  const counter = new Int32Array(buf), at = (a[2] >>> 0) >>> 2;
+  const m = new Float64Array(buf, a[3] >>> 0, 7);
+  const src = m[0] / 4, w = m[1] / 4, dst = m[2] / 4, rows = m[3], dim = m[4], eps = m[5], chunk = m[6];
+  const f = new Float32Array(buf);
+  for (let r0 = Atomics.add(counter, at, 1) * chunk; r0 < rows; r0 = Atomics.add(counter, at, 1) * chunk) {
+    const r1 = Math.min(rows, r0 + chunk);
+    for (let r = r0; r < r1; r++) {
+      const base = r * dim;
+      let ss = 0;
+      for (let i = 0; i < dim; i++) ss += f[src + base + i] * f[src + base + i];
+      const iv = 1 / Math.sqrt(ss / dim + eps);
+      for (let i = 0; i < dim; i++) f[dst + base + i] = f[src + base + i] * iv * f[w + i];
+    }
+  }
+}
+
+/**
  * Several products of the same x at once (q, k and v): chunks of output columns from a table, so one wake-up of
  * the team covers all of them. Arguments: counter, then the table's byte address: a Float64 block [chunks, x,
  * rows, inDim, then per chunk: w, y, outDim, yStride] (w and y already offset to the chunk's first column).
@@ -181,10 +203,11 @@ export function attentionHeadsOp(ex: Record<string, unknown>, buf: ArrayBufferLi
 }
 
 /** The team's JavaScript operations, by index (OP_JS's first argument). */
-export const TEAM_JS_OPS: readonly TeamJsOp[] = [gateUpActOp, matVecOp, matmulChunksOp, attentionHeadsOp, matmulTableOp];
+export const TEAM_JS_OPS: readonly TeamJsOp[] = [gateUpActOp, matVecOp, matmulChunksOp, attentionHeadsOp, matmulTableOp, rmsNormRowsOp];
 /** Indexes into TEAM_JS_OPS. */
 export const JS_GATE_UP_ACT = 0;
 export const JS_MAT_VEC = 1;
 export const JS_MATMUL_CHUNKS = 2;
 export const JS_ATTENTION_HEADS = 3;
 export const JS_MATMUL_TABLE = 4;
+export const JS_RMS_NORM_ROWS = 5;

@@ -13,7 +13,7 @@
 import { WASM_DEQUANT_EXPORTS, WASM_DOT_EXPORTS, WASM_DEQUANT_UNIT, WASM_DEQUANT_UNIT_BYTES, dequantFunctions } from './quant/wasmDequant';
 import type { WeightMatrix } from './weights';
 import { OP_DEQUANT_MATMUL, OP_DOT, OP_JS, opRunner, startTeam, type ThreadTeam } from './threads';
-import { JS_ATTENTION_HEADS, JS_GATE_UP_ACT, JS_MATMUL_CHUNKS, JS_MATMUL_TABLE, JS_MAT_VEC } from './teamOps';
+import { JS_ATTENTION_HEADS, JS_GATE_UP_ACT, JS_MATMUL_CHUNKS, JS_MATMUL_TABLE, JS_MAT_VEC, JS_RMS_NORM_ROWS } from './teamOps';
 import {
   ADD, BR_IF_LOOP, END, F32_ADD, F32X4_ADD, F32X4_MUL, I32, LOOP, LT_U, MUL, V128, V128_LOAD, V128_ZERO, assembleModule, f32Store, get, i32,
   lane, set, tee, type WasmFunction,
@@ -271,13 +271,44 @@ export function matmulABtWasm(a: Float32Array, b: Float32Array, m: number, k: nu
   return true;
 }
 
+/** An RMSNorm to apply to x's rows in the kernel's memory before its products (the block's input norm). */
+export interface RowNorm {
+  readonly weight: Float32Array;
+  readonly eps: number;
+}
+
+/** Bytes of scratch putInput needs beside the padded x it writes (the raw rows and the norm's weight). */
+function inputExtraBytes(rows: number, dim: number, norm: RowNorm | undefined): number {
+  return norm ? align64(rows * dim * 4) + align64(dim * 4) + 64 : 0;
+}
+
+/**
+ * Writes x (rows × dim) at byte `xAt` padded with zero rows to rowsP; with `norm`, x goes raw to `extraAt` and the
+ * team writes its RMSNorm there (rows split across the threads: the same values as kernels.ts rmsNorm).
+ */
+function putInput(kern: Kernel, x: Float32Array, rows: number, dim: number, rowsP: number, xAt: number, extraAt: number, norm: RowNorm | undefined): void {
+  const mem = new Float32Array(kern.memory.buffer);
+  mem.fill(0, xAt / 4 + rows * dim, xAt / 4 + rowsP * dim);
+  if (!norm) {
+    mem.set(x.subarray(0, rows * dim), xAt / 4);
+    return;
+  }
+  const rawAt = extraAt, wAt = extraAt + align64(rows * dim * 4), pAt = wAt + align64(dim * 4);
+  mem.set(x.subarray(0, rows * dim), rawAt / 4);
+  mem.set(norm.weight.subarray(0, dim), wAt / 4);
+  const parts = partsOf(kern);
+  const chunk = Math.max(4, Math.ceil(rows / (4 * parts)));
+  new Float64Array(kern.memory.buffer, pAt, 7).set([rawAt, wAt, xAt, rows, dim, norm.eps, chunk]);
+  runChunked(parts > 1 && rows >= 2 * chunk ? kern : { ...kern, active: 0 }, [OP_JS, JS_RMS_NORM_ROWS, COUNTER_AT, pAt]);
+}
+
 /**
  * y_i = x·W_iᵀ for several weight matrices of the same input (q, k and v): x goes into the kernel's memory once
  * and one team run computes every product in chunks of columns. Each output is the same kernel dot product as
  * matmulABtWasm's, so identical to one product at a time. Undefined where the kernel cannot take them (rows < 2,
  * inDim or an output size not a multiple of 4, over 4 GiB).
  */
-export function linearsWasm(x: Float32Array, rows: number, inDim: number, ws: readonly Float32Array[], outDims: readonly number[]): Float32Array[] | undefined {
+export function linearsWasm(x: Float32Array, rows: number, inDim: number, ws: readonly Float32Array[], outDims: readonly number[], norm?: RowNorm): Float32Array[] | undefined {
   const kern = getKernel();
   if (!kern || rows < 2 || inDim % 4 !== 0 || outDims.some((n) => n % 4 !== 0)) return undefined;
   const mP = Math.ceil(rows / 4) * 4;
@@ -297,10 +328,11 @@ export function linearsWasm(x: Float32Array, rows: number, inDim: number, ws: re
     wOffs.push(at);
     if (addr[i] === undefined) at += outDims[i] * inDim * 4;
   });
-  const base = scratch(kern, at);
+  const extraOff = align64(at);
+  const base = scratch(kern, extraOff + inputExtraBytes(rows, inDim, norm));
   if (base === undefined) return undefined;
+  putInput(kern, x, rows, inDim, mP, base + xOff, base + extraOff, norm);
   const mem = new Float32Array(kern.memory.buffer);
-  copyPadded(mem, (base + xOff) / 4, x, rows, inDim, mP, inDim);
   const table = new Float64Array(kern.memory.buffer, base, 4 + chunks * 4);
   table.set([chunks, base + xOff, mP, inDim]);
   let c = 0;
@@ -324,7 +356,7 @@ export function linearsWasm(x: Float32Array, rows: number, inDim: number, ws: re
  * geglu, so the result is identical to that path and for any thread count. Undefined where the kernel cannot
  * take it (no kernel, fewer than 2 rows, dimensions not multiples of 4, over 4 GiB): the caller takes that path.
  */
-export function gatedMlpWasm(x: Float32Array, rows: number, inDim: number, gate: Float32Array, up: Float32Array, down: Float32Array, inter: number, act: 'swiglu' | 'geglu'): Float32Array | undefined {
+export function gatedMlpWasm(x: Float32Array, rows: number, inDim: number, gate: Float32Array, up: Float32Array, down: Float32Array, inter: number, act: 'swiglu' | 'geglu', norm?: RowNorm): Float32Array | undefined {
   const kern = getKernel();
   if (!kern || rows < 2 || inDim % 4 !== 0 || inter % 4 !== 0) return undefined;
   const mP = Math.ceil(rows / 4) * 4;
@@ -335,10 +367,11 @@ export function gatedMlpWasm(x: Float32Array, rows: number, inDim: number, gate:
   const uAt = gAt + mP * inter * 4;
   const yAt = uAt + mP * inter * 4;
   let wAt = yAt + mP * inDim * 4;
-  const base = scratch(kern, wAt + addr.filter((a) => a === undefined).length * wBytes);
+  const extraAt = align64(wAt + addr.filter((a) => a === undefined).length * wBytes);
+  const base = scratch(kern, extraAt + inputExtraBytes(rows, inDim, norm));
   if (base === undefined) return undefined;
+  putInput(kern, x, rows, inDim, mP, base + xAt, base + extraAt, norm);
   const mem = new Float32Array(kern.memory.buffer);
-  copyPadded(mem, (base + xAt) / 4, x, rows, inDim, mP, inDim);
   const [wg, wu, wd] = [gate, up, down].map((w, i) => {
     const resident = addr[i];
     if (resident !== undefined) return resident;
