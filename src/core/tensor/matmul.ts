@@ -2,7 +2,7 @@
 // C = A·Bᵀ (both operands read along rows, the PyTorch nn.Linear layout [out, in]) with the WebAssembly
 // SIMD kernel of wasmMatmul.ts for float32, and one blocked JavaScript loop for everything else
 // (float64 gradient checks, small products, runtimes without SIMD).
-import { attentionWasm, gatedMlpWasm, linearsWasm, matVecWasm, matmulABtWasm, wasmMatmulAvailable, type RowNorm } from './wasmMatmul';
+import { attentionWasm, gatedMlpWasm, linearsWasm, matVecWasm, matmulABtWasm, matmulThreads, wasmMatmulAvailable, type RowNorm } from './wasmMatmul';
 import type { WeightMatrix } from './weights';
 
 export { useMatmulThreads, matmulThreads, stopMatmulThreads, type RowNorm } from './wasmMatmul';
@@ -135,6 +135,8 @@ export function linearF32(x: Float32Array, rows: number, inDim: number, w: Float
 export function gatedMlpF32(x: Float32Array, rows: number, gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, act: 'swiglu' | 'geglu', norm?: RowNorm): Float32Array | undefined {
   const f32 = (w: WeightMatrix): boolean => w.type === 'f32' && !w.stream && w.data instanceof Float32Array;
   const inDim = gate.cols, inter = gate.rows;
+  // On one thread the norm costs the same in kernels.ts and saves a copy there: the caller normalises first.
+  if (norm && matmulThreads() === 1) return undefined;
   if (!wasmOn || rows < 2 || rows * inDim * inter < 4096 || !f32(gate) || !f32(up) || !f32(down)) return undefined;
   if (up.rows !== inter || up.cols !== inDim || down.rows !== inDim || down.cols !== inter) return undefined;
   return gatedMlpWasm(x, rows, inDim, gate.data as Float32Array, up.data as Float32Array, down.data as Float32Array, inter, act, norm);
@@ -142,13 +144,16 @@ export function gatedMlpF32(x: Float32Array, rows: number, gate: WeightMatrix, u
 
 /**
  * Every head's causal attention on the SIMD kernel, heads split across the thread team (wasmMatmul.ts
- * attentionWasm), when the kernel is on and that path applies; undefined otherwise (the caller's per-head path).
+ * attentionWasm), when the kernel is on with more than one thread and that path applies; undefined otherwise (the
+ * caller's per-head path, identical values).
  */
 export function attentionF32(
   q: Float32Array, T: number, k: Float32Array, v: Float32Array, S: number, P: number, start: number, heads: number, kvHeads: number, d: number,
   scale: number, window: number | undefined, softcap: number | undefined, wantProbs: boolean,
 ): { probs: Float32Array[]; out: Float32Array } | undefined {
-  return wasmOn ? attentionWasm(q, T, k, v, S, P, start, heads, kvHeads, d, scale, window, softcap, wantProbs) : undefined;
+  // On one thread the per-head path computes the same values without copying q, k, v and the probabilities in
+  // and out of the kernel's memory (about 10% faster there); the team's path pays off from two threads.
+  return wasmOn && matmulThreads() > 1 ? attentionWasm(q, T, k, v, S, P, start, heads, kvHeads, d, scale, window, softcap, wantProbs) : undefined;
 }
 
 /**
@@ -159,6 +164,8 @@ export function attentionF32(
  */
 export function linearsF32(x: Float32Array, rows: number, ws: readonly WeightMatrix[], biases: readonly (Float32Array | undefined)[], norm?: RowNorm): Float32Array[] | undefined {
   const inDim = ws[0].cols;
+  // On one thread the norm costs the same in kernels.ts and saves a copy there: the caller normalises first.
+  if (norm && matmulThreads() === 1) return undefined;
   if (!wasmOn || rows < 2 || ws.some((w) => w.type !== 'f32' || w.stream || !(w.data instanceof Float32Array) || w.cols !== inDim || rows * inDim * w.rows < 4096)) return undefined;
   const ys = linearsWasm(x, rows, inDim, ws.map((w) => w.data as Float32Array), ws.map((w) => w.rows), norm);
   if (!ys) return undefined;

@@ -43,7 +43,23 @@ export function rmsNormRowsOp(_ex: Record<string, unknown>, buf: ArrayBufferLike
   const f = new Float32Array(buf);
   for (let r0 = Atomics.add(counter, at, 1) * chunk; r0 < rows; r0 = Atomics.add(counter, at, 1) * chunk) {
     const r1 = Math.min(rows, r0 + chunk);
-    for (let r = r0; r < r1; r++) {
+    // Two rows' sums side by side (independent chains, each row in its own order), as kernels.ts rmsNorm does.
+    let r = r0;
+    for (; r + 2 <= r1; r += 2) {
+      const a0 = src + r * dim, a1 = a0 + dim;
+      let s0 = 0, s1 = 0;
+      for (let i = 0; i < dim; i++) {
+        s0 += f[a0 + i] * f[a0 + i];
+        s1 += f[a1 + i] * f[a1 + i];
+      }
+      const i0 = 1 / Math.sqrt(s0 / dim + eps), i1 = 1 / Math.sqrt(s1 / dim + eps);
+      const d0 = dst + r * dim, d1 = d0 + dim;
+      for (let i = 0; i < dim; i++) {
+        f[d0 + i] = f[a0 + i] * i0 * f[w + i];
+        f[d1 + i] = f[a1 + i] * i1 * f[w + i];
+      }
+    }
+    for (; r < r1; r++) {
       const base = r * dim;
       let ss = 0;
       for (let i = 0; i < dim; i++) ss += f[src + base + i] * f[src + base + i];
@@ -155,15 +171,22 @@ export function attentionHeadsOp(ex: Record<string, unknown>, buf: ArrayBufferLi
   for (let h = Atomics.add(counter, at, 1); h < heads; h = Atomics.add(counter, at, 1)) {
     const g = Math.floor(h / group);
     const qh = (scratch >>> 2) + h * per, kg = qh + Tp * d, vt = kg + SP * d;
-    for (let t = 0; t < T; t++) f.copyWithin(qh + t * d, (q >>> 2) + (t * heads + h) * d, (q >>> 2) + (t * heads + h + 1) * d);
-    f.fill(0, qh + T * d, qh + Tp * d);
-    for (let j = 0; j < S; j++) f.copyWithin(kg + j * d, (k >>> 2) + (j * kvHeads + g) * d, (k >>> 2) + (j * kvHeads + g + 1) * d);
-    f.fill(0, kg + S * d, kg + SP * d);
-    for (let j = 0; j < S; j++) {
-      const src = (v >>> 2) + (j * kvHeads + g) * d;
-      for (let c = 0; c < d; c++) f[vt + c * S4 + j] = f[src + c];
+    // Plain loops: a head's rows are short (d values), where copyWithin's per-call cost dominated.
+    for (let t = 0; t < T; t++) {
+      const src = (q >>> 2) + (t * heads + h) * d, dst = qh + t * d;
+      for (let c = 0; c < d; c++) f[dst + c] = f[src + c];
     }
-    for (let c = 0; c < d; c++) f.fill(0, vt + c * S4 + S, vt + (c + 1) * S4);
+    f.fill(0, qh + T * d, qh + Tp * d);
+    for (let j = 0; j < S; j++) {
+      const src = (k >>> 2) + (j * kvHeads + g) * d, dst = kg + j * d;
+      for (let c = 0; c < d; c++) f[dst + c] = f[src + c];
+    }
+    f.fill(0, kg + S * d, kg + SP * d);
+    for (let c = 0; c < d; c++) {
+      const src = (v >>> 2) + g * d + c, dst = vt + c * S4, step = kvHeads * d;
+      for (let j = 0; j < S; j++) f[dst + j] = f[src + j * step];
+      for (let j = S; j < S4; j++) f[dst + j] = 0;
+    }
     const ph = probs + h * Tp * S4 * 4;
     matmul(qh * 4, kg * 4, ph, Tp, d, SP, S4 * 4);
     for (let i = 0; i < T; i++) {
