@@ -1,8 +1,8 @@
 // The plain-JavaScript operations of the kernel's thread team (threads.ts OP_JS): elementwise and per-row work
 // of the forward pass run by every thread on its share of the kernel's shared memory, next to the SIMD
 // products, so that work is split across cores too (ggml does the same: every op, not only the products, is
-// split by rows across its threads — ggml-cpu/ggml-cpu.c ggml_graph_compute_thread, ops.cpp's
-// `ith`/`nth` row ranges). The workers cannot import the core (it is bundled and minified, none of it a worker
+// split across its threads — ggml/src/ggml-cpu/ops.cpp, e.g. ggml_compute_forward_rms_norm_f32 takes rows
+// i01 = ith, ith + nth, … and sums in double, as rmsNormRowsOp below does). The workers cannot import the core (it is bundled and minified, none of it a worker
 // entry), so they receive these functions' own source text (Function.prototype.toString): each must be
 // self-contained — only its arguments, Math and typed arrays, no other function of this file or the core.
 // The arithmetic is the same JavaScript as kernels.ts / matmul.ts (float64 intermediates, Math.exp, rounded to
@@ -14,7 +14,8 @@ export type TeamJsOp = (ex: Record<string, unknown>, buf: ArrayBufferLike, a: Ar
 /**
  * Work is split into chunks that the threads claim one at a time from a shared counter (Atomics.add), so a
  * thread the machine slows down (a shared 2-core machine) takes fewer and nobody waits long for it: ggml's
- * dynamic chunking of mat_mul (ggml-cpu.c ggml_compute_forward_mul_mat, `current_chunk`). Which thread computes
+ * dynamic chunking of mul_mat (ggml/src/ggml-cpu/ggml-cpu.c ggml_compute_forward_mul_mat: each thread takes the
+ * next chunk with atomic_fetch_add on threadpool->current_chunk until none is left). Which thread computes
  * a chunk never changes its values: every output is the same computation whoever does it.
  */
 

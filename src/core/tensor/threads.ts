@@ -1,7 +1,8 @@
 // A team of worker threads for the SIMD kernels: every worker instantiates the same WebAssembly module over
-// the same shared memory, sleeps on a generation counter (Atomics.wait), runs the operation its slot names (a
-// band of a product's columns; or dequantize-and-multiply a band of quantized weight rows), and counts itself
-// done. The calling thread runs its own band meanwhile and waits for the count, so a product stays a
+// the same shared memory, waits on a generation counter (polling briefly, then Atomics.wait), runs the operation
+// its slot names (a JavaScript operation of teamOps.ts claiming chunks of a product, of attention heads or of
+// rows from a shared counter; or dequantize-and-multiply / row-dot a band of quantized weight rows), and counts
+// itself done. The calling thread runs its own part meanwhile and waits for the count, so an operation stays a
 // synchronous call (linear() and the forward pass do not change shape).
 import { Worker } from 'node:worker_threads';
 import { TEAM_JS_OPS, type TeamJsOp } from './teamOps';
@@ -57,7 +58,8 @@ const JS_OPS_SOURCE = `const jsOps = [${TEAM_JS_OPS.map((f) => `(${f.toString()}
 /**
  * Milliseconds a thread polls before it sleeps (Atomics.wait): between the operations of a forward pass the
  * gaps are short (a norm, a residual add), and waking a sleeping thread took 60-85 µs here against 10 µs for one
- * that polls (ggml's threadpool likewise spins before it waits: ggml-cpu.c ggml_graph_compute_poll_for_work).
+ * that polls (ggml's threadpool likewise spins before it waits: ggml/src/ggml-cpu/ggml-cpu.c
+ * ggml_graph_compute_poll_for_work polls 1024·128·poll rounds before a condition-variable wait).
  * Bounded, so an idle team sleeps.
  */
 const SPIN_MS = 0.2;
