@@ -132,7 +132,7 @@ export { weightRows } from './tensor/weights';
 export { streamReadStats } from './tensor/stream';
 export type { StreamReadStats } from './tensor/stream';
 // Issue 14: the SIMD matmul on several threads sharing memory (identical results).
-export { useMatmulThreads, matmulThreads } from './tensor/matmul';
+export { useMatmulThreads, matmulThreads, stopMatmulThreads } from './tensor/matmul';
 // Issue 18: head scores at O(entries) per head, from the entries a forward pass keeps (ForwardHooks.attention).
 export { patternSupport, collectPatternSums, headScoresFromSums, sinkSharesFromSums } from './analysis/headScores';
 export type { PatternSupport, PatternSums } from './analysis/headScores';

@@ -10,7 +10,7 @@
 // - a row's candidates are every id whose approximate logit is within 2B of the k-th largest approximate one, so
 //   no id outside them can be in the exact top k; their exact values replace theirs in Z, W, V.
 import type { Model } from '../model/load';
-import { simdKernel } from '../tensor/wasmMatmul';
+import { partsOf, runParts, scratch, simdKernel } from '../tensor/wasmMatmul';
 import { OP_LENS } from '../tensor/threads';
 import { LENS_CAND_HEADER, LENS_EXP_FLOOR, LENS_STATE_BYTES } from '../tensor/wasmInt16';
 import { weightFloat32, weightRow, weightRows, type WeightMatrix } from '../tensor/weights';
@@ -212,25 +212,24 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
     return undefined;
   }
 
-  const parts = (kern.team?.size ?? 0) + 1;
+  const parts = partsOf(kern);
   const seedEnd = Math.min(vocabP, Math.max(SEED_VOCAB, Math.ceil(topK / 4) * 4 * parts));
   const tileCols = Math.max(SUB_VOCAB, ...bands(0, seedEnd, parts).map(([a, b]) => b - a));
   const candStride = LENS_CAND_HEADER + 8 * CAND_CAP;
-  // Memory: p, t, s, theta, then per thread a logits tile, its state and candidate lists, then the head.
-  const pAt = 0;
-  const tAt = align64(pAt + rowsP * kP * 2);
-  const sAt = align64(tAt + rowsP * 4);
-  const thAt = align64(sAt + vocabP * 4);
+  // Memory (scratch above the weights resident in the kernel's memory): p, t, s, theta, then per thread a logits
+  // tile, its state and candidate lists, then the head. Offsets from the scratch's start first, then placed.
+  const tRel = align64(rowsP * kP * 2);
+  const sRel = align64(tRel + rowsP * 4);
+  const thRel = align64(sRel + vocabP * 4);
   const perThread = align64(rowsP * tileCols * 4) + align64(rows * LENS_STATE_BYTES) + align64(rows * candStride);
-  const threadAt = align64(thAt + rows * 4);
+  const threadRel = align64(thRel + rows * 4);
   // The head is copied in one step's rows at a time (the copy leaves them in cache for the product).
   const rest = vocabP - seedEnd;
   const stepSize = Math.ceil(rest / STEPS / (4 * parts)) * 4 * parts;
-  const qAt = threadAt + parts * perThread;
-  const needed = qAt + Math.max(seedEnd, stepSize) * kP * 2;
-  if (needed > 2 ** 32 - 65536) return undefined;
-  const have = kern.memory.buffer.byteLength;
-  if (needed > have) kern.memory.grow(Math.ceil((needed - have) / 65536));
+  const qRel = threadRel + parts * perThread;
+  const base = scratch(kern, qRel + Math.max(seedEnd, stepSize) * kP * 2);
+  if (base === undefined) return undefined;
+  const pAt = base, tAt = base + tRel, sAt = base + sRel, thAt = base + thRel, threadAt = base + threadRel, qAt = base + qRel;
   const buf = kern.memory.buffer;
   new Int16Array(buf, pAt, rowsP * kP).set(p);
   new Float32Array(buf, tAt, rowsP).set(t);
@@ -248,8 +247,7 @@ export function unembedInt16(model: Model, x: Float32Array, rows: number, topK: 
   const run = (a: number, b: number, sub: (band: number) => number): void => {
     new Int16Array(buf, qAt, (b - a) * kP).set(head.q.subarray(a * kP, b * kP));
     const ops = bands(a, b, parts).map(([o0, o1], q) => [OP_LENS, pAt, qAt + (o0 - a) * kP * 2, yAt(q), rowsP, kP, o1 - o0, tAt, sAt + o0 * 4, stAt(q), thAt, cAt(q), CAND_CAP, o0, rows, Math.max(4, sub(o1 - o0))]);
-    if (kern.team) kern.team.run(ops.slice(1), () => kern.runOp(ops[0]));
-    else for (const op of ops) kern.runOp(op);
+    runParts(kern, ops);
   };
 
   // Seed: the first ids in one tile per thread, read here for each row's first top-k (no candidates yet).

@@ -10,6 +10,7 @@ import { toFloat32 } from '../tensor/quant/dequantize';
 import { rowBytes } from '../tensor/quant/blockTypes';
 import { weightRows, type WeightMatrix } from '../tensor/weights';
 import { streamedWeight, WeightFile } from '../tensor/stream';
+import { kernelResidentBlock } from '../tensor/wasmMatmul';
 import { isExpertTensor, planResidency, runReserve } from './budget';
 import { metaNumber, metaString, openGguf, type GgufFile, type GgufValue } from './formats/gguf';
 import { GGUF_PRE_TOKENIZERS, ggufTokenizer } from './ggufTokenizer';
@@ -334,10 +335,14 @@ export function storedToModelWeights(s: GgufStoredWeights): ModelWeights {
 
 /** Bytes of weight memory the model holds: each distinct buffer once (tied and sliced matrices share one). */
 export function heldWeightBytes(w: ModelWeights): number {
-  const buffers = new Set<ArrayBufferLike>();
+  const buffers = new Set<ArrayBufferLike | number>();
   let bytes = 0;
   const count = (a: Float32Array | Uint8Array | undefined): void => {
-    if (a && !buffers.has(a.buffer)) { buffers.add(a.buffer); bytes += a.buffer.byteLength; }
+    // Weights placed in the matmul kernel's memory (load.ts) are blocks of it: counted by block, not by its buffer.
+    const block = a && kernelResidentBlock(a);
+    if (block) {
+      if (!buffers.has(block.at)) { buffers.add(block.at); bytes += block.bytes; }
+    } else if (a && !buffers.has(a.buffer)) { buffers.add(a.buffer); bytes += a.buffer.byteLength; }
   };
   count(w.embed.data); count(w.positions); count(w.finalNorm); count(w.finalNormBias); count(w.lmHead.data);
   for (const l of w.layers) {

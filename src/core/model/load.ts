@@ -17,6 +17,7 @@ import { heldWeightBytes, loadGgufModel } from './ggufModel';
 import { defaultMaxResidentBytes, formatBytes, isExpertTensor, planResidency, runReserve } from './budget';
 import { streamedWeight, WeightFile, type DiskRowsSpec } from '../tensor/stream';
 import { transpose } from '../tensor/kernels';
+import { placeInKernel } from '../tensor/wasmMatmul';
 import type { WeightType } from '../tensor/weights';
 
 /** safetensors dtypes a streamed matrix keeps as stored. */
@@ -167,14 +168,43 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     let fileBytes = 0;
     for (const p of paths) fileBytes += (await stat(p)).size;
     const parameters = reader.parameters;
-    return {
+    const model: Model = {
       dir, config, weights, tokenizer, parameters, weightBytes: parameters * 4,
       format: 'safetensors', fileBytes, residentBytes: heldWeightBytes(weights), maxResidentBytes: budget, streamedBytes: reader.streamedBytes,
       shape: shapeOf(config),
       parameterCounts: { total: parameters, active: parameters - inactiveExpertParameters(config) },
     };
+    placeProductWeights(model);
+    return model;
   } finally {
     await Promise.all(files.map((f) => f.close()));
+  }
+}
+
+/**
+ * Moves the model's resident float32 projection matrices (and the LM head) into the SIMD kernel's shared memory
+ * (tensor/wasmMatmul.ts placeInKernel), where every product reads them without a copy and the team splits the
+ * last position's logits too. The same bytes as before, so residentBytes does not change; they stay in place
+ * when the kernel's memory cannot take them (then products copy them in as before). An untied embedding is
+ * only looked up by rows and stays where it is.
+ */
+function placeProductWeights(model: Model): void {
+  const w = model.weights;
+  // One matrix at a time, each reference swapped at once, so the float32 arrays left behind can be collected as
+  // the copies go in (the peak stays near the weights' size plus one matrix, not twice the weights).
+  const moved = (m: WeightMatrix): WeightMatrix => {
+    if (m.type !== 'f32' || m.stream || !(m.data instanceof Float32Array)) return m;
+    const view = placeInKernel([m.data], model).get(m.data);
+    return view ? { ...m, data: view } : m;
+  };
+  const movedOrNot = <T extends WeightMatrix | undefined>(m: T): T => (m === undefined ? m : (moved(m) as T));
+  const tied = w.embed.data === w.lmHead.data;
+  w.lmHead = moved(w.lmHead);
+  if (tied) w.embed = { ...w.embed, data: w.lmHead.data };
+  for (const l of w.layers) {
+    l.q = moved(l.q); l.k = moved(l.k); l.v = moved(l.v); l.o = moved(l.o);
+    l.gate = movedOrNot(l.gate); l.up = movedOrNot(l.up); l.down = movedOrNot(l.down); l.router = movedOrNot(l.router);
+    if (l.experts) l.experts = l.experts.map((e) => ({ ...e, gate: moved(e.gate), up: moved(e.up), down: moved(e.down) }));
   }
 }
 

@@ -8,8 +8,8 @@ import { KvCache } from './kvCache';
 import type { Model } from './load';
 import type { LayerWeights } from './weights';
 import { addInPlace, applyRope, gatherHead, geglu, geluTanhInPlace, layerNorm, rmsNorm, ropeFrequencies, ropeTablesAt, softmaxInPlace, swiglu, transpose, type RopeTables } from '../tensor/kernels';
-import { linearF32 } from '../tensor/matmul';
-import { linear, weightRow } from '../tensor/weights';
+import { attentionF32, gatedMlpF32, linearF32, linearsF32 } from '../tensor/matmul';
+import { linear, weightRow, type WeightMatrix } from '../tensor/weights';
 import { checkRunBudget, streamScratchOf } from './budget';
 
 /** The public result shape (architecture.md): probs[layer][head] is seqLen × seqLen, row = query. */
@@ -293,10 +293,17 @@ export async function forward(model: Model, tokenIds: readonly number[], options
   for (let l = 0; l < c.layers; l++) {
     if (options.isCancelled?.()) throw new AttentionCancelledError();
     const lw = w.layers[l];
-    const hIn = norm(block, x, T, H, lw.norm1, lw.norm1Bias, c.normEps);
-    let q = linear(hIn, T, lw.q, lw.qBias);
-    let k = linear(hIn, T, lw.k, lw.kBias);
-    const v = linear(hIn, T, lw.v, lw.vBias);
+    // The input norm, q, k and v on the thread team when the kernel takes them (RMSNorm blocks); else step by
+    // step. The same values either way.
+    const qkvW = [lw.q, lw.k, lw.v], qkvB = [lw.qBias, lw.kBias, lw.vBias];
+    const qkvOut = (block.norm === 'rms' ? linearsF32(x, T, qkvW, qkvB, { weight: lw.norm1, eps: c.normEps }) : undefined)
+      ?? (() => {
+        const hIn = norm(block, x, T, H, lw.norm1, lw.norm1Bias, c.normEps);
+        return linearsF32(hIn, T, qkvW, qkvB) ?? qkvW.map((m, i) => linear(hIn, T, m, qkvB[i]));
+      })();
+    let q = qkvOut[0];
+    let k = qkvOut[1];
+    const v = qkvOut[2];
     if (block.qkNorm) {
       // Per-head RMSNorm: every head's headDim values are one row.
       if (!lw.qNorm || !lw.kNorm) throw new AttentionInputError(`layer ${l}: a q/k-norm block without q_norm/k_norm weights`);
@@ -324,9 +331,14 @@ export async function forward(model: Model, tokenIds: readonly number[], options
       const o = linear(heads, T, lw.o, lw.oBias);
       addInPlace(x, block.postNorms ? norm(block, o, T, H, required(lw.postAttnNorm, l, 'post-attention norm'), undefined, c.normEps) : o);
     }
-    const hMlp = norm(block, x, T, H, lw.norm2, lw.norm2Bias, c.normEps);
     const moeLayer = block.moe !== undefined && lw.router !== undefined;
-    const out = moeLayer ? moe(hMlp, T, block.moe as MoeSpec, lw, l) : { y: mlp(hMlp, T, block, lw, l, hooks), routing: undefined };
+    // A gated MLP with RMSNorm, float32 weights without biases and no hook reading gate/up: the norm, products and
+    // activation on the thread team (the same values as the steps below).
+    const fusedMlp = !moeLayer && block.norm === 'rms' && block.mlp !== 'gelu' && !hooks?.mlp && lw.gate && lw.up && lw.down && !lw.gateBias && !lw.upBias && !lw.downBias
+      ? gatedMlpF32(x, T, lw.gate, lw.up, lw.down, block.mlp, { weight: lw.norm2, eps: c.normEps })
+      : undefined;
+    const hMlp = fusedMlp ? undefined : norm(block, x, T, H, lw.norm2, lw.norm2Bias, c.normEps);
+    const out = fusedMlp ? { y: fusedMlp, routing: undefined } : moeLayer ? moe(hMlp as Float32Array, T, block.moe as MoeSpec, lw, l) : { y: mlp(hMlp as Float32Array, T, block, lw, l, hooks), routing: undefined };
     addInPlace(x, block.postNorms ? norm(block, out.y, T, H, required(lw.postMlpNorm, l, 'post-MLP norm'), undefined, c.normEps) : out.y);
     routing.push(out.routing);
     hooks?.residual?.(l, x);
@@ -416,6 +428,18 @@ function attend(
   onHead?: (head: number, probs: Float32Array, keys: number) => void,
 ): { layerProbs: Float32Array[]; heads: Float32Array } {
   const S = P + T - start;
+  // Every head at once in the kernel's memory, heads split across the thread team (identical values to the loop below).
+  const fast = kvHeadOf.every((g, h) => g === Math.floor(h / (nHeads / nKv)))
+    ? attentionF32(q, T, kAll, vAll, S, P, start, nHeads, nKv, d, scale, slidingWindow, softcap, keepProbs || onHead !== undefined)
+    : undefined;
+  if (fast) {
+    const kept: Float32Array[] = [];
+    fast.probs.forEach((p, h) => {
+      onHead?.(h, p, S);
+      if (keepProbs) kept.push(start === 0 ? p : widen(p, T, S, start));
+    });
+    return { layerProbs: kept, heads: fast.out };
+  }
   const out = new Float32Array(T * nHeads * d);
   const keys = Array.from({ length: nKv }, (_, g) => gatherHead(kAll, S, nKv, d, g));
   // V per group transposed to d × S, so P·V is another row-by-row product.
@@ -556,15 +580,23 @@ function moe(hIn: Float32Array, T: number, spec: MoeSpec, lw: LayerWeights, laye
 
 /** The block's MLP: gated (SwiGLU / GeGLU) or GELU, as config.block.mlp says. */
 function mlp(hIn: Float32Array, T: number, block: BlockSpec, lw: LayerWeights, layer: number, hooks: ForwardHooks | undefined): Float32Array {
-  const up = linear(hIn, T, required(lw.up, layer, 'MLP up'), lw.upBias);
+  const upW = required(lw.up, layer, 'MLP up');
   const down = required(lw.down, layer, 'MLP down');
+  if (block.mlp !== 'gelu') {
+    if (!lw.gate) throw new AttentionInputError(`layer ${layer}: a gated MLP without a gate projection`);
+    // Float32 weights without biases and no hook reading gate/up: products and activation in the kernel's
+    // memory, the activation split across the thread team with the products (the same values as below).
+    const fused = !hooks?.mlp && !lw.gateBias && !lw.upBias && !lw.downBias ? gatedMlpF32(hIn, T, lw.gate, upW, down, block.mlp) : undefined;
+    if (fused) return fused;
+  }
+  const up = linear(hIn, T, upW, lw.upBias);
   if (block.mlp === 'gelu') {
     hooks?.mlp?.(layer, { up });
     geluTanhInPlace(up);
     return linear(up, T, down, lw.downBias);
   }
-  if (!lw.gate) throw new AttentionInputError(`layer ${layer}: a gated MLP without a gate projection`);
-  const gate = linear(hIn, T, lw.gate, lw.gateBias);
+  const gateW = lw.gate as WeightMatrix;
+  const gate = linear(hIn, T, gateW, lw.gateBias);
   hooks?.mlp?.(layer, { gate, up });
   if (block.mlp === 'geglu') geglu(gate, up, gate);
   else swiglu(gate, up, gate);

@@ -2,9 +2,10 @@
 // C = A·Bᵀ (both operands read along rows, the PyTorch nn.Linear layout [out, in]) with the WebAssembly
 // SIMD kernel of wasmMatmul.ts for float32, and one blocked JavaScript loop for everything else
 // (float64 gradient checks, small products, runtimes without SIMD).
-import { matmulABtWasm, wasmMatmulAvailable } from './wasmMatmul';
+import { attentionWasm, gatedMlpWasm, linearsWasm, matVecWasm, matmulABtWasm, matmulThreads, wasmMatmulAvailable, type RowNorm } from './wasmMatmul';
+import type { WeightMatrix } from './weights';
 
-export { useMatmulThreads, matmulThreads } from './wasmMatmul';
+export { useMatmulThreads, matmulThreads, stopMatmulThreads, type RowNorm } from './wasmMatmul';
 
 /** A dense buffer: Float32Array for inference and training, Float64Array for precise gradient checks. */
 export type Vec = Float32Array | Float64Array;
@@ -113,7 +114,8 @@ export function matVec(x: Float32Array, inDim: number, w: Float32Array, outDim: 
 export function linearF32(x: Float32Array, rows: number, inDim: number, w: Float32Array, outDim: number, bias?: Float32Array): Float32Array {
   // A single row (the last position's logits, a decoding step) would be padded to 4 and copy the whole
   // weight matrix into the kernel's memory; a plain matrix-vector product is as fast and keeps that memory small.
-  if (rows === 1) return matVec(x, inDim, w, outDim, bias);
+  // A weight resident in the kernel's memory (the LM head) is split by rows across the thread team, same loop.
+  if (rows === 1) return (wasmOn && !bias ? matVecWasm(x, inDim, w, outDim) : undefined) ?? matVec(x, inDim, w, outDim, bias);
   const y = matmulABt(x, w, rows, inDim, outDim, new Float32Array(rows * outDim));
   if (bias) {
     for (let r = 0; r < rows; r++) {
@@ -122,4 +124,56 @@ export function linearF32(x: Float32Array, rows: number, inDim: number, w: Float
     }
   }
   return y;
+}
+
+/**
+ * act(x·Wgᵀ) ⊙ (x·Wuᵀ) ·Wdᵀ for float32 weights on the SIMD kernel (gate, up and the activation on each thread's
+ * band at once: wasmMatmul.ts gatedMlpWasm), when linear() would run both products there (the kernel on, more
+ * than one row, the same size threshold as matmulABt); undefined otherwise, for the caller's step-by-step path.
+ * With `norm`, x is the residual stream and its RMSNorm (kernels.ts rmsNorm's values) is taken on the team first.
+ */
+export function gatedMlpF32(x: Float32Array, rows: number, gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, act: 'swiglu' | 'geglu', norm?: RowNorm): Float32Array | undefined {
+  const f32 = (w: WeightMatrix): boolean => w.type === 'f32' && !w.stream && w.data instanceof Float32Array;
+  const inDim = gate.cols, inter = gate.rows;
+  // On one thread the norm costs the same in kernels.ts and saves a copy there: the caller normalises first.
+  if (norm && matmulThreads() === 1) return undefined;
+  if (!wasmOn || rows < 2 || rows * inDim * inter < 4096 || !f32(gate) || !f32(up) || !f32(down)) return undefined;
+  if (up.rows !== inter || up.cols !== inDim || down.rows !== inDim || down.cols !== inter) return undefined;
+  return gatedMlpWasm(x, rows, inDim, gate.data as Float32Array, up.data as Float32Array, down.data as Float32Array, inter, act, norm);
+}
+
+/**
+ * Every head's causal attention on the SIMD kernel, heads split across the thread team (wasmMatmul.ts
+ * attentionWasm), when the kernel is on with more than one thread and that path applies; undefined otherwise (the
+ * caller's per-head path, identical values).
+ */
+export function attentionF32(
+  q: Float32Array, T: number, k: Float32Array, v: Float32Array, S: number, P: number, start: number, heads: number, kvHeads: number, d: number,
+  scale: number, window: number | undefined, softcap: number | undefined, wantProbs: boolean,
+): { probs: Float32Array[]; out: Float32Array } | undefined {
+  // On one thread the per-head path computes the same values without copying q, k, v and the probabilities in
+  // and out of the kernel's memory (about 10% faster there); the team's path pays off from two threads.
+  return wasmOn && matmulThreads() > 1 ? attentionWasm(q, T, k, v, S, P, start, heads, kvHeads, d, scale, window, softcap, wantProbs) : undefined;
+}
+
+/**
+ * linearF32 of several float32 matrices over the same x (a layer's q, k and v, with their biases): one copy of x
+ * and one team run on the SIMD kernel (wasmMatmul.ts linearsWasm) where linearF32 would use the kernel for each
+ * (the kernel on, more than one row, the same size threshold as matmulABt); undefined otherwise. Identical values.
+ * With `norm`, x is the residual stream and its RMSNorm is taken on the team first (kernels.ts rmsNorm's values).
+ */
+export function linearsF32(x: Float32Array, rows: number, ws: readonly WeightMatrix[], biases: readonly (Float32Array | undefined)[], norm?: RowNorm): Float32Array[] | undefined {
+  const inDim = ws[0].cols;
+  // On one thread the norm costs the same in kernels.ts and saves a copy there: the caller normalises first.
+  if (norm && matmulThreads() === 1) return undefined;
+  if (!wasmOn || rows < 2 || ws.some((w) => w.type !== 'f32' || w.stream || !(w.data instanceof Float32Array) || w.cols !== inDim || rows * inDim * w.rows < 4096)) return undefined;
+  const ys = linearsWasm(x, rows, inDim, ws.map((w) => w.data as Float32Array), ws.map((w) => w.rows), norm);
+  if (!ys) return undefined;
+  ys.forEach((y, i) => {
+    const bias = biases[i];
+    const outDim = ws[i].rows;
+    // As linearF32 adds a bias: after the product, rounded to float32 per element.
+    if (bias) for (let r = 0; r < rows; r++) for (let o = 0; o < outDim; o++) y[r * outDim + o] += bias[o];
+  });
+  return ys;
 }
