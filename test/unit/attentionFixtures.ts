@@ -404,3 +404,15 @@ export function referenceGpt2(ref: Gpt2Ref, ids: number[]): RefResult {
   const last = ln(x[x.length - 1], ref.lnf);
   return { probs, lastHeadOutputs, logits: ref.wte.map((row) => row.reduce((acc, w, i) => acc + w * last[i], 0)) };
 }
+
+/** The plain reference of one lens row: norm (given as a function) + vocabulary projection, softmax in float64, full sort. */
+export function lensReferenceRow(h: number[], normed: (x: number[]) => number[], head: number[][], topK: number): { ids: number[]; probs: number[]; entropy: number } {
+  const y = normed(h);
+  const logits = head.map((row) => row.reduce((s, w, i) => s + w * y[i], 0));
+  const max = Math.max(...logits);
+  const z = logits.reduce((s, v) => s + Math.exp(v - max), 0);
+  const p = logits.map((v) => Math.exp(v - max) / z);
+  const entropy = -p.reduce((s, v) => s + (v > 0 ? v * Math.log(v) : 0), 0);
+  const order = p.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, topK);
+  return { ids: order.map((o) => o[1]), probs: order.map((o) => o[0]), entropy };
+}

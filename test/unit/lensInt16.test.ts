@@ -14,7 +14,7 @@ import { quantizeRow } from '../../src/core/analysis/lensInt16';
 import { assemble, useMatmulThreads, wasmMatmulAvailable } from '../../src/core/tensor/wasmMatmul';
 import { LENS_CAND_HEADER, LENS_EXP_FLOOR } from '../../src/core/tensor/wasmInt16';
 import { makeArch } from './archFixtures';
-import { makeLlama, rng } from './attentionFixtures';
+import { lensReferenceRow, makeLlama, rng } from './attentionFixtures';
 import { writeTinyModel } from '../support/ggufModels';
 
 const simd = wasmMatmulAvailable();
@@ -145,15 +145,12 @@ test('lens_scan: max, Σe^(x−m), Σe^(x−m)(x−m), Σe^(x−m)(x−m)² over
 /** The naive reference of one lens row in float64: RMSNorm × weight, every logit by a plain loop, full sort. */
 function referenceRow(h: Float32Array, normW: Float32Array, head: Float32Array, vocab: number, topK: number): { ids: number[]; probs: number[]; entropy: number } {
   const H = h.length;
-  const ms = h.reduce((s, v) => s + v * v, 0) / H;
-  const y = Array.from(h, (v, i) => (v / Math.sqrt(ms + 1e-5)) * normW[i]);
-  const logits = Array.from({ length: vocab }, (_, o) => y.reduce((s, v, i) => s + v * head[o * H + i], 0));
-  const max = Math.max(...logits);
-  const z = logits.reduce((s, v) => s + Math.exp(v - max), 0);
-  const p = logits.map((v) => Math.exp(v - max) / z);
-  const entropy = -p.reduce((s, v) => s + (v > 0 ? v * Math.log(v) : 0), 0);
-  const order = p.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, topK);
-  return { ids: order.map((o) => o[1]), probs: order.map((o) => o[0]), entropy };
+  const rows = Array.from({ length: vocab }, (_, o) => Array.from(head.subarray(o * H, (o + 1) * H)));
+  const normed = (x: number[]): number[] => {
+    const ms = x.reduce((s, v) => s + v * v, 0) / H;
+    return x.map((v, i) => (v / Math.sqrt(ms + 1e-5)) * normW[i]);
+  };
+  return lensReferenceRow(Array.from(h), normed, rows, topK);
 }
 
 async function residuals(model: Model, ids: number[]): Promise<Float32Array[]> {

@@ -8,7 +8,7 @@ import { loadModel, type Model } from '../../src/core/model/load';
 import { forward, runAttention, unembed, type AttentionResult } from '../../src/core/model/runtime';
 import { f32Weight } from '../../src/core/tensor/weights';
 import { ablateHeads, answerFirstLayer, logitLens, sinkShares, withoutFirstKeyView, type LogitLens } from '../../src/core/index';
-import { makeGpt2, makeLlama, rng, type LlamaSpec } from './attentionFixtures';
+import { lensReferenceRow as referenceRow, makeGpt2, makeLlama, rng, type LlamaSpec } from './attentionFixtures';
 import { makeArch } from './archFixtures';
 
 const llama: Omit<LlamaSpec, 'seed' | 'tied'> = { layers: 3, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, vocab: 40, ropeTheta: 10000, qkvBias: false, dtype: 'F32' };
@@ -25,17 +25,6 @@ async function residuals(model: Model, ids: number[]): Promise<Float32Array[]> {
   return out;
 }
 
-/** The plain reference of one lens row: norm (given as a function) + vocabulary projection, softmax in float64, full sort. */
-function referenceRow(h: number[], normed: (x: number[]) => number[], head: number[][], topK: number): { ids: number[]; probs: number[]; entropy: number } {
-  const y = normed(h);
-  const logits = head.map((row) => row.reduce((s, w, i) => s + w * y[i], 0));
-  const max = Math.max(...logits);
-  const z = logits.reduce((s, v) => s + Math.exp(v - max), 0);
-  const p = logits.map((v) => Math.exp(v - max) / z);
-  const entropy = -p.reduce((s, v) => s + (v > 0 ? v * Math.log(v) : 0), 0);
-  const order = p.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, topK);
-  return { ids: order.map((o) => o[1]), probs: order.map((o) => o[0]), entropy };
-}
 
 function assertLensMatches(lens: LogitLens, res: Float32Array[], hidden: number, positions: number[], topK: number, normed: (x: number[]) => number[], head: number[][]): void {
   assert.equal(lens.ids.length, res.length, 'one entry per layer');
