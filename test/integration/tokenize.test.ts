@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { get_encoding, type Tiktoken } from '@dqbd/tiktoken';
 import { closeAll, llmLens, openText, waitFor } from './helpers';
 import type { TokenizerSnapshot } from '../../src/shared/protocol';
+import { processAlive } from '../support/processes';
 
 // Expected counts come from @dqbd/tiktoken (OpenAI's tiktoken as WASM), independent of the extension's
 // gpt-tokenizer; the default tokenizer (llmLens.defaultTokenizer) is o200k_base.
@@ -232,14 +233,6 @@ describe('LLM Lens: Tokenize Selection', function () {
     const used = tokenizers.pids;
     await closeAll();
     await waitFor('the tokenizer processes to be released', () => (tokenizers.pids.length === 0 ? true : undefined), 30_000);
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    await waitFor('the released processes to exit', () => (used.every((pid) => !alive(pid)) ? true : undefined), 10_000);
+    await waitFor('the released processes to exit', () => (used.every((pid) => !processAlive(pid)) ? true : undefined), 10_000);
   });
 });

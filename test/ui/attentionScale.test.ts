@@ -16,6 +16,7 @@ import type { Frame, Page } from 'playwright-core';
 import { writeByteModel } from '../integration/attentionFixture';
 import { hostStatsCommandId, type HostStats } from '../../src/compute/hostStats';
 import { activeWebview, closeAllEditors, focusWorkbench, openFile, openWorkbench, runCommand, screenshot, uiTest, type Workbench } from './workbench';
+import { processAlive } from '../support/processes';
 
 // LLM_LENS_UI_SCALE=32x32 runs the issue's full grid (32 layers × 32 heads at 1,024 tokens: minutes on 2 cores); the suite
 // runs 8 × 8 heads at 1,024 tokens, which exercises the same pooled views in time.
@@ -337,16 +338,6 @@ uiTest('15 runs as fast as the palette allows end on the last selection, no stal
   } else console.log(`wall-clock stall bound not applied: load average ${load.toFixed(1)} on ${cores} cores`);
 });
 
-/** True while a process with this id exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Closes every editor and waits until the model process and the tokenizer processes are gone; returns the host's numbers then. */
 async function closeAndRelease(page: Page): Promise<HostStats> {
   const before = await hostStats(page, 'read');
@@ -365,7 +356,7 @@ async function closeAndRelease(page: Page): Promise<HostStats> {
   console.log(`model process and tokenizer processes released ${Date.now() - closedAt} ms after the panels closed`);
   // The processes themselves are gone (not merely forgotten by the host).
   for (const pid of pids) {
-    for (const deadline = Date.now() + 30_000; alive(pid); await page.waitForTimeout(500)) assert.ok(Date.now() < deadline, `process ${pid} still runs`);
+    for (const deadline = Date.now() + 30_000; processAlive(pid); await page.waitForTimeout(500)) assert.ok(Date.now() < deadline, `process ${pid} still runs`);
   }
   return stats;
 }

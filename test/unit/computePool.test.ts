@@ -4,24 +4,15 @@ import { join } from 'node:path';
 import { JobCancelledError, JobFailedError, ModelProcessDiedError, type CancelSignal } from '../../src/compute/pool';
 import { ComputePool } from '../../src/compute/processPool';
 import type { fixtureJobs } from './fixtures/poolProcess';
+import { processAlive } from '../support/processes';
 
 const script = join(__dirname, 'fixtures', 'poolProcess.js');
 /** As the extension starts its tokenizer processes (a cancelled job that does not stop ends its process after 1 s). */
 const options = { script, name: 'tokenizer process', cancelGraceMs: 1000 };
 
-/** True while a process with this id exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Waits until `pid` has exited (at most 5 s). */
 async function exited(pid: number): Promise<boolean> {
-  for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (!alive(pid)) return true;
+  for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (!processAlive(pid)) return true;
   return false;
 }
 
