@@ -54,3 +54,21 @@ export async function closeAll(): Promise<void> {
   // Likewise the untitled documents of the test (their names are reused by the next test's documents).
   await waitFor('the closed untitled documents to be disposed', () => !vscode.workspace.textDocuments.some((d) => d.isUntitled && !d.isClosed) || undefined, 5_000).catch(() => undefined);
 }
+
+/**
+ * With the Tokenization panel open: waits until the two model tokenizers `ids` are in its list, chooses the
+ * first (as the webview's picker does) and waits until it has tokenized and the comparison with the second is
+ * done. Returns the snapshot with the list, and the one with the result.
+ */
+export async function tokenizeWithModel(api: LlmLensApi, [chosen, other]: readonly [string, string]) {
+  const listed = await waitFor('the models to join the tokenizer list', () => {
+    const s = api.snapshotOf('tokenizer');
+    return s && s.tokenizers.some((t) => t.id === chosen) && s.tokenizers.some((t) => t.id === other) ? s : undefined;
+  }, 60_000);
+  if (!api.postFromWebview('tokenizer', { type: 'setTokenizer', tokenizerId: chosen })) throw new Error('the Tokenization panel took no message');
+  const result = await waitFor('the model to tokenize and the comparison to finish', () => {
+    const x = api.snapshotOf('tokenizer');
+    return x && x.tokenization?.tokenizerId === chosen && x.comparison?.pending === false && x.comparison.rows.some((r) => r.id === other) ? x : undefined;
+  }, 240_000);
+  return { listed, result };
+}

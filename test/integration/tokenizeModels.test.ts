@@ -7,7 +7,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { readGgufHeader } from '../../src/core/model/formats/gguf';
 import { ggufTokenizer } from '../../src/core/model/ggufTokenizer';
 import { meta, writeGguf, type MetaValue } from '../support/ggufWriter';
-import { closeAll, llmLens, openText, waitFor } from './helpers';
+import { closeAll, llmLens, openText, tokenizeWithModel, waitFor } from './helpers';
 
 // The tokenizers of the user's local models (issue 19) in the real extension host: a GGUF file (Qwen3's
 // vocabulary, as convert_hf_to_gguf.py writes it) and a Hugging Face cache folder with a tokenizer.json, under
@@ -82,17 +82,9 @@ describe('Tokenization: the tokenizers of local models (model:<path>)', function
     await vscode.commands.executeCommand('llmLens.tokenizeSelection');
     const ggufId = `model:${gguf}`;
     const hfId = `model:${hfDir}`;
-    const listed = await waitFor('the models to join the tokenizer list', () => {
-      const s = api.snapshotOf('tokenizer');
-      return s && s.tokenizers.some((t) => t.id === ggufId) && s.tokenizers.some((t) => t.id === hfId) ? s : undefined;
-    }, 60_000);
+    const { listed, result: s } = await tokenizeWithModel(api, [ggufId, hfId]);
     assert.equal(listed.tokenizers.find((t) => t.id === ggufId)?.label, 'qwen/tiny-qwen3.gguf');
     assert.equal(listed.tokenizers.find((t) => t.id === hfId)?.label, 'lens-test/tiny-embedded');
-    assert.ok(api.postFromWebview('tokenizer', { type: 'setTokenizer', tokenizerId: ggufId }));
-    const s = await waitFor('the GGUF model to tokenize and the comparison to finish', () => {
-      const x = api.snapshotOf('tokenizer');
-      return x && x.tokenization?.tokenizerId === ggufId && x.comparison?.pending === false && x.comparison.rows.some((r) => r.id === hfId) ? x : undefined;
-    }, 240_000);
     assert.equal(s.stats?.tokens, expectedGguf, 'the count of the model\'s own tokenizer');
     assert.equal(s.comparison?.rows.find((r) => r.id === ggufId)?.tokens, expectedGguf);
     assert.equal(s.comparison?.rows.find((r) => r.id === hfId)?.tokens, expectedHf, 'the Hugging Face folder counts like its tokenizer.json');

