@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { meta, writeGguf } from '../support/ggufWriter';
+import { writeSpmGguf } from '../support/ggufModels';
 import { closeAll, llmLens, openText, tokenizeWithModel, waitFor } from './helpers';
 
 // SentencePiece-kind tokenizers of local models (issue 19) in the real extension host: a GGUF file with
@@ -21,33 +21,13 @@ interface SpmJson {
   model: { vocab: Record<string, number>; merges: (string | [string, string])[] };
 }
 
-/**
- * The tokenizer.json's vocabulary as a GGUF SentencePiece tokenizer: <unk> UNKNOWN, <s> </s> CONTROL, <0xNN> BYTE,
- * the rest NORMAL; a piece's score is minus the rank of its first merge (the converter orders merges by score).
- */
+/** The tokenizer.json's vocabulary and merges as a GGUF SentencePiece tokenizer (writeSpmGguf). */
 function spmGguf(path: string): void {
   const json = JSON.parse(readFileSync(llama2Json(), 'utf8')) as SpmJson;
   const tokens: string[] = [];
   for (const [t, id] of Object.entries(json.model.vocab)) tokens[id] = t;
-  const rank = new Map<string, number>();
-  json.model.merges.forEach((m, r) => {
-    const [a, b] = typeof m === 'string' ? m.split(' ') : m;
-    if (!rank.has(a + b)) rank.set(a + b, r);
-  });
-  const types: number[] = tokens.map((t, id) => (id === 0 ? 2 : id <= 2 ? 3 : /^<0x[0-9A-F]{2}>$/.test(t) ? 6 : 1));
-  writeFileSync(
-    path,
-    writeGguf({
-      metadata: [
-        ['general.architecture', meta.str('llama')],
-        ['tokenizer.ggml.model', meta.str('llama')],
-        ['tokenizer.ggml.tokens', meta.strs(tokens)],
-        ['tokenizer.ggml.scores', meta.f32s(tokens.map((t) => -(rank.get(t) ?? 0)))],
-        ['tokenizer.ggml.token_type', meta.i32s(types)],
-      ],
-      tensors: [],
-    }),
-  );
+  const merges = json.model.merges.map((m) => (typeof m === 'string' ? (m.split(' ') as [string, string]) : m));
+  writeSpmGguf(path, tokens, merges);
 }
 
 describe('Tokenization: SentencePiece tokenizers of local models', function () {

@@ -15,7 +15,7 @@ import { packageRoot } from '../../src/core/paths';
 import { localModelTokenizers, modelTokenizerId } from '../../src/core/tokenizers/modelTokenizers';
 import { replayMerges } from '../../src/core/bpe/replay';
 import { countTokens, tokenBytes, tokenize, tokenizeInChunks, tokenPiece, wordSpans } from '../../src/core/tokenizers/tokenize';
-import { meta, writeGguf } from '../support/ggufWriter';
+import { writeSpmGguf } from '../support/ggufModels';
 import { CORPUS, realSource, referenceRanges } from './tokenizersCorpus';
 
 const dir = mkdtempSync(join(tmpdir(), 'llm-lens-spm-'));
@@ -31,43 +31,9 @@ interface LlamaJson {
 const llama2File = join(packageRoot(), 'node_modules', '@lenml', 'tokenizer-llama2', 'models', 'tokenizer.json');
 const llama2 = JSON.parse(readFileSync(llama2File, 'utf8')) as LlamaJson;
 
-/**
- * A GGUF file holding a SentencePiece vocabulary as convert_hf_to_gguf.py writes one: <unk> UNKNOWN, <s> and
- * </s> CONTROL, the 256 <0xNN> pieces BYTE, the rest NORMAL, with the pieces' scores. tokenizer.json and
- * llama-tokenizer-js keep no scores but merges ordered by them (transformers' SentencePiece converter sorts a
- * BPE model's merges by the merged piece's score), so a piece's score here is minus the rank of its first merge.
- */
+/** writeSpmGguf into this file's temp dir under `name`. */
 function spmGguf(name: string, tokens: readonly string[], merges: readonly (readonly [string, string])[], extra: { userDefined?: string } = {}): string {
-  const all = [...tokens];
-  const types: number[] = all.map((t, id) => (id === 0 ? 2 : id <= 2 ? 3 : /^<0x[0-9A-F]{2}>$/.test(t) ? 6 : 1));
-  const rank = new Map<string, number>();
-  merges.forEach(([a, b], r) => {
-    if (!rank.has(a + b)) rank.set(a + b, r);
-  });
-  const scores = all.map((t) => -(rank.get(t) ?? 0));
-  if (extra.userDefined) {
-    all.push(extra.userDefined);
-    types.push(4);
-    scores.push(0);
-  }
-  const path = join(dir, name);
-  writeFileSync(
-    path,
-    writeGguf({
-      metadata: [
-        ['general.architecture', meta.str('llama')],
-        ['tokenizer.ggml.model', meta.str('llama')],
-        ['tokenizer.ggml.tokens', meta.strs(all)],
-        ['tokenizer.ggml.scores', meta.f32s(scores)],
-        ['tokenizer.ggml.token_type', meta.i32s(types)],
-        ['tokenizer.ggml.bos_token_id', meta.u32(1)],
-        ['tokenizer.ggml.eos_token_id', meta.u32(2)],
-        ['tokenizer.ggml.unknown_token_id', meta.u32(0)],
-      ],
-      tensors: [],
-    }),
-  );
-  return path;
+  return writeSpmGguf(join(dir, name), tokens, merges, extra);
 }
 
 /** The vocabulary of the @lenml tokenizer.json, by id. */
